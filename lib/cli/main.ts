@@ -1,0 +1,33 @@
+/**
+ * `tsrl <verb> …` — each verb lives in its own module under lib/cli/ and is loaded only when used,
+ * so `tsrl kernel` does not pay for TensorFlow.js and `tsrl train` does not pay for ZeroMQ.
+ */
+
+export type Verb = (args: string[]) => Promise<number>;
+
+const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
+  train: { summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x", load: async () => (await import("./train")).trainCommand },
+  eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
+  kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
+  lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
+  bench: { summary: "speed benchmarks, JSON out:  tsrl bench [--out FILE]", load: async () => (await import("./bench")).benchCommand },
+};
+
+export function usage(): string {
+  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(7)} ${v.summary}`);
+  return ["usage: tsrl <verb> [options]", "", ...lines].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === "--help" || verb === "-h" || verb === "help") {
+    console.log(usage());
+    return verb ? 0 : 2;
+  }
+  const entry = verbs[verb];
+  if (!entry) {
+    console.error(`tsrl: unknown verb '${verb}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await entry.load())(rest);
+}
