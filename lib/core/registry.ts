@@ -1,0 +1,52 @@
+/**
+ * `makeEnv("CartPole-v1")`: environments by name, with the wrappers Gymnasium's registry applies
+ * (a time limit that *truncates*, never terminates).
+ */
+import type { Env } from "./env";
+import { timeLimit } from "./wrappers";
+import { vectorEnv, type VectorEnv } from "./vector-env";
+
+export interface EnvSpec<O = unknown, A = unknown> {
+  id: string;
+  /** Builds a fresh, unwrapped environment. */
+  create: (options?: Record<string, unknown>) => Env<O, A>;
+  /** Episodes are truncated after this many steps (Gymnasium's `max_episode_steps`). */
+  maxEpisodeSteps?: number;
+  /** Return at which the task counts as solved (Gymnasium's `reward_threshold`). */
+  rewardThreshold?: number;
+}
+
+const specs = new Map<string, EnvSpec>();
+
+export function registerEnv<O, A>(spec: EnvSpec<O, A>): void {
+  specs.set(spec.id, spec as EnvSpec);
+}
+
+export function envSpec(id: string): EnvSpec {
+  const spec = specs.get(id);
+  if (!spec) throw new RangeError(`unknown environment '${id}'; registered: ${[...specs.keys()].join(", ") || "none"}`);
+  return spec;
+}
+
+export function registeredEnvs(): string[] {
+  return [...specs.keys()];
+}
+
+export interface MakeOptions {
+  /** Override the registered time limit (`Infinity` for none). */
+  maxEpisodeSteps?: number;
+  /** Passed to the environment's constructor. */
+  options?: Record<string, unknown>;
+}
+
+export function makeEnv<O = Float32Array, A = number>(id: string, opts: MakeOptions = {}): Env<O, A> {
+  const spec = envSpec(id);
+  const env = spec.create(opts.options) as Env<O, A>;
+  const limit = opts.maxEpisodeSteps ?? spec.maxEpisodeSteps;
+  return limit !== undefined && Number.isFinite(limit) ? timeLimit(env, limit) : env;
+}
+
+export function makeVectorEnv<O = Float32Array, A = number>(id: string, numEnvs: number, opts: MakeOptions = {}): VectorEnv<O, A> {
+  if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
+  return vectorEnv(Array.from({ length: numEnvs }, () => makeEnv<O, A>(id, opts)));
+}
