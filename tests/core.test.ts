@@ -198,3 +198,17 @@ describe("vector env", () => {
     expect(() => venv.step([1])).toThrow(/1 actions for 2 environments/);
   });
 });
+
+describe("CartPole animation", () => {
+  it("animates one frame per state", async () => {
+    const { renderCartPoleAnimation } = await import("../lib/envs/cartpole");
+    const states = [[0, 0, 0, 0], [0.1, 0, 0.05, 0], [0.2, 0, 0.1, 0]] as [number, number, number, number][];
+    const svg = renderCartPoleAnimation(states, { fps: 50 });
+    const translate = /type="translate" values="([^"]+)"/.exec(svg)![1].split(";");
+    const rotate = /type="rotate" values="([^"]+)"/.exec(svg)![1].split(";");
+    expect(translate).toHaveLength(3);
+    expect(rotate).toEqual(["0", "2.86", "5.73"]);
+    expect(svg).toContain('dur="0.060s"');
+    expect(() => renderCartPoleAnimation([])).toThrow(/no states/);
+  });
+});

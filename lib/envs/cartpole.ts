@@ -203,3 +203,39 @@ export function renderCartPoleSvg(state: Readonly<CartPoleState>, opts: { width?
 function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
 }
+
+/**
+ * An animated SVG of a whole episode (SMIL, so it plays in JupyterLab, in nbconvert HTML and in
+ * any browser with no script): the cart slides and the pole turns through `states`, `fps` frames a second.
+ */
+export function renderCartPoleAnimation(states: readonly Readonly<CartPoleState>[], opts: { width?: number; fps?: number; label?: string } = {}): string {
+  if (states.length === 0) throw new RangeError("renderCartPoleAnimation: no states to draw");
+  const width = opts.width ?? 600, height = (width * 2) / 3, fps = opts.fps ?? 50;
+  const scale = width / (CARTPOLE.xThreshold * 2);
+  const poleLen = scale * 2 * CARTPOLE.length, poleW = (10 * width) / 600;
+  const cartW = (50 * width) / 600, cartH = (30 * width) / 600;
+  const trackY = height - (100 * width) / 600;
+  const axleY = trackY - cartH / 4;
+  const dur = `${(states.length / fps).toFixed(3)}s`;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const translate = states.map(([x]) => `${round(x * scale + width / 2)} ${round(axleY)}`).join(";");
+  const rotate = states.map(([, , theta]) => `${round((theta * 180) / Math.PI)}`).join(";");
+  const anim = (type: string, values: string) =>
+    `<animateTransform attributeName="transform" type="${type}" values="${values}" dur="${dur}" calcMode="discrete" repeatCount="indefinite"/>`;
+  const label = opts.label ? `<text x="10" y="22" font-family="DejaVu Sans, sans-serif" font-size="16">${escapeXml(opts.label)}</text>` : "";
+  const [x0, , theta0] = states[0];
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<line x1="0" y1="${trackY}" x2="${width}" y2="${trackY}" stroke="black"/>`,
+    `<g transform="translate(${round(x0 * scale + width / 2)} ${round(axleY)})">${anim("translate", translate)}`,
+    `<rect x="${-cartW / 2}" y="${-cartH / 4}" width="${cartW}" height="${cartH}" fill="black"/>`,
+    `<g transform="rotate(${round((theta0 * 180) / Math.PI)})">${anim("rotate", rotate)}`,
+    `<rect x="${-poleW / 2}" y="${-poleLen + poleW / 2}" width="${poleW}" height="${poleLen}" fill="rgb(202,152,101)"/>`,
+    `</g>`,
+    `<circle cx="0" cy="0" r="${poleW / 2}" fill="rgb(129,132,203)"/>`,
+    `</g>`,
+    label,
+    `</svg>`,
+  ].join("");
+}
