@@ -1,0 +1,68 @@
+/**
+ * The display contract between the library and whoever shows output (the Jupyter kernel in
+ * lib/kernel). The kernel installs a `DisplaySink` at `globalThis[Symbol.for("tsrl.displaySink")]`;
+ * a global symbol rather than a module variable so that two copies of this module (e.g. one loaded
+ * by the kernel, one by a notebook through `require("tsrl")`) still share the same sink.
+ *
+ * With no sink (CLI, scripts, tests) every call here is a silent no-op: plotting inside a training
+ * function must never break the training run.
+ */
+
+/** mime type → payload: a string, or a JSON object for `*+json` types (never a JSON string). */
+export type MimeBundle = Record<string, unknown>;
+
+export interface DisplaySink {
+  display(bundle: MimeBundle, opts?: { displayId?: string; metadata?: Record<string, unknown> }): void;
+  update(displayId: string, bundle: MimeBundle, opts?: { metadata?: Record<string, unknown> }): void;
+  clear?(wait?: boolean): void;
+  /** The kernel waits for tracked work before replying to the cell, so un-awaited `show()` still lands. */
+  track?(work: Promise<unknown>): void;
+}
+
+const SINK = Symbol.for("tsrl.displaySink");
+
+/** Installs (or with `undefined`, removes) the sink. The kernel calls this; tests pass a fake. */
+export function setDisplaySink(sink: DisplaySink | undefined): void {
+  (globalThis as Record<symbol, unknown>)[SINK] = sink;
+}
+
+/** The installed sink, if any. */
+export function currentDisplaySink(): DisplaySink | undefined {
+  return (globalThis as Record<symbol, unknown>)[SINK] as DisplaySink | undefined;
+}
+
+/** Shows a bundle (a new output). No-op without a sink. */
+export function display(bundle: MimeBundle, opts?: { displayId?: string; metadata?: Record<string, unknown> }): void {
+  currentDisplaySink()?.display(bundle, opts);
+}
+
+/** Replaces the output shown earlier with `displayId`, in place. No-op without a sink. */
+export function updateDisplay(displayId: string, bundle: MimeBundle, opts?: { metadata?: Record<string, unknown> }): void {
+  currentDisplaySink()?.update(displayId, bundle, opts);
+}
+
+/** Clears the cell's output (`wait`: only when the next output arrives, to avoid flicker). */
+export function clearOutput(wait = false): void {
+  currentDisplaySink()?.clear?.(wait);
+}
+
+/** Hands un-awaited work to the sink so the cell does not finish before it. */
+export function trackWork<T>(work: Promise<T>): Promise<T> {
+  currentDisplaySink()?.track?.(work);
+  return work;
+}
+
+let counter = 0;
+
+/** A fresh id for `display(..., { displayId })` / `updateDisplay`. */
+export function newDisplayId(prefix = "tsrl"): string {
+  counter++;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** True when every key looks like a MIME type ("text/plain", "image/svg+xml", …). */
+export function isMimeBundle(x: unknown): x is MimeBundle {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
+  const keys = Object.keys(x);
+  return keys.length > 0 && keys.every((k) => /^[a-z]+\/[\w.+-]+$/i.test(k));
+}

@@ -1,0 +1,28 @@
+/**
+ * lib/viz — plots and tables for notebooks and figs/. Knows nothing about RL.
+ *
+ *   spec builders (charts.ts)   plain rows/columns → vega-lite v5 spec
+ *   show / specBundle (show.ts) spec → MIME bundle (vega-lite JSON + SVG + text) → the notebook
+ *   liveChart (live.ts)         one output redrawn in place while a loop runs
+ *   save (save.ts)              spec → .svg / .png file
+ *   table (table.ts)            rows → HTML + text table bundle
+ *   display (display.ts)        the sink contract shared with lib/kernel
+ */
+
+export type { ChartOptions, Columns, Row, TableData, VegaLiteSpec } from "./spec";
+export { FONT, PALETTE, VEGA_LITE_SCHEMA, fieldRef, theme, toRows } from "./spec";
+export { histogramBins, rollingMean, summarize, thinIndices, type HistogramBin } from "./stats";
+export {
+  barChart, concat, histogram, layer, learningCurve, lineChart, ruleY, scatterChart, seedBand, seedBandStats,
+  type AxisOptions, type BarChartOptions, type ConcatOptions, type HistogramOptions, type LearningCurveOptions,
+  type LineChartOptions, type ScatterOptions, type SeedBandOptions, type SeedBandRow,
+} from "./charts";
+export {
+  clearOutput, currentDisplaySink, display, isMimeBundle, newDisplayId, setDisplaySink, trackWork, updateDisplay,
+  type DisplaySink, type MimeBundle,
+} from "./display";
+export { compileSpec, defaultFontFiles, renderSvg, svgToPng, type PngOptions, type RenderOptions } from "./render";
+export { VEGA_LITE_MIME, describeSpec, show, specBundle, type BundleOptions } from "./show";
+export { liveChart, type LiveChart, type LiveChartOptions } from "./live";
+export { save, type SaveOptions } from "./save";
+export { formatCell, htmlTable, table, textTable, type TableOptions } from "./table";
