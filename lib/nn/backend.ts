@@ -1,0 +1,138 @@
+/**
+ * Which TensorFlow.js backend runs our tensors, chosen once per process.
+ *
+ * Order: a native TensorFlow binding if the user has one installed (`@tensorflow/tfjs-node-gpu`,
+ * then `@tensorflow/tfjs-node`; both are optional dependencies that often fail to install), else
+ * WebAssembly, else the pure-JavaScript cpu backend.
+ *
+ * Why wasm before cpu: measured with `tsrl bench` (lib/nn/bench-backends.ts; figs/bench.json).
+ * On this project's 2-core Xeon: a 512×768×768 matMul runs at ~32 GFLOP/s on wasm (SIMD, one
+ * thread) vs ~0.9 on cpu; the 4→64→64→2 policy MLP's forward+backward costs about the same at
+ * batch 1 (~300 µs each: per-op overhead) and wasm is 3–10× faster from batch 16 to 2048. So wasm
+ * is never slower for our workloads. It also gets the two kernel fixes in ./wasm-kernels.
+ *
+ * `TSRL_BACKEND=cpu|wasm|tensorflow` overrides the choice.
+ *
+ * `initBackend()` is idempotent and cheap after the first call, so every entry point (CLI verb,
+ * notebook helper, algorithm) simply awaits it.
+ */
+import { createRequire } from "node:module";
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { installWasmKernelFixes } from "./wasm-kernels";
+
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+export interface BackendInfo {
+  /** The tfjs backend name in use ("tensorflow" is the native binding, CPU or GPU). */
+  name: BackendName;
+  /** Why this one: the package that provided it, or the override, or the fallback that happened. */
+  reason: string;
+}
+
+export interface InitBackendOptions {
+  /** Force a backend (else `TSRL_BACKEND`, else the automatic choice). */
+  backend?: BackendName;
+  /** Don't print the one-line "tsrl: backend …" message on stderr. */
+  quiet?: boolean;
+}
+
+const BACKENDS: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+
+let current: BackendInfo | undefined;
+let pending: Promise<BackendInfo> | undefined;
+
+/** The backend chosen by `initBackend`, or undefined before it ran. */
+export function backendInfo(): BackendInfo | undefined {
+  return current;
+}
+
+/** One line for logs: `tsrl: backend wasm (…reason…)`. */
+export function describeBackend(info: BackendInfo = current ?? { name: tf.getBackend() as BackendName, reason: "set outside initBackend" }): string {
+  return `tsrl: backend ${info.name} (${info.reason})`;
+}
+
+/**
+ * Picks and initialises the backend (see the module comment). Concurrent and repeated calls share
+ * one initialisation; asking for a different backend later switches to it.
+ */
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const requested = opts.backend ?? parseBackendEnv(process.env.TSRL_BACKEND);
+  if (current && (requested === undefined || requested === current.name) && tf.getBackend() === current.name) {
+    return Promise.resolve(current);
+  }
+  if (pending && requested === undefined) return pending;
+  pending = choose(requested).then((info) => {
+    current = info;
+    if (!opts.quiet) console.error(describeBackend(info));
+    return info;
+  });
+  pending.catch(() => { pending = undefined; });
+  return pending;
+}
+
+/** `TSRL_BACKEND` as a backend name; throws naming the bad value. */
+export function parseBackendEnv(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === "") return undefined;
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new RangeError(`TSRL_BACKEND=${JSON.stringify(value)} is not a backend; expected one of ${BACKENDS.join(", ")}`);
+}
+
+async function choose(requested: BackendName | undefined): Promise<BackendInfo> {
+  if (requested === "tensorflow") {
+    const pkg = loadNativeBinding();
+    if (!pkg) throw new Error("TSRL_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded");
+    await use("tensorflow");
+    return { name: "tensorflow", reason: `TSRL_BACKEND override, via ${pkg}` };
+  }
+  if (requested) {
+    await use(requested);
+    return { name: requested, reason: "TSRL_BACKEND override" };
+  }
+  const pkg = loadNativeBinding();
+  if (pkg && (await trySet("tensorflow"))) return { name: "tensorflow", reason: `native TensorFlow via ${pkg}` };
+  if (await trySet("wasm")) {
+    const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+    return { name: "wasm", reason: `WebAssembly${simd ? " SIMD" : ""}, fastest measured without tfjs-node` };
+  }
+  await use("cpu");
+  return { name: "cpu", reason: "pure JavaScript fallback: wasm failed to initialise" };
+}
+
+/** Requires a native binding if installed (it registers the "tensorflow" backend); returns its name. */
+function loadNativeBinding(): string | undefined {
+  // createRequire so this works from CommonJS (the CLI loader), vitest and the kernel alike
+  const req = createRequire(typeof __filename === "string" ? __filename : `${process.cwd()}/index.js`);
+  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+    try {
+      req(pkg);
+      return pkg;
+    } catch {
+      // not installed, or its native library failed to load: try the next one
+    }
+  }
+  return undefined;
+}
+
+async function trySet(name: BackendName): Promise<boolean> {
+  try {
+    await use(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function use(name: BackendName): Promise<void> {
+  if (name === "wasm") installWasmKernelFixes();
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tfjs backend '${name}' failed to initialise`);
+  await tf.ready();
+  if (name === "cpu") silenceNodeAdvert();
+}
+
+/** The cpu backend prints a "install tfjs-node" banner on first use; our one-line message replaces it. */
+function silenceNodeAdvert(): void {
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if ("firstUse" in backend) backend.firstUse = false;
+}
