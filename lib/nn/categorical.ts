@@ -1,0 +1,76 @@
+/**
+ * The categorical (softmax) distribution over discrete actions, with an optional action mask
+ * (1 = legal, 0 = illegal; Tic-Tac-Toe's occupied squares).
+ *
+ * Tensor functions (for losses, differentiable) and typed-array functions (for acting) side by side,
+ * so both sides agree on what a mask means. Masked logits become −1e9 rather than −∞: exp gives an
+ * exact 0, and neither the forward value nor the gradient can turn into NaN (0·∞).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../core/rng";
+
+const MASKED_LOGIT = -1e9;
+
+/** Logits with illegal actions pushed to −1e9. `mask`: [batch, n], 1 legal / 0 illegal. */
+export function maskLogits(logits: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D {
+  if (!mask) return logits;
+  return tf.tidy(() => tf.where(tf.greater(mask, 0), logits, tf.fill(logits.shape, MASKED_LOGIT)) as tf.Tensor2D);
+}
+
+/** log π(·|s) = logits − logsumexp(logits), row by row. */
+export function logSoftmax(logits: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.logSoftmax(maskLogits(logits, mask)));
+}
+
+/** log π(a_t|s_t) for each row t: [batch]. */
+export function logProbOf(logits: tf.Tensor2D, actions: tf.Tensor1D, mask?: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const logp = logSoftmax(logits, mask);
+    const onehot = tf.oneHot(tf.cast(actions, "int32"), logits.shape[1]);
+    return tf.sum(tf.mul(logp, onehot), 1) as tf.Tensor1D;
+  });
+}
+
+/** H(π(·|s)) = −Σ_a π(a|s) log π(a|s) for each row: [batch]. Masked actions contribute 0. */
+export function entropy(logits: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const logp = logSoftmax(logits, mask);
+    return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
+  });
+}
+
+/**
+ * Samples an action from row `row` of a [batch, n] logits array (typed arrays, no tfjs).
+ * `mask` (same layout) excludes illegal actions.
+ */
+export function sampleAction(logits: Float32Array, row: number, n: number, rng: Rng, mask?: ArrayLike<number>): number {
+  const off = row * n;
+  let max = -Infinity;
+  for (let a = 0; a < n; a++) if (!mask || mask[off + a] > 0) max = Math.max(max, logits[off + a]);
+  if (max === -Infinity) throw new RangeError(`sampleAction: every action of row ${row} is masked`);
+  let total = 0;
+  const p = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    p[a] = !mask || mask[off + a] > 0 ? Math.exp(logits[off + a] - max) : 0;
+    total += p[a];
+  }
+  let u = rng.next() * total;
+  for (let a = 0; a < n; a++) {
+    u -= p[a];
+    if (u < 0) return a;
+  }
+  for (let a = n - 1; a >= 0; a--) if (p[a] > 0) return a; // rounding left u a hair above 0
+  return n - 1;
+}
+
+/** The most probable legal action of row `row` (ties → lowest index). */
+export function greedyAction(logits: Float32Array, row: number, n: number, mask?: ArrayLike<number>): number {
+  const off = row * n;
+  let best = -1, bestLogit = -Infinity;
+  for (let a = 0; a < n; a++) {
+    if (mask && !(mask[off + a] > 0)) continue;
+    if (logits[off + a] > bestLogit) { best = a; bestLogit = logits[off + a]; }
+  }
+  if (best < 0) throw new RangeError(`greedyAction: every action of row ${row} is masked`);
+  return best;
+}
