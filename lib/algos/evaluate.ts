@@ -1,0 +1,55 @@
+/**
+ * Policy evaluation: run whole episodes with a fixed policy and report the returns.
+ * Algorithm-agnostic — any `ActFn` will do (a trained agent's, a checkpoint's, a random one).
+ */
+import { checkpoint, resolveSignal } from "../core/abort";
+import type { Env } from "../core/env";
+import { makeEnv } from "../core/registry";
+import { createRng, type Rng } from "../core/rng";
+import { meanStd } from "./returns";
+
+/** Picks an action for one observation. `greedy`: the most probable action; else sample with `rng`. */
+export type ActFn = (obs: Float32Array, ctx: { greedy: boolean; rng: Rng }) => number;
+
+export interface EvaluateOptions {
+  /** Number of episodes (default 100, Gymnasium's convention for "solved"). */
+  episodes?: number;
+  /** Episode i resets the env with seed `seed + i`, so evaluations are reproducible. Default 0. */
+  seed?: number;
+  /** Act greedily (default) or sample from the policy. */
+  greedy?: boolean;
+  /** Cap on steps per episode, for envs without a time limit (default 100 000). */
+  maxSteps?: number;
+  signal?: AbortSignal;
+}
+
+export interface EvaluateResult {
+  returns: number[];
+  lengths: number[];
+  mean: number;
+  std: number;
+}
+
+export async function evaluatePolicy(env: Env<Float32Array, number> | string, act: ActFn, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
+  const { episodes = 100, seed = 0, greedy = true, maxSteps = 100_000 } = opts;
+  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`episodes must be a positive integer, got ${episodes}`);
+  const signal = resolveSignal(opts.signal);
+  const e = typeof env === "string" ? makeEnv<Float32Array, number>(env) : env;
+  const rng = createRng(seed);
+  const returns: number[] = [], lengths: number[] = [];
+  for (let i = 0; i < episodes; i++) {
+    await checkpoint(signal);
+    let { obs } = e.reset({ seed: seed + i });
+    let total = 0, steps = 0;
+    for (;;) {
+      const r = e.step(act(obs, { greedy, rng }));
+      total += r.reward;
+      steps++;
+      obs = r.obs;
+      if (r.terminated || r.truncated || steps >= maxSteps) break;
+    }
+    returns.push(total);
+    lengths.push(steps);
+  }
+  return { returns, lengths, ...meanStd(returns) };
+}

@@ -1,0 +1,547 @@
+/**
+ * REINFORCE (Williams 1992): Monte-Carlo policy gradient, with an optional baseline.
+ *
+ *   repeat:
+ *     1. collect N whole episodes with the current policy π_θ (N envs side by side)
+ *     2. reward-to-go   G_t = Σ_{k≥t} γ^{k−t} r_k
+ *     3. advantage      A_t = G_t − b(s_t)      b = 0 | batch-mean return | learned value V_φ(s_t)
+ *                       (optionally standardised over the batch)
+ *     4. policy step    L(θ) = −mean_t[ log π_θ(a_t|s_t) · A_t ] − β·mean_t H(π_θ(·|s_t))
+ *        value step     L(φ) = mean_t (V_φ(s_t) − G_t)²          (baseline "value" only)
+ *     5. log; stop when the last episodes reach the target and a greedy evaluation confirms it
+ *
+ * Acting uses a plain typed-array copy of the policy (lib/nn/fast-forward): one tfjs call costs
+ * more than the whole forward pass of this small net. Each update is one tfjs call chain on the
+ * whole batch, inside tf.tidy, and then the typed-array copy is refreshed.
+ *
+ * Interrupts: the training loop calls `checkpoint(signal)` once per update, so a notebook interrupt
+ * or Ctrl-C stops it between updates. The agent is an object that outlives `train()`: build it with
+ * `createReinforceAgent`, and after an interrupt `agent` still holds the weights and metrics learned
+ * so far. `train()` rethrows the AbortError by default (so a notebook cell shows as interrupted);
+ * pass `onAbort: "return"` to get a result with `stopped: "aborted"` instead (the CLI does).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { checkpoint, isAbortError, resolveSignal } from "../core/abort";
+import { makeVectorEnv } from "../core/registry";
+import { createRng, type Rng } from "../core/rng";
+import { flatSize } from "../core/spaces";
+import type { VectorEnv } from "../core/vector-env";
+import { initBackend } from "../nn/backend";
+import { entropy as categoricalEntropy, greedyAction, logProbOf, sampleAction } from "../nn/categorical";
+import { createFastMlp, syncFastMlp, type FastMlp } from "../nn/fast-forward";
+import { createMlp, mlpWeights, setMlpWeights, type Activation, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp";
+import { evaluatePolicy, type ActFn } from "./evaluate";
+import { meanStd, rewardToGo, standardize } from "./returns";
+
+export type Baseline = "none" | "mean" | "value";
+
+export interface ReinforceConfig {
+  /** Environment id (registry name); observations must be flat Float32Arrays, actions discrete. */
+  envId: string;
+  /** Seed of the run: weights, action sampling and environment resets all derive from it. */
+  seed: number;
+  /** Episodes collected (in parallel, one per env copy) for each policy update. */
+  episodesPerUpdate: number;
+  /** Stop after this many training episodes. */
+  maxEpisodes: number;
+  /** Discount factor γ of the reward-to-go. */
+  gamma: number;
+  /** Adam learning rate of the policy. */
+  lr: number;
+  /** Adam learning rate of the value network (baseline "value"). */
+  valueLr: number;
+  /** Hidden layer widths of the policy and value MLPs. */
+  hiddenSizes: number[];
+  /** Hidden activation. */
+  activation: Activation;
+  /** What to subtract from G_t: nothing, the batch-mean return, or a learned V(s). */
+  baseline: Baseline;
+  /** Standardise advantages over each batch (with baseline "none": the returns themselves). */
+  normalizeAdvantages: boolean;
+  /** β, weight of the entropy bonus. */
+  entropyCoef: number;
+  /** Clip the global gradient norm of each network to this (0 = no clipping). */
+  maxGradNorm: number;
+  /** Training-return target: when the mean of the last `targetWindow` episodes reaches it, evaluate (0 = never). */
+  targetReturn: number;
+  /** Episodes in the moving average compared with `targetReturn`. */
+  targetWindow: number;
+  /** Greedy evaluation episodes run when the target is hit (and at the end). */
+  evalEpisodes: number;
+  /** Stop when the greedy evaluation mean reaches this (0 = train the whole budget). */
+  evalThreshold: number;
+}
+
+/** Defaults tuned on CartPole-v1 (see figs/README.md for the 5-seed results). */
+export const REINFORCE_DEFAULTS: Readonly<ReinforceConfig> = Object.freeze({
+  envId: "CartPole-v1",
+  seed: 1,
+  episodesPerUpdate: 8,
+  maxEpisodes: 5000,
+  gamma: 0.99,
+  lr: 2e-3,
+  valueLr: 5e-3,
+  hiddenSizes: [64, 64],
+  activation: "tanh" as Activation,
+  baseline: "value" as Baseline,
+  normalizeAdvantages: true,
+  entropyCoef: 0,
+  maxGradNorm: 1,
+  targetReturn: 490,
+  targetWindow: 20,
+  evalEpisodes: 100,
+  evalThreshold: 475,
+});
+
+/** One-line help per config field, for `tsrl train reinforce --help` (CleanRL's flag help strings). */
+export const REINFORCE_HELP: Readonly<Record<keyof ReinforceConfig, string>> = Object.freeze({
+  envId: "environment id (positional in the CLI)",
+  seed: "seed for weights, action sampling and env resets",
+  episodesPerUpdate: "episodes collected (in parallel) per policy update",
+  maxEpisodes: "stop after this many training episodes",
+  gamma: "discount factor of the reward-to-go",
+  lr: "Adam learning rate of the policy",
+  valueLr: "Adam learning rate of the value baseline",
+  hiddenSizes: "hidden layer widths, comma-separated",
+  activation: "hidden activation: tanh | relu",
+  baseline: "subtracted from G_t: none | mean | value",
+  normalizeAdvantages: "standardise advantages per batch",
+  entropyCoef: "entropy bonus weight beta",
+  maxGradNorm: "clip each network's gradient norm to this (0 = off)",
+  targetReturn: "evaluate when the last target-window training episodes average this (0 = never)",
+  targetWindow: "episodes in the training-return moving average",
+  evalEpisodes: "greedy evaluation episodes when the target is hit",
+  evalThreshold: "stop when the greedy evaluation mean reaches this (0 = never)",
+});
+
+/** One row per update; columns of metrics.csv. */
+export interface ReinforceRow {
+  update: number;
+  /** Training episodes so far. */
+  episodes: number;
+  /** Environment steps so far (steps of collected episodes). */
+  envSteps: number;
+  /** Mean / min / max undiscounted return of this update's episodes. */
+  return: number;
+  returnMin: number;
+  returnMax: number;
+  /** Mean episode length of this update's episodes. */
+  length: number;
+  /** Mean return of the last `targetWindow` training episodes. */
+  trainReturn: number;
+  /** Total policy loss (with entropy term), its policy-gradient part, the value loss (NaN without a value net). */
+  loss: number;
+  policyLoss: number;
+  valueLoss: number;
+  /** Mean policy entropy over the batch (nats). */
+  entropy: number;
+  /** Policy gradient global norm before clipping. */
+  gradNorm: number;
+  /** Greedy evaluation mean, when one ran after this update; else NaN. */
+  evalReturn: number;
+  /** Seconds since training started, and environment steps per second so far. */
+  wallTime: number;
+  sps: number;
+}
+
+export interface ReinforceProgress {
+  episodes: number;
+  maxEpisodes: number;
+  envSteps: number;
+  /** Mean of the last `targetWindow` training episodes. */
+  meanReturn: number;
+  sps: number;
+  /** Seconds. */
+  elapsed: number;
+}
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: ReinforceProgress) => void;
+  onUpdate?: (row: ReinforceRow, agent: ReinforceAgent) => void;
+  /** On interrupt: rethrow the AbortError (default; the agent keeps its state) or return with stopped "aborted". */
+  onAbort?: "throw" | "return";
+}
+
+export type StopReason = "done" | "target" | "aborted";
+
+export interface ReinforceResult {
+  stopped: StopReason;
+  episodes: number;
+  envSteps: number;
+  /** Seconds of training. */
+  wallTime: number;
+  /** Mean return of the last `targetWindow` training episodes. */
+  trainReturn: number;
+  /** Best greedy evaluation mean seen (NaN if none ran); the agent holds those weights. */
+  evalReturn: number;
+  /** Episodes and env steps when the agent first passed `evalThreshold` in evaluation (else NaN). */
+  solvedAtEpisode: number;
+  solvedAtEnvSteps: number;
+  metrics: ReinforceRow[];
+}
+
+export interface ReinforceAgent {
+  readonly config: ReinforceConfig;
+  readonly policy: Mlp;
+  /** The learned baseline, when `baseline` is "value". */
+  readonly value?: Mlp;
+  /** Rows logged so far (grows during training; survives interrupts). */
+  readonly metrics: ReinforceRow[];
+  /** Picks an action (typed-array forward of the current policy). */
+  act: ActFn;
+  train(opts?: TrainOptions): Promise<ReinforceResult>;
+  /** All weights by name (`policy/l0/w`, …, `value/l0/w`, …) for checkpoints. */
+  weights(): NamedTensors;
+  /** Loads weights by name; throws naming a missing or mis-shaped one. */
+  setWeights(t: NamedTensors): void;
+  dispose(): void;
+}
+
+/** Validates a config (fills defaults); throws naming the bad field and what was expected. */
+export function reinforceConfig(partial: Partial<ReinforceConfig> = {}): ReinforceConfig {
+  const c: ReinforceConfig = { ...REINFORCE_DEFAULTS, hiddenSizes: [...REINFORCE_DEFAULTS.hiddenSizes], ...partial };
+  const bad = (field: string, expected: string) => new RangeError(`reinforce config: ${field} = ${JSON.stringify((c as unknown as Record<string, unknown>)[field])}, expected ${expected}`);
+  const posInt = (k: keyof ReinforceConfig) => { if (!Number.isInteger(c[k]) || (c[k] as number) < 1) throw bad(k, "a positive integer"); };
+  posInt("episodesPerUpdate"); posInt("maxEpisodes"); posInt("targetWindow"); posInt("evalEpisodes");
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) throw bad("seed", "an integer in [0, 2^32)");
+  if (!(c.gamma >= 0 && c.gamma <= 1)) throw bad("gamma", "a number in [0, 1]");
+  for (const k of ["lr", "valueLr"] as const) if (!(c[k] > 0)) throw bad(k, "a positive number");
+  for (const k of ["entropyCoef", "maxGradNorm", "targetReturn", "evalThreshold"] as const) if (!(c[k] >= 0)) throw bad(k, "a number ≥ 0");
+  if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0 || !c.hiddenSizes.every((h) => Number.isInteger(h) && h > 0)) throw bad("hiddenSizes", "a non-empty list of positive integers");
+  if (!["tanh", "relu"].includes(c.activation)) throw bad("activation", '"tanh" or "relu"');
+  if (!["none", "mean", "value"].includes(c.baseline)) throw bad("baseline", '"none", "mean" or "value"');
+  return c;
+}
+
+/**
+ * L = −mean_t[ log π(a_t|s_t) · A_t ] − β · mean_t H(π(·|s_t)), as a pure function of tensors.
+ * `logits` [T, nActions], `actions` [T] (int32), `advantages` [T] (constants: pass plain tensors, not variables), `mask`
+ * [T, nActions] optional (1 = legal). Returns the scalar loss and its two parts.
+ */
+export function reinforceLoss(
+  logits: tf.Tensor2D,
+  actions: tf.Tensor1D,
+  advantages: tf.Tensor1D,
+  entropyCoef: number,
+  mask?: tf.Tensor2D,
+): { loss: tf.Scalar; policyLoss: tf.Scalar; entropy: tf.Scalar } {
+  return tf.tidy(() => {
+    const logp = logProbOf(logits, actions, mask);
+    const policyLoss = tf.neg(tf.mean(tf.mul(logp, advantages))) as tf.Scalar;
+    const entropy = tf.mean(categoricalEntropy(logits, mask)) as tf.Scalar;
+    const loss = tf.sub(policyLoss, tf.mul(entropyCoef, entropy)) as tf.Scalar;
+    return { loss, policyLoss, entropy };
+  });
+}
+
+/** A batch of whole episodes, laid out episode after episode. */
+interface EpisodeBatch {
+  obs: Float32Array; // [T, obsSize]
+  actions: Int32Array; // [T]
+  rewards: Float32Array; // [T]
+  episodeEnds: Uint8Array; // [T], 1 on each episode's last step
+  returns: number[]; // undiscounted, one per episode
+  lengths: number[];
+}
+
+export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {}): Promise<ReinforceAgent> {
+  const config = reinforceConfig(partial);
+  await initBackend();
+  const vec = makeVectorEnv<Float32Array, number>(config.envId, config.episodesPerUpdate);
+  const obsSpace = vec.singleObservationSpace, actSpace = vec.singleActionSpace;
+  if (actSpace.kind !== "discrete") throw new RangeError(`REINFORCE here needs a discrete action space; ${config.envId} has ${actSpace.kind}`);
+  const obsSize = flatSize(obsSpace), nActions = actSpace.n;
+
+  // one seed → independent streams for weights, actions and evaluation
+  const rng = createRng(config.seed);
+  const initRng = rng.fork(), actRng = rng.fork();
+  const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
+
+  const netSpec = (out: number): MlpSpec => ({ inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: out, activation: config.activation });
+  const policy = createMlp("policy", netSpec(nActions), initRng, { outputGain: 0.01 });
+  const value = config.baseline === "value" ? createMlp("value", netSpec(1), initRng, { outputGain: 1 }) : undefined;
+  const fastPolicy = createFastMlp(policy.spec);
+  const fastValue = value ? createFastMlp(value.spec) : undefined;
+  const syncFast = () => {
+    syncFastMlp(fastPolicy, policy);
+    if (value && fastValue) syncFastMlp(fastValue, value);
+  };
+  syncFast();
+  const policyOpt = tf.train.adam(config.lr);
+  const valueOpt = value ? tf.train.adam(config.valueLr) : undefined;
+
+  const metrics: ReinforceRow[] = [];
+  const recentReturns: number[] = [];
+  let episodes = 0, envSteps = 0, updates = 0, trainSeconds = 0;
+  let best: { evalReturn: number; weights: NamedTensors } | undefined;
+  let solvedAt: { episodes: number; envSteps: number } | undefined;
+  let envSeeded = false;
+
+  const act: ActFn = (obs, { greedy, rng: r }) => {
+    const logits = fastPolicy.forward(obs, 1);
+    return greedy ? greedyAction(logits, 0, nActions) : sampleAction(logits, 0, nActions, r);
+  };
+
+  const agent: ReinforceAgent = {
+    config,
+    policy,
+    value,
+    metrics,
+    act,
+    weights: () => ({ ...mlpWeights(policy), ...(value ? mlpWeights(value) : {}) }),
+    setWeights(t) {
+      setMlpWeights(policy, t);
+      if (value) setMlpWeights(value, t);
+      syncFast();
+    },
+    dispose() {
+      policy.dispose();
+      value?.dispose();
+      policyOpt.dispose();
+      valueOpt?.dispose();
+      vec.close();
+    },
+    async train(opts = {}) {
+      const signal = resolveSignal(opts.signal);
+      const started = performance.now() - trainSeconds * 1000; // resuming keeps the clock running
+      const elapsed = () => (performance.now() - started) / 1000;
+      let stopped: StopReason = "done";
+      try {
+        while (episodes < config.maxEpisodes) {
+          await checkpoint(signal);
+
+          // 1. collect whole episodes with the current policy
+          if (!envSeeded) { vec.reset({ seed: config.seed }); envSeeded = true; }
+          const batch = collectEpisodes(vec, fastPolicy, obsSize, nActions, actRng);
+
+          // 2. reward-to-go
+          const returns = rewardToGo(batch.rewards, batch.episodeEnds, config.gamma);
+
+          // 3. advantages
+          const T = batch.actions.length;
+          let advantages: Float32Array;
+          if (config.baseline === "value" && fastValue) {
+            const v = fastValue.forward(batch.obs, T);
+            advantages = Float32Array.from(returns, (g, t) => g - v[t]);
+          } else if (config.baseline === "mean") {
+            const { mean } = meanStd(returns);
+            advantages = Float32Array.from(returns, (g) => g - mean);
+          } else {
+            advantages = returns;
+          }
+          if (config.normalizeAdvantages) advantages = standardize(advantages);
+
+          // 4. gradient steps on the policy (and the value baseline)
+          const stats = reinforceUpdate({ policy, value, policyOpt, valueOpt }, batch, returns, advantages, config);
+          syncFast();
+
+          // 5. log, then check the stopping rule
+          updates++;
+          episodes += batch.returns.length;
+          envSteps += T;
+          recentReturns.push(...batch.returns);
+          recentReturns.splice(0, Math.max(0, recentReturns.length - config.targetWindow));
+          const trainReturn = meanStd(recentReturns).mean;
+          let evalReturn = NaN;
+          if (config.targetReturn > 0 && recentReturns.length >= config.targetWindow && trainReturn >= config.targetReturn) {
+            evalReturn = await evaluateAndKeepBest(signal);
+          }
+          const wallTime = elapsed();
+          const ret = meanStd(batch.returns);
+          const row: ReinforceRow = {
+            update: updates,
+            episodes,
+            envSteps,
+            return: ret.mean,
+            returnMin: Math.min(...batch.returns),
+            returnMax: Math.max(...batch.returns),
+            length: meanStd(batch.lengths).mean,
+            trainReturn,
+            ...stats,
+            evalReturn,
+            wallTime,
+            sps: envSteps / Math.max(wallTime, 1e-9),
+          };
+          metrics.push(row);
+          trainSeconds = wallTime;
+          opts.onUpdate?.(row, agent);
+          opts.onProgress?.({ episodes, maxEpisodes: config.maxEpisodes, envSteps, meanReturn: trainReturn, sps: row.sps, elapsed: wallTime });
+          if (config.evalThreshold > 0 && evalReturn >= config.evalThreshold) {
+            stopped = "target";
+            break;
+          }
+        }
+        // budget spent: keep whichever is better, the final weights or the best evaluated ones
+        if (stopped === "done" && config.evalThreshold > 0) await evaluateAndKeepBest(signal);
+      } catch (err) {
+        if (!isAbortError(err)) throw err;
+        stopped = "aborted";
+        trainSeconds = elapsed();
+        if ((opts.onAbort ?? "throw") === "throw") throw err;
+      }
+      trainSeconds = elapsed();
+      return {
+        stopped,
+        episodes,
+        envSteps,
+        wallTime: trainSeconds,
+        trainReturn: meanStd(recentReturns).mean,
+        evalReturn: best?.evalReturn ?? NaN,
+        solvedAtEpisode: solvedAt?.episodes ?? NaN,
+        solvedAtEnvSteps: solvedAt?.envSteps ?? NaN,
+        metrics,
+      };
+    },
+  };
+
+  /** Greedy evaluation of the current weights; remembers (and, if worse, restores) the best. */
+  async function evaluateAndKeepBest(signal: AbortSignal | undefined): Promise<number> {
+    const { mean } = await evaluatePolicy(config.envId, act, { episodes: config.evalEpisodes, seed: evalSeed, greedy: true, signal });
+    if (!solvedAt && config.evalThreshold > 0 && mean >= config.evalThreshold) solvedAt = { episodes, envSteps };
+    if (!best || mean >= best.evalReturn) best = { evalReturn: mean, weights: agent.weights() };
+    else if (best) agent.setWeights(best.weights);
+    return mean;
+  }
+
+  return agent;
+}
+
+/** The networks and optimisers one update touches. */
+export interface ReinforceNets {
+  policy: Mlp;
+  value?: Mlp;
+  policyOpt: tf.Optimizer;
+  valueOpt?: tf.Optimizer;
+}
+
+/** What one update needs from a batch: observations [T, obsSize] and the actions taken [T]. */
+export interface UpdateBatch {
+  obs: Float32Array;
+  actions: Int32Array;
+}
+
+export interface UpdateStats {
+  loss: number;
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  gradNorm: number;
+}
+
+/**
+ * One gradient step on the policy (REINFORCE loss) and one on the value net (MSE to G_t), each a
+ * single tfjs call chain on the whole batch, all inside tf.tidy: no tensor outlives the call.
+ */
+export function reinforceUpdate(
+  nets: ReinforceNets,
+  batch: UpdateBatch,
+  returns: Float32Array,
+  advantages: Float32Array,
+  config: Pick<ReinforceConfig, "entropyCoef" | "maxGradNorm">,
+): UpdateStats {
+  const { policy, value, policyOpt, valueOpt } = nets;
+  const T = batch.actions.length;
+  const obsSize = policy.spec.inputSize;
+  const read = (t: tf.Tensor) => (t.dataSync() as Float32Array)[0];
+  return tf.tidy(() => {
+    const obs = tf.tensor2d(batch.obs, [T, obsSize]);
+    const actions = tf.tensor1d(batch.actions, "int32");
+    const adv = tf.tensor1d(advantages);
+    let parts: { policyLoss: tf.Scalar; entropy: tf.Scalar } | undefined;
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const out = reinforceLoss(policy.apply(obs), actions, adv, config.entropyCoef);
+      // kept past variableGrads' own tidy so we can log them; disposed below
+      parts = { policyLoss: tf.keep(out.policyLoss), entropy: tf.keep(out.entropy) };
+      return out.loss;
+    }, Object.values(policy.params));
+    const gradNorm = clipGradients(grads, config.maxGradNorm);
+    policyOpt.applyGradients(grads as unknown as Record<string, tf.Variable>);
+
+    let valueLoss = NaN;
+    if (value && valueOpt) {
+      const target = tf.tensor1d(returns);
+      const { value: vLoss, grads: vGrads } = tf.variableGrads(
+        () => tf.mean(tf.squaredDifference(tf.squeeze(value.apply(obs), [1]), target)) as tf.Scalar,
+        Object.values(value.params),
+      );
+      clipGradients(vGrads, config.maxGradNorm);
+      valueOpt.applyGradients(vGrads as unknown as Record<string, tf.Variable>);
+      valueLoss = read(vLoss);
+    }
+    const stats = { loss: read(loss), policyLoss: read(parts!.policyLoss), valueLoss, entropy: read(parts!.entropy), gradNorm: read(gradNorm) };
+    tf.dispose([parts!.policyLoss, parts!.entropy]);
+    return stats;
+  });
+}
+
+/** Creates an agent and trains it: the one-call form (for the CLI and tests). */
+export async function trainReinforce(partial: Partial<ReinforceConfig> = {}, opts: TrainOptions = {}): Promise<{ agent: ReinforceAgent; result: ReinforceResult }> {
+  const agent = await createReinforceAgent(partial);
+  const result = await agent.train(opts);
+  return { agent, result };
+}
+
+/**
+ * Runs one episode in each env copy with actions sampled from `policy`, and returns them back to
+ * back. Copies that finish early keep stepping (the vector env steps all copies together) but those
+ * steps are discarded, and every copy is reset at the start of the next collection.
+ */
+function collectEpisodes(vec: VectorEnv<Float32Array, number>, policy: FastMlp, obsSize: number, nActions: number, rng: Rng): EpisodeBatch {
+  const n = vec.numEnvs;
+  let current = vec.reset().obs;
+  const perEnv = Array.from({ length: n }, () => ({ obs: [] as Float32Array[], actions: [] as number[], rewards: [] as number[] }));
+  const done = new Array<boolean>(n).fill(false);
+  const returns = new Array<number>(n).fill(0);
+  const obsBatch = new Float32Array(n * obsSize);
+  const actions = new Int32Array(n);
+  let remaining = n;
+  while (remaining > 0) {
+    for (let i = 0; i < n; i++) obsBatch.set(current[i], i * obsSize);
+    const logits = policy.forward(obsBatch, n);
+    for (let i = 0; i < n; i++) actions[i] = done[i] ? 0 : sampleAction(logits, i, nActions, rng);
+    const step = vec.step(actions);
+    for (let i = 0; i < n; i++) {
+      if (done[i]) continue;
+      const ep = perEnv[i];
+      ep.obs.push(current[i]);
+      ep.actions.push(actions[i]);
+      ep.rewards.push(step.rewards[i]);
+      returns[i] += step.rewards[i];
+      if (step.terminated[i] || step.truncated[i]) { done[i] = true; remaining--; }
+    }
+    current = step.obs;
+  }
+  const T = perEnv.reduce((s, e) => s + e.actions.length, 0);
+  const batch: EpisodeBatch = {
+    obs: new Float32Array(T * obsSize),
+    actions: new Int32Array(T),
+    rewards: new Float32Array(T),
+    episodeEnds: new Uint8Array(T),
+    returns,
+    lengths: perEnv.map((e) => e.actions.length),
+  };
+  let t = 0;
+  for (const ep of perEnv) {
+    for (let k = 0; k < ep.actions.length; k++, t++) {
+      batch.obs.set(ep.obs[k], t * obsSize);
+      batch.actions[t] = ep.actions[k];
+      batch.rewards[t] = ep.rewards[k];
+    }
+    batch.episodeEnds[t - 1] = 1;
+  }
+  return batch;
+}
+
+/**
+ * Scales `grads` in place so their global L2 norm is at most `maxNorm` (0 = leave them); returns the
+ * norm before clipping. Call inside tf.tidy: the replaced and intermediate tensors belong to it.
+ */
+export function clipGradients(grads: tf.NamedTensorMap, maxNorm: number): tf.Scalar {
+  const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+  if (maxNorm > 0) {
+    const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+    for (const k of Object.keys(grads)) grads[k] = tf.mul(grads[k], scale);
+  }
+  return norm;
+}

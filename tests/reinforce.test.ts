@@ -1,0 +1,113 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import "../lib/envs";
+import { isAbortError } from "../lib/core/abort";
+import { initBackend } from "../lib/nn/backend";
+import { evaluatePolicy } from "../lib/algos/evaluate";
+import { createReinforceAgent, reinforceConfig, reinforceLoss, trainReinforce, type ReinforceRow } from "../lib/algos/reinforce";
+import { rewardToGo, standardize } from "../lib/algos/returns";
+
+beforeAll(async () => { await initBackend({ quiet: true }); });
+
+describe("reward-to-go", () => {
+  it("sums discounted future rewards within each episode", () => {
+    const g = rewardToGo([1, 1, 1, 1, 2], [false, false, true, false, true], 0.9);
+    const expected = [1 + 0.9 + 0.81, 1 + 0.9, 1, 1 + 0.9 * 2, 2];
+    expected.forEach((e, i) => expect(g[i]).toBeCloseTo(e, 5));
+  });
+  it("γ = 1 is the plain sum; γ = 0 is the immediate reward", () => {
+    expect(Array.from(rewardToGo([3, 2, 1], [0, 0, 1], 1))).toEqual([6, 3, 1]);
+    expect(Array.from(rewardToGo([3, 2, 1], [0, 0, 1], 0))).toEqual([3, 2, 1]);
+  });
+  it("standardize gives mean 0, std 1", () => {
+    const z = standardize(Float32Array.from([1, 2, 3, 4]));
+    expect(z.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 6);
+    expect(Math.sqrt(z.reduce((a, b) => a + b * b, 0) / 4)).toBeCloseTo(1, 5);
+  });
+});
+
+describe("reinforceLoss on a hand-computed case", () => {
+  // two steps, two actions: logits z0 = [0, 0], z1 = [1, 0]; actions [0, 1]; advantages [1, −2]; β = 0.1
+  const e = Math.E;
+  const p1 = [e / (1 + e), 1 / (1 + e)]; // softmax of z1
+  const logp = [Math.log(0.5), Math.log(p1[1])]; // log π(a_t|s_t)
+  const H = [Math.log(2), -(p1[0] * Math.log(p1[0]) + p1[1] * Math.log(p1[1]))];
+  const policyLoss = -(logp[0] * 1 + logp[1] * -2) / 2;
+  const meanH = (H[0] + H[1]) / 2;
+  const loss = policyLoss - 0.1 * meanH;
+
+  it("value: −mean(log π · A) − β·mean(H)", () => {
+    const out = reinforceLoss(tf.tensor2d([[0, 0], [1, 0]]), tf.tensor1d([0, 1], "int32"), tf.tensor1d([1, -2]), 0.1);
+    expect(policyLoss).toBeCloseTo(-0.96669, 4); // the numbers written out once, by hand
+    expect(out.policyLoss.dataSync()[0]).toBeCloseTo(policyLoss, 5);
+    expect(out.entropy.dataSync()[0]).toBeCloseTo(meanH, 5);
+    expect(out.loss.dataSync()[0]).toBeCloseTo(loss, 5);
+  });
+
+  it("gradient w.r.t. logits: −A_t/T·(onehot − p) − β/T·(−p_i(log p_i + H))", () => {
+    const grad = tf.grad((z: tf.Tensor) => reinforceLoss(z as tf.Tensor2D, tf.tensor1d([0, 1], "int32"), tf.tensor1d([1, -2]), 0.1).loss)(tf.tensor2d([[0, 0], [1, 0]]));
+    const g = grad.arraySync() as number[][];
+    const probs = [[0.5, 0.5], p1], onehot = [[1, 0], [0, 1]], adv = [1, -2];
+    for (let t = 0; t < 2; t++) {
+      for (let i = 0; i < 2; i++) {
+        const pg = (-adv[t] / 2) * (onehot[t][i] - probs[t][i]);
+        const dH = -probs[t][i] * (Math.log(probs[t][i]) + H[t]);
+        expect(g[t][i]).toBeCloseTo(pg - (0.1 / 2) * dH, 5);
+      }
+    }
+    expect(g[1][0]).toBeCloseTo(-0.72123, 4);
+  });
+});
+
+const strip = (rows: ReinforceRow[]) => rows.map(({ wallTime, sps, ...rest }) => (void wallTime, void sps, rest));
+
+describe("REINFORCE training", () => {
+  it("does not leak tensors over many updates", async () => {
+    const counts: number[] = [];
+    const { agent } = await trainReinforce({ seed: 5, maxEpisodes: 8 * 40, targetReturn: 0, evalThreshold: 0 }, { onUpdate: () => counts.push(tf.memory().numTensors) });
+    expect(counts.length).toBe(40);
+    expect(counts[counts.length - 1]).toBe(counts[1]);
+    const before = tf.memory().numTensors;
+    agent.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it("is reproducible: same seed, identical metrics; another seed differs", async () => {
+    const cfg = { seed: 3, maxEpisodes: 80, targetReturn: 0, evalThreshold: 0 };
+    const a = await trainReinforce(cfg), b = await trainReinforce(cfg), c = await trainReinforce({ ...cfg, seed: 4 });
+    expect(strip(a.result.metrics)).toEqual(strip(b.result.metrics));
+    expect(strip(c.result.metrics)).not.toEqual(strip(a.result.metrics));
+    for (const r of [a, b, c]) r.agent.dispose();
+  });
+
+  it("improves the return on a small budget", async () => {
+    const { agent, result } = await trainReinforce({ seed: 2, maxEpisodes: 320, targetReturn: 0, evalThreshold: 0 });
+    const first = result.metrics.slice(0, 3).reduce((s, r) => s + r.return, 0) / 3;
+    const last = result.metrics.slice(-3).reduce((s, r) => s + r.return, 0) / 3;
+    expect(last).toBeGreaterThan(2 * first);
+    expect(last).toBeGreaterThan(80);
+    const ev = await evaluatePolicy("CartPole-v1", agent.act, { episodes: 10, seed: 0 });
+    expect(ev.returns).toHaveLength(10);
+    agent.dispose();
+  });
+
+  it("on interrupt: rethrows AbortError by default, and the agent keeps what it learned", async () => {
+    const agent = await createReinforceAgent({ seed: 1, maxEpisodes: 10_000 });
+    const controller = new AbortController();
+    const err = await agent.train({ signal: controller.signal, onUpdate: (row) => { if (row.update === 5) controller.abort(); } }).catch((e: unknown) => e);
+    expect(isAbortError(err)).toBe(true);
+    expect(agent.metrics).toHaveLength(5);
+    // training resumes where it stopped; with onAbort "return" the result says "aborted"
+    const c2 = new AbortController();
+    const result = await agent.train({ signal: c2.signal, onAbort: "return", onUpdate: (row) => { if (row.update === 7) c2.abort(); } });
+    expect(result.stopped).toBe("aborted");
+    expect(result.episodes).toBe(7 * 8);
+    agent.dispose();
+  });
+
+  it("rejects bad config values, naming the field", () => {
+    expect(() => reinforceConfig({ gamma: 1.5 })).toThrow(/gamma = 1\.5, expected a number in \[0, 1\]/);
+    expect(() => reinforceConfig({ baseline: "median" as never })).toThrow(/baseline/);
+    expect(() => reinforceConfig({ hiddenSizes: [] })).toThrow(/hiddenSizes/);
+  });
+});
