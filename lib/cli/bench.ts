@@ -1,0 +1,106 @@
+/**
+ * `tsrl bench [--out FILE] [--quick]` — the speed numbers behind our backend and design choices,
+ * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
+ * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one REINFORCE
+ * update, and raw CartPole steps per second. Runs one thing at a time on one core; ~1 minute.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import "../envs";
+import { makeEnv } from "../core/registry";
+import { createRng } from "../core/rng";
+import { initBackend } from "../nn/backend";
+import { BENCH_MLP, benchFastForward, benchMatMul, benchMlp, timeCall } from "../nn/bench-backends";
+import { createMlp } from "../nn/mlp";
+import { reinforceUpdate } from "../algos/reinforce";
+import { formatHelp, parseArgs, UsageError, type CommandSpec } from "./args";
+
+const spec: CommandSpec = {
+  usage: "tsrl bench [--out FILE] [--quick]",
+  positionals: [],
+  flags: [
+    { name: "out", type: "string", help: "also write the JSON to this file" },
+    { name: "quick", type: "boolean", help: "shorter timings and fewer sizes (a smoke test)" },
+  ],
+};
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, spec);
+  } catch (err) {
+    if (err instanceof UsageError) { console.error(`tsrl bench: ${err.message}`); return 2; }
+    throw err;
+  }
+  if (parsed.help) { console.log(formatHelp(spec, "Speed benchmarks (JSON).")); return 0; }
+  const quick = parsed.flags.quick === true;
+  const timing = quick ? { budgetMs: 50, minReps: 1 } : { budgetMs: 300, minReps: 3 };
+  const batches = quick ? [1, 128] : [1, 16, 128, 512, 2048];
+  const log = (msg: string) => console.error(`tsrl bench: ${msg}`);
+
+  log("matMul 512×768×768 (wasm, cpu)");
+  const matmulShape: [number, number, number] = quick ? [128, 192, 192] : [512, 768, 768];
+  const matMul = [await benchMatMul("wasm", matmulShape), await benchMatMul("cpu", matmulShape)];
+  log("policy MLP forward/backward (cpu, wasm)");
+  const mlp = [...(await benchMlp("cpu", batches, BENCH_MLP, timing)), ...(await benchMlp("wasm", batches, BENCH_MLP, timing))];
+  log("typed-array forward");
+  const fastForward = benchFastForward(quick ? [1, 16] : [1, 8, 16, 128, 2048], BENCH_MLP, timing);
+
+  const backend = await initBackend({ quiet: true });
+  log(`REINFORCE update on ${backend.name}`);
+  const reinforceUpdateMs = benchReinforceUpdate(quick ? [512] : [512, 4000], timing);
+  log("CartPole steps/s");
+  const cartpoleStepsPerSec = benchCartPole(quick ? 20_000 : 200_000);
+
+  const report = {
+    createdAt: new Date().toISOString(),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    backend,
+    mlp: `${BENCH_MLP.inputSize}→${BENCH_MLP.hiddenSizes.join("→")}→${BENCH_MLP.outputSize} ${BENCH_MLP.activation}`,
+    matMul,
+    mlpPerCall: mlp,
+    fastForward,
+    reinforceUpdateMs,
+    cartpoleStepsPerSec,
+  };
+  const text = JSON.stringify(report, (_, v) => (typeof v === "number" ? Number(v.toPrecision(4)) : v), 2);
+  console.log(text);
+  if (parsed.flags.out) {
+    const file = path.resolve(String(parsed.flags.out));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text + "\n");
+    log(`wrote ${file}`);
+  }
+  return 0;
+}
+
+/** Milliseconds per REINFORCE update (policy + value step) on a synthetic batch of T steps. */
+function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minReps: number }): { steps: number; ms: number }[] {
+  const rng = createRng(0);
+  const policy = createMlp("policy", { ...BENCH_MLP }, rng, { outputGain: 0.01 });
+  const value = createMlp("value", { ...BENCH_MLP, outputSize: 1 }, rng);
+  const nets = { policy, value, policyOpt: tf.train.adam(1e-3), valueOpt: tf.train.adam(1e-3) };
+  const out = sizes.map((T) => {
+    const batch = { obs: Float32Array.from({ length: T * 4 }, () => rng.normal()), actions: Int32Array.from({ length: T }, () => rng.int(2)) };
+    const returns = Float32Array.from({ length: T }, () => rng.uniform(0, 100));
+    const adv = Float32Array.from({ length: T }, () => rng.normal());
+    return { steps: T, ms: timeCall(() => void reinforceUpdate(nets, batch, returns, adv, { entropyCoef: 0, maxGradNorm: 1 }), timing) / 1000 };
+  });
+  policy.dispose(); value.dispose(); nets.policyOpt.dispose(); nets.valueOpt.dispose();
+  return out;
+}
+
+/** Raw environment speed: random actions, resets included. */
+function benchCartPole(steps: number): number {
+  const env = makeEnv<Float32Array, number>("CartPole-v1");
+  const rng = createRng(0);
+  env.reset({ seed: 0 });
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const r = env.step(rng.int(2));
+    if (r.terminated || r.truncated) env.reset();
+  }
+  return steps / ((performance.now() - t0) / 1000);
+}

@@ -1,0 +1,130 @@
+/**
+ * `tsrl train <algorithm> <env> [flags]` — trains, shows progress on stderr, writes a checkpoint,
+ * prints one JSON summary line on stdout (with --json; a short human summary without).
+ * Ctrl-C stops training between updates and still writes the checkpoint (exit code 130);
+ * a second Ctrl-C exits at once.
+ */
+import * as path from "node:path";
+import { AbortError, setAmbientSignalProvider } from "../core/abort";
+import "../envs";
+import { saveReinforceCheckpoint } from "../algos/reinforce-checkpoint";
+import { REINFORCE_DEFAULTS, REINFORCE_HELP, trainReinforce, type ReinforceConfig } from "../algos/reinforce";
+import { formatHelp, kebab, parseArgs, UsageError, type CommandSpec, type FlagSpec } from "./args";
+import { createProgressBar, formatRate } from "./progress";
+
+const ALGORITHMS = ["reinforce"] as const;
+
+/** Config fields that are flags; envId is the positional <env>. */
+function configFlags(): FlagSpec[] {
+  const flags: FlagSpec[] = [];
+  for (const [field, def] of Object.entries(REINFORCE_DEFAULTS) as [keyof ReinforceConfig, unknown][]) {
+    if (field === "envId") continue;
+    const help = REINFORCE_HELP[field];
+    // maxEpisodes is --episodes, the name users reach for first
+    const name = field === "maxEpisodes" ? "episodes" : kebab(field);
+    if (Array.isArray(def)) flags.push({ name, type: "integer-list", help, default: def });
+    else if (typeof def === "boolean") flags.push({ name, type: "boolean", help, default: def });
+    else if (typeof def === "number") flags.push({ name, type: Number.isInteger(def) && !["lr", "valueLr", "gamma", "entropyCoef", "maxGradNorm", "targetReturn", "evalThreshold"].includes(field) ? "integer" : "number", help, default: def });
+    else flags.push({ name, type: "string", help, default: def, choices: field === "activation" ? ["tanh", "relu"] : field === "baseline" ? ["none", "mean", "value"] : undefined });
+  }
+  return flags;
+}
+
+function commandSpec(): CommandSpec {
+  return {
+    usage: "tsrl train reinforce <env> [--seed S] [--out DIR] [--episodes N] [--json] [options]",
+    positionals: ["algorithm", "env"],
+    flags: [
+      { name: "out", type: "string", help: "checkpoint directory", default: "runs/<algorithm>-<env>-seed<seed>" },
+      { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
+      { name: "quiet", type: "boolean", help: "no progress bar" },
+      ...configFlags(),
+    ],
+  };
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const spec = commandSpec();
+  let parsed;
+  try {
+    parsed = parseArgs(argv, spec);
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(err.message);
+    throw err;
+  }
+  if (parsed.help) {
+    console.log(formatHelp(spec, "Train an agent. Algorithms: reinforce (REINFORCE with optional baseline)."));
+    return 0;
+  }
+  const [algorithm, envId] = parsed.positionals;
+  if (!(ALGORITHMS as readonly string[]).includes(algorithm)) return usageFailure(`unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${ALGORITHMS.join(", ")}`);
+
+  const config: Partial<ReinforceConfig> = { envId };
+  const byFlag = new Map(Object.keys(REINFORCE_DEFAULTS).map((f) => [f === "maxEpisodes" ? "episodes" : kebab(f), f]));
+  for (const [flag, value] of Object.entries(parsed.flags)) {
+    const field = byFlag.get(flag);
+    if (field) (config as Record<string, unknown>)[field] = value;
+  }
+  const seed = config.seed ?? REINFORCE_DEFAULTS.seed;
+  const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${seed}`);
+  const json = parsed.flags.json === true;
+
+  // Ctrl-C: the first stops training between updates (the ambient signal every loop checks)
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error("\ntsrl: interrupted — stopping after this update and saving (Ctrl-C again to quit now)");
+    controller.abort(new AbortError("interrupted by Ctrl-C"));
+  };
+  process.on("SIGINT", onSigint);
+  setAmbientSignalProvider(() => controller.signal);
+
+  try {
+    const bar = parsed.flags.quiet ? undefined : createProgressBar({ total: config.maxEpisodes ?? REINFORCE_DEFAULTS.maxEpisodes, unit: "ep" });
+    let trained;
+    try {
+      trained = await trainReinforce(config, {
+        onAbort: "return",
+        onProgress: (p) => bar?.update(p.episodes, { return: p.meanReturn.toFixed(1), steps: String(p.envSteps), sps: formatRate(p.sps) }),
+      });
+    } catch (err) {
+      // bad config values surface as RangeErrors naming the field: a usage problem
+      if (err instanceof RangeError) return usageFailure(err.message);
+      throw err;
+    }
+    bar?.finish();
+    const { agent, result } = trained;
+    const dir = saveReinforceCheckpoint(out, agent, result);
+    agent.dispose();
+    const summary = {
+      algorithm,
+      env: envId,
+      seed,
+      stopped: result.stopped,
+      episodes: result.episodes,
+      envSteps: result.envSteps,
+      wallTime: round(result.wallTime, 3),
+      trainReturn: round(result.trainReturn, 2),
+      evalReturn: round(result.evalReturn, 2),
+      solvedAtEpisode: result.solvedAtEpisode,
+      solvedAtEnvSteps: result.solvedAtEnvSteps,
+      checkpoint: dir,
+    };
+    if (json) console.log(JSON.stringify(summary));
+    else console.error(`tsrl: ${result.stopped} after ${result.episodes} episodes, ${result.envSteps} env steps, ${result.wallTime.toFixed(1)} s; train return ${result.trainReturn.toFixed(1)}, eval ${Number.isNaN(result.evalReturn) ? "—" : result.evalReturn.toFixed(1)}; checkpoint ${dir}`);
+    return result.stopped === "aborted" ? 130 : 0;
+  } finally {
+    process.off("SIGINT", onSigint);
+    setAmbientSignalProvider(undefined);
+  }
+}
+
+function usageFailure(message: string): number {
+  console.error(`tsrl train: ${message}`);
+  return 2;
+}
+
+/** NaN → null in JSON anyway; round the rest so the summary line stays readable. */
+function round(x: number, digits: number): number | null {
+  return Number.isFinite(x) ? Number(x.toFixed(digits)) : null;
+}
