@@ -37,6 +37,15 @@ describe("metrics log", () => {
     expect(log.rows).toHaveLength(0);
   });
 
+  test("interface-typed rows can be pushed and saved (type-level check by tsc)", () => {
+    interface EpisodeStats { episode: number; return: number }
+    const stats: EpisodeStats[] = [{ episode: 0, return: 1.5 }];
+    const log = createMetricsLog(stats);
+    log.push(stats[0]);
+    expect(log.rows).toEqual([{ episode: 0, return: 1.5 }, { episode: 0, return: 1.5 }]);
+    expect(summarizeMetrics(stats).return.mean).toBe(1.5);
+  });
+
   test("toDataFrame types columns and turns missing cells into nulls", () => {
     const log = trainingLog();
     log.push({ episode: 40, return: NaN, big: 5n, done: true });

@@ -131,6 +131,13 @@ describe("chart builders compile cleanly and render their marks", () => {
     await renderClean(learningCurve([], { x: "episode", y: "return" }));
   });
 
+  test("arrays of interface-typed rows are accepted as they are (type-level check by tsc)", () => {
+    interface EpisodeStats { episode: number; return: number; length: number }
+    const stats: EpisodeStats[] = [{ episode: 0, return: 3, length: 3 }, { episode: 1, return: 5, length: 5 }];
+    const values = (learningCurve(stats, { x: "episode", y: "return", window: 2 }).data as { values: Record<string, number>[] }).values;
+    expect(values.map((v) => v.__rolling_mean)).toEqual([3, 4]);
+  });
+
   test("unknown fields are reported with the available columns", () => {
     expect(() => learningCurve(one, { x: "episode", y: "retrun" })).toThrow(/y field 'retrun' is not in the data; columns are: seed, episode, return/);
   });

@@ -33,7 +33,7 @@ export interface SaveCheckpointInput {
   config: Record<string, unknown>;
   tensors: Record<string, CheckpointTensor>;
   /** The training log, written as metrics.csv. */
-  metrics?: readonly MetricsRow[] | MetricsLog;
+  metrics?: readonly object[] | MetricsLog;
   /** Extra strings for the safetensors `__metadata__`. */
   metadata?: Record<string, string>;
 }
@@ -92,7 +92,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): string 
     writeFileAtomic(path.join(staging, MODEL_FILE), bytes);
     writeFileAtomic(path.join(staging, CONFIG_FILE), JSON.stringify(input.config, null, 2) + "\n");
     if (input.metrics) {
-      const rows = "rows" in input.metrics ? input.metrics.rows : input.metrics;
+      const rows = Array.isArray(input.metrics) ? (input.metrics as readonly object[]) : (input.metrics as MetricsLog).rows;
       writeCsv(rows, path.join(staging, METRICS_FILE));
     }
   });
@@ -189,7 +189,7 @@ export function checkpointConfig(fields: {
   algorithm: string;
   env: string;
   hyperparameters?: Record<string, unknown>;
-  metrics?: readonly MetricsRow[];
+  metrics?: readonly object[];
   [key: string]: unknown;
 }): Record<string, unknown> {
   const { metrics, ...rest } = fields;

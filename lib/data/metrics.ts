@@ -15,8 +15,11 @@ export type MetricValue = number | string | boolean | bigint | null | undefined;
 export type MetricsRow = Record<string, MetricValue>;
 
 export interface MetricsLog {
-  /** Appends a copy of `row`. Values must be numbers (or strings/booleans for labels). */
-  push(row: MetricsRow): void;
+  /**
+   * Appends a copy of `row`. Values must be numbers (or strings/booleans for labels). Typed
+   * `object` so interface-typed rows (e.g. an algorithm's `EpisodeStats`) pass as they are.
+   */
+  push(row: object): void;
   /** All rows so far, oldest first (the live array: read it, do not mutate it). */
   readonly rows: readonly MetricsRow[];
   readonly length: number;
@@ -43,19 +46,19 @@ export interface MetricsLog {
  *   show(learningCurve(log.rows, { x: "episode", y: "return" }));
  *   log.saveCsv("runs/cartpole/metrics.csv");
  */
-export function createMetricsLog(initial: readonly MetricsRow[] = []): MetricsLog {
+export function createMetricsLog(initial: readonly object[] = []): MetricsLog {
   const rows: MetricsRow[] = [];
   const cols = new Set<string>();
 
-  function push(row: MetricsRow): void {
+  function push(row: object): void {
     const copy: MetricsRow = {};
-    for (const [k, v] of Object.entries(row)) {
+    for (const [k, v] of Object.entries(row) as [string, unknown][]) {
       if (v === undefined) continue;
       const t = typeof v;
       if (v !== null && t !== "number" && t !== "string" && t !== "boolean" && t !== "bigint") {
         throw new TypeError(`metrics column '${k}' got a ${Array.isArray(v) ? "array" : t}; log numbers (or strings/booleans for labels)`);
       }
-      copy[k] = v;
+      copy[k] = v as MetricValue;
       cols.add(k);
     }
     rows.push(copy);
@@ -89,11 +92,11 @@ export function createMetricsLog(initial: readonly MetricsRow[] = []): MetricsLo
  * looks at the first rows only, and rows here may miss keys): a column of integers is Int64, of
  * other numbers (incl. NaN/±Inf) Float64, of booleans Bool, anything else String. Missing → null.
  */
-export function rowsToDataFrame(rows: readonly MetricsRow[], columns?: string[]): pl.DataFrame {
+export function rowsToDataFrame(rows: readonly object[], columns?: string[]): pl.DataFrame {
   const names = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const series = names.map((name) => {
     const raw = rows.map((r) => {
-      const v = r[name];
+      const v = (r as Record<string, unknown>)[name];
       return typeof v === "bigint" ? Number(v) : v ?? null; // polars turns JS bigints into nulls
     });
     const present = raw.filter((v) => v !== null);
@@ -109,8 +112,8 @@ export function rowsToDataFrame(rows: readonly MetricsRow[], columns?: string[])
 }
 
 /** Writes a DataFrame (or rows) as CSV atomically. */
-export function writeCsv(data: pl.DataFrame | readonly MetricsRow[], file: string): void {
-  const df = Array.isArray(data) ? rowsToDataFrame(data as MetricsRow[]) : (data as pl.DataFrame);
+export function writeCsv(data: pl.DataFrame | readonly object[], file: string): void {
+  const df = Array.isArray(data) ? rowsToDataFrame(data as readonly object[]) : (data as pl.DataFrame);
   const csv = df.width === 0 ? Buffer.alloc(0) : (df.writeCSV() as unknown as Buffer);
   writeFileAtomic(file, csv);
 }
@@ -126,10 +129,10 @@ export interface ColumnSummary {
 }
 
 /** Summary of every numeric column (finite values only); columns with none are omitted. */
-export function summarizeMetrics(rows: readonly MetricsRow[], window = 100): Record<string, ColumnSummary> {
+export function summarizeMetrics(rows: readonly object[], window = 100): Record<string, ColumnSummary> {
   const cols = new Map<string, number[]>();
   for (const r of rows) {
-    for (const [k, v] of Object.entries(r)) {
+    for (const [k, v] of Object.entries(r) as [string, unknown][]) {
       const x = typeof v === "bigint" ? Number(v) : v;
       if (typeof x !== "number" || !Number.isFinite(x)) continue;
       const list = cols.get(k);

@@ -28,15 +28,15 @@ export interface LiveChartOptions {
   maxRows?: number;
 }
 
-export interface LiveChart {
+export interface LiveChart<R extends object = Row> {
   /** Adds one row or several; redraws if the last redraw is older than `throttleMs`, else schedules one. */
-  push(rows: Row | readonly Row[]): void;
+  push(rows: R | readonly R[]): void;
   /** Redraws now (JSON + text only). */
   update(): void;
   /** Final redraw with the SVG; later pushes are ignored. Await it (or let the kernel's `track` do it). */
   close(): Promise<void>;
   /** The rows collected so far (the same array every time; do not mutate). */
-  readonly rows: readonly Row[];
+  readonly rows: readonly R[];
   readonly displayId: string;
 }
 
@@ -44,10 +44,10 @@ export interface LiveChart {
  * Creates a live chart drawn by `build(rows)`. Works without a sink too (rows are collected,
  * nothing is drawn), so the same training code runs in the CLI.
  */
-export function liveChart(build: (rows: readonly Row[]) => VegaLiteSpec, opts: LiveChartOptions = {}): LiveChart {
+export function liveChart<R extends object = Row>(build: (rows: readonly R[]) => VegaLiteSpec, opts: LiveChartOptions = {}): LiveChart<R> {
   const throttleMs = opts.throttleMs ?? 500;
   const displayId = opts.displayId ?? newDisplayId("tsrl-live");
-  const rows: Row[] = [];
+  const rows: R[] = [];
   let shown = false; // has display() been sent (so the next send is an update)?
   let closed = false;
   let lastSent = -Infinity;
@@ -77,10 +77,10 @@ export function liveChart(build: (rows: readonly Row[]) => VegaLiteSpec, opts: L
     }
   }
 
-  function push(more: Row | readonly Row[]): void {
+  function push(more: R | readonly R[]): void {
     if (closed) return;
-    if (Array.isArray(more)) rows.push(...more);
-    else rows.push(more as Row);
+    if (Array.isArray(more)) for (const r of more as readonly R[]) rows.push(r); // no push(...more): huge batches overflow the stack
+    else rows.push(more as R);
     if (opts.maxRows !== undefined && rows.length > opts.maxRows) rows.splice(0, rows.length - opts.maxRows);
     if (!currentDisplaySink()) return;
     const wait = lastSent + throttleMs - performance.now();

@@ -20,8 +20,11 @@ export type Row = Record<string, unknown>;
 /** Column arrays of equal length, e.g. `{ episode: [1, 2, 3], return: Float32Array.of(…) }`. */
 export type Columns = Record<string, ArrayLike<unknown>>;
 
-/** What every builder accepts: an array of records or an object of column arrays. */
-export type TableData = readonly Row[] | Columns;
+/**
+ * What every builder accepts: an array of records or an object of column arrays. Records are typed
+ * `object` so arrays of interface-typed rows (e.g. an algorithm's `EpisodeStats[]`) pass as they are.
+ */
+export type TableData = readonly object[] | Columns;
 
 /** Options every chart builder understands. */
 export interface ChartOptions {
@@ -98,7 +101,7 @@ export function fieldRef(name: string): string {
 
 /** Normalises records or columns into fresh plain records (typed-array values become numbers). */
 export function toRows(data: TableData): Row[] {
-  if (Array.isArray(data)) return data.map((row: Row) => ({ ...row }));
+  if (Array.isArray(data)) return (data as readonly object[]).map((row) => ({ ...(row as Row) }));
   const cols = data as Columns;
   const names = Object.keys(cols);
   if (names.length === 0) return [];
