@@ -1,0 +1,28 @@
+/**
+ * `tsrl lab` (`npm start`): opens JupyterLab on notebooks/, or the classic notebook when only that is
+ * installed, after making sure the tsrl kernel is registered.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { HOW_TO_GET_JUPYTER, installCommand } from "../kernel/install";
+
+const notebooksDir = path.resolve(__dirname, "..", "..", "notebooks");
+
+function hasJupyterApp(app: string): boolean {
+  const run = spawnSync("jupyter", [app, "--version"], { encoding: "utf8", timeout: 60_000 });
+  return !run.error && run.status === 0;
+}
+
+export async function labCommand(args: string[]): Promise<number> {
+  const app = ["lab", "notebook"].find(hasJupyterApp);
+  if (!app) {
+    console.error(HOW_TO_GET_JUPYTER);
+    return 1;
+  }
+  await installCommand([]);
+  const dirFlag = app === "lab" ? "--ServerApp.root_dir" : "--notebook-dir";
+  const child = spawn("jupyter", [app, `${dirFlag}=${notebooksDir}`, ...args], { cwd: notebooksDir, stdio: "inherit" });
+  // Ctrl-C goes to the whole foreground group; Jupyter handles it (it asks to confirm), we just wait.
+  process.on("SIGINT", () => {});
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
+}

@@ -1,0 +1,47 @@
+/**
+ * What emitted cells reach through the `__tsrl` global (see repl-transform.ts): `require` resolved
+ * from the notebook's directory (so `./helpers` and `tsrl` work; the TypeScript loader is active),
+ * falling back to this package's own node_modules, plus esModuleInterop-style import helpers.
+ */
+import Module from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { RUNTIME_GLOBAL } from "./repl-transform";
+
+const packageRoot = path.resolve(__dirname, "..", "..");
+
+export interface CellRuntime {
+  require(specifier: string): unknown;
+  importDefault(mod: unknown): unknown;
+  importStar(mod: unknown): unknown;
+  dynamicImport(specifier: string): Promise<unknown>;
+  importMeta: { url: string; filename: string; dirname: string };
+}
+
+export function makeRuntime(cwd: string): CellRuntime {
+  const cellPath = path.join(cwd, "__cell.ts");
+  const fromCwd = Module.createRequire(cellPath);
+  const fromPackage = Module.createRequire(path.join(packageRoot, "__cell.ts"));
+  const requireCell = (specifier: string): unknown => {
+    try {
+      return fromCwd(specifier);
+    } catch (err) {
+      const notFound = (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String((err as Error).message).includes(`'${specifier}'`);
+      if (!notFound || specifier.startsWith(".")) throw err;
+      return fromPackage(specifier);
+    }
+  };
+  const isEsModule = (mod: unknown) => typeof mod === "object" && mod !== null && (mod as { __esModule?: boolean }).__esModule === true;
+  const importStar = (mod: unknown) => (isEsModule(mod) ? mod : Object.assign(Object.create(null), mod as object, { default: mod }));
+  return {
+    require: requireCell,
+    importDefault: (mod) => (isEsModule(mod) ? (mod as { default: unknown }).default : mod),
+    importStar,
+    dynamicImport: async (specifier) => importStar(requireCell(specifier)),
+    importMeta: { url: pathToFileURL(cellPath).href, filename: cellPath, dirname: cwd },
+  };
+}
+
+export function installRuntime(runtime: CellRuntime): void {
+  Object.defineProperty(globalThis, RUNTIME_GLOBAL, { value: runtime, configurable: true, enumerable: false, writable: true });
+}

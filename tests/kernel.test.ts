@@ -1,0 +1,207 @@
+/**
+ * The kernel end to end, driven over ZeroMQ as Jupyter drives it (see kernel-harness.ts):
+ * outputs, errors and their tracebacks, aborted queues, displays, cross-cell state, type errors,
+ * and interrupts of running cells.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stripAnsi } from "../lib/kernel/traceback";
+import { ofType, startTestKernel, streamText, type TestKernel } from "./kernel-harness";
+
+const text = (lines: unknown) => stripAnsi((lines as string[]).join("\n"));
+
+describe("tsrl kernel", () => {
+  let kernel: TestKernel;
+  let cwd: string;
+
+  beforeAll(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-kernel-cwd-"));
+    fs.writeFileSync(path.join(cwd, "helper.ts"), [
+      "export function explode(what: string): never {",
+      "  const message = `boom: ${what}`;",
+      "  throw new RangeError(message);",
+      "}",
+      "",
+    ].join("\n"));
+    kernel = await startTestKernel({ cwd });
+  });
+  afterAll(async () => {
+    await kernel?.close();
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("answers kernel_info with the language and protocol", async () => {
+    const { reply } = await kernel.request("kernel_info_request", {});
+    expect(reply.content).toMatchObject({
+      status: "ok",
+      protocol_version: "5.3",
+      implementation: "tsrl",
+      language_info: { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" },
+    });
+    expect((reply.content.language_info as { version: string }).version).toMatch(/^5\./);
+  });
+
+  it("keeps state across cells and lets a cell re-declare a const", async () => {
+    await kernel.execute("const answer = 41;\nlet counter = 0;\nfunction bump() { return ++counter; }");
+    const again = await kernel.execute("const answer = 42;\nbump(); bump();\nanswer + counter");
+    expect(again.reply.content.status).toBe("ok");
+    expect(ofType(again.outputs, "execute_result")[0].content).toMatchObject({
+      execution_count: again.reply.content.execution_count,
+      data: { "text/plain": "44" },
+    });
+    const types = await kernel.execute("const n: number = answer; counter = n; class Box { constructor(public v = counter) {} }\nnew Box().v");
+    expect(ofType(types.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "42" });
+  });
+
+  it("reports a runtime error with the cell's own line and source", async () => {
+    const { reply, outputs } = await kernel.execute("const a = 1;\nconst oops = (null as any).field;\nconst b = 2;");
+    expect(reply.content).toMatchObject({ status: "error", ename: "TypeError" });
+    const [error] = ofType(outputs, "error");
+    expect(error.content.evalue).toMatch(/reading 'field'/);
+    const tb = text(error.content.traceback);
+    expect(tb).toContain(`Cell In[${reply.content.execution_count}], line 2`);
+    expect(tb).toMatch(/----> 2 const oops = \(null as any\)\.field;/);
+  });
+
+  it("maps frames through functions and imported .ts files", async () => {
+    const { reply, outputs } = await kernel.execute('import { explode } from "./helper";\n\nfunction go() {\n  explode("x");\n}\ngo();');
+    expect(reply.content).toMatchObject({ status: "error", ename: "RangeError", evalue: "boom: x" });
+    const tb = text(ofType(outputs, "error")[0].content.traceback);
+    expect(tb).toMatch(/line 4, in go\n[\s\S]*----> 4 {3}explode\("x"\);/);
+    expect(tb).toMatch(/line 6\n[\s\S]*----> 6 go\(\);/);
+    expect(tb).toMatch(/helper\.ts:3, in explode\n[\s\S]*----> 3 {3}throw new RangeError\(message\);/);
+  });
+
+  it("reports type errors with the line and a caret, and does not run the cell", async () => {
+    const { reply, outputs } = await kernel.execute('globalThis.ran = "no";\nconst s: string = 5;');
+    expect(reply.content).toMatchObject({ status: "error", ename: "TSError" });
+    const tb = text(ofType(outputs, "error")[0].content.traceback);
+    expect(tb).toContain(`Cell In[${reply.content.execution_count}], line 2`);
+    expect(tb).toMatch(/----> 2 const s: string = 5;\n {14}\^/);
+    expect(tb).toContain("TS2322");
+    const check = await kernel.execute("typeof (globalThis as any).ran");
+    expect(ofType(check.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "'undefined'" });
+  });
+
+  it("answers execute requests queued behind a failing cell with 'aborted'", async () => {
+    const failing = await kernel.send("execute_request", { code: "await new Promise((r) => setTimeout(r, 500));\nthrow new Error('first fails');", silent: false, stop_on_error: true });
+    const second = await kernel.send("execute_request", { code: "globalThis.secondRan = true;", silent: false, stop_on_error: true });
+    const third = await kernel.send("execute_request", { code: "1 + 1", silent: false, stop_on_error: true });
+    expect((await kernel.collect(failing)).reply.content.status).toBe("error");
+    expect((await kernel.collect(second)).reply.content.status).toBe("aborted");
+    expect((await kernel.collect(third)).reply.content.status).toBe("aborted");
+    const after = await kernel.execute("(globalThis as any).secondRan === undefined");
+    expect(ofType(after.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
+  });
+
+  it("shows tensors, DataFrames, vega-lite specs and plain values", async () => {
+    const tensor = await kernel.execute('import * as tf from "@tensorflow/tfjs";\ntf.tensor2d([[1, 2], [3, 4]])');
+    const tensorText = ofType(tensor.outputs, "execute_result")[0].content.data as Record<string, string>;
+    expect(tensorText["text/plain"]).toMatch(/dtype: float32/);
+    expect(tensorText["text/plain"]).toMatch(/shape: \[2,2\]/);
+    expect(tensorText["text/plain"]).toMatch(/\[\[1, 2\],\s+\[3, 4\]\]/);
+
+    const df = await kernel.execute('import pl from "nodejs-polars";\npl.DataFrame({ step: [1, 2], reward: [0.5, 1.5] })');
+    const dfData = ofType(df.outputs, "execute_result")[0].content.data as Record<string, string>;
+    expect(dfData["text/html"]).toMatch(/<table[\s\S]*<th>step<\/th><th>reward<\/th>[\s\S]*<td>1\.5<\/td>/);
+    expect(dfData["text/plain"]).toContain("reward");
+
+    const spec = await kernel.execute('({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "line", data: { values: [{ x: 1, y: 2 }] }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } })');
+    const specData = ofType(spec.outputs, "execute_result")[0].content.data as Record<string, unknown>;
+    expect(typeof specData["application/vnd.vegalite.v5+json"]).toBe("object");
+    expect((specData["application/vnd.vegalite.v5+json"] as { mark: string }).mark).toBe("line");
+    expect(typeof specData["text/plain"]).toBe("string");
+
+    const plain = await kernel.execute('({ a: 1, b: "two" })');
+    expect(ofType(plain.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "{ a: 1, b: 'two' }" });
+    const promised = await kernel.execute("Promise.resolve(7)");
+    expect(ofType(promised.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "7" });
+    const nothing = await kernel.execute("undefined");
+    expect(ofType(nothing.outputs, "execute_result")).toHaveLength(0);
+  });
+
+  it("sends display_data and update_display_data, with vega-lite as a JSON object", async () => {
+    const { reply, outputs } = await kernel.execute([
+      'const sink = (globalThis as any)[Symbol.for("tsrl.displaySink")];',
+      'const chart = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "point" };',
+      'sink.display({ "application/vnd.vegalite.v5+json": chart, "text/plain": "chart" }, { displayId: "live-1" });',
+      'sink.update("live-1", { "application/vnd.vegalite.v5+json": JSON.stringify({ ...chart, mark: "line" }), "text/plain": "chart 2" });',
+      "sink.track(new Promise((r) => setTimeout(r, 200)).then(() => console.log('tracked work done')));",
+    ].join("\n"));
+    expect(reply.content.status).toBe("ok");
+    const [shown] = ofType(outputs, "display_data");
+    expect(shown.content.transient).toEqual({ display_id: "live-1" });
+    expect(shown.content.data).toEqual({ "application/vnd.vegalite.v5+json": { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "point" }, "text/plain": "chart" });
+    const [updated] = ofType(outputs, "update_display_data");
+    expect(updated.content.transient).toEqual({ display_id: "live-1" });
+    expect((updated.content.data as Record<string, { mark: string }>)["application/vnd.vegalite.v5+json"].mark).toBe("line");
+    // tracked work finished before the reply, so its output belongs to this cell
+    expect(streamText(outputs)).toContain("tracked work done");
+  });
+
+  it("stops an async training loop on SIGINT and keeps the kernel and its state", async () => {
+    await kernel.execute("let steps = 0;\nconst before = 'kept';");
+    const id = await kernel.send("execute_request", {
+      code: [
+        'import { checkpoint, resolveSignal } from "tsrl/core/abort";',
+        "async function train(signal = resolveSignal()) {",
+        "  for (;;) {",
+        "    steps++;",
+        "    if (steps === 1) console.log('training started');",
+        "    await checkpoint(signal);",
+        "  }",
+        "}",
+        "await train();",
+      ].join("\n"),
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream" && String(m.content.text).includes("training started"));
+    kernel.signal("SIGINT");
+    const { reply, outputs } = await kernel.collect(id);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    expect(text(ofType(outputs, "error")[0].content.traceback)).toMatch(/line 6, in train\n[\s\S]*----> 6 {5}await checkpoint\(signal\);/);
+    const next = await kernel.execute("[before, steps > 0]");
+    expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "[ 'kept', true ]" });
+  });
+
+  it("stops an async loop on interrupt_request (control channel)", async () => {
+    const id = await kernel.send("execute_request", {
+      code: 'import { checkpoint, ambientSignal } from "tsrl/core/abort";\nconsole.log("loop started");\nfor (;;) await checkpoint(ambientSignal());',
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream");
+    const interrupt = await kernel.request("interrupt_request", {}, "control");
+    expect(interrupt.reply.content.status).toBe("ok");
+    const { reply, outputs } = await kernel.collect(id);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    expect(text(ofType(outputs, "error")[0].content.traceback)).toMatch(/----> 3 for \(;;\) await checkpoint\(ambientSignal\(\)\);/);
+    const next = await kernel.execute("steps > 0");
+    expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
+  });
+
+  it("breaks a synchronous infinite loop on SIGINT", async () => {
+    // The loop blocks the event loop (and so cell output): it announces itself on the process's fd 2.
+    const id = await kernel.send("execute_request", {
+      code: 'import fs from "node:fs";\n(globalThis as any).spinning = true;\nfs.writeSync(2, "spin-start\\n");\nwhile (true) {}',
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForProcessOutput("spin-start");
+    kernel.signal("SIGINT");
+    const { reply } = await kernel.collect(id);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    const next = await kernel.execute("(globalThis as any).spinning");
+    expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
+  });
+
+  it("sends output printed after the reply under the last cell", async () => {
+    const { reply } = await kernel.execute("setTimeout(() => console.log('late output'), 100);");
+    expect(reply.content.status).toBe("ok");
+    const late = await kernel.waitForIopub((m) => m.header.msg_type === "stream" && String(m.content.text).includes("late output"));
+    expect(late.parent_header.msg_id).toBe(reply.parent_header.msg_id);
+  });
+});
