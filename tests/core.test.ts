@@ -212,3 +212,12 @@ describe("CartPole animation", () => {
     expect(() => renderCartPoleAnimation([])).toThrow(/no states/);
   });
 });
+
+describe("space printing", () => {
+  it("prints spaces as Gymnasium does", async () => {
+    const { inspect } = await import("node:util");
+    expect(inspect(discrete(2))).toBe("Discrete(2)");
+    expect(String(box([-1, 0], [1, 2]))).toBe("Box([-1, 0], [1, 2], [2])");
+    expect(inspect(makeCartPole().observationSpace)).toBe("Box([-4.8, -inf, -0.4189, -inf], [4.8, inf, 0.4189, inf], [4])");
+  });
+});

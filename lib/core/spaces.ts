@@ -4,6 +4,9 @@
  */
 import type { Rng } from "./rng";
 
+// How util.inspect (the REPL, the kernel, console.log) prints an object: spaces print as Gymnasium's do.
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 export interface DiscreteSpace {
   readonly kind: "discrete";
   readonly n: number;
@@ -12,6 +15,8 @@ export interface DiscreteSpace {
   readonly shape: readonly number[];
   contains(x: unknown): x is number;
   sample(rng: Rng): number;
+  /** "Discrete(n)", as Gymnasium prints it. */
+  toString(): string;
 }
 
 export interface BoxSpace {
@@ -21,6 +26,8 @@ export interface BoxSpace {
   readonly high: Float32Array;
   contains(x: unknown): x is Float32Array | number[];
   sample(rng: Rng): Float32Array;
+  /** "Box(low, high, shape)", as Gymnasium prints it. */
+  toString(): string;
 }
 
 export type Space = DiscreteSpace | BoxSpace;
@@ -36,6 +43,10 @@ export function discrete(n: number, start = 0): DiscreteSpace {
       return typeof x === "number" && Number.isInteger(x) && x >= start && x < start + n;
     },
     sample: (rng) => start + rng.int(n),
+    toString: () => (start === 0 ? `Discrete(${n})` : `Discrete(${n}, start=${start})`),
+    [INSPECT]() {
+      return this.toString();
+    },
   };
 }
 
@@ -66,10 +77,20 @@ export function box(low: ArrayLike<number> | number, high: ArrayLike<number> | n
         return rng.normal();
       });
     },
+    toString: () => `Box(${boundText(lo)}, ${boundText(hi)}, [${(shape ?? [size]).join(", ")}])`,
+    [INSPECT]() {
+      return this.toString();
+    },
   };
 }
 
 /** Number of scalars in one element of the space (1 for Discrete). */
 export function flatSize(space: Space): number {
   return space.shape.reduce((a, b) => a * b, 1);
+}
+
+function boundText(values: Float32Array): string {
+  const fmt = (v: number) => (Math.abs(v) >= 3.4e38 ? (v > 0 ? "inf" : "-inf") : String(Math.round(v * 1e4) / 1e4));
+  const all = Array.from(values, fmt);
+  return all.every((v) => v === all[0]) ? all[0] : `[${all.join(", ")}]`;
 }
