@@ -5,7 +5,7 @@
 import type { Rng } from "./rng";
 
 // How util.inspect (the REPL, the kernel, console.log) prints an object: spaces print as Gymnasium's do.
-const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+const INSPECT: symbol = Symbol.for("nodejs.util.inspect.custom");
 
 export interface DiscreteSpace {
   readonly kind: "discrete";
