@@ -1,0 +1,68 @@
+/**
+ * Executes every notebook headless through the registered "tsrl" kernel (nbconvert, as a reader's
+ * Jupyter would), with TSRL_QUICK=1, into a temporary copy — the committed notebooks are untouched.
+ * Fails on any error output; checks that plots arrive as real vega-lite v5 bundles (JSON objects)
+ * with an SVG fallback.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(__dirname, "..");
+const notebooksDir = join(root, "notebooks");
+const notebooks = readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")).sort();
+
+interface Output { output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string; traceback?: string[]; name?: string; text?: string | string[] }
+interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
+
+function jupyterAvailable(): boolean {
+  try {
+    execFileSync("jupyter", ["nbconvert", "--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("notebooks execute headless on the tsrl kernel", () => {
+  it("has Jupyter with nbconvert (CI installs Debian's jupyter-notebook python3-nbconvert)", () => {
+    expect(jupyterAvailable(), "jupyter nbconvert not found: sudo apt-get install jupyter-notebook python3-nbconvert python3-nbclient").toBe(true);
+    const specs = execFileSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
+    expect(Object.keys(JSON.parse(specs).kernelspecs)).toContain("tsrl");
+  });
+
+  it.each(notebooks)("%s", (name) => {
+    const outDir = mkdtempSync(join(tmpdir(), "tsrl-nb-"));
+    try {
+      execFileSync(
+        "jupyter",
+        ["nbconvert", "--to", "notebook", "--execute", join(notebooksDir, name), "--output-dir", outDir,
+          "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=900"],
+        { env: { ...process.env, TSRL_QUICK: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+      );
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`${name} failed to execute:\n${(e.stderr ?? e.message).slice(-4000)}`);
+    }
+    const nb = JSON.parse(readFileSync(join(outDir, name), "utf8")) as { cells: Cell[] };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    const errors = outputs.filter((o) => o.output_type === "error");
+    expect(errors.map((e) => `${e.ename}: ${e.evalue}`)).toEqual([]);
+    const stderr = outputs.filter((o) => o.output_type === "stream" && o.name === "stderr").map((o) => [o.text].flat().join(""));
+    expect(stderr.filter((t) => /Error|Traceback/.test(t))).toEqual([]);
+    // every code cell ran
+    for (const cell of nb.cells.filter((c) => c.cell_type === "code")) {
+      expect((cell as unknown as { execution_count: number | null }).execution_count).not.toBeNull();
+    }
+    const charts = outputs.filter((o) => o.data && "application/vnd.vegalite.v5+json" in o.data);
+    expect(charts.length, `${name} shows no vega-lite chart`).toBeGreaterThan(0);
+    for (const chart of charts) {
+      const spec = chart.data!["application/vnd.vegalite.v5+json"] as Record<string, unknown>;
+      expect(typeof spec, "vega-lite bundle must be a JSON object, not a string").toBe("object");
+      expect(String(spec.$schema)).toMatch(/vega-lite\/v5/);
+      expect(String(chart.data!["image/svg+xml"] ?? ""), "chart without SVG fallback").toMatch(/<svg/);
+    }
+  });
+});
