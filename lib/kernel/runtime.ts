@@ -19,6 +19,8 @@ export interface CellRuntime {
 }
 
 export function makeRuntime(cwd: string): CellRuntime {
+  // Cells import .ts files (tsrl itself, a notebook's helpers): make sure the loader is on.
+  Module.createRequire(__filename)(path.join(packageRoot, "lib", "node", "register-ts.cjs"));
   const cellPath = path.join(cwd, "__cell.ts");
   const fromCwd = Module.createRequire(cellPath);
   const fromPackage = Module.createRequire(path.join(packageRoot, "__cell.ts"));
