@@ -110,6 +110,14 @@ describe("cell checker", () => {
     const tb = stripAnsi(diagnosticsContent([d], { label: "Cell In[9]", source: "const a = 1;\nconst b: string = a;" }).traceback.join("\n"));
     expect(tb).toContain("Cell In[9], line 2\n");
     expect(tb).toMatch(/----> 2 const b: string = a;\n {14}\^\n/);
+    expect(diagnosticsContent([d], { label: "x", source: "" }).ename).toBe("TSError");
+  });
+
+  it("reports parse errors alone (no echoing type errors), as a SyntaxError", () => {
+    const { diagnostics } = checker.check("const ok = 1;\nconst = 2;");
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(diagnostics.every((d) => d.syntactic && d.line === 1)).toBe(true);
+    expect(diagnosticsContent(diagnostics, { label: "x", source: "const ok = 1;\nconst = 2;" }).ename).toBe("SyntaxError");
   });
 
   it("completes and describes names from earlier cells and libraries", () => {

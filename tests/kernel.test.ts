@@ -167,6 +167,25 @@ describe("tsrl kernel", () => {
     expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "[ 'kept', true ]" });
   });
 
+  // A real training run from the library (lib/algos, written separately): skipped until it exists.
+  it.skipIf(!fs.existsSync(path.join(__dirname, "..", "lib", "algos", "reinforce.ts")))("interrupts a real REINFORCE run; the agent keeps what it learned", async () => {
+    const id = await kernel.send("execute_request", {
+      code: [
+        'import { createReinforceAgent } from "tsrl";',
+        "const agent = await createReinforceAgent({ envId: \"CartPole-v1\", seed: 1, maxEpisodes: 1_000_000 });",
+        "await agent.train({ onUpdate: () => { if (agent.metrics.length === 1) console.log('first update'); } });",
+      ].join("\n"),
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream" && String(m.content.text).includes("first update"));
+    kernel.signal("SIGINT");
+    const { reply } = await kernel.collect(id);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    const next = await kernel.execute("agent.metrics.length > 0");
+    expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
+  });
+
   it("stops an async loop on interrupt_request (control channel)", async () => {
     const id = await kernel.send("execute_request", {
       code: 'import { checkpoint, ambientSignal } from "tsrl/core/abort";\nconsole.log("loop started");\nfor (;;) await checkpoint(ambientSignal());',

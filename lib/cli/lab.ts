@@ -21,7 +21,9 @@ export async function labCommand(args: string[]): Promise<number> {
   }
   await installCommand([]);
   const dirFlag = app === "lab" ? "--ServerApp.root_dir" : "--notebook-dir";
-  const child = spawn("jupyter", [app, `${dirFlag}=${notebooksDir}`, ...args], { cwd: notebooksDir, stdio: "inherit" });
+  // Jupyter refuses to run as root without this flag; as root (e.g. in a container) that is the intent.
+  const rootFlag = process.getuid?.() === 0 && !args.includes("--allow-root") ? ["--allow-root"] : [];
+  const child = spawn("jupyter", [app, `${dirFlag}=${notebooksDir}`, ...rootFlag, ...args], { cwd: notebooksDir, stdio: "inherit" });
   // Ctrl-C goes to the whole foreground group; Jupyter handles it (it asks to confirm), we just wait.
   process.on("SIGINT", () => {});
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));

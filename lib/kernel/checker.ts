@@ -22,6 +22,8 @@ export interface CellDiagnostic {
   length: number;
   code: number;
   message: string;
+  /** A parse error rather than a type error. */
+  syntactic: boolean;
 }
 
 export interface CheckResult {
@@ -155,20 +157,22 @@ export function createChecker(options: { cwd: string; packageRoot: string }): Ce
     return { offset: head.length, names };
   };
 
-  const toCellDiagnostic = (d: ts.Diagnostic, offset: number, code: string): CellDiagnostic | undefined => {
+  const toCellDiagnostic = (d: ts.Diagnostic, offset: number, code: string, syntactic: boolean): CellDiagnostic | undefined => {
     if (d.category !== ts.DiagnosticCategory.Error || IGNORED_DIAGNOSTICS.has(d.code) || d.start === undefined) return undefined;
     const start = d.start - offset;
     if (start < 0 || start > code.length) return undefined;
     const { line, character } = lineAndColumn(code, start);
-    return { line, character, length: d.length ?? 0, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n") };
+    return { line, character, length: d.length ?? 0, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), syntactic };
   };
 
   return {
     check(source) {
       const fileName = cellFile(nextCell);
       const { offset, names } = stage(fileName, source, true);
-      const raw = [...service.getSyntacticDiagnostics(fileName), ...service.getSemanticDiagnostics(fileName)];
-      const diagnostics = raw.map((d) => toCellDiagnostic(d, offset, source)).filter((d): d is CellDiagnostic => d !== undefined);
+      const syntax = service.getSyntacticDiagnostics(fileName);
+      // Type errors after a parse error are mostly its echoes: show the parse error alone.
+      const raw = syntax.length ? syntax : service.getSemanticDiagnostics(fileName);
+      const diagnostics = raw.map((d) => toCellDiagnostic(d, offset, source, syntax.length > 0)).filter((d): d is CellDiagnostic => d !== undefined);
       return { fileName, diagnostics, names };
     },
     commit(result) {

@@ -136,7 +136,7 @@ export function errorContent(err: unknown, cells: CellLookup, override?: { ename
   };
 }
 
-/** Error content for a cell that did not type-check: each diagnostic at its line, with a caret. */
+/** Error content for a cell that did not parse or type-check: each diagnostic at its line, with a caret. */
 export function diagnosticsContent(diagnostics: CellDiagnostic[], cell: Pick<CellRecord, "label" | "source">): ErrorContent {
   const lines = cell.source.split("\n");
   const blocks = diagnostics.map((d) => {
@@ -149,13 +149,15 @@ export function diagnosticsContent(diagnostics: CellDiagnostic[], cell: Pick<Cel
     shown.splice(currentAt + 1, 0, " ".repeat(gutter + d.character) + `${RED}${"^".repeat(span)}${RESET}`);
     return [`${CYAN}${cell.label}${RESET}, line ${line}`, ...shown, `${RED}TS${d.code}${RESET}: ${d.message}`].join("\n") + "\n";
   });
-  const count = diagnostics.length === 1 ? "1 type error" : `${diagnostics.length} type errors`;
+  const ename = diagnostics.some((d) => d.syntactic) ? "SyntaxError" : "TSError";
+  const kind = ename === "SyntaxError" ? "syntax error" : "type error";
+  const count = diagnostics.length === 1 ? `1 ${kind}` : `${diagnostics.length} ${kind}s`;
   const first = diagnostics[0];
   const evalue = `${first.message} (TS${first.code}, line ${first.line + 1})` + (diagnostics.length > 1 ? ` and ${diagnostics.length - 1} more` : "");
   return {
-    ename: "TSError",
+    ename,
     evalue,
-    traceback: [`${RED}${RULE}${RESET}`, `${RED}${"TSError".padEnd(42)}${RESET}${count}`, ...blocks, `${RED}TSError${RESET}: ${evalue}`],
+    traceback: [`${RED}${RULE}${RESET}`, `${RED}${ename.padEnd(42)}${RESET}${count}`, ...blocks, `${RED}${ename}${RESET}: ${evalue}`],
   };
 }
 
