@@ -87,6 +87,28 @@ describe("REPL transform", () => {
   });
 });
 
+describe("tracebacks", () => {
+  it("shows the call into a dependency and folds the frames inside it", () => {
+    const error = new Error("no backend");
+    error.stack = [
+      "Error: no backend",
+      "    at Engine.get (/nowhere/tfjs-core/src/engine.ts:221:13)",
+      "    at Engine.makeTensor (/nowhere/tfjs-core/src/engine.ts:810:5)",
+      "    at Object.ones (/nowhere/tfjs-core/src/ops/ones.ts:48:3)",
+      "    at async /virtual/__cell_1.ts:1:1",
+    ].join("\n");
+    const cell: CellRecord = { fileName: "/virtual/__cell_1.ts", label: "Cell In[1]", source: "tf.ones([2])" };
+    const tb = stripAnsi(errorContent(error, (f) => (f === cell.fileName ? cell : undefined)).traceback.join("\n"));
+    expect(tb).toMatch(/Cell In\[1\], line 1\n----> 1 tf\.ones\(\[2\]\)/);
+    expect(tb).toContain("File /nowhere/tfjs-core/src/ops/ones.ts:48, in Object.ones (+2 more inside)");
+    expect(tb).not.toContain("engine.ts");
+  });
+
+  it("names non-Error throws", () => {
+    expect(errorContent("plain string", () => undefined)).toMatchObject({ ename: "Error", evalue: "Uncaught 'plain string'" });
+  });
+});
+
 describe("cell checker", () => {
   const checker = createChecker({ cwd: path.join(root, "notebooks"), packageRoot: root });
   const run = (source: string) => {

@@ -111,19 +111,39 @@ export function errorContent(err: unknown, cells: CellLookup, override?: { ename
   const ename = override?.ename ?? described.ename;
   const evalue = override?.evalue ?? described.evalue;
   const blocks: string[] = [];
+  // Frames without readable source (dependencies, whose source maps point at their own build
+  // trees) come in long runs; show the call into the library and count the rest.
+  let hiddenRun = 0;
+  const closeRun = () => {
+    if (hiddenRun > 0) blocks[blocks.length - 1] += ` (+${hiddenRun} more inside)`;
+    hiddenRun = 0;
+  };
+  let inLibrary = false;
   for (const frame of parseStack(described.stack).reverse()) {
     const cell = cells(frame.file);
     const where = frame.fn ? `, in ${frame.fn}` : "";
     if (cell && frame.line === cell.entryLine) continue;
     if (cell) {
+      closeRun();
+      inLibrary = false;
       const { line } = mapCellFrame(cell, frame);
       blocks.push([`${CYAN}${cell.label}${RESET}, line ${line}${where}`, ...context(cell.source.split("\n"), line)].join("\n"));
     } else if (!isInternal(frame.file)) {
       const lines = frame.file.includes("node_modules") ? undefined : linesOf(frame.file);
       const head = `${CYAN}File ${frame.file}:${frame.line}${RESET}${where}`;
-      blocks.push(lines ? [head, ...context(lines, frame.line, 1)].join("\n") : head);
+      if (lines) {
+        closeRun();
+        inLibrary = false;
+        blocks.push([head, ...context(lines, frame.line, 1)].join("\n"));
+      } else if (inLibrary) {
+        hiddenRun += 1;
+      } else {
+        inLibrary = true;
+        blocks.push(head);
+      }
     }
   }
+  closeRun();
   return {
     ename,
     evalue,
