@@ -201,18 +201,28 @@ describe("value display", () => {
     expect(await reprBundle(tensor)).toEqual({ "text/plain": "Tensor\n  dtype: float32\n  shape: [2]\n  values:\n    [1, 2]" });
   });
 
-  it("shows DataFrames as an HTML table with escaped cells", async () => {
-    const df = { columns: ["name", "n"], height: 1, head: () => df, tail: () => df, toRecords: () => [{ name: "<a>", n: 1 }], toString: () => "text table" };
+  it("shows polars DataFrames as an HTML table with escaped cells (lib/data's table)", async () => {
+    const pl = (await import("nodejs-polars")).default;
+    const df = pl.DataFrame({ name: ["<a>", "b"], n: [1, 2] });
     const bundle = (await reprBundle(df))!;
-    expect(bundle["text/plain"]).toBe("text table");
-    expect(bundle["text/html"]).toContain("<th>name</th><th>n</th>");
-    expect(bundle["text/html"]).toContain("<td>&lt;a&gt;</td><td>1</td>");
+    expect(bundle["text/html"]).toContain("&lt;a&gt;");
+    expect(bundle["text/html"]).toMatch(/<th[^>]*>name/);
+    expect(String(bundle["text/plain"])).toContain("<a>");
   });
 
-  it("shows vega-lite specs through specBundle, or as the JSON object without it", async () => {
-    const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "point" };
-    expect(await reprBundle(spec)).toEqual({ "application/vnd.vegalite.v5+json": spec, "text/plain": "<VegaLite 5 chart>" });
-    expect(await reprBundle(spec, { specBundle: async () => ({ "text/plain": "chart", "image/svg+xml": "<svg/>" }) })).toEqual({ "text/plain": "chart", "image/svg+xml": "<svg/>" });
+  it("shows vega-lite specs as a chart bundle: the JSON object plus an SVG fallback", async () => {
+    const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "point", data: { values: [{ x: 1, y: 2 }] },
+      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } };
+    const bundle = (await reprBundle(spec))!;
+    expect(bundle["application/vnd.vegalite.v5+json"]).toEqual(spec);
+    expect(String(bundle["image/svg+xml"])).toMatch(/^<svg/);
+  });
+
+  it("shows a MIME bundle built by lib/viz as what it is", async () => {
+    const { table } = await import("../lib/viz/table");
+    const bundle = (await reprBundle(table([{ seed: 1, ret: 500 }])))!;
+    expect(Object.keys(bundle).sort()).toEqual(["text/html", "text/plain"]);
+    expect(String(bundle["text/html"])).toContain("<table");
   });
 
   it("sends JSON MIME types as objects and everything else as strings", () => {

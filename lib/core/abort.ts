@@ -58,7 +58,7 @@ let lastYield = 0;
 /**
  * Call between iterations of a long loop. Yields to the event loop when more than `everyMs`
  * have passed since the last yield (a yield costs ~0.05 ms, so this keeps tight loops fast),
- * then throws `AbortError` if the signal is aborted.
+ * then throws `AbortError` if the signal (default: the ambient one) is aborted.
  */
 export async function checkpoint(signal?: AbortSignal, everyMs = 20): Promise<void> {
   const now = performance.now();
@@ -66,5 +66,5 @@ export async function checkpoint(signal?: AbortSignal, everyMs = 20): Promise<vo
     lastYield = now;
     await yieldToEventLoop();
   }
-  throwIfAborted(signal);
+  throwIfAborted(signal ?? ambientSignal());
 }

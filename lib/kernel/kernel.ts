@@ -22,7 +22,7 @@ import { captureStreams, createDisplaySink, installDisplaySink } from "./io";
 import { isComplete } from "./is-complete";
 import { pagerTarget } from "./pager";
 import { compileCell } from "./repl-transform";
-import { reprBundle, type MimeBundle, type ReprOptions } from "./repr";
+import { reprBundle, type MimeBundle } from "./repr";
 import { installRuntime, makeRuntime } from "./runtime";
 import { diagnosticsContent, errorContent, type CellRecord, type ErrorContent } from "./traceback";
 import { makeHeader, PROTOCOL_VERSION, type Header, type Message } from "./wire";
@@ -56,21 +56,6 @@ export function kernelInfo(): Record<string, unknown> {
   };
 }
 
-/** Optional lib/viz hook that turns a vega-lite spec into a display bundle (SVG fallback etc.). */
-function loadSpecBundle(log: (text: string) => void): ReprOptions["specBundle"] {
-  const modulePath = path.join(packageRoot, "lib", "viz", "show.ts");
-  if (!fs.existsSync(modulePath)) return undefined;
-  return async (spec) => {
-    try {
-      const show = require(modulePath) as { specBundle?: (spec: object) => Promise<MimeBundle> };
-      if (typeof show.specBundle === "function") return await show.specBundle(spec);
-    } catch (err) {
-      log(`lib/viz/show specBundle failed, showing the raw spec: ${(err as Error).message}`);
-    }
-    return { "application/vnd.vegalite.v5+json": spec, "text/plain": "<VegaLite 5 chart>" };
-  };
-}
-
 /** Jupyter counts cursor positions in Unicode code points; JS strings index UTF-16 units. */
 export function codePointsToUtf16(text: string, cursor: number): number {
   let units = 0;
@@ -98,7 +83,6 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
   const checker = createChecker({ cwd, packageRoot });
   const history = createHistory();
   const cells = new Map<string, CellRecord>();
-  const specBundle = loadSpecBundle(log);
   let executionCount = 0;
   /** Parent of output from cell code: the current execute request, or the last one. */
   let outputParent: Partial<Header> = {};
@@ -159,7 +143,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     }
     if (outcome.kind === "error") return { status: "error", error: errorContent(outcome.error, lookup) };
     try {
-      return { status: "ok", bundle: await reprBundle(outcome.value, { specBundle }), payload: [] };
+      return { status: "ok", bundle: await reprBundle(outcome.value), payload: [] };
     } catch (err) {
       return { status: "error", error: errorContent(err, lookup) };
     }

@@ -5,13 +5,12 @@
  * `[Symbol.for("Jupyter.display")]()` (the convention Deno's kernel uses); the rest is util.inspect.
  */
 import util from "node:util";
+import type pl from "nodejs-polars";
+import { dataFrameBundle } from "../data/frame-html";
+import { isMimeBundle, type MimeBundle } from "../viz/display";
+import { specBundle } from "../viz/show";
 
-export type MimeBundle = Record<string, unknown>;
-
-export interface ReprOptions {
-  /** Turns a vega-lite spec into a display bundle (lib/viz's specBundle), if available. */
-  specBundle?: (spec: object) => Promise<MimeBundle> | MimeBundle;
-}
+export type { MimeBundle };
 
 interface TensorLike {
   shape: number[];
@@ -21,23 +20,13 @@ interface TensorLike {
   isDisposed?: boolean;
 }
 
-interface DataFrameLike {
-  columns: string[];
-  height: number;
-  width?: number;
-  head(n: number): DataFrameLike;
-  tail(n: number): DataFrameLike;
-  toRecords(): Record<string, unknown>[];
-  toString(): string;
-}
-
 export function isTensor(value: unknown): value is TensorLike {
   const v = value as TensorLike;
   return typeof value === "object" && value !== null && Array.isArray(v.shape) && typeof v.dtype === "string" && typeof v.dataSync === "function";
 }
 
-export function isDataFrame(value: unknown): value is DataFrameLike {
-  const v = value as DataFrameLike;
+export function isDataFrame(value: unknown): value is pl.DataFrame {
+  const v = value as pl.DataFrame;
   return typeof value === "object" && value !== null && typeof v.toRecords === "function" && Array.isArray(v.columns) && typeof v.height === "number";
 }
 
@@ -49,20 +38,19 @@ export function isVegaLiteSpec(value: unknown): value is { $schema: string } {
 const DISPLAY = Symbol.for("Jupyter.display");
 
 /** The bundle for a value; undefined for `undefined` (nothing is shown). */
-export async function reprBundle(value: unknown, options: ReprOptions = {}): Promise<MimeBundle | undefined> {
+export async function reprBundle(value: unknown): Promise<MimeBundle | undefined> {
   if (value === undefined) return undefined;
   if (isTensor(value)) return { "text/plain": tensorText(value) };
-  if (isDataFrame(value)) return dataFrameBundle(value);
+  if (isDataFrame(value)) return normalizeBundle(dataFrameBundle(value, MAX_ROWS));
+  // a bundle built by lib/viz (`table(rows)`, …) shows as what it is
+  if (isMimeBundle(value)) return normalizeBundle(value);
   const custom = (value as Record<symbol, unknown> | null)?.[DISPLAY];
   if (typeof custom === "function") {
     const bundle = normalizeBundle(await custom.call(value));
     bundle["text/plain"] ??= util.inspect(value, { depth: 1, colors: false });
     return bundle;
   }
-  if (isVegaLiteSpec(value)) {
-    if (options.specBundle) return normalizeBundle(await options.specBundle(value));
-    return { "application/vnd.vegalite.v5+json": value, "text/plain": "<VegaLite 5 chart>" };
-  }
+  if (isVegaLiteSpec(value)) return normalizeBundle(await specBundle(value));
   return { "text/plain": util.inspect(value, { depth: 4, colors: false, maxArrayLength: 100 }) };
 }
 
@@ -76,39 +64,6 @@ function tensorText(tensor: TensorLike): string {
 }
 
 const MAX_ROWS = 40;
-
-function dataFrameBundle(df: DataFrameLike): MimeBundle {
-  const shown = df.height > MAX_ROWS ? [...df.head(MAX_ROWS - 5).toRecords(), undefined, ...df.tail(5).toRecords()] : df.toRecords();
-  const th = df.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
-  const rows = shown.map((record) =>
-    record === undefined
-      ? `<tr>${df.columns.map(() => "<td>…</td>").join("")}</tr>`
-      : `<tr>${df.columns.map((c) => `<td>${escapeHtml(cellText(record[c]))}</td>`).join("")}</tr>`,
-  );
-  const html = [
-    `<div><small>shape: (${df.height}, ${df.columns.length})</small>`,
-    `<table class="dataframe" border="1"><thead><tr>${th}</tr></thead>`,
-    `<tbody>${rows.join("")}</tbody></table></div>`,
-  ].join("\n");
-  let text: string;
-  try {
-    text = df.toString();
-  } catch {
-    text = `DataFrame shape: (${df.height}, ${df.columns.length})`;
-  }
-  return { "text/html": html, "text/plain": text };
-}
-
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
-  return util.inspect(value, { depth: 1, breakLength: Infinity });
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 /** JSON MIME types travel as JSON objects; every other type as a string. */
 export function isJsonMime(mime: string): boolean {

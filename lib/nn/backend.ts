@@ -39,6 +39,15 @@ export interface InitBackendOptions {
 
 const BACKENDS: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
 
+// Importing the wasm backend makes it tfjs's preferred one, but wasm initialises asynchronously, so
+// `tf.ones(…)` before `await initBackend()` would throw "backend not yet initialized". Start on cpu
+// (which initialises synchronously); initBackend() then moves to the fastest backend.
+void tf.setBackend("cpu");
+// …and without the cpu backend's "install tfjs-node" banner on first use: initBackend's own one-line
+// message already says which backend runs and why.
+const cpuBackend = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+if (cpuBackend) cpuBackend.firstUse = false;
+
 let current: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
