@@ -105,7 +105,8 @@ describe("tsrl kernel", () => {
 
     const df = await kernel.execute('import pl from "nodejs-polars";\npl.DataFrame({ step: [1, 2], reward: [0.5, 1.5] })');
     const dfData = ofType(df.outputs, "execute_result")[0].content.data as Record<string, string>;
-    expect(dfData["text/html"]).toMatch(/<table[\s\S]*<th>step<\/th><th>reward<\/th>[\s\S]*<td>1\.5<\/td>/);
+    expect(dfData["text/html"]).toMatch(/<table[\s\S]*<th[^>]*>step[\s\S]*<th[^>]*>reward[\s\S]*<td[^>]*>1\.5<\/td>/);
+    expect(dfData["text/html"]).toContain("2 rows × 2 columns");
     expect(dfData["text/plain"]).toContain("reward");
 
     const spec = await kernel.execute('({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "line", data: { values: [{ x: 1, y: 2 }] }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } })');
