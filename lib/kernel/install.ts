@@ -15,7 +15,7 @@ export const HOW_TO_GET_JUPYTER = [
   "Jupyter is not installed. Either:",
   "  pip install jupyterlab",
   "or (Debian/Ubuntu):",
-  "  sudo apt-get install jupyter-notebook python3-nbconvert python3-nbclient",
+  "  sudo apt-get install jupyter-notebook jupyter-client jupyter-nbconvert",
   "then run `npm start` (or `node lib/cli/tsrl.cjs lab`).",
 ].join("\n");
 
