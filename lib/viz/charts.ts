@@ -98,9 +98,9 @@ export function learningCurve(data: TableData, opts: LearningCurveOptions): Vega
       ],
     },
   });
-  const rawText = raw === "none" ? "" : `${raw === "points" ? "dots" : "faint line"}: each ${opts.x}; `;
+  const rawText = raw === "none" ? "" : `${raw === "points" ? "dots" : "faint line"}: ${opts.y} as logged; `;
   return topLevel(
-    { title: titleWith(opts.title ?? `${opts.y} per ${opts.x}`, `${rawText}line: rolling mean of the last ${window}`), data: { values: out }, layer: layers },
+    { title: titleWith(opts.title ?? `${opts.y} per ${opts.x}`, `${rawText}line: rolling mean of the last ${window} values`), data: { values: out }, layer: layers },
     opts,
   );
 }
