@@ -125,7 +125,10 @@ function editDistance(a: string, b: string): number {
 export function formatHelp(spec: CommandSpec, summary?: string): string {
   const rows = spec.flags.map((f) => {
     const left = `  --${f.name}${f.type === "boolean" ? "" : ` <${f.type === "integer-list" ? "list" : f.type}>`}`;
-    const def = f.default === undefined ? "" : ` (default ${Array.isArray(f.default) ? f.default.join(",") : String(f.default)})`;
+    const def =
+      f.default === undefined ? ""
+      : f.type === "boolean" && f.default === true ? ` (default on; --no-${f.name} turns it off)`
+      : ` (default ${Array.isArray(f.default) ? f.default.join(",") : String(f.default)})`;
     return `${left.padEnd(34)} ${f.help}${def}`;
   });
   return [`usage: ${spec.usage}`, ...(summary ? ["", summary] : []), "", "options:", ...rows, `${"  --help".padEnd(34)} show this help`].join("\n");
