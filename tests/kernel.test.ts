@@ -168,7 +168,6 @@ describe("tsrl kernel", () => {
     expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "[ 'kept', true ]" });
   });
 
-  // A real training run from the library (lib/algos, written separately): skipped until it exists.
   it("interrupts a real REINFORCE run; the agent keeps what it learned", async () => {
     const id = await kernel.send("execute_request", {
       code: [
@@ -189,7 +188,7 @@ describe("tsrl kernel", () => {
 
   it("stops an async loop on interrupt_request (control channel)", async () => {
     const id = await kernel.send("execute_request", {
-      code: 'import { checkpoint, ambientSignal } from "tsrl/core/abort";\nconsole.log("loop started");\nfor (;;) await checkpoint(ambientSignal());',
+      code: 'import { checkpoint, ambientSignal } from "tsrl/core/abort";\nlet turns = 0;\nfor (;;) { if (++turns === 1) console.log("loop started"); await checkpoint(ambientSignal()); }',
       silent: false,
       stop_on_error: true,
     });
@@ -198,8 +197,8 @@ describe("tsrl kernel", () => {
     expect(interrupt.reply.content.status).toBe("ok");
     const { reply, outputs } = await kernel.collect(id);
     expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
-    expect(text(ofType(outputs, "error")[0].content.traceback)).toMatch(/----> 3 for \(;;\) await checkpoint\(ambientSignal\(\)\);/);
-    const next = await kernel.execute("steps > 0");
+    expect(text(ofType(outputs, "error")[0].content.traceback)).toMatch(/----> 3 for \(;;\) \{ if \(\+\+turns === 1\)/);
+    const next = await kernel.execute("turns > 0");
     expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
   });
 
@@ -216,6 +215,26 @@ describe("tsrl kernel", () => {
     expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
     const next = await kernel.execute("(globalThis as any).spinning");
     expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
+  });
+
+  it("answers a cell that ignores its interrupt, and what it does later does not hold up the next cell", { timeout: 20_000 }, async () => {
+    const id = await kernel.send("execute_request", {
+      code: [
+        'import { trackWork } from "tsrl";',
+        'console.log("ignoring signals");',
+        "await new Promise((resolve) => setTimeout(resolve, 2500));",
+        "trackWork(new Promise((resolve) => setTimeout(resolve, 60_000)));",
+      ].join("\n"),
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream" && String(m.content.text).includes("ignoring signals"));
+    kernel.signal("SIGINT");
+    const { reply } = await kernel.collect(id);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    // this cell is still running when the abandoned one wakes up and tracks a minute-long promise
+    const next = await kernel.execute('await new Promise((resolve) => setTimeout(resolve, 2000));\n"next"');
+    expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "'next'" });
   });
 
   it("sends output printed after the reply under the last cell", async () => {

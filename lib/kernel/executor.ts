@@ -4,10 +4,11 @@
  *
  * Interrupts come as SIGINT (Jupyter's default) or as interrupt_request. Each cell gets an
  * AbortController that lib loops see as the ambient signal (`checkpoint()` throws AbortError once it
- * is aborted). Synchronous code (`while (true) {}`) is broken by V8 itself: the cell's synchronous
- * part runs with `breakOnSigint`. A cell that ignores the signal is abandoned after a grace period, so
+ * is aborted). Synchronous code (`while (true) {}`) before the cell's first `await` is broken by V8
+ * itself: that part runs with `breakOnSigint`. A cell that ignores the signal is abandoned after a grace period, so
  * the kernel answers and stays usable.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import vm from "node:vm";
 import { AbortError, setAmbientSignalProvider } from "../core/abort";
 
@@ -37,6 +38,10 @@ export function createExecutor(onBackgroundError: (err: unknown) => void): Execu
   let tracked: Promise<unknown>[] = [];
   let interrupted = false;
   let abandon: (() => void) | undefined;
+  // Which run a piece of code belongs to follows it through awaits and timers, so work that an
+  // abandoned cell tracks later is not charged to the cell running now.
+  const owner = new AsyncLocalStorage<number>();
+  let runId = 0;
 
   const settle = (work: Promise<unknown>): Promise<CellOutcome> =>
     work.then((value) => ({ kind: "ok", value }), (error) => ({ kind: "error", error }));
@@ -47,6 +52,7 @@ export function createExecutor(onBackgroundError: (err: unknown) => void): Execu
     },
     async run(code, fileName) {
       controller = new AbortController();
+      const id = ++runId;
       running = true;
       interrupted = false;
       tracked = [];
@@ -54,7 +60,8 @@ export function createExecutor(onBackgroundError: (err: unknown) => void): Execu
       try {
         let completion: unknown;
         try {
-          completion = new vm.Script(code, { filename: fileName }).runInThisContext({ breakOnSigint: true, displayErrors: false });
+          const script = new vm.Script(code, { filename: fileName });
+          completion = owner.run(id, () => script.runInThisContext({ breakOnSigint: true, displayErrors: false }));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
             controller.abort(new AbortError("interrupted"));
@@ -83,7 +90,8 @@ export function createExecutor(onBackgroundError: (err: unknown) => void): Execu
       setTimeout(() => giveUp?.(), GRACE_MS).unref();
     },
     track(work) {
-      if (running) tracked.push(work);
+      const from = owner.getStore();
+      if (running && (from === undefined || from === runId)) tracked.push(work);
       else work.catch(onBackgroundError);
     },
   };

@@ -183,10 +183,13 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     if (!silent) publish("execute_input", { code, execution_count: count }, msg);
     const entry = storeHistory && code.trim() ? history.add(count, code) : undefined;
 
-    const result: RunResult = code.trim() ? await runCell(code, count) : { status: "ok", payload: [] };
+    // Whatever fails on the way (checking, compiling, running, showing), the request gets its reply.
+    const result: RunResult = code.trim()
+      ? await runCell(code, count).catch((err): RunResult => ({ status: "error", error: errorContent(err, (f) => cells.get(f)) }))
+      : { status: "ok", payload: [] };
     if (result.status === "error") {
       publish("error", { ...result.error }, msg);
-      await send("shell", "execute_reply", { status: "error", execution_count: count, ...result.error }, msg, { metadata: { status: "error" } });
+      await send("shell", "execute_reply", { status: "error", execution_count: count, ...result.error, payload: [], user_expressions: {} }, msg, { metadata: { status: "error" } });
       if (content.stop_on_error ?? true) await abortQueued();
       return;
     }
