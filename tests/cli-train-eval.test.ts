@@ -70,6 +70,14 @@ describe("tsrl train → eval round trip", () => {
     expect(r.stderr).toMatch(/does not exist/);
   });
 
+  it("the largest seed trains: per-copy and evaluation seeds wrap to 32 bits", () => {
+    const out = path.join(tmp, "max-seed");
+    const r = run("train", "reinforce", "CartPole-v1", "--seed", "4294967295", "--episodes", "16", "--out", out, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ seed: 4294967295, episodes: 16, stopped: "done" });
+    expect(fs.existsSync(path.join(out, "model.safetensors"))).toBe(true);
+  });
+
   it("bad flags and values exit 2 with the flag named", () => {
     let r = run("train", "reinforce", "CartPole-v1", "--lrr", "0.1");
     expect(r.code).toBe(2);
@@ -80,6 +88,12 @@ describe("tsrl train → eval round trip", () => {
     r = run("train", "ppo2", "CartPole-v1");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown algorithm "ppo2"/);
+    r = run("train", "reinforce", "CartPole-v1", "--gamma", "1.5");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/gamma = 1\.5, expected a number in \[0, 1\]/);
+    r = run("train", "reinforce", "CartPole-v1", "--seed", "4294967296");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/seed = 4294967296/);
     r = run("eval", dir, "--episodes", "0");
     expect(r.code).toBe(2);
     r = run("train", "reinforce", "CartPole-v1", "--help");

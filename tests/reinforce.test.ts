@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import "../lib/envs";
 import { isAbortError } from "../lib/core/abort";
+import { makeEnv, registerEnv } from "../lib/core/registry";
 import { initBackend } from "../lib/nn/backend";
 import { evaluatePolicy } from "../lib/algos/evaluate";
 import { createReinforceAgent, reinforceConfig, reinforceLoss, trainReinforce, type ReinforceRow } from "../lib/algos/reinforce";
@@ -56,6 +57,22 @@ describe("reinforceLoss on a hand-computed case", () => {
       }
     }
     expect(g[1][0]).toBeCloseTo(-0.72123, 4);
+  });
+});
+
+describe("evaluatePolicy", () => {
+  it("wraps episode seeds to 32 bits and closes an env it built from an id, also on error", async () => {
+    let closed = 0;
+    registerEnv({ id: "ClosingCartPole-v1", create: () => ({ ...makeEnv("CartPole-v1"), close: () => void closed++ }) });
+    const lean = (obs: Float32Array) => (obs[2] + obs[3] > 0 ? 1 : 0); // push towards the lean: lengths vary by seed
+    // the last seeds are 2^32 − 1, then 0 and 1: the same episodes as seeds 0 and 1
+    const wrapped = await evaluatePolicy("ClosingCartPole-v1", lean, { episodes: 3, seed: 0xffffffff });
+    const low = await evaluatePolicy("CartPole-v1", lean, { episodes: 2, seed: 0 });
+    expect(wrapped.lengths.slice(1)).toEqual(low.lengths);
+    expect(low.lengths[0]).not.toBe(low.lengths[1]);
+    expect(closed).toBe(1);
+    await expect(evaluatePolicy("ClosingCartPole-v1", () => { throw new Error("policy failed"); }, { episodes: 1 })).rejects.toThrow(/policy failed/);
+    expect(closed).toBe(2);
   });
 });
 

@@ -14,7 +14,7 @@ export type ActFn = (obs: Float32Array, ctx: { greedy: boolean; rng: Rng }) => n
 export interface EvaluateOptions {
   /** Number of episodes (default 100, Gymnasium's convention for "solved"). */
   episodes?: number;
-  /** Episode i resets the env with seed `seed + i`, so evaluations are reproducible. Default 0. */
+  /** Episode i resets the env with seed `seed + i` (wrapped to 32 bits), so evaluations are reproducible. Default 0. */
   seed?: number;
   /** Act greedily (default) or sample from the policy. */
   greedy?: boolean;
@@ -30,26 +30,32 @@ export interface EvaluateResult {
   std: number;
 }
 
+/** Runs `episodes` whole episodes with `act`. An env given by id is created here and closed at the end (also on error). */
 export async function evaluatePolicy(env: Env<Float32Array, number> | string, act: ActFn, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
   const { episodes = 100, seed = 0, greedy = true, maxSteps = 100_000 } = opts;
   if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`episodes must be a positive integer, got ${episodes}`);
   const signal = resolveSignal(opts.signal);
-  const e = typeof env === "string" ? makeEnv<Float32Array, number>(env) : env;
   const rng = createRng(seed);
+  const owned = typeof env === "string"; // an env built here from an id is closed here
+  const e = owned ? makeEnv<Float32Array, number>(env) : env;
   const returns: number[] = [], lengths: number[] = [];
-  for (let i = 0; i < episodes; i++) {
-    await checkpoint(signal);
-    let { obs } = e.reset({ seed: seed + i });
-    let total = 0, steps = 0;
-    for (;;) {
-      const r = e.step(act(obs, { greedy, rng }));
-      total += r.reward;
-      steps++;
-      obs = r.obs;
-      if (r.terminated || r.truncated || steps >= maxSteps) break;
+  try {
+    for (let i = 0; i < episodes; i++) {
+      await checkpoint(signal);
+      let { obs } = e.reset({ seed: (seed + i) >>> 0 });
+      let total = 0, steps = 0;
+      for (;;) {
+        const r = e.step(act(obs, { greedy, rng }));
+        total += r.reward;
+        steps++;
+        obs = r.obs;
+        if (r.terminated || r.truncated || steps >= maxSteps) break;
+      }
+      returns.push(total);
+      lengths.push(steps);
     }
-    returns.push(total);
-    lengths.push(steps);
+  } finally {
+    if (owned) e.close?.();
   }
   return { returns, lengths, ...meanStd(returns) };
 }

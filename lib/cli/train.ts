@@ -2,13 +2,14 @@
  * `tsrl train <algorithm> <env> [flags]` — trains, shows progress on stderr, writes a checkpoint,
  * prints one JSON summary line on stdout (with --json; a short human summary without).
  * Ctrl-C stops training between updates and still writes the checkpoint (exit code 130);
- * a second Ctrl-C exits at once.
+ * a second Ctrl-C exits at once. Bad flags or config values exit 2 before training starts; an
+ * error during training exits 1 with its stack, after writing the weights and metrics so far.
  */
 import * as path from "node:path";
 import { AbortError, setAmbientSignalProvider } from "../core/abort";
 import "../envs";
 import { saveReinforceCheckpoint } from "../algos/reinforce-checkpoint";
-import { REINFORCE_DEFAULTS, REINFORCE_HELP, trainReinforce, type ReinforceConfig } from "../algos/reinforce";
+import { createReinforceAgent, reinforceConfig, REINFORCE_DEFAULTS, REINFORCE_HELP, type ReinforceConfig } from "../algos/reinforce";
 import { formatHelp, kebab, parseArgs, UsageError, type CommandSpec, type FlagSpec } from "./args";
 import { createProgressBar, formatRate } from "./progress";
 
@@ -65,7 +66,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const field = byFlag.get(flag);
     if (field) (config as Record<string, unknown>)[field] = value;
   }
-  const seed = config.seed ?? REINFORCE_DEFAULTS.seed;
+  let valid: ReinforceConfig;
+  try {
+    valid = reinforceConfig(config);
+  } catch (err) {
+    // a bad value names its field: a usage problem. Anything that fails later is not (exit 1).
+    if (err instanceof RangeError) return usageFailure(err.message);
+    throw err;
+  }
+
+  const seed = valid.seed;
   const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${seed}`);
   const json = parsed.flags.json === true;
 
@@ -80,20 +90,33 @@ export async function trainCommand(argv: string[]): Promise<number> {
   setAmbientSignalProvider(() => controller.signal);
 
   try {
-    const bar = parsed.flags.quiet ? undefined : createProgressBar({ total: config.maxEpisodes ?? REINFORCE_DEFAULTS.maxEpisodes, unit: "ep" });
-    let trained;
+    const bar = parsed.flags.quiet ? undefined : createProgressBar({ total: valid.maxEpisodes, unit: "ep" });
+    let agent;
     try {
-      trained = await trainReinforce(config, {
+      agent = await createReinforceAgent(valid);
+    } catch (err) {
+      console.error(`tsrl train: ${(err as Error)?.stack ?? String(err)}`);
+      return 1;
+    }
+    let result;
+    try {
+      result = await agent.train({
         onAbort: "return",
         onProgress: (p) => bar?.update(p.episodes, { return: p.meanReturn.toFixed(1), steps: String(p.envSteps), sps: formatRate(p.sps) }),
       });
     } catch (err) {
-      // bad config values surface as RangeErrors naming the field: a usage problem
-      if (err instanceof RangeError) return usageFailure(err.message);
-      throw err;
+      // report the failure (exit 1), but keep the weights and metrics learned before it
+      bar?.finish();
+      console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${(err as Error)?.stack ?? String(err)}`);
+      try {
+        console.error(`tsrl train: weights and metrics so far written to ${saveReinforceCheckpoint(out, agent)}`);
+      } catch (saveErr) {
+        console.error(`tsrl train: could not write the checkpoint either: ${(saveErr as Error)?.message ?? String(saveErr)}`);
+      }
+      agent.dispose();
+      return 1;
     }
     bar?.finish();
-    const { agent, result } = trained;
     const dir = saveReinforceCheckpoint(out, agent, result);
     agent.dispose();
     const summary = {

@@ -37,7 +37,7 @@ export interface VectorEnv<O = Float32Array, A = number> {
   readonly envs: readonly Env<O, A>[];
   readonly singleObservationSpace: Space;
   readonly singleActionSpace: Space;
-  /** With a seed, copy i is seeded `seed + i` (Gymnasium's convention). */
+  /** With a seed, copy i is seeded `seed + i` (Gymnasium's convention), wrapped to 32 bits. */
   reset(args?: ResetArgs): { obs: O[]; infos: Info[] };
   step(actions: ArrayLike<A> | A[]): VectorStepResult<O>;
   close(): void;
@@ -60,7 +60,7 @@ export function vectorEnv<O, A>(envs: Env<O, A>[]): VectorEnv<O, A> {
       returns.fill(0);
       lengths.fill(0);
       const results = envs.map((env, i) =>
-        env.reset({ seed: args.seed === undefined ? undefined : args.seed + i, options: args.options }),
+        env.reset({ seed: args.seed === undefined ? undefined : (args.seed + i) >>> 0, options: args.options }),
       );
       return { obs: results.map((r) => r.obs), infos: results.map((r) => r.info) };
     },
