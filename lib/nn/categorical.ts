@@ -24,19 +24,22 @@ export function logSoftmax(logits: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D
 
 /** log π(a_t|s_t) for each row t: [batch]. */
 export function logProbOf(logits: tf.Tensor2D, actions: tf.Tensor1D, mask?: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const logp = logSoftmax(logits, mask);
-    const onehot = tf.oneHot(tf.cast(actions, "int32"), logits.shape[1]);
-    return tf.sum(tf.mul(logp, onehot), 1) as tf.Tensor1D;
-  });
+  return tf.tidy(() => pickLogProb(logSoftmax(logits, mask), actions));
 }
 
 /** H(π(·|s)) = −Σ_a π(a|s) log π(a|s) for each row: [batch]. Masked actions contribute 0. */
 export function entropy(logits: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const logp = logSoftmax(logits, mask);
-    return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
-  });
+  return tf.tidy(() => entropyOfLogProbs(logSoftmax(logits, mask)));
+}
+
+/** Row t's entry at column a_t of log-probabilities `logp` [batch, n]: log π(a_t|s_t), [batch]. */
+export function pickLogProb(logp: tf.Tensor2D, actions: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => tf.sum(tf.mul(logp, tf.oneHot(tf.cast(actions, "int32"), logp.shape[1])), 1) as tf.Tensor1D);
+}
+
+/** −Σ_a exp(logp_a)·logp_a per row of log-probabilities `logp` [batch, n]: the entropy, [batch]. */
+export function entropyOfLogProbs(logp: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D);
 }
 
 /**
