@@ -26,9 +26,11 @@ describe("typed-array forward matches the tfjs forward", () => {
       // after changing the tfjs weights, a sync brings the copy up to date
       tf.tidy(() => mlp.params["policy/l0/b"].assign(tf.fill([64], 0.5)));
       syncFastMlp(fast, mlp);
-      const x = Float32Array.from({ length: 4 }, () => rng.normal());
-      const expected = tf.tidy(() => mlp.apply(tf.tensor2d(x, [1, 4])).dataSync());
-      expect(Math.abs(fast.forward(x, 1)[0] - expected[0])).toBeLessThan(1e-5);
+      const x = Float32Array.from({ length: 5 * 4 }, () => rng.normal());
+      const expected = tf.tidy(() => mlp.apply(tf.tensor2d(x, [5, 4])).dataSync());
+      const got = fast.forward(x, 5);
+      expect(got.length).toBe(5 * 3);
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-5);
       mlp.dispose();
     });
   }

@@ -62,9 +62,18 @@ describe("wasm kernel fixes agree with the cpu backend", () => {
     const run = () => [
       tf.unsortedSegmentSum(tf.tensor2d(x, [6, 3]), tf.tensor1d([0, 2, 2, 4, 1, 0], "int32"), 5),
       tf.unsortedSegmentSum(tf.tensor1d(x.subarray(0, 6)), tf.tensor1d([1, 1, 0, 3, 3, 3], "int32"), 4),
+      // ids −1 and ≥ numSegments (4, 9) are dropped
+      tf.unsortedSegmentSum(tf.tensor2d(x, [6, 3]), tf.tensor1d([-1, 2, 4, 0, 9, 2], "int32"), 4),
       tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 1, 3, 0], "int32")), tf.range(0, 16).reshape([4, 4]))))(tf.tensor2d(table, [5, 4])),
     ];
     const cpu = await on("cpu", run), wasm = await on("wasm", run);
     for (let i = 0; i < cpu.length; i++) expect(maxAbsDiff(cpu[i], wasm[i])).toBeLessThan(1e-5);
+    // the dropped rows are really gone: only rows 3 (→ 0) and 1, 5 (→ 2) are summed
+    const expected = new Float32Array(4 * 3);
+    for (let j = 0; j < 3; j++) {
+      expected[0 * 3 + j] = x[3 * 3 + j];
+      expected[2 * 3 + j] = x[1 * 3 + j] + x[5 * 3 + j];
+    }
+    expect(maxAbsDiff(wasm[2], expected)).toBeLessThan(1e-5);
   });
 });
