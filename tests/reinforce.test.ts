@@ -5,7 +5,7 @@ import { isAbortError } from "../lib/core/abort";
 import { makeEnv, registerEnv } from "../lib/core/registry";
 import { initBackend } from "../lib/nn/backend";
 import { evaluatePolicy } from "../lib/algos/evaluate";
-import { createReinforceAgent, reinforceConfig, reinforceLoss, trainReinforce, type ReinforceRow } from "../lib/algos/reinforce";
+import { clipGradients, computeAdvantages, createReinforceAgent, reinforceConfig, reinforceLoss, trainReinforce, type ReinforceRow } from "../lib/algos/reinforce";
 import { rewardToGo, standardize } from "../lib/algos/returns";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
@@ -76,6 +76,39 @@ describe("evaluatePolicy", () => {
   });
 });
 
+describe("advantages and gradient clipping", () => {
+  const G = [1, 2, 3, 6], V = [0.5, 2, 1, 4];
+  const adv = (baseline: "none" | "mean" | "value", normalize: boolean) =>
+    tf.tidy(() => Array.from(computeAdvantages(tf.tensor1d(G), baseline, tf.tensor1d(V), normalize).dataSync()));
+
+  it("A = G − b for b = 0, mean G, V(s); standardised to mean 0, std 1", () => {
+    expect(adv("none", false)).toEqual(G);
+    expect(adv("mean", false)).toEqual([-2, -1, 0, 3]);
+    expect(adv("value", false)).toEqual([0.5, 0, 2, 2]);
+    const z = adv("value", true); // (A − 1.125) / std, std = √0.796875
+    z.forEach((zi, i) => expect(zi).toBeCloseTo(([0.5, 0, 2, 2][i] - 1.125) / Math.sqrt(0.796875), 5));
+    // standardising removes any constant: with it, the mean baseline changes nothing
+    adv("mean", true).forEach((zi, i) => expect(zi).toBeCloseTo(adv("none", true)[i], 6));
+    expect(() => computeAdvantages(tf.tensor1d(G), "value", undefined, false)).toThrow(/needs the values/);
+  });
+
+  it("clipGradients scales to the max norm, keeps the direction, returns the norm before", () => {
+    tf.tidy(() => {
+      const grads: tf.NamedTensorMap = { a: tf.tensor1d([3]), b: tf.tensor2d([[0, 4]]) }; // global norm 5
+      const norm = clipGradients(grads, 1);
+      expect(norm.dataSync()[0]).toBeCloseTo(5, 5);
+      expect(grads.a.dataSync()[0]).toBeCloseTo(0.6, 5);
+      expect(Array.from(grads.b.dataSync())).toEqual([0, expect.closeTo(0.8, 5)]);
+      const small: tf.NamedTensorMap = { a: tf.tensor1d([0.3, 0.4]) }; // norm 0.5: under the max, untouched
+      clipGradients(small, 1);
+      expect(Array.from(small.a.dataSync())).toEqual([expect.closeTo(0.3, 6), expect.closeTo(0.4, 6)]);
+      const off: tf.NamedTensorMap = { a: tf.tensor1d([30, 40]) }; // maxNorm 0: no clipping
+      expect(clipGradients(off, 0).dataSync()[0]).toBeCloseTo(50, 4);
+      expect(Array.from(off.a.dataSync())).toEqual([30, 40]);
+    });
+  });
+});
+
 const strip = (rows: ReinforceRow[]) => rows.map(({ wallTime, sps, ...rest }) => (void wallTime, void sps, rest));
 
 describe("REINFORCE training", () => {
@@ -104,7 +137,9 @@ describe("REINFORCE training", () => {
     expect(last).toBeGreaterThan(2 * first);
     expect(last).toBeGreaterThan(80);
     const ev = await evaluatePolicy("CartPole-v1", agent.act, { episodes: 10, seed: 0 });
-    expect(ev.returns).toHaveLength(10);
+    expect(ev.returns).toEqual(ev.lengths); // CartPole pays 1 per step
+    expect(ev.mean).toBeGreaterThan(2 * first); // the greedy trained policy beats the untrained one
+    expect(ev.mean).toBeCloseTo(ev.returns.reduce((a, b) => a + b, 0) / 10, 10);
     agent.dispose();
   });
 
@@ -121,6 +156,61 @@ describe("REINFORCE training", () => {
     expect(result.episodes).toBe(7 * 8);
     agent.dispose();
   });
+
+  it("stops on the target: the greedy evaluation reached evalThreshold", async () => {
+    const { agent, result } = await trainReinforce({ seed: 1, maxEpisodes: 400, targetReturn: 10, targetWindow: 8, evalEpisodes: 5, evalThreshold: 5 });
+    expect(result.stopped).toBe("target");
+    expect(result.episodes).toBe(8); // the first update's episodes already average ≥ 10
+    expect(result.solvedAtEpisode).toBe(result.episodes);
+    expect(result.solvedAtEnvSteps).toBe(result.envSteps);
+    expect(result.evalReturn).toBeGreaterThanOrEqual(5);
+    expect(result.metrics.at(-1)!.evalReturn).toBe(result.evalReturn);
+    agent.dispose();
+  });
+
+  it("an interrupt during the evaluation keeps the update's metrics row", async () => {
+    const agent = await createReinforceAgent({ seed: 1, maxEpisodes: 400, targetReturn: 1, targetWindow: 8 });
+    // aborted from its second read on: the update's own check passes, the evaluation's first check throws
+    let reads = 0;
+    const signal = { get aborted() { return ++reads > 1; }, reason: undefined } as unknown as AbortSignal;
+    const result = await agent.train({ signal, onAbort: "return" });
+    expect(result.stopped).toBe("aborted");
+    expect(reads).toBe(2);
+    expect(agent.metrics).toHaveLength(1);
+    expect(agent.metrics[0]).toMatchObject({ update: 1, episodes: 8 });
+    expect(agent.metrics[0].evalReturn).toBeNaN();
+    agent.dispose();
+  });
+
+  it("steps only the env copies still running: env steps counted = steps taken", async () => {
+    let steps = 0;
+    registerEnv({
+      id: "CountingCartPole-v1",
+      maxEpisodeSteps: 500,
+      create: () => {
+        const env = makeEnv("CartPole-v1", { maxEpisodeSteps: Infinity });
+        return { ...env, step: (a: number) => (steps++, env.step(a)) };
+      },
+    });
+    const { agent, result } = await trainReinforce({ envId: "CountingCartPole-v1", seed: 4, maxEpisodes: 40, targetReturn: 0, evalThreshold: 0 });
+    expect(steps).toBe(result.envSteps);
+    expect(result.metrics.map((r) => r.length * 8).reduce((a, b) => a + b)).toBe(result.envSteps);
+    agent.dispose();
+  });
+
+  for (const baseline of ["none", "mean"] as const) {
+    it(`baseline "${baseline}" trains without a value net`, async () => {
+      const { agent, result } = await trainReinforce({ seed: 2, baseline, normalizeAdvantages: false, maxEpisodes: 80, targetReturn: 0, evalThreshold: 0 });
+      expect(agent.value).toBeUndefined();
+      expect(Object.keys(agent.weights()).every((k) => k.startsWith("policy/"))).toBe(true);
+      expect(result.metrics).toHaveLength(10);
+      for (const row of result.metrics) {
+        expect(row.valueLoss).toBeNaN();
+        for (const k of ["loss", "policyLoss", "entropy", "gradNorm"] as const) expect(Number.isFinite(row[k])).toBe(true);
+      }
+      agent.dispose();
+    });
+  }
 
   it("rejects bad config values, naming the field", () => {
     expect(() => reinforceConfig({ gamma: 1.5 })).toThrow(/gamma = 1\.5, expected a number in \[0, 1\]/);

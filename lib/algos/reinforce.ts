@@ -22,16 +22,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkpoint, isAbortError, resolveSignal } from "../core/abort";
+import type { Env } from "../core/env";
 import { makeVectorEnv } from "../core/registry";
 import { createRng, type Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
-import type { VectorEnv } from "../core/vector-env";
 import { initBackend } from "../nn/backend";
-import { entropy as categoricalEntropy, greedyAction, logProbOf, sampleAction } from "../nn/categorical";
+import { entropyOfLogProbs, greedyAction, logSoftmax, pickLogProb, sampleAction } from "../nn/categorical";
 import { createFastMlp, syncFastMlp, type FastMlp } from "../nn/fast-forward";
 import { createMlp, mlpWeights, setMlpWeights, type Activation, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp";
 import { evaluatePolicy, type ActFn } from "./evaluate";
-import { meanStd, rewardToGo, standardize } from "./returns";
+import { meanStd, rewardToGo } from "./returns";
 
 export type Baseline = "none" | "mean" | "value";
 
@@ -227,9 +227,9 @@ export function reinforceLoss(
   mask?: tf.Tensor2D,
 ): { loss: tf.Scalar; policyLoss: tf.Scalar; entropy: tf.Scalar } {
   return tf.tidy(() => {
-    const logp = logProbOf(logits, actions, mask);
-    const policyLoss = tf.neg(tf.mean(tf.mul(logp, advantages))) as tf.Scalar;
-    const entropy = tf.mean(categoricalEntropy(logits, mask)) as tf.Scalar;
+    const logp = logSoftmax(logits, mask); // log π(·|s_t), built once for both terms
+    const policyLoss = tf.neg(tf.mean(tf.mul(pickLogProb(logp, actions), advantages))) as tf.Scalar;
+    const entropy = tf.mean(entropyOfLogProbs(logp)) as tf.Scalar;
     const loss = tf.sub(policyLoss, tf.mul(entropyCoef, entropy)) as tf.Scalar;
     return { loss, policyLoss, entropy };
   });
@@ -261,13 +261,8 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
   const netSpec = (out: number): MlpSpec => ({ inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: out, activation: config.activation });
   const policy = createMlp("policy", netSpec(nActions), initRng, { outputGain: 0.01 });
   const value = config.baseline === "value" ? createMlp("value", netSpec(1), initRng, { outputGain: 1 }) : undefined;
-  const fastPolicy = createFastMlp(policy.spec);
-  const fastValue = value ? createFastMlp(value.spec) : undefined;
-  const syncFast = () => {
-    syncFastMlp(fastPolicy, policy);
-    if (value && fastValue) syncFastMlp(fastValue, value);
-  };
-  syncFast();
+  const fastPolicy = createFastMlp(policy.spec); // acting copy of the policy; tfjs holds the truth
+  syncFastMlp(fastPolicy, policy);
   const policyOpt = tf.train.adam(config.lr);
   const valueOpt = value ? tf.train.adam(config.valueLr) : undefined;
 
@@ -276,7 +271,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
   let episodes = 0, envSteps = 0, updates = 0, trainSeconds = 0;
   let best: { evalReturn: number; weights: NamedTensors } | undefined;
   let solvedAt: { episodes: number; envSteps: number } | undefined;
-  let envSeeded = false;
+  let envSeeded = false; // the first collection seeds copy i with seed + i; later ones continue their generators
 
   const act: ActFn = (obs, { greedy, rng: r }) => {
     const logits = fastPolicy.forward(obs, 1);
@@ -293,7 +288,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
     setWeights(t) {
       setMlpWeights(policy, t);
       if (value) setMlpWeights(value, t);
-      syncFast();
+      syncFastMlp(fastPolicy, policy);
     },
     dispose() {
       policy.dispose();
@@ -311,63 +306,51 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
         while (episodes < config.maxEpisodes) {
           await checkpoint(signal);
 
-          // 1. collect whole episodes with the current policy
-          if (!envSeeded) { vec.reset({ seed: config.seed }); envSeeded = true; }
-          const batch = collectEpisodes(vec, fastPolicy, obsSize, nActions, actRng);
+          // 1. collect whole episodes with the current policy (the first collection seeds the env copies)
+          const batch = collectEpisodes(vec.envs, fastPolicy, obsSize, nActions, actRng, envSeeded ? undefined : config.seed);
+          envSeeded = true;
 
           // 2. reward-to-go
           const returns = rewardToGo(batch.rewards, batch.episodeEnds, config.gamma);
 
-          // 3. advantages
-          const T = batch.actions.length;
-          let advantages: Float32Array;
-          if (config.baseline === "value" && fastValue) {
-            const v = fastValue.forward(batch.obs, T);
-            advantages = Float32Array.from(returns, (g, t) => g - v[t]);
-          } else if (config.baseline === "mean") {
-            const { mean } = meanStd(returns);
-            advantages = Float32Array.from(returns, (g) => g - mean);
-          } else {
-            advantages = returns;
-          }
-          if (config.normalizeAdvantages) advantages = standardize(advantages);
+          // 3. advantages and 4. the gradient steps: one tfjs pass, V_φ(s_t) computed once (reinforceUpdate)
+          const stats = reinforceUpdate({ policy, value, policyOpt, valueOpt }, { obs: batch.obs, actions: batch.actions, returns }, config);
+          syncFastMlp(fastPolicy, policy);
 
-          // 4. gradient steps on the policy (and the value baseline)
-          const stats = reinforceUpdate({ policy, value, policyOpt, valueOpt }, batch, returns, advantages, config);
-          syncFast();
-
-          // 5. log, then check the stopping rule
+          // 5. log (the row goes in before any evaluation, so an interrupt there keeps it), then the stopping rule
           updates++;
           episodes += batch.returns.length;
-          envSteps += T;
+          envSteps += batch.actions.length;
           recentReturns.push(...batch.returns);
           recentReturns.splice(0, Math.max(0, recentReturns.length - config.targetWindow));
           const trainReturn = meanStd(recentReturns).mean;
-          let evalReturn = NaN;
-          if (config.targetReturn > 0 && recentReturns.length >= config.targetWindow && trainReturn >= config.targetReturn) {
-            evalReturn = await evaluateAndKeepBest(signal);
-          }
-          const wallTime = elapsed();
-          const ret = meanStd(batch.returns);
           const row: ReinforceRow = {
             update: updates,
             episodes,
             envSteps,
-            return: ret.mean,
+            return: meanStd(batch.returns).mean,
             returnMin: Math.min(...batch.returns),
             returnMax: Math.max(...batch.returns),
             length: meanStd(batch.lengths).mean,
             trainReturn,
             ...stats,
-            evalReturn,
-            wallTime,
-            sps: envSteps / Math.max(wallTime, 1e-9),
+            evalReturn: NaN,
+            wallTime: 0,
+            sps: 0,
           };
+          const clockRow = () => {
+            row.wallTime = trainSeconds = elapsed();
+            row.sps = envSteps / Math.max(row.wallTime, 1e-9);
+          };
+          clockRow();
           metrics.push(row);
-          trainSeconds = wallTime;
+          if (config.targetReturn > 0 && recentReturns.length >= config.targetWindow && trainReturn >= config.targetReturn) {
+            row.evalReturn = await evaluateAndKeepBest(signal);
+            clockRow(); // the evaluation's time counts as training time
+          }
           opts.onUpdate?.(row, agent);
-          opts.onProgress?.({ episodes, maxEpisodes: config.maxEpisodes, envSteps, meanReturn: trainReturn, sps: row.sps, elapsed: wallTime });
-          if (config.evalThreshold > 0 && evalReturn >= config.evalThreshold) {
+          opts.onProgress?.({ episodes, maxEpisodes: config.maxEpisodes, envSteps, meanReturn: trainReturn, sps: row.sps, elapsed: row.wallTime });
+          if (config.evalThreshold > 0 && row.evalReturn >= config.evalThreshold) {
             stopped = "target";
             break;
           }
@@ -415,10 +398,11 @@ export interface ReinforceNets {
   valueOpt?: tf.Optimizer;
 }
 
-/** What one update needs from a batch: observations [T, obsSize] and the actions taken [T]. */
+/** What one update needs from a batch: observations [T, obsSize], the actions taken [T] and their reward-to-go G_t [T]. */
 export interface UpdateBatch {
   obs: Float32Array;
   actions: Int32Array;
+  returns: Float32Array;
 }
 
 export interface UpdateStats {
@@ -430,49 +414,89 @@ export interface UpdateStats {
 }
 
 /**
- * One gradient step on the policy (REINFORCE loss) and one on the value net (MSE to G_t), each a
- * single tfjs call chain on the whole batch, all inside tf.tidy: no tensor outlives the call.
+ * A_t = G_t − b(s_t) with b = 0 ("none"), the batch mean of G ("mean") or V_φ(s_t) ("value", from
+ * `values`); then, optionally, standardised over the batch: (A − mean A) / (std A + 1e-8).
+ */
+export function computeAdvantages(returns: tf.Tensor1D, baseline: Baseline, values: tf.Tensor1D | undefined, normalize: boolean): tf.Tensor1D {
+  return tf.tidy(() => {
+    let adv: tf.Tensor1D;
+    if (baseline === "value") {
+      if (!values) throw new RangeError('computeAdvantages: baseline "value" needs the values V(s_t)');
+      adv = tf.sub(returns, values);
+    } else if (baseline === "mean") {
+      adv = tf.sub(returns, tf.mean(returns));
+    } else {
+      adv = returns;
+    }
+    if (!normalize) return adv;
+    const { mean, variance } = tf.moments(adv);
+    return tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(variance), 1e-8));
+  });
+}
+
+/**
+ * One REINFORCE update on a batch, in tfjs inside tf.tidy (no tensor outlives the call):
+ *
+ *   V_φ(s_t)      value net forward under the weights that collected the batch — computed once,
+ *                 for both the baseline and the value loss L(φ) = mean_t (V_φ(s_t) − G_t)²
+ *   A_t           computeAdvantages (baseline, optional standardisation)
+ *   policy step   gradient of reinforceLoss, clipped to maxGradNorm, one Adam step
+ *   value step    gradient of L(φ), clipped, one Adam step (baseline "value" only)
+ *
+ * The logged numbers come back in one read.
  */
 export function reinforceUpdate(
   nets: ReinforceNets,
   batch: UpdateBatch,
-  returns: Float32Array,
-  advantages: Float32Array,
-  config: Pick<ReinforceConfig, "entropyCoef" | "maxGradNorm">,
+  config: Pick<ReinforceConfig, "baseline" | "normalizeAdvantages" | "entropyCoef" | "maxGradNorm">,
 ): UpdateStats {
   const { policy, value, policyOpt, valueOpt } = nets;
   const T = batch.actions.length;
   const obsSize = policy.spec.inputSize;
-  const read = (t: tf.Tensor) => (t.dataSync() as Float32Array)[0];
-  return tf.tidy(() => {
-    const obs = tf.tensor2d(batch.obs, [T, obsSize]);
-    const actions = tf.tensor1d(batch.actions, "int32");
-    const adv = tf.tensor1d(advantages);
-    let parts: { policyLoss: tf.Scalar; entropy: tf.Scalar } | undefined;
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const out = reinforceLoss(policy.apply(obs), actions, adv, config.entropyCoef);
-      // kept past variableGrads' own tidy so we can log them; disposed below
-      parts = { policyLoss: tf.keep(out.policyLoss), entropy: tf.keep(out.entropy) };
-      return out.loss;
-    }, Object.values(policy.params));
-    const gradNorm = clipGradients(grads, config.maxGradNorm);
-    policyOpt.applyGradients(grads as unknown as Record<string, tf.Variable>);
+  const kept: tf.Tensor[] = []; // outputs kept past variableGrads' own tidy, disposed at the end
+  const keep = <X extends tf.Tensor>(x: X): X => (kept.push(tf.keep(x)), x);
+  try {
+    return tf.tidy(() => {
+      const obs = tf.tensor2d(batch.obs, [T, obsSize]);
+      const actions = tf.tensor1d(batch.actions, "int32");
+      const returns = tf.tensor1d(batch.returns);
 
-    let valueLoss = NaN;
-    if (value && valueOpt) {
-      const target = tf.tensor1d(returns);
-      const { value: vLoss, grads: vGrads } = tf.variableGrads(
-        () => tf.mean(tf.squaredDifference(tf.squeeze(value.apply(obs), [1]), target)) as tf.Scalar,
-        Object.values(value.params),
-      );
-      clipGradients(vGrads, config.maxGradNorm);
-      valueOpt.applyGradients(vGrads as unknown as Record<string, tf.Variable>);
-      valueLoss = read(vLoss);
-    }
-    const stats = { loss: read(loss), policyLoss: read(parts!.policyLoss), valueLoss, entropy: read(parts!.entropy), gradNorm: read(gradNorm) };
-    tf.dispose([parts!.policyLoss, parts!.entropy]);
-    return stats;
-  });
+      // V_φ(s_t) and the value loss's gradient (applied after the policy step)
+      let values: tf.Tensor1D | undefined;
+      let valueStep: { loss: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+      if (value && valueOpt) {
+        const { value: loss, grads } = tf.variableGrads(() => {
+          values = keep(tf.squeeze(value.apply(obs), [1]) as tf.Tensor1D);
+          return tf.mean(tf.squaredDifference(values, returns)) as tf.Scalar;
+        }, Object.values(value.params));
+        valueStep = { loss, grads };
+      }
+
+      // advantages (constants for the policy gradient)
+      const adv = computeAdvantages(returns, config.baseline, values, config.normalizeAdvantages);
+
+      // policy step
+      let parts!: { policyLoss: tf.Scalar; entropy: tf.Scalar };
+      const { value: loss, grads } = tf.variableGrads(() => {
+        const out = reinforceLoss(policy.apply(obs), actions, adv, config.entropyCoef);
+        parts = { policyLoss: keep(out.policyLoss), entropy: keep(out.entropy) };
+        return out.loss;
+      }, Object.values(policy.params));
+      const gradNorm = clipGradients(grads, config.maxGradNorm);
+      policyOpt.applyGradients(grads as unknown as Record<string, tf.Variable>);
+
+      // value step
+      if (valueStep && valueOpt) {
+        clipGradients(valueStep.grads, config.maxGradNorm);
+        valueOpt.applyGradients(valueStep.grads as unknown as Record<string, tf.Variable>);
+      }
+
+      const [l, pl, vl, h, g] = tf.stack([loss, parts.policyLoss, valueStep?.loss ?? tf.scalar(NaN), parts.entropy, gradNorm]).dataSync();
+      return { loss: l, policyLoss: pl, valueLoss: vl, entropy: h, gradNorm: g };
+    });
+  } finally {
+    tf.dispose(kept);
+  }
 }
 
 /** Creates an agent and trains it: the one-call form (for the CLI and tests). */
@@ -484,33 +508,33 @@ export async function trainReinforce(partial: Partial<ReinforceConfig> = {}, opt
 
 /**
  * Runs one episode in each env copy with actions sampled from `policy`, and returns them back to
- * back. Copies that finish early keep stepping (the vector env steps all copies together) but those
- * steps are discarded, and every copy is reset at the start of the next collection.
+ * back. Only the copies still running are stepped, and the policy's forward pass is batched over
+ * those rows. With `seed`, copy i is reset with seed + i (wrapped to 32 bits); without, each copy's
+ * generator continues where it was.
  */
-function collectEpisodes(vec: VectorEnv<Float32Array, number>, policy: FastMlp, obsSize: number, nActions: number, rng: Rng): EpisodeBatch {
-  const n = vec.numEnvs;
-  let current = vec.reset().obs;
+function collectEpisodes(envs: readonly Env<Float32Array, number>[], policy: FastMlp, obsSize: number, nActions: number, rng: Rng, seed?: number): EpisodeBatch {
+  const n = envs.length;
+  const current = envs.map((env, i) => env.reset(seed === undefined ? {} : { seed: (seed + i) >>> 0 }).obs);
   const perEnv = Array.from({ length: n }, () => ({ obs: [] as Float32Array[], actions: [] as number[], rewards: [] as number[] }));
-  const done = new Array<boolean>(n).fill(false);
   const returns = new Array<number>(n).fill(0);
   const obsBatch = new Float32Array(n * obsSize);
-  const actions = new Int32Array(n);
-  let remaining = n;
-  while (remaining > 0) {
-    for (let i = 0; i < n; i++) obsBatch.set(current[i], i * obsSize);
-    const logits = policy.forward(obsBatch, n);
-    for (let i = 0; i < n; i++) actions[i] = done[i] ? 0 : sampleAction(logits, i, nActions, rng);
-    const step = vec.step(actions);
-    for (let i = 0; i < n; i++) {
-      if (done[i]) continue;
+  let running = Array.from({ length: n }, (_, i) => i); // copies whose episode has not ended
+  while (running.length > 0) {
+    running.forEach((i, row) => obsBatch.set(current[i], row * obsSize));
+    const logits = policy.forward(obsBatch, running.length);
+    const stillRunning: number[] = [];
+    running.forEach((i, row) => {
+      const action = sampleAction(logits, row, nActions, rng);
+      const r = envs[i].step(action);
       const ep = perEnv[i];
       ep.obs.push(current[i]);
-      ep.actions.push(actions[i]);
-      ep.rewards.push(step.rewards[i]);
-      returns[i] += step.rewards[i];
-      if (step.terminated[i] || step.truncated[i]) { done[i] = true; remaining--; }
-    }
-    current = step.obs;
+      ep.actions.push(action);
+      ep.rewards.push(r.reward);
+      returns[i] += r.reward;
+      current[i] = r.obs;
+      if (!(r.terminated || r.truncated)) stillRunning.push(i);
+    });
+    running = stillRunning;
   }
   const T = perEnv.reduce((s, e) => s + e.actions.length, 0);
   const batch: EpisodeBatch = {

@@ -76,17 +76,20 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Milliseconds per REINFORCE update (policy + value step) on a synthetic batch of T steps. */
+/** Milliseconds per REINFORCE update (value baseline, advantages, policy + value step) on a synthetic batch of T steps. */
 function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minReps: number }): { steps: number; ms: number }[] {
   const rng = createRng(0);
   const policy = createMlp("policy", { ...BENCH_MLP }, rng, { outputGain: 0.01 });
   const value = createMlp("value", { ...BENCH_MLP, outputSize: 1 }, rng);
   const nets = { policy, value, policyOpt: tf.train.adam(1e-3), valueOpt: tf.train.adam(1e-3) };
   const out = sizes.map((T) => {
-    const batch = { obs: Float32Array.from({ length: T * 4 }, () => rng.normal()), actions: Int32Array.from({ length: T }, () => rng.int(2)) };
-    const returns = Float32Array.from({ length: T }, () => rng.uniform(0, 100));
-    const adv = Float32Array.from({ length: T }, () => rng.normal());
-    return { steps: T, ms: timeCall(() => void reinforceUpdate(nets, batch, returns, adv, { entropyCoef: 0, maxGradNorm: 1 }), timing) / 1000 };
+    const batch = {
+      obs: Float32Array.from({ length: T * 4 }, () => rng.normal()),
+      actions: Int32Array.from({ length: T }, () => rng.int(2)),
+      returns: Float32Array.from({ length: T }, () => rng.uniform(0, 100)),
+    };
+    const config = { baseline: "value", normalizeAdvantages: true, entropyCoef: 0, maxGradNorm: 1 } as const;
+    return { steps: T, ms: timeCall(() => void reinforceUpdate(nets, batch, config), timing) / 1000 };
   });
   policy.dispose(); value.dispose(); nets.policyOpt.dispose(); nets.valueOpt.dispose();
   return out;
