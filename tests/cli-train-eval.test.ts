@@ -99,6 +99,10 @@ describe("tsrl train → eval round trip", () => {
     r = run("train", "reinforce", "CartPole-v1", "--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--episodes-per-update <integer>\s+episodes collected/);
+    // flag types follow REINFORCE_FIELD_KINDS: integer counts, real-valued targets, choices
+    expect(r.stdout).toMatch(/--target-window <integer>/);
+    expect(r.stdout).toMatch(/--target-return <number>/);
+    expect(r.stdout).toMatch(/--baseline <string>\s+.*none \| mean \| value/);
   });
 
   it("Ctrl-C stops training and still writes the checkpoint", async () => {

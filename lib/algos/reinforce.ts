@@ -114,6 +114,29 @@ export const REINFORCE_HELP: Readonly<Record<keyof ReinforceConfig, string>> = O
   evalThreshold: "stop when the greedy evaluation mean reaches this (0 = never)",
 });
 
+/** What kind of value a config field holds: for parsers (the CLI's flags) and for validation. */
+export type FieldKind = "integer" | "number" | "boolean" | "string" | "integer-list" | { choices: readonly string[] };
+
+export const REINFORCE_FIELD_KINDS: Readonly<Record<keyof ReinforceConfig, FieldKind>> = Object.freeze({
+  envId: "string",
+  seed: "integer",
+  episodesPerUpdate: "integer",
+  maxEpisodes: "integer",
+  gamma: "number",
+  lr: "number",
+  valueLr: "number",
+  hiddenSizes: "integer-list",
+  activation: { choices: ["tanh", "relu"] },
+  baseline: { choices: ["none", "mean", "value"] },
+  normalizeAdvantages: "boolean",
+  entropyCoef: "number",
+  maxGradNorm: "number",
+  targetReturn: "number",
+  targetWindow: "integer",
+  evalEpisodes: "integer",
+  evalThreshold: "number",
+});
+
 /** One row per update; columns of metrics.csv. */
 export interface ReinforceRow {
   update: number;
@@ -209,8 +232,10 @@ export function reinforceConfig(partial: Partial<ReinforceConfig> = {}): Reinfor
   for (const k of ["lr", "valueLr"] as const) if (!(c[k] > 0)) throw bad(k, "a positive number");
   for (const k of ["entropyCoef", "maxGradNorm", "targetReturn", "evalThreshold"] as const) if (!(c[k] >= 0)) throw bad(k, "a number ≥ 0");
   if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0 || !c.hiddenSizes.every((h) => Number.isInteger(h) && h > 0)) throw bad("hiddenSizes", "a non-empty list of positive integers");
-  if (!["tanh", "relu"].includes(c.activation)) throw bad("activation", '"tanh" or "relu"');
-  if (!["none", "mean", "value"].includes(c.baseline)) throw bad("baseline", '"none", "mean" or "value"');
+  for (const k of ["activation", "baseline"] as const) {
+    const { choices } = REINFORCE_FIELD_KINDS[k] as { choices: readonly string[] };
+    if (!choices.includes(c[k])) throw bad(k, `one of ${choices.map((x) => JSON.stringify(x)).join(", ")}`);
+  }
   return c;
 }
 

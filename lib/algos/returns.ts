@@ -4,9 +4,7 @@
  *   G_t = r_t + γ·r_{t+1} + γ²·r_{t+2} + … = Σ_{k ≥ t} γ^{k−t} r_k   (within t's episode)
  *
  * computed backwards in one pass: G_t = r_t + γ·G_{t+1}, restarting at every episode end.
- */
-
-/**
+ *
  * `rewards` of consecutive steps, possibly several episodes back to back; `episodeEnds[t]` is true
  * on the last step of an episode (terminated or truncated). Without bootstrapping, a truncated
  * episode's return simply stops at the cut — REINFORCE's Monte-Carlo estimate.
@@ -26,17 +24,12 @@ export function rewardToGo(rewards: ArrayLike<number>, episodeEnds: ArrayLike<bo
 
 /** (x − mean) / (std + eps), the per-batch standardisation of advantages (or returns). */
 export function standardize(x: Float32Array, eps = 1e-8): Float32Array {
-  const n = x.length;
-  if (n === 0) return new Float32Array(0);
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i];
-  mean /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i] - mean) ** 2;
-  const std = Math.sqrt(v / n);
+  if (x.length === 0) return new Float32Array(0);
+  const { mean, std } = meanStd(x);
   return Float32Array.from(x, (xi) => (xi - mean) / (std + eps));
 }
 
+/** Mean and population standard deviation (NaN, NaN for no values). */
 export function meanStd(values: ArrayLike<number>): { mean: number; std: number } {
   const n = values.length;
   if (n === 0) return { mean: NaN, std: NaN };

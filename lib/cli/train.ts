@@ -9,26 +9,32 @@ import * as path from "node:path";
 import { AbortError, setAmbientSignalProvider } from "../core/abort";
 import "../envs";
 import { saveReinforceCheckpoint } from "../algos/reinforce-checkpoint";
-import { createReinforceAgent, reinforceConfig, REINFORCE_DEFAULTS, REINFORCE_HELP, type ReinforceConfig } from "../algos/reinforce";
+import { createReinforceAgent, reinforceConfig, REINFORCE_DEFAULTS, REINFORCE_FIELD_KINDS, REINFORCE_HELP, type ReinforceConfig } from "../algos/reinforce";
 import { formatHelp, kebab, parseArgs, UsageError, type CommandSpec, type FlagSpec } from "./args";
 import { createProgressBar, formatRate } from "./progress";
 
 const ALGORITHMS = ["reinforce"] as const;
 
-/** Config fields that are flags; envId is the positional <env>. */
+/** Config fields that are flags (typed by REINFORCE_FIELD_KINDS); envId is the positional <env>. */
 function configFlags(): FlagSpec[] {
   const flags: FlagSpec[] = [];
-  for (const [field, def] of Object.entries(REINFORCE_DEFAULTS) as [keyof ReinforceConfig, unknown][]) {
+  for (const field of Object.keys(REINFORCE_DEFAULTS) as (keyof ReinforceConfig)[]) {
     if (field === "envId") continue;
-    const help = REINFORCE_HELP[field];
-    // maxEpisodes is --episodes, the name users reach for first
-    const name = field === "maxEpisodes" ? "episodes" : kebab(field);
-    if (Array.isArray(def)) flags.push({ name, type: "integer-list", help, default: def });
-    else if (typeof def === "boolean") flags.push({ name, type: "boolean", help, default: def });
-    else if (typeof def === "number") flags.push({ name, type: Number.isInteger(def) && !["lr", "valueLr", "gamma", "entropyCoef", "maxGradNorm", "targetReturn", "evalThreshold"].includes(field) ? "integer" : "number", help, default: def });
-    else flags.push({ name, type: "string", help, default: def, choices: field === "activation" ? ["tanh", "relu"] : field === "baseline" ? ["none", "mean", "value"] : undefined });
+    const kind = REINFORCE_FIELD_KINDS[field];
+    flags.push({
+      name: flagName(field),
+      type: typeof kind === "string" ? kind : "string",
+      choices: typeof kind === "string" ? undefined : kind.choices,
+      help: REINFORCE_HELP[field],
+      default: REINFORCE_DEFAULTS[field],
+    });
   }
   return flags;
+}
+
+/** maxEpisodes is --episodes, the name users reach for first; the rest are kebab-case. */
+function flagName(field: keyof ReinforceConfig): string {
+  return field === "maxEpisodes" ? "episodes" : kebab(field);
 }
 
 function commandSpec(): CommandSpec {
@@ -61,7 +67,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!(ALGORITHMS as readonly string[]).includes(algorithm)) return usageFailure(`unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${ALGORITHMS.join(", ")}`);
 
   const config: Partial<ReinforceConfig> = { envId };
-  const byFlag = new Map(Object.keys(REINFORCE_DEFAULTS).map((f) => [f === "maxEpisodes" ? "episodes" : kebab(f), f]));
+  const byFlag = new Map((Object.keys(REINFORCE_DEFAULTS) as (keyof ReinforceConfig)[]).map((f) => [flagName(f), f]));
   for (const [flag, value] of Object.entries(parsed.flags)) {
     const field = byFlag.get(flag);
     if (field) (config as Record<string, unknown>)[field] = value;

@@ -17,9 +17,8 @@ export interface MlpSpec {
   activation: Activation;
 }
 
+/** Orthogonal initialisation (CleanRL's layer_init for policy and value nets), biases 0. */
 export interface MlpInit {
-  /** "orthogonal" (CleanRL's choice for policy nets) or "glorot" (uniform). Default orthogonal. */
-  kind?: "orthogonal" | "glorot";
   /** Gain of the hidden layers; default √2 for relu/tanh as in CleanRL's layer_init. */
   hiddenGain?: number;
   /** Gain of the output layer: small (0.01) for a policy so it starts near uniform, 1 for a value. */
@@ -51,14 +50,13 @@ export function layerSizes(spec: MlpSpec): number[] {
 export function createMlp(name: string, spec: MlpSpec, rng: Rng, init: MlpInit = {}): Mlp {
   checkSpec(spec);
   const sizes = layerSizes(spec);
-  const kind = init.kind ?? "orthogonal";
   const hiddenGain = init.hiddenGain ?? Math.SQRT2;
   const outputGain = init.outputGain ?? 1;
   const params: Record<string, tf.Variable> = {};
   for (let l = 0; l + 1 < sizes.length; l++) {
     const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
     const gain = l + 2 === sizes.length ? outputGain : hiddenGain;
-    const w = kind === "orthogonal" ? orthogonal(fanIn, fanOut, gain, rng) : glorotUniform(fanIn, fanOut, gain, rng);
+    const w = orthogonal(fanIn, fanOut, gain, rng);
     const names = layerNames(name, l);
     // no tfjs variable name: tfjs names are process-global, and a notebook may build many agents
     params[names.w] = tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true);
@@ -141,8 +139,3 @@ export function orthogonal(rows: number, cols: number, gain: number, rng: Rng): 
   return out;
 }
 
-/** Glorot/Xavier uniform: U(−a, a) with a = gain·√(6 / (fanIn + fanOut)). */
-export function glorotUniform(fanIn: number, fanOut: number, gain: number, rng: Rng): Float32Array {
-  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return Float32Array.from({ length: fanIn * fanOut }, () => rng.uniform(-a, a));
-}
