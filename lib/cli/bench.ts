@@ -36,7 +36,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (parsed.help) { console.log(formatHelp(spec, "Speed benchmarks (JSON).")); return 0; }
   const quick = parsed.flags.quick === true;
   const timing = quick ? { budgetMs: 50, minReps: 1 } : { budgetMs: 300, minReps: 3 };
-  const batches = quick ? [1, 128] : [1, 16, 128, 512, 2048];
+  const batches = quick ? [1, 128] : [1, 4, 8, 16, 128, 512, 2048]; // 1–8: acting (evaluation, 8 env copies)
   const log = (msg: string) => console.error(`tsrl bench: ${msg}`);
 
   log("matMul 512×768×768 (wasm, cpu)");
@@ -45,7 +45,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   log("policy MLP forward/backward (cpu, wasm)");
   const mlp = [...(await benchMlp("cpu", batches, BENCH_MLP, timing)), ...(await benchMlp("wasm", batches, BENCH_MLP, timing))];
   log("typed-array forward");
-  const fastForward = benchFastForward(quick ? [1, 16] : [1, 8, 16, 128, 2048], BENCH_MLP, timing);
+  const fastForward = benchFastForward(quick ? [1, 16] : batches, BENCH_MLP, timing);
 
   const backend = await initBackend({ quiet: true });
   log(`REINFORCE update on ${backend.name}`);

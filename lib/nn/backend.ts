@@ -6,10 +6,10 @@
  * WebAssembly, else the pure-JavaScript cpu backend.
  *
  * Why wasm before cpu: measured with `tsrl bench` (lib/nn/bench-backends.ts; figs/bench.json).
- * On this project's 2-core Xeon: a 512×768×768 matMul runs at ~32 GFLOP/s on wasm (SIMD, one
- * thread) vs ~0.9 on cpu; the 4→64→64→2 policy MLP's forward+backward costs about the same at
- * batch 1 (~300 µs each: per-op overhead) and wasm is 3–10× faster from batch 16 to 2048. So wasm
- * is never slower for our workloads. It also gets the two kernel fixes in ./wasm-kernels.
+ * On this project's 2-core Xeon: a 512×768×768 matMul runs at ~33 GFLOP/s on wasm (SIMD, one
+ * thread) vs ~0.8 on cpu; the 4→64→64→2 policy MLP's forward+backward costs about the same at
+ * batch 1 (~300–400 µs each: per-op overhead) and wasm is ~1.6× faster at batch 4, ~4× at 16 and
+ * ~11× at 2048. So wasm is never slower for our workloads. It also gets the two kernel fixes in ./wasm-kernels.
  *
  * `TSRL_BACKEND=cpu|wasm|tensorflow` overrides the choice.
  *

@@ -1,9 +1,12 @@
 /**
  * The same MLP forward pass on plain Float32Arrays, for acting.
  *
- * Every tfjs call costs ~150–300 µs of dispatch whatever the tensor size; acting in CartPole
- * needs one forward per step on a batch of 1..N rows with a 4→64→64→2 net, which here takes a few
- * microseconds. The tfjs variables stay the source of truth: call `syncFastMlp` after each update.
+ * What it buys, for the 4→64→64→2 tanh policy (figs/bench.json, `npm run bench`): one tfjs-wasm
+ * forward call with its read-back costs ~29 µs at 1 row and ~38 µs at 4 or 8 rows — mostly per-call
+ * overhead — while this loop takes ~10 µs at 1 row and ~22 µs at 4. Its cost grows with the rows
+ * (~43 µs at 8, ~88 µs at 16 against tfjs's ~47 µs), so it wins when acting on 1–4 rows (evaluation
+ * acts on one), is about even at 8 and loses from 16 rows up: batched work stays in tfjs.
+ * The tfjs variables stay the source of truth: call `syncFastMlp` after each update.
  */
 import { layerNames, layerSizes, type Mlp, type MlpSpec, type NamedTensors } from "./mlp";
 
@@ -63,10 +66,7 @@ export function createFastMlp(spec: MlpSpec): FastMlp {
   };
 }
 
-/**
- * out[r, j] = b[j] + Σ_i h[r, i]·wT[j, i]. Four rows at a time share each weight load, which
- * measured ~2× faster than one row at a time in V8 (and ~2.7× faster than the i-outer loop).
- */
+/** out[r, j] = b[j] + Σ_i h[r, i]·wT[j, i], four rows at a time so that each weight load serves four rows. */
 function denseLayer(h: Float32Array, batch: number, nIn: number, nOut: number, wT: Float32Array, b: Float32Array, out: Float32Array): void {
   let r = 0;
   for (; r + 4 <= batch; r += 4) {
