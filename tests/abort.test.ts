@@ -20,10 +20,3 @@ it("an explicit signal wins over the ambient one", async () => {
   mine.abort(new Error("stop now"));
   await expect(checkpoint(mine.signal)).rejects.toThrow("stop now");
 });
-
-it("a tensor can be made before initBackend (cpu until then), and survives the switch", async () => {
-  const { tf, initBackend } = await import("../lib/index");
-  const a = tf.ones([2]);
-  await initBackend({ quiet: true });
-  expect(Array.from(a.add(1).dataSync())).toEqual([2, 2]);
-});

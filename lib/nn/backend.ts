@@ -71,13 +71,16 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
     return Promise.resolve(current);
   }
   if (pending && requested === undefined) return pending;
-  pending = choose(requested).then((info) => {
+  // `pending` only shares an initialisation in flight; once settled, `current` (checked against the
+  // backend tfjs really runs) decides, so a backend switched elsewhere is noticed and re-chosen.
+  const init = choose(requested).then((info) => {
     current = info;
     if (!opts.quiet) console.error(describeBackend(info));
     return info;
   });
-  pending.catch(() => { pending = undefined; });
-  return pending;
+  pending = init;
+  init.then(() => { if (pending === init) pending = undefined; }, () => { if (pending === init) pending = undefined; });
+  return init;
 }
 
 /** `TSRL_BACKEND` as a backend name; throws naming the bad value. */
