@@ -122,6 +122,24 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/**
+ * Parses a verb's arguments the way every `tsrl` verb does: `--help` prints the help (exit 0), a
+ * usage error prints `tsrl <verb>: <problem>` (exit 2); either way the exit code comes back instead
+ * of the parsed arguments.
+ */
+export function parseCommand(verb: string, argv: readonly string[], spec: CommandSpec, summary: string): ParsedArgs | number {
+  try {
+    const parsed = parseArgs(argv, spec);
+    if (!parsed.help) return parsed;
+    console.log(formatHelp(spec, summary));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`tsrl ${verb}: ${err.message}`);
+    return 2;
+  }
+}
+
 export function formatHelp(spec: CommandSpec, summary?: string): string {
   const rows = spec.flags.map((f) => {
     const left = `  --${f.name}${f.type === "boolean" ? "" : ` <${f.type === "integer-list" ? "list" : f.type}>`}`;

@@ -14,7 +14,7 @@ import { initBackend } from "../nn/backend";
 import { BENCH_MLP, benchFastForward, benchMatMul, benchMlp, timeCall } from "../nn/bench-backends";
 import { createMlp } from "../nn/mlp";
 import { reinforceUpdate } from "../algos/reinforce";
-import { formatHelp, parseArgs, UsageError, type CommandSpec } from "./args";
+import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
   usage: "tsrl bench [--out FILE] [--quick]",
@@ -26,14 +26,8 @@ const spec: CommandSpec = {
 };
 
 export async function benchCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs(argv, spec);
-  } catch (err) {
-    if (err instanceof UsageError) { console.error(`tsrl bench: ${err.message}`); return 2; }
-    throw err;
-  }
-  if (parsed.help) { console.log(formatHelp(spec, "Speed benchmarks (JSON).")); return 0; }
+  const parsed = parseCommand("bench", argv, spec, "Speed benchmarks (JSON).");
+  if (typeof parsed === "number") return parsed;
   const quick = parsed.flags.quick === true;
   const timing = quick ? { budgetMs: 50, minReps: 1 } : { budgetMs: 300, minReps: 3 };
   const batches = quick ? [1, 128] : [1, 4, 8, 16, 128, 512, 2048]; // 1–8: acting (evaluation, 8 env copies)

@@ -8,7 +8,7 @@ import "../envs";
 import { CheckpointError } from "../data/checkpoint";
 import { evaluatePolicy } from "../algos/evaluate";
 import { loadReinforcePolicy } from "../algos/reinforce-checkpoint";
-import { formatHelp, parseArgs, UsageError, type CommandSpec } from "./args";
+import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
   usage: "tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--json]",
@@ -22,14 +22,8 @@ const spec: CommandSpec = {
 };
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs(argv, spec);
-  } catch (err) {
-    if (err instanceof UsageError) { console.error(`tsrl eval: ${err.message}`); return 2; }
-    throw err;
-  }
-  if (parsed.help) { console.log(formatHelp(spec, "Evaluate a trained checkpoint.")); return 0; }
+  const parsed = parseCommand("eval", argv, spec, "Evaluate a trained checkpoint.");
+  if (typeof parsed === "number") return parsed;
   const episodes = (parsed.flags.episodes as number | undefined) ?? 100;
   const seed = (parsed.flags.seed as number | undefined) ?? 0;
   if (episodes < 1) { console.error(`tsrl eval: --episodes ${episodes}: expected a positive integer`); return 2; }

@@ -10,7 +10,7 @@ import { AbortError, setAmbientSignalProvider } from "../core/abort";
 import "../envs";
 import { saveReinforceCheckpoint } from "../algos/reinforce-checkpoint";
 import { createReinforceAgent, reinforceConfig, REINFORCE_DEFAULTS, REINFORCE_FIELD_KINDS, REINFORCE_HELP, type ReinforceConfig } from "../algos/reinforce";
-import { formatHelp, kebab, parseArgs, UsageError, type CommandSpec, type FlagSpec } from "./args";
+import { kebab, parseCommand, type CommandSpec, type FlagSpec } from "./args";
 import { createProgressBar, formatRate } from "./progress";
 
 const ALGORITHMS = ["reinforce"] as const;
@@ -52,17 +52,8 @@ function commandSpec(): CommandSpec {
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const spec = commandSpec();
-  let parsed;
-  try {
-    parsed = parseArgs(argv, spec);
-  } catch (err) {
-    if (err instanceof UsageError) return usageFailure(err.message);
-    throw err;
-  }
-  if (parsed.help) {
-    console.log(formatHelp(spec, "Train an agent. Algorithms: reinforce (REINFORCE with optional baseline)."));
-    return 0;
-  }
+  const parsed = parseCommand("train", argv, spec, "Train an agent. Algorithms: reinforce (REINFORCE with optional baseline).");
+  if (typeof parsed === "number") return parsed;
   const [algorithm, envId] = parsed.positionals;
   if (!(ALGORITHMS as readonly string[]).includes(algorithm)) return usageFailure(`unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${ALGORITHMS.join(", ")}`);
 
