@@ -9,7 +9,7 @@
 
 import {
   type ChartOptions, type Row, type TableData, type VegaLiteSpec,
-  fieldRef, finite, requireField, toRows, topLevel,
+  fieldRef, finite, requireField, rowsWithFields, toRows, topLevel,
 } from "./spec";
 import { histogramBins, rollingMean, summarize, thinIndices } from "./stats";
 
@@ -51,10 +51,7 @@ const SMOOTH = "__rolling_mean"; // derived column; the axis/legend titles hide 
 export function learningCurve(data: TableData, opts: LearningCurveOptions): VegaLiteSpec {
   const window = opts.window ?? 20;
   const maxPoints = opts.maxPoints ?? 2000;
-  const rows = toRows(data);
-  requireField(rows, opts.x, "x");
-  requireField(rows, opts.y, "y");
-  if (opts.series) requireField(rows, opts.series, "series");
+  const rows = rowsWithFields(data, { x: opts.x, y: opts.y, series: opts.series });
 
   const out: Row[] = [];
   for (const group of groupBy(rows, opts.series).values()) {
@@ -139,11 +136,7 @@ export interface SeedBandRow { x: number; mean: number; lo: number; hi: number; 
  *   show(seedBand(rows, { x: "episode", y: "return", seed: "seed", smooth: 20 }))
  */
 export function seedBand(data: TableData, opts: SeedBandOptions): VegaLiteSpec {
-  const rows = toRows(data);
-  requireField(rows, opts.x, "x");
-  requireField(rows, opts.y, "y");
-  requireField(rows, opts.seed, "seed");
-  if (opts.series) requireField(rows, opts.series, "series");
+  const rows = rowsWithFields(data, { x: opts.x, y: opts.y, seed: opts.seed, series: opts.series });
   const { stats, perSeed } = seedBandStats(rows, opts);
 
   const s = opts.series;
@@ -360,10 +353,7 @@ export interface BarChartOptions extends ChartOptions {
  *   show(barChart([{ outcome: "win", n: 71 }, { outcome: "draw", n: 20 }], { x: "outcome", y: "n" }))
  */
 export function barChart(data: TableData, opts: BarChartOptions): VegaLiteSpec {
-  const rows = toRows(data);
-  requireField(rows, opts.x, "x");
-  requireField(rows, opts.y, "y");
-  if (opts.color) requireField(rows, opts.color, "color");
+  const rows = rowsWithFields(data, { x: opts.x, y: opts.y, color: opts.color });
   const values = rows
     .filter((r) => finite(r[opts.y]) !== undefined)
     .map((r) => ({ cat: String(r[opts.x]), value: finite(r[opts.y]), ...(opts.color ? { group: String(r[opts.color]) } : {}) }));
@@ -457,10 +447,7 @@ export interface ScatterOptions extends ChartOptions, AxisOptions {
 
 /** Points of y against x, optionally coloured by a category. */
 export function scatterChart(data: TableData, opts: ScatterOptions): VegaLiteSpec {
-  const rows = toRows(data);
-  requireField(rows, opts.x, "x");
-  requireField(rows, opts.y, "y");
-  if (opts.color) requireField(rows, opts.color, "color");
+  const rows = rowsWithFields(data, { x: opts.x, y: opts.y, color: opts.color });
   const values = rows.filter((r) => finite(r[opts.x]) !== undefined && finite(r[opts.y]) !== undefined);
   return topLevel(
     {

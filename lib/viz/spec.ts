@@ -130,6 +130,16 @@ export function finite(v: unknown): number | undefined {
   return typeof x === "number" && Number.isFinite(x) ? x : undefined;
 }
 
+/**
+ * The rows of `data`, after checking that each named field (by role: x, y, series, …) exists;
+ * roles whose field is undefined are optional and skipped.
+ */
+export function rowsWithFields(data: TableData, fields: Record<string, string | undefined>): Row[] {
+  const rows = toRows(data);
+  for (const [role, field] of Object.entries(fields)) if (field !== undefined) requireField(rows, field, role);
+  return rows;
+}
+
 /** Throws a clear error when a required field is absent from every row (usually a typo). */
 export function requireField(rows: readonly Row[], field: string, role: string): void {
   if (rows.length === 0) return; // an empty chart is legitimate (e.g. a live chart before the first episode)
