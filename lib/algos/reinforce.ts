@@ -25,7 +25,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { checkpoint, isAbortError, resolveSignal } from "../core/abort";
 import type { Env } from "../core/env";
-import { makeVectorEnv } from "../core/registry";
+import { makeEnv } from "../core/registry";
 import { createRng, type Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import { initBackend } from "../nn/backend";
@@ -275,8 +275,9 @@ interface EpisodeBatch {
 export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {}): Promise<ReinforceAgent> {
   const config = reinforceConfig(partial);
   await initBackend();
-  const vec = makeVectorEnv<Float32Array, number>(config.envId, config.episodesPerUpdate);
-  const obsSpace = vec.singleObservationSpace, actSpace = vec.singleActionSpace;
+  // one copy of the env per episode of a batch; collectEpisodes steps only the copies still running
+  const envs = Array.from({ length: config.episodesPerUpdate }, () => makeEnv<Float32Array, number>(config.envId));
+  const obsSpace = envs[0].observationSpace, actSpace = envs[0].actionSpace;
   if (actSpace.kind !== "discrete") throw new RangeError(`REINFORCE here needs a discrete action space; ${config.envId} has ${actSpace.kind}`);
   const obsSize = flatSize(obsSpace), nActions = actSpace.n;
 
@@ -322,7 +323,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
       value?.dispose();
       policyOpt.dispose();
       valueOpt?.dispose();
-      vec.close();
+      for (const env of envs) env.close?.();
     },
     async train(opts = {}) {
       const signal = resolveSignal(opts.signal);
@@ -334,7 +335,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
           await checkpoint(signal);
 
           // 1. collect whole episodes with the current policy (the first collection seeds the env copies)
-          const batch = collectEpisodes(vec.envs, fastPolicy, obsSize, nActions, actRng, envSeeded ? undefined : config.seed);
+          const batch = collectEpisodes(envs, fastPolicy, obsSize, nActions, actRng, envSeeded ? undefined : config.seed);
           envSeeded = true;
 
           // 2. reward-to-go
