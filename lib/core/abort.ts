@@ -23,9 +23,15 @@ export function setAmbientSignalProvider(provider: SignalProvider | undefined): 
   (globalThis as Record<symbol, unknown>)[AMBIENT] = provider;
 }
 
-/** The signal to honour: the caller's, else the ambient one. */
+/**
+ * The signal to honour: the caller's *and* the ambient one, so `train({ signal })` with a signal of
+ * your own still stops on the kernel's interrupt (or the CLI's Ctrl-C). Either alone when only one
+ * exists. A combined signal's reason is that of whichever aborted first.
+ */
 export function resolveSignal(signal?: AbortSignal): AbortSignal | undefined {
-  return signal ?? ambientSignal();
+  const ambient = ambientSignal();
+  if (!signal || !ambient || signal === ambient) return signal ?? ambient;
+  return AbortSignal.any([signal, ambient]);
 }
 
 export class AbortError extends Error {
