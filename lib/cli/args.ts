@@ -1,3 +1,5 @@
+import { editDistance } from "../core/schema";
+
 /**
  * A small command-line parser: `--name value`, `--name=value`, boolean `--name` / `--no-name`,
  * positionals in order. Every flag is declared with a type and one line of help; anything else is
@@ -113,15 +115,6 @@ function suggest(name: string, names: string[]): string {
   return close.length ? ` (did you mean ${close.map((c) => `--${c}`).join(", ")}?)` : "; see --help";
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
-  return d[a.length][b.length];
-}
-
 /**
  * Parses a verb's arguments the way every `tsrl` verb does: `--help` prints the help (exit 0), a
  * usage error prints `tsrl <verb>: <problem>` (exit 2); either way the exit code comes back instead
@@ -142,7 +135,8 @@ export function parseCommand(verb: string, argv: readonly string[], spec: Comman
 
 export function formatHelp(spec: CommandSpec, summary?: string): string {
   const rows = spec.flags.map((f) => {
-    const left = `  --${f.name}${f.type === "boolean" ? "" : ` <${f.type === "integer-list" ? "list" : f.type}>`}`;
+    const value = f.choices ? f.choices.join("|") : f.type === "integer-list" ? "list" : f.type;
+    const left = `  --${f.name}${f.type === "boolean" ? "" : ` <${value}>`}`;
     const def =
       f.default === undefined ? ""
       : f.type === "boolean" && f.default === true ? ` (default on; --no-${f.name} turns it off)`

@@ -10,7 +10,24 @@
  */
 import type { Space } from "./spaces";
 
-export type Info = Record<string, unknown>;
+/**
+ * Extra facts about a step. One key has a fixed meaning across tsrl: `actionMask`, present when
+ * some actions are illegal in the current state (Tic-Tac-Toe's occupied squares, the edit agent's
+ * impossible edits) — a Uint8Array over the discrete actions, 1 legal / 0 illegal. Policies act
+ * only among legal actions (`act(obs, { mask })`), and losses mask the same logits.
+ */
+export type Info = Record<string, unknown> & { actionMask?: Uint8Array };
+
+/** `info.actionMask`, checked: undefined when absent; throws naming the env if it is malformed. */
+export function actionMaskOf(info: Info | undefined, nActions: number, envId = "env"): Uint8Array | undefined {
+  const mask = info?.actionMask;
+  if (mask === undefined) return undefined;
+  if (!(mask instanceof Uint8Array) || mask.length !== nActions) {
+    throw new TypeError(`${envId}: info.actionMask must be a Uint8Array of ${nActions} entries (1 legal, 0 illegal), got ${formatValue(mask)}`);
+  }
+  if (!mask.some((m) => m > 0)) throw new RangeError(`${envId}: info.actionMask allows no action`);
+  return mask;
+}
 
 export interface ResetArgs {
   /** Reseeds the environment's generator; without it the generator continues where it was. */

@@ -5,3 +5,5 @@ export * from "./vector-env";
 export * from "./registry";
 export * from "./wrappers";
 export * from "./abort";
+export * from "./schema";
+export * from "./stats";

@@ -16,20 +16,42 @@ export interface EnvSpec<O = unknown, A = unknown> {
   rewardThreshold?: number;
 }
 
-const specs = new Map<string, EnvSpec>();
+// One table per process, shared through a global symbol: two copies of this module (the kernel's
+// and a notebook's, or a test runner's and a lazily required one) must see the same environments.
+const SPECS = Symbol.for("tsrl.envSpecs");
+const specs: Map<string, EnvSpec> = ((globalThis as Record<symbol, unknown>)[SPECS] as Map<string, EnvSpec> | undefined)
+  ?? ((globalThis as Record<symbol, unknown>)[SPECS] = new Map<string, EnvSpec>()) as Map<string, EnvSpec>;
 
 export function registerEnv<O, A>(spec: EnvSpec<O, A>): void {
   specs.set(spec.id, spec as EnvSpec);
 }
 
+/**
+ * The built-in environments register themselves when lib/envs is loaded. Loading it here, on the
+ * first lookup, means any module works when imported alone (`tsrl/algos/reinforce` can make
+ * "CartPole-v1" without a separate `import "tsrl/envs"`). A lazy require, not an import: lib/envs
+ * imports this module, and core must not depend on envs at load time.
+ */
+function loadBuiltins(): void {
+  if (specs.has(BUILTIN_MARK)) return;
+  specs.set(BUILTIN_MARK, undefined as unknown as EnvSpec);
+  require("../envs");
+}
+const BUILTIN_MARK = "\u0000builtins";
+
 export function envSpec(id: string): EnvSpec {
-  const spec = specs.get(id);
-  if (!spec) throw new RangeError(`unknown environment '${id}'; registered: ${[...specs.keys()].join(", ") || "none"}`);
+  let spec = specs.get(id);
+  if (!spec) {
+    loadBuiltins();
+    spec = specs.get(id);
+  }
+  if (!spec) throw new RangeError(`unknown environment '${id}'; registered: ${registeredEnvs().join(", ") || "none"}`);
   return spec;
 }
 
 export function registeredEnvs(): string[] {
-  return [...specs.keys()];
+  loadBuiltins();
+  return [...specs.keys()].filter((k) => k !== BUILTIN_MARK);
 }
 
 export interface MakeOptions {

@@ -3,8 +3,10 @@
  * batched forward pass.
  *
  * Auto-reset happens in the same step (Gymnasium's "same-step" mode, as CleanRL uses): when copy i
- * ends, `obs[i]` is already the first observation of its next episode, and the observation the
- * episode ended on is kept in `finalObs[i]` (a truncated episode's value target needs it).
+ * ends, `obs[i]` and `infos[i]` are already the first observation and reset info of its next
+ * episode (so `infos[i].actionMask` is the mask for `obs[i]`), and the observation and info the
+ * episode ended on are kept in `finalObs[i]` and `finalInfos[i]` (a truncated episode's value
+ * target needs the observation).
  * Finished episodes are reported in `episodes` with their return and length.
  */
 import type { Env, Info, ResetArgs } from "./env";
@@ -27,7 +29,10 @@ export interface VectorStepResult<O> {
   truncated: boolean[];
   /** The observation an episode ended on, for copies that ended this step; else undefined. */
   finalObs: (O | undefined)[];
+  /** Info of the step the next observation belongs to: the reset's, for copies that ended this step. */
   infos: Info[];
+  /** The info of the step an episode ended on, for copies that ended this step; else undefined. */
+  finalInfos: (Info | undefined)[];
   /** Episodes that ended on this step. */
   episodes: EpisodeStats[];
 }
@@ -73,13 +78,13 @@ export function vectorEnv<O, A>(envs: Env<O, A>[]): VectorEnv<O, A> {
       const truncated = new Array<boolean>(n);
       const finalObs = new Array<O | undefined>(n);
       const infos = new Array<Info>(n);
+      const finalInfos = new Array<Info | undefined>(n);
       const episodes: EpisodeStats[] = [];
       for (let i = 0; i < n; i++) {
         const r = envs[i].step(actions[i] as A);
         rewards[i] = r.reward;
         terminated[i] = r.terminated;
         truncated[i] = r.truncated;
-        infos[i] = r.info;
         returns[i] += r.reward;
         lengths[i] += 1;
         if (r.terminated || r.truncated) {
@@ -87,12 +92,14 @@ export function vectorEnv<O, A>(envs: Env<O, A>[]): VectorEnv<O, A> {
           returns[i] = 0;
           lengths[i] = 0;
           finalObs[i] = r.obs;
-          obs[i] = envs[i].reset().obs;
+          finalInfos[i] = r.info;
+          ({ obs: obs[i], info: infos[i] } = envs[i].reset());
         } else {
           obs[i] = r.obs;
+          infos[i] = r.info;
         }
       }
-      return { obs, rewards, terminated, truncated, finalObs, infos, episodes };
+      return { obs, rewards, terminated, truncated, finalObs, infos, finalInfos, episodes };
     },
     close() {
       for (const env of envs) env.close?.();

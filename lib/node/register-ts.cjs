@@ -13,9 +13,48 @@ const Module = require("node:module");
 const packageRoot = path.resolve(__dirname, "..", "..");
 let ts; // loaded lazily: typescript is large and only needed when a .ts file is required
 
+// Transpiled output by file, so a module loaded again (a fresh require cache) is not transpiled twice,
+// and on disk by content hash, so a new process (every `tsrl` command, every kernel start) does not
+// load TypeScript and transpile the whole library again: that was most of a command's start-up time.
+const transpiled = new Map();
+const cacheDir = path.join(packageRoot, "node_modules", ".cache", "tsrl-ts");
+const CACHE_VERSION = "1";
+
+function cacheKey(source, filename) {
+  return require("node:crypto").createHash("sha1").update(`${CACHE_VERSION}\0${filename}\0${source}`).digest("hex");
+}
+
+function readCache(key) {
+  try {
+    return fs.readFileSync(path.join(cacheDir, `${key}.js`), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(key, code) {
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const file = path.join(cacheDir, `${key}.js`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, code);
+    fs.renameSync(tmp, file); // atomic: a concurrent reader sees the whole file or none
+  } catch {
+    // a read-only install still works, just slower to start
+  }
+}
+
 function transpile(source, filename) {
+  const hit = transpiled.get(filename);
+  if (hit && hit.source === source) return hit.code;
+  const key = cacheKey(source, filename);
+  const cached = readCache(key);
+  if (cached !== undefined) {
+    transpiled.set(filename, { source, code: cached });
+    return cached;
+  }
   ts ??= require("typescript");
-  return ts.transpileModule(source, {
+  const code = ts.transpileModule(source, {
     fileName: filename,
     compilerOptions: {
       module: ts.ModuleKind.CommonJS,
@@ -25,6 +64,9 @@ function transpile(source, filename) {
       inlineSources: true,
     },
   }).outputText;
+  transpiled.set(filename, { source, code });
+  writeCache(key, code);
+  return code;
 }
 
 function register() {

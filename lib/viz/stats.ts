@@ -29,17 +29,8 @@ export function rollingMean(values: ArrayLike<number>, window: number): Float64A
   return out;
 }
 
-/** Mean, population standard deviation, min and max of a non-empty list. */
-export function summarize(values: readonly number[]): { mean: number; std: number; min: number; max: number; n: number } {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, std: NaN, min: NaN, max: NaN, n };
-  let sum = 0, min = Infinity, max = -Infinity;
-  for (const v of values) { sum += v; if (v < min) min = v; if (v > max) max = v; }
-  const mean = sum / n;
-  let sq = 0;
-  for (const v of values) sq += (v - mean) * (v - mean);
-  return { mean, std: Math.sqrt(sq / n), min, max, n };
-}
+/** Mean, population standard deviation, min and max: one definition for the whole library (lib/core/stats). */
+export { summarize } from "../core/stats";
 
 export interface HistogramBin { start: number; end: number; count: number }
 

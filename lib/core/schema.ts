@@ -1,0 +1,195 @@
+/**
+ * Config schemas: every field of an algorithm's config declared once — its kind, default, range and
+ * one line of help — and everything else derived from that one declaration:
+ *
+ *   the TypeScript type        ConfigOf<typeof schema>
+ *   the defaults               schema.defaults
+ *   validation                 schema.parse(partial)  (throws ConfigError naming the field and what was expected)
+ *   CLI flags and --help       schema.fields → lib/cli (flag name, type, choices, default, help)
+ *
+ * @example
+ *   const schema = defineSchema("reinforce", {
+ *     gamma: num(0.99, "discount factor", { min: 0, max: 1 }),
+ *     baseline: choice(["none", "mean", "value"] as const, "value", "subtracted from G_t"),
+ *   });
+ *   type Config = ConfigOf<typeof schema>;          // { gamma: number; baseline: "none" | "mean" | "value" }
+ *   schema.parse({ gamma: 1.5 })                     // ConfigError: reinforce config: gamma = 1.5, expected a number in [0, 1]
+ */
+
+export type FieldKind = "integer" | "number" | "boolean" | "string" | "choice" | "integer-list";
+
+interface FieldBase<T> {
+  readonly kind: FieldKind;
+  readonly default: T;
+  /** One line for `--help` and for the notebook's config table. */
+  readonly help: string;
+  /** CLI flag name when it differs from the kebab-case field name (e.g. maxEpisodes → "episodes"). */
+  readonly flag?: string;
+  /** Not a CLI flag (e.g. the env id, which is a positional argument). */
+  readonly positional?: boolean;
+}
+
+export interface NumberField extends FieldBase<number> {
+  readonly kind: "integer" | "number";
+  readonly min?: number;
+  readonly max?: number;
+  /** The range excludes `min` itself (a learning rate must be > 0). */
+  readonly minExclusive?: boolean;
+}
+export interface BooleanField extends FieldBase<boolean> { readonly kind: "boolean" }
+export interface StringField extends FieldBase<string> { readonly kind: "string"; readonly nonEmpty?: boolean }
+export interface ChoiceField<C extends string = string> extends FieldBase<C> { readonly kind: "choice"; readonly choices: readonly C[] }
+export interface IntegerListField extends FieldBase<number[]> { readonly kind: "integer-list"; readonly minLength?: number }
+
+export type Field = NumberField | BooleanField | StringField | ChoiceField | IntegerListField;
+export type Fields = Record<string, Field>;
+
+/** The value type a field declares. */
+export type ValueOf<F> =
+  F extends ChoiceField<infer C> ? C
+  : F extends NumberField ? number
+  : F extends BooleanField ? boolean
+  : F extends StringField ? string
+  : F extends IntegerListField ? number[]
+  : never;
+
+export type ConfigOfFields<F extends Fields> = { -readonly [K in keyof F]: ValueOf<F[K]> };
+export type ConfigOf<S extends ConfigSchema<Fields>> = ConfigOfFields<S["fields"]>;
+
+type Extra = { flag?: string; positional?: boolean };
+
+export const int = (d: number, help: string, range: { min?: number; max?: number } & Extra = {}): NumberField =>
+  ({ kind: "integer", default: d, help, ...range });
+export const num = (d: number, help: string, range: { min?: number; max?: number; minExclusive?: boolean } & Extra = {}): NumberField =>
+  ({ kind: "number", default: d, help, ...range });
+export const bool = (d: boolean, help: string, extra: Extra = {}): BooleanField => ({ kind: "boolean", default: d, help, ...extra });
+export const str = (d: string, help: string, extra: Extra & { nonEmpty?: boolean } = {}): StringField => ({ kind: "string", default: d, help, ...extra });
+export const choice = <const C extends string>(choices: readonly C[], d: NoInfer<C>, help: string, extra: Extra = {}): ChoiceField<C> =>
+  ({ kind: "choice", choices, default: d, help, ...extra });
+export const intList = (d: number[], help: string, extra: Extra & { minLength?: number } = {}): IntegerListField =>
+  ({ kind: "integer-list", default: d, help, minLength: 1, ...extra });
+
+/** A config field is wrong: names the field, the value and what was expected. */
+export class ConfigError extends RangeError {
+  constructor(readonly schema: string, readonly field: string, message: string) {
+    super(`${schema} config: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ConfigSchema<F extends Fields> {
+  /** e.g. "reinforce"; prefixes every error message. */
+  readonly name: string;
+  readonly fields: F;
+  /** A fresh object of the defaults (lists copied). */
+  readonly defaults: ConfigOfFields<F>;
+  /** Defaults, then `partial`, validated; unknown fields are errors (with a suggestion). */
+  parse(partial?: Partial<ConfigOfFields<F>> | Record<string, unknown>): ConfigOfFields<F>;
+  /** One line per field: `name  default  help`, for `--help` and notebooks. */
+  describe(): { field: string; kind: string; default: string; help: string }[];
+}
+
+export function defineSchema<F extends Fields>(name: string, fields: F): ConfigSchema<F> {
+  const defaults = () => Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, copy(f.default)])) as ConfigOfFields<F>;
+  return {
+    name,
+    fields,
+    get defaults() {
+      return defaults();
+    },
+    parse(partial = {}) {
+      const out = defaults() as Record<string, unknown>;
+      for (const [key, value] of Object.entries(partial)) {
+        if (value === undefined) continue; // `{ lr: undefined }` means "the default", as in a spread of options
+        const field = fields[key];
+        if (!field) throw new ConfigError(name, key, `unknown field '${key}'${suggest(key, Object.keys(fields))}`);
+        out[key] = copy(value);
+      }
+      for (const [key, field] of Object.entries(fields)) {
+        const problem = check(field, out[key]);
+        if (problem) throw new ConfigError(name, key, `${key} = ${show(out[key])}, expected ${problem}`);
+      }
+      return out as ConfigOfFields<F>;
+    },
+    describe() {
+      return Object.entries(fields).map(([field, f]) => ({ field, kind: describeKind(f), default: show(f.default), help: f.help }));
+    },
+  };
+}
+
+/** What the value must be, when it is not; undefined when it is fine. */
+function check(field: Field, v: unknown): string | undefined {
+  switch (field.kind) {
+    case "integer":
+    case "number": {
+      const isInt = field.kind === "integer";
+      const ok = typeof v === "number" && Number.isFinite(v) && (!isInt || Number.isInteger(v))
+        && (field.min === undefined || (field.minExclusive ? v > field.min : v >= field.min))
+        && (field.max === undefined || v <= field.max);
+      return ok ? undefined : describeKind(field);
+    }
+    case "boolean":
+      return typeof v === "boolean" ? undefined : "true or false";
+    case "string":
+      return typeof v === "string" && (!field.nonEmpty || v.length > 0) ? undefined : field.nonEmpty ? "a non-empty string" : "a string";
+    case "choice":
+      return typeof v === "string" && field.choices.includes(v) ? undefined : describeKind(field);
+    case "integer-list":
+      return Array.isArray(v) && v.length >= (field.minLength ?? 0) && v.every((x) => Number.isInteger(x) && x > 0) ? undefined : describeKind(field);
+  }
+}
+
+/** "an integer ≥ 1", "a number in [0, 1]", "a number > 0", "one of "tanh", "relu"". */
+export function describeKind(field: Field): string {
+  switch (field.kind) {
+    case "integer":
+    case "number": {
+      const what = field.kind === "integer" ? "an integer" : "a number";
+      const { min, max } = field;
+      if (min !== undefined && max !== undefined) return `${what} in ${field.minExclusive ? "(" : "["}${fmt(min)}, ${fmt(max)}]`;
+      if (min !== undefined) return `${what} ${field.minExclusive ? ">" : "≥"} ${fmt(min)}`;
+      if (max !== undefined) return `${what} ≤ ${fmt(max)}`;
+      return what;
+    }
+    case "boolean":
+      return "true or false";
+    case "string":
+      return field.nonEmpty ? "a non-empty string" : "a string";
+    case "choice":
+      return `one of ${field.choices.map((c) => JSON.stringify(c)).join(", ")}`;
+    case "integer-list":
+      return field.minLength ? "a non-empty list of positive integers" : "a list of positive integers";
+  }
+}
+
+const fmt = (x: number) => (x === 0xffffffff ? "2^32 − 1" : String(x));
+
+function copy<T>(v: T): T {
+  return (Array.isArray(v) ? [...v] : v) as T;
+}
+
+function show(v: unknown): string {
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** " (did you mean 'lr'?)" for a near miss among `names`, else "; known: a, b, c". */
+export function suggest(name: string, names: readonly string[]): string {
+  const close = names.filter((n) => n.toLowerCase() === name.toLowerCase() || editDistance(n.toLowerCase(), name.toLowerCase()) <= 2);
+  return close.length ? ` (did you mean ${close.map((c) => `'${c}'`).join(" or ")}?)` : `; known: ${names.join(", ")}`;
+}
+
+/** Levenshtein distance (insert, delete, substitute), for suggestions. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { bool, choice, ConfigError, defineSchema, editDistance, int, intList, num, str, type ConfigOf } from "../lib/core/schema";
+
+const schema = defineSchema("demo", {
+  envId: str("CartPole-v1", "environment id", { positional: true, nonEmpty: true }),
+  seed: int(1, "seed", { min: 0, max: 0xffffffff }),
+  lr: num(1e-3, "learning rate", { min: 0, minExclusive: true }),
+  gamma: num(0.99, "discount", { min: 0, max: 1 }),
+  hidden: intList([64, 64], "widths"),
+  activation: choice(["tanh", "relu"], "tanh", "activation"),
+  normalize: bool(true, "standardise"),
+});
+type Demo = ConfigOf<typeof schema>;
+
+describe("config schema: one declaration per field", () => {
+  it("defaults come from the declarations, fresh each time (lists are copies)", () => {
+    const a = schema.defaults, b = schema.defaults;
+    expect(a).toEqual({ envId: "CartPole-v1", seed: 1, lr: 1e-3, gamma: 0.99, hidden: [64, 64], activation: "tanh", normalize: true });
+    a.hidden.push(1);
+    expect(b.hidden).toEqual([64, 64]);
+    expect(schema.fields.hidden.default).toEqual([64, 64]);
+  });
+
+  it("parse fills defaults, keeps given values and does not alias the caller's lists", () => {
+    const hidden = [8];
+    const c: Demo = schema.parse({ gamma: 0.5, hidden, activation: "relu" });
+    expect(c).toMatchObject({ gamma: 0.5, hidden: [8], activation: "relu", seed: 1 });
+    hidden.push(9);
+    expect(c.hidden).toEqual([8]);
+    expect(schema.parse({ lr: undefined }).lr).toBe(1e-3); // undefined means "the default"
+  });
+
+  it("errors name the field, the value and what was expected", () => {
+    expect(() => schema.parse({ gamma: 1.5 })).toThrow(/^demo config: gamma = 1\.5, expected a number in \[0, 1\]$/);
+    expect(() => schema.parse({ lr: 0 })).toThrow(/lr = 0, expected a number > 0/);
+    expect(() => schema.parse({ seed: 2.5 })).toThrow(/seed = 2\.5, expected an integer in \[0, 2\^32 − 1\]/);
+    expect(() => schema.parse({ seed: -1 })).toThrow(/seed = -1/);
+    expect(() => schema.parse({ activation: "gelu" as never })).toThrow(/activation = "gelu", expected one of "tanh", "relu"/);
+    expect(() => schema.parse({ hidden: [] })).toThrow(/hidden = \[\], expected a non-empty list of positive integers/);
+    expect(() => schema.parse({ hidden: [64, 0] })).toThrow(/hidden/);
+    expect(() => schema.parse({ normalize: "yes" as never })).toThrow(/normalize = "yes", expected true or false/);
+    expect(() => schema.parse({ envId: "" })).toThrow(/envId = "", expected a non-empty string/);
+    expect(() => schema.parse({ gamma: NaN })).toThrow(/gamma = NaN/);
+    const err = (() => { try { schema.parse({ gamma: 2 }); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe("gamma");
+  });
+
+  it("an unknown field is an error with a suggestion", () => {
+    expect(() => schema.parse({ gama: 0.9 } as never)).toThrow(/unknown field 'gama' \(did you mean 'gamma'\?\)/);
+    expect(() => schema.parse({ zzzzzz: 1 } as never)).toThrow(/unknown field 'zzzzzz'; known: envId, seed/);
+  });
+
+  it("describe lists every field with its kind, default and help", () => {
+    const rows = schema.describe();
+    expect(rows.map((r) => r.field)).toEqual(Object.keys(schema.fields));
+    expect(rows.find((r) => r.field === "gamma")).toEqual({ field: "gamma", kind: "a number in [0, 1]", default: "0.99", help: "discount" });
+  });
+
+  it("edit distance counts single-character edits", () => {
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("gamma", "gamma")).toBe(0);
+  });
+});
