@@ -56,7 +56,7 @@ describe("tsrl train → eval round trip", () => {
     fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, "utf8")), algorithm: "dqn" }));
     let r = run("eval", unknown);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/algorithm is "dqn", expected "reinforce"/);
+    expect(r.stderr).toMatch(/algorithm is "dqn", expected one of "reinforce"/);
 
     const corrupt = path.join(tmp, "corrupt");
     fs.cpSync(dir, corrupt, { recursive: true });
@@ -99,10 +99,13 @@ describe("tsrl train → eval round trip", () => {
     r = run("train", "reinforce", "CartPole-v1", "--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--episodes-per-update <integer>\s+episodes collected/);
-    // flag types follow REINFORCE_FIELD_KINDS: integer counts, real-valued targets, choices
+    // flag types follow the config schema: integer counts, real-valued targets, choices
     expect(r.stdout).toMatch(/--target-window <integer>/);
     expect(r.stdout).toMatch(/--target-return <number>/);
-    expect(r.stdout).toMatch(/--baseline <string>\s+.*none \| mean \| value/);
+    expect(r.stdout).toMatch(/--baseline <none\|mean\|value>\s+subtracted from G_t/);
+    r = run("train", "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Algorithms:\n\s+reinforce\s+REINFORCE/);
   });
 
   it("Ctrl-C stops training and still writes the checkpoint", async () => {

@@ -6,10 +6,18 @@ import { checkpoint, resolveSignal } from "../core/abort";
 import type { Env } from "../core/env";
 import { makeEnv } from "../core/registry";
 import { createRng, type Rng } from "../core/rng";
-import { meanStd } from "./returns";
+import { meanStd } from "../core/stats";
 
-/** Picks an action for one observation. `greedy`: the most probable action; else sample with `rng`. */
-export type ActFn = (obs: Float32Array, ctx: { greedy: boolean; rng: Rng }) => number;
+/** What an action is chosen with: greedily or by sampling with `rng`, among the legal actions of `mask` (info.actionMask). */
+export interface ActContext {
+  greedy: boolean;
+  rng: Rng;
+  /** 1 legal / 0 illegal per action; absent when every action is legal. */
+  mask?: Uint8Array;
+}
+
+/** Picks an action for one observation. `greedy`: the most probable (legal) action; else sample with `rng`. */
+export type ActFn = (obs: Float32Array, ctx: ActContext) => number;
 
 export interface EvaluateOptions {
   /** Number of episodes (default 100, Gymnasium's convention for "solved"). */
@@ -42,13 +50,14 @@ export async function evaluatePolicy(env: Env<Float32Array, number> | string, ac
   try {
     for (let i = 0; i < episodes; i++) {
       await checkpoint(signal);
-      let { obs } = e.reset({ seed: (seed + i) >>> 0 });
+      let { obs, info } = e.reset({ seed: (seed + i) >>> 0 });
       let total = 0, steps = 0;
       for (;;) {
-        const r = e.step(act(obs, { greedy, rng }));
+        const r = e.step(act(obs, { greedy, rng, mask: info.actionMask }));
         total += r.reward;
         steps++;
         obs = r.obs;
+        info = r.info;
         if (r.terminated || r.truncated || steps >= maxSteps) break;
       }
       returns.push(total);

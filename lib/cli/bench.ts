@@ -7,13 +7,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import "../envs";
 import { makeEnv } from "../core/registry";
 import { createRng } from "../core/rng";
 import { initBackend } from "../nn/backend";
 import { BENCH_MLP, benchFastForward, benchMatMul, benchMlp, timeCall } from "../nn/bench-backends";
 import { createMlp } from "../nn/mlp";
 import { reinforceUpdate } from "../algos/reinforce";
+import { createAdam } from "../algos/optim";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
@@ -75,7 +75,7 @@ function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minRe
   const rng = createRng(0);
   const policy = createMlp("policy", { ...BENCH_MLP }, rng, { outputGain: 0.01 });
   const value = createMlp("value", { ...BENCH_MLP, outputSize: 1 }, rng);
-  const nets = { policy, value, policyOpt: tf.train.adam(1e-3), valueOpt: tf.train.adam(1e-3) };
+  const nets = { policy, value, policyOpt: createAdam({ lr: 1e-3 }), valueOpt: createAdam({ lr: 1e-3 }) };
   const out = sizes.map((T) => {
     const batch = {
       obs: Float32Array.from({ length: T * 4 }, () => rng.normal()),

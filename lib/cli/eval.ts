@@ -1,13 +1,13 @@
 /**
- * `tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--json]` — loads a checkpoint and runs
- * evaluation episodes. Needs no tfjs: the policy runs as a typed-array forward.
+ * `tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--json]` — loads a checkpoint of any
+ * registered algorithm (dispatching on its config.json) and runs evaluation episodes. Needs no
+ * tfjs: the policy runs as a typed-array forward.
  * A missing or corrupt checkpoint (absent files, wrong shapes, unknown algorithm) exits 1 with the
  * problem named; bad flags exit 2.
  */
-import "../envs";
 import { CheckpointError } from "../data/checkpoint";
 import { evaluatePolicy } from "../algos/evaluate";
-import { loadReinforcePolicy } from "../algos/reinforce-checkpoint";
+import { loadPolicy } from "../algos/checkpoint";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
@@ -32,7 +32,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
 
   let policy;
   try {
-    policy = loadReinforcePolicy(parsed.positionals[0]);
+    policy = loadPolicy(parsed.positionals[0]);
   } catch (err) {
     if (err instanceof CheckpointError) { console.error(`tsrl eval: ${err.message}`); return 1; }
     throw err;
@@ -42,6 +42,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const wallTime = (performance.now() - started) / 1000;
   const summary = {
     checkpoint: policy.dir,
+    algorithm: policy.algorithm,
     env: policy.envId,
     episodes,
     seed,

@@ -1,80 +1,89 @@
 /**
- * `tsrl train <algorithm> <env> [flags]` — trains, shows progress on stderr, writes a checkpoint,
- * prints one JSON summary line on stdout (with --json; a short human summary without).
- * Ctrl-C stops training between updates and still writes the checkpoint (exit code 130);
- * a second Ctrl-C exits at once. Bad flags or config values exit 2 before training starts; an
- * error during training exits 1 with its stack, after writing the weights and metrics so far.
+ * `tsrl train <algorithm> <env> [flags]` — trains any registered algorithm (lib/algos/registry),
+ * shows progress on stderr, writes a checkpoint, prints one JSON summary line on stdout (with
+ * --json; a short human summary on stderr without). The flags are the algorithm's config schema.
+ *
+ * Ctrl-C stops training between updates and still writes the checkpoint (exit code 130); a second
+ * Ctrl-C exits at once. Bad flags or config values exit 2 before training starts; an error during
+ * training exits 1 with its stack, after writing the weights and metrics so far.
  */
 import * as path from "node:path";
 import { AbortError, setAmbientSignalProvider } from "../core/abort";
-import "../envs";
-import { saveReinforceCheckpoint } from "../algos/reinforce-checkpoint";
-import { createReinforceAgent, reinforceConfig, REINFORCE_DEFAULTS, REINFORCE_FIELD_KINDS, REINFORCE_HELP, type ReinforceConfig } from "../algos/reinforce";
+import { ConfigError, type Field } from "../core/schema";
+import type { Agent, BaseRow, TrainResult } from "../algos/agent";
+import { saveAgent } from "../algos/checkpoint";
+import { algorithmNames, algorithmSpec } from "../algos/registry";
 import { kebab, parseCommand, type CommandSpec, type FlagSpec } from "./args";
 import { createProgressBar, formatRate } from "./progress";
 
-const ALGORITHMS = ["reinforce"] as const;
-
-/** Config fields that are flags (typed by REINFORCE_FIELD_KINDS); envId is the positional <env>. */
-function configFlags(): FlagSpec[] {
-  const flags: FlagSpec[] = [];
-  for (const field of Object.keys(REINFORCE_DEFAULTS) as (keyof ReinforceConfig)[]) {
-    if (field === "envId") continue;
-    const kind = REINFORCE_FIELD_KINDS[field];
-    flags.push({
-      name: flagName(field),
-      type: typeof kind === "string" ? kind : "string",
-      choices: typeof kind === "string" ? undefined : kind.choices,
-      help: REINFORCE_HELP[field],
-      default: REINFORCE_DEFAULTS[field],
-    });
-  }
-  return flags;
+/** The CLI flag of each config field that is one (the env id is the positional <env>). */
+export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; field: string }[] {
+  return Object.entries(fields)
+    .filter(([, f]) => !f.positional)
+    .map(([field, f]) => ({
+      field,
+      flag: {
+        name: f.flag ?? kebab(field),
+        type: f.kind === "choice" ? "string" : f.kind,
+        choices: f.kind === "choice" ? f.choices : undefined,
+        help: f.help,
+        default: f.default,
+      },
+    }));
 }
 
-/** maxEpisodes is --episodes, the name users reach for first; the rest are kebab-case. */
-function flagName(field: keyof ReinforceConfig): string {
-  return field === "maxEpisodes" ? "episodes" : kebab(field);
-}
+const COMMON_FLAGS: FlagSpec[] = [
+  { name: "out", type: "string", help: "checkpoint directory", default: "runs/<algorithm>-<env>-seed<seed>" },
+  { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
+  { name: "quiet", type: "boolean", help: "no progress bar" },
+];
 
-function commandSpec(): CommandSpec {
+function commandSpec(algorithm: string | undefined): { spec: CommandSpec; fields: Map<string, string> } {
+  const known = algorithm !== undefined && algorithmNames().includes(algorithm);
+  const flags = known ? schemaFlags(algorithmSpec(algorithm).schema.fields) : [];
   return {
-    usage: "tsrl train reinforce <env> [--seed S] [--out DIR] [--episodes N] [--json] [options]",
-    positionals: ["algorithm", "env"],
-    flags: [
-      { name: "out", type: "string", help: "checkpoint directory", default: "runs/<algorithm>-<env>-seed<seed>" },
-      { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
-      { name: "quiet", type: "boolean", help: "no progress bar" },
-      ...configFlags(),
-    ],
+    spec: {
+      usage: `tsrl train ${known ? algorithm : "<algorithm>"} <env> [--seed S] [--out DIR] [--json] [options]`,
+      positionals: ["algorithm", "env"],
+      flags: [...COMMON_FLAGS, ...flags.map((f) => f.flag)],
+    },
+    fields: new Map(flags.map((f) => [f.flag.name, f.field])),
   };
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const spec = commandSpec();
-  const parsed = parseCommand("train", argv, spec, "Train an agent. Algorithms: reinforce (REINFORCE with optional baseline).");
+  const first = argv.find((a) => !a.startsWith("-"));
+  const { spec, fields } = commandSpec(first);
+  const summaryText = first && algorithmNames().includes(first)
+    ? `Train ${first}: ${algorithmSpec(first).summary}.`
+    : `Train an agent. Algorithms:\n${algorithmNames().map((n) => `  ${n.padEnd(14)} ${algorithmSpec(n).summary}`).join("\n")}\n(tsrl train <algorithm> --help lists its options)`;
+  let parsed;
+  try {
+    parsed = parseCommand("train", argv, spec, summaryText);
+  } catch (err) {
+    return usageFailure((err as Error).message);
+  }
   if (typeof parsed === "number") return parsed;
   const [algorithm, envId] = parsed.positionals;
-  if (!(ALGORITHMS as readonly string[]).includes(algorithm)) return usageFailure(`unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${ALGORITHMS.join(", ")}`);
-
-  const config: Partial<ReinforceConfig> = { envId };
-  const byFlag = new Map((Object.keys(REINFORCE_DEFAULTS) as (keyof ReinforceConfig)[]).map((f) => [flagName(f), f]));
-  for (const [flag, value] of Object.entries(parsed.flags)) {
-    const field = byFlag.get(flag);
-    if (field) (config as Record<string, unknown>)[field] = value;
+  if (!algorithmNames().includes(algorithm)) {
+    return usageFailure(`unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${algorithmNames().join(", ")}`);
   }
-  let valid: ReinforceConfig;
+  const algo = algorithmSpec(algorithm);
+
+  const partial: Record<string, unknown> = { envId };
+  for (const [flag, value] of Object.entries(parsed.flags)) {
+    const field = fields.get(flag);
+    if (field) partial[field] = value;
+  }
+  let config: { seed: number };
   try {
-    valid = reinforceConfig(config);
+    config = algo.schema.parse(partial) as unknown as { seed: number };
   } catch (err) {
     // a bad value names its field: a usage problem. Anything that fails later is not (exit 1).
-    if (err instanceof RangeError) return usageFailure(err.message);
+    if (err instanceof ConfigError) return usageFailure(err.message);
     throw err;
   }
-
-  const seed = valid.seed;
-  const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${seed}`);
-  const json = parsed.flags.json === true;
+  const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${config.seed}`);
 
   // Ctrl-C: the first stops training between updates (the ambient signal every loop checks)
   const controller = new AbortController();
@@ -85,28 +94,32 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", onSigint);
   setAmbientSignalProvider(() => controller.signal);
-
   try {
-    const bar = parsed.flags.quiet ? undefined : createProgressBar({ total: valid.maxEpisodes, unit: "ep" });
-    let agent;
+    let agent: Agent<object, BaseRow>;
     try {
-      agent = await createReinforceAgent(valid);
+      agent = await algo.create(config as never);
     } catch (err) {
       console.error(`tsrl train: ${(err as Error)?.stack ?? String(err)}`);
       return 1;
     }
-    let result;
+    let bar: ReturnType<typeof createProgressBar> | undefined;
+    let result: TrainResult<BaseRow>;
     try {
       result = await agent.train({
         onAbort: "return",
-        onProgress: (p) => bar?.update(p.episodes, { return: p.meanReturn.toFixed(1), steps: String(p.envSteps), sps: formatRate(p.sps) }),
+        onProgress: (p) => {
+          if (parsed.flags.quiet) return;
+          bar ??= createProgressBar({ total: p.total, unit: p.unit });
+          const last = agent.metrics[agent.metrics.length - 1];
+          bar.update(p.done, { ...p.fields, steps: String(last?.envSteps ?? 0), sps: formatRate(last?.sps ?? NaN) });
+        },
       });
     } catch (err) {
       // report the failure (exit 1), but keep the weights and metrics learned before it
       bar?.finish();
       console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${(err as Error)?.stack ?? String(err)}`);
       try {
-        console.error(`tsrl train: weights and metrics so far written to ${saveReinforceCheckpoint(out, agent)}`);
+        console.error(`tsrl train: weights and metrics so far written to ${saveAgent(out, agent)}`);
       } catch (saveErr) {
         console.error(`tsrl train: could not write the checkpoint either: ${(saveErr as Error)?.message ?? String(saveErr)}`);
       }
@@ -114,23 +127,22 @@ export async function trainCommand(argv: string[]): Promise<number> {
       return 1;
     }
     bar?.finish();
-    const dir = saveReinforceCheckpoint(out, agent, result);
+    const dir = saveAgent(out, agent, result);
     agent.dispose();
     const summary = {
       algorithm,
       env: envId,
-      seed,
+      seed: config.seed,
       stopped: result.stopped,
+      updates: result.updates,
       episodes: result.episodes,
       envSteps: result.envSteps,
       wallTime: round(result.wallTime, 3),
       trainReturn: round(result.trainReturn, 2),
       evalReturn: round(result.evalReturn, 2),
-      solvedAtEpisode: result.solvedAtEpisode,
-      solvedAtEnvSteps: result.solvedAtEnvSteps,
       checkpoint: dir,
     };
-    if (json) console.log(JSON.stringify(summary));
+    if (parsed.flags.json) console.log(JSON.stringify(summary));
     else console.error(`tsrl: ${result.stopped} after ${result.episodes} episodes, ${result.envSteps} env steps, ${result.wallTime.toFixed(1)} s; train return ${result.trainReturn.toFixed(1)}, eval ${Number.isNaN(result.evalReturn) ? "—" : result.evalReturn.toFixed(1)}; checkpoint ${dir}`);
     return result.stopped === "aborted" ? 130 : 0;
   } finally {

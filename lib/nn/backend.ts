@@ -40,9 +40,11 @@ export interface InitBackendOptions {
 const BACKENDS: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
 
 // Importing the wasm backend makes it tfjs's preferred one, but wasm initialises asynchronously, so
-// `tf.ones(…)` before `await initBackend()` would throw "backend not yet initialized". Start on cpu
-// (which initialises synchronously); initBackend() then moves to the fastest backend.
-void tf.setBackend("cpu");
+// `tf.ones(…)` before `await initBackend()` would throw "backend not yet initialized". So when no
+// backend is in use yet, start on cpu (which initialises synchronously); initBackend() then moves
+// to the fastest one. A backend the user already chose is left alone: importing never switches it.
+const startedOnCpu = !tf.engine().backendName;
+if (startedOnCpu) void tf.setBackend("cpu");
 // …and without the cpu backend's "install tfjs-node" banner on first use: initBackend's own one-line
 // message already says which backend runs and why.
 const cpuBackend = tf.findBackend("cpu") as { firstUse?: boolean } | null;
@@ -63,16 +65,23 @@ export function describeBackend(info: BackendInfo = current ?? { name: tf.getBac
 
 /**
  * Picks and initialises the backend (see the module comment). Concurrent and repeated calls share
- * one initialisation; asking for a different backend later switches to it.
+ * one initialisation; asking for a different backend (`backend`, TSRL_BACKEND) switches to it.
+ * Without such a request, a backend the user set with `tf.setBackend` is kept, not replaced.
  */
 export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = opts.backend ?? parseBackendEnv(process.env.TSRL_BACKEND);
-  if (current && (requested === undefined || requested === current.name) && tf.getBackend() === current.name) {
+  const running = tf.engine().backendName as string | undefined;
+  if (current && (requested === undefined || requested === current.name) && running === current.name) {
     return Promise.resolve(current);
   }
   if (pending && requested === undefined) return pending;
-  // `pending` only shares an initialisation in flight; once settled, `current` (checked against the
-  // backend tfjs really runs) decides, so a backend switched elsewhere is noticed and re-chosen.
+  if (requested === undefined && running && isBackendName(running) && running !== (current?.name ?? (startedOnCpu ? "cpu" : undefined))) {
+    // someone switched backends after our last choice (or before our first): that is a choice too
+    if (running === "wasm") installWasmKernelFixes();
+    current = { name: running, reason: "chosen with tf.setBackend" };
+    if (!opts.quiet) console.error(describeBackend(current));
+    return Promise.resolve(current);
+  }
   const init = choose(requested).then((info) => {
     current = info;
     if (!opts.quiet) console.error(describeBackend(info));
@@ -81,6 +90,10 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
   pending = init;
   init.then(() => { if (pending === init) pending = undefined; }, () => { if (pending === init) pending = undefined; });
   return init;
+}
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKENDS as readonly string[]).includes(name);
 }
 
 /** `TSRL_BACKEND` as a backend name; throws naming the bad value. */
@@ -92,46 +105,64 @@ export function parseBackendEnv(value: string | undefined): BackendName | undefi
 
 async function choose(requested: BackendName | undefined): Promise<BackendInfo> {
   if (requested === "tensorflow") {
-    const pkg = loadNativeBinding();
-    if (!pkg) throw new Error("TSRL_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded");
+    const native = loadNativeBinding();
+    if (!native.pkg) throw new Error(`TSRL_BACKEND=tensorflow, but no native binding loads: ${native.problems.join("; ")}`);
     await use("tensorflow");
-    return { name: "tensorflow", reason: `TSRL_BACKEND override, via ${pkg}` };
+    return { name: "tensorflow", reason: `TSRL_BACKEND override, via ${native.pkg}` };
   }
   if (requested) {
     await use(requested);
     return { name: requested, reason: "TSRL_BACKEND override" };
   }
-  const pkg = loadNativeBinding();
-  if (pkg && (await trySet("tensorflow"))) return { name: "tensorflow", reason: `native TensorFlow via ${pkg}` };
-  if (await trySet("wasm")) {
+  const native = loadNativeBinding();
+  const problems = [...native.problems];
+  if (native.pkg) {
+    const failed = await trySet("tensorflow");
+    if (!failed) return { name: "tensorflow", reason: `native TensorFlow via ${native.pkg}` };
+    problems.push(`${native.pkg} loaded but its backend failed: ${failed}`);
+  }
+  const wasmFailed = await trySet("wasm");
+  if (!wasmFailed) {
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-    return { name: "wasm", reason: `WebAssembly${simd ? " SIMD" : ""}, fastest measured without tfjs-node` };
+    return { name: "wasm", reason: `WebAssembly${simd ? " SIMD" : ""}, fastest measured without a native binding (${problems.join("; ")})` };
   }
   await use("cpu");
-  return { name: "cpu", reason: "pure JavaScript fallback: wasm failed to initialise" };
+  return { name: "cpu", reason: `pure JavaScript fallback: wasm failed to initialise (${wasmFailed}); ${problems.join("; ")}` };
 }
 
-/** Requires a native binding if installed (it registers the "tensorflow" backend); returns its name. */
-function loadNativeBinding(): string | undefined {
+/**
+ * Requires a native binding if one loads (it registers the "tensorflow" backend). Returns the
+ * package that loaded, and for the others why not: "not installed", or the loader's own error
+ * (a missing libtensorflow, a Node ABI mismatch), so the backend message can say why.
+ */
+function loadNativeBinding(): { pkg?: string; problems: string[] } {
   // createRequire so this works from CommonJS (the CLI loader), vitest and the kernel alike
   const req = createRequire(typeof __filename === "string" ? __filename : `${process.cwd()}/index.js`);
+  const problems: string[] = [];
   for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
     try {
       req(pkg);
-      return pkg;
-    } catch {
-      // not installed, or its native library failed to load: try the next one
+      return { pkg, problems };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const absent = e.code === "MODULE_NOT_FOUND" && String(e.message).includes(`'${pkg}'`);
+      problems.push(`${pkg}: ${absent ? "not installed" : `failed to load: ${firstLine(e.message)}`}`);
     }
   }
-  return undefined;
+  return { problems };
 }
 
-async function trySet(name: BackendName): Promise<boolean> {
+function firstLine(text: string): string {
+  return String(text).split("\n")[0].slice(0, 200);
+}
+
+/** Switches to `name`; undefined on success, else why it failed. */
+async function trySet(name: BackendName): Promise<string | undefined> {
   try {
     await use(name);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    return firstLine((err as Error)?.message ?? String(err));
   }
 }
 

@@ -66,6 +66,18 @@ export function sampleAction(logits: Float32Array, row: number, n: number, rng: 
   return n - 1;
 }
 
+/** log π(a|s) for row `row` of a [batch, n] logits array: the log-softmax among the legal actions, at `action`. */
+export function logProbOfAction(logits: Float32Array, row: number, n: number, action: number, mask?: ArrayLike<number>): number {
+  const off = row * n;
+  const legal = (a: number) => !mask || mask[off + a] > 0;
+  if (!legal(action)) throw new RangeError(`logProbOfAction: action ${action} of row ${row} is masked`);
+  let max = -Infinity;
+  for (let a = 0; a < n; a++) if (legal(a) && logits[off + a] > max) max = logits[off + a];
+  let total = 0;
+  for (let a = 0; a < n; a++) if (legal(a)) total += Math.exp(logits[off + a] - max);
+  return logits[off + action] - max - Math.log(total);
+}
+
 /** The most probable legal action of row `row` (ties → lowest index). */
 export function greedyAction(logits: Float32Array, row: number, n: number, mask?: ArrayLike<number>): number {
   const off = row * n;

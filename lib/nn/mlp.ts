@@ -47,6 +47,18 @@ export function layerSizes(spec: MlpSpec): number[] {
   return [spec.inputSize, ...spec.hiddenSizes, spec.outputSize];
 }
 
+/** Parameter name → shape of an MLP named `name` with this spec (what a checkpoint must hold). */
+export function mlpShapes(name: string, spec: MlpSpec): Record<string, number[]> {
+  const sizes = layerSizes(spec);
+  const shapes: Record<string, number[]> = {};
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const { w, b } = layerNames(name, l);
+    shapes[w] = [sizes[l], sizes[l + 1]];
+    shapes[b] = [sizes[l + 1]];
+  }
+  return shapes;
+}
+
 export function createMlp(name: string, spec: MlpSpec, rng: Rng, init: MlpInit = {}): Mlp {
   checkSpec(spec);
   const sizes = layerSizes(spec);

@@ -1,0 +1,117 @@
+/**
+ * What every algorithm's agent is, so notebooks, the CLI, checkpoints and the contract tests treat
+ * them alike. An agent is an object that outlives `train()`: interrupt training and it still holds
+ * the weights and the metrics learned so far; call `train()` again and it continues.
+ */
+import type { Env } from "../core/env";
+import type { ConfigSchema, Fields } from "../core/schema";
+import type { NamedTensors } from "../nn/mlp";
+import type { ActFn } from "./evaluate";
+
+/** The columns every metrics row starts with; each algorithm adds its own diagnostics. */
+export interface BaseRow {
+  /** Updates so far (this row's is the last). */
+  update: number;
+  /** Training episodes finished so far. */
+  episodes: number;
+  /** Environment steps so far. */
+  envSteps: number;
+  /** Seconds of training so far (resumed runs keep counting). */
+  wallTime: number;
+  /** Environment steps per second of training so far. */
+  sps: number;
+}
+
+export type StopReason = "done" | "target" | "aborted";
+
+export interface TrainResult<R extends BaseRow = BaseRow> {
+  /** "done": the budget is spent; "target": the algorithm's goal was met; "aborted": interrupted. */
+  stopped: StopReason;
+  updates: number;
+  episodes: number;
+  envSteps: number;
+  /** Seconds of training, all calls of train() together. */
+  wallTime: number;
+  /** Mean return of the most recent training episodes (the algorithm's window). */
+  trainReturn: number;
+  /** Best greedy evaluation mean seen (NaN if none ran). */
+  evalReturn: number;
+  metrics: R[];
+}
+
+/** What `train()` shows in a notebook while it runs (ignored outside one). */
+export interface LivePlotOptions {
+  /** Column on the x axis (default: the algorithm's, e.g. "episodes" or "envSteps"). */
+  x?: string;
+  /** Column on the y axis (default "return"). */
+  y?: string;
+  /** Rolling-mean window of the smoothed line. */
+  window?: number;
+  title?: string;
+}
+
+export interface TrainOptions<R extends BaseRow = BaseRow> {
+  /** Stops training between updates when aborted; combined with the kernel's / CLI's own interrupt. */
+  signal?: AbortSignal;
+  /** Called with each metrics row, after it is logged. */
+  onUpdate?: (row: R) => void;
+  /** On interrupt: rethrow the AbortError (default; the agent keeps its state) or return with stopped "aborted". */
+  onAbort?: "throw" | "return";
+  /**
+   * In a notebook: draw the learning curve live, from the agent's whole history (a resumed run's
+   * chart starts where the last one stopped). `true` for the algorithm's default axes.
+   */
+  plot?: boolean | LivePlotOptions;
+  /** In a notebook or terminal: a progress bar with rate and ETA (default: on when plotting). */
+  progress?: boolean;
+  /** Called after each update with the progress so far (the CLI draws its bar from it). */
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/** How far training is: `done` of `total` units (episodes, env steps, …) and a few fields to show. */
+export interface TrainProgress {
+  done: number;
+  total: number;
+  unit: string;
+  fields: Record<string, string>;
+}
+
+export interface Agent<C extends object = Record<string, unknown>, R extends BaseRow = BaseRow> {
+  /** Registry name, e.g. "reinforce". */
+  readonly algorithm: string;
+  readonly config: Readonly<C>;
+  readonly envId: string;
+  /** One row per update (grows during training; survives interrupts). */
+  readonly metrics: R[];
+  /** Acts with the current weights (typed-array forward: no tensors to manage). */
+  act: ActFn;
+  train(opts?: TrainOptions<R>): Promise<TrainResult<R>>;
+  /** The current weights by name (`policy/l0/w`, …). */
+  weights(): NamedTensors;
+  /**
+   * The weights a checkpoint keeps: the best greedy-evaluated snapshot when the algorithm kept one
+   * (training itself never rewinds to it), else the current weights.
+   */
+  checkpointWeights(): NamedTensors;
+  /** Loads weights by name; throws naming a missing or mis-shaped one. */
+  setWeights(t: NamedTensors): void;
+  dispose(): void;
+}
+
+/**
+ * An algorithm as the registry (lib/algos/registry.ts) knows it: `tsrl train <name>`, `tsrl eval`,
+ * checkpoints and the contract tests need nothing else. Every config has `envId` and `seed`.
+ */
+export interface AlgorithmSpec<C extends { envId: string; seed: number } = { envId: string; seed: number }, A extends Agent<C, BaseRow> = Agent<C, BaseRow>> {
+  readonly name: string;
+  /** One line for `tsrl train --help`. */
+  readonly summary: string;
+  readonly schema: ConfigSchema<Fields>;
+  /** A config that trains for a few quick updates, for the contract tests and smoke runs. */
+  readonly smokeConfig: Partial<C>;
+  create(config: Partial<C>): Promise<A>;
+  /** Name → shape of every tensor a checkpoint of this config holds (loading checks each one). */
+  tensorShapes(config: C, env: Env<Float32Array, number>): Record<string, number[]>;
+  /** An acting policy from a checkpoint's tensors (already checked against `tensorShapes`). */
+  policy(config: C, env: Env<Float32Array, number>, tensors: NamedTensors): ActFn;
+}

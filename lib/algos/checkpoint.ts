@@ -1,0 +1,100 @@
+/**
+ * Agents on disk, for every registered algorithm: the checkpoint layout of lib/data (config.json,
+ * model.safetensors, metrics.csv, written atomically) filled with the agent's algorithm, config and
+ * weights; and loaders that dispatch on config.json's algorithm and check every tensor's name and
+ * shape before anything acts.
+ */
+import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
+import type { Env } from "../core/env";
+import { makeEnv } from "../core/registry";
+import type { NamedTensors } from "../nn/mlp";
+import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
+import type { ActFn } from "./evaluate";
+import { algorithmNames, algorithmSpec } from "./registry";
+
+/**
+ * Writes `dir`: config.json (algorithm, env, hyperparameters, the result's summary), the weights a
+ * checkpoint keeps (`agent.checkpointWeights()`: the best evaluated snapshot if one was kept) and
+ * metrics.csv. Replaces an existing checkpoint only once the new one is complete. Returns the path.
+ */
+export function saveAgent(dir: string, agent: Agent<object, BaseRow>, result?: TrainResult<BaseRow>): string {
+  const summary = result ? Object.fromEntries(Object.entries(result).filter(([k]) => k !== "metrics")) : undefined;
+  const metrics = agent.metrics as unknown as Record<string, number>[];
+  return saveCheckpoint(dir, {
+    config: checkpointConfig({ algorithm: agent.algorithm, env: agent.envId, hyperparameters: { ...agent.config }, result: summary, metrics }),
+    tensors: agent.checkpointWeights(),
+    metrics,
+  });
+}
+
+export interface LoadedPolicy {
+  dir: string;
+  algorithm: string;
+  envId: string;
+  config: Record<string, unknown> & { envId: string; seed: number };
+  /** Acts with the checkpoint's policy (typed-array forward; no tfjs needed). */
+  act: ActFn;
+  /** The checkpoint's training log, when it has one. */
+  metrics?: LoadedCheckpoint["metrics"];
+}
+
+/** What a checkpoint holds, checked: its algorithm, validated config, env and tensors. Every problem is a CheckpointError. */
+function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: LoadedPolicy["config"]; env: Env<Float32Array, number>; loaded: LoadedCheckpoint } {
+  const head = loadCheckpoint(dir, { metrics: false }); // config.json first: it says what shapes to expect
+  const name = head.config.algorithm;
+  let spec: AlgorithmSpec;
+  try {
+    spec = algorithmSpec(String(name));
+  } catch {
+    throw new CheckpointError(head.dir, `config.json algorithm is ${JSON.stringify(name)}, expected one of ${algorithmNames().map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  let config: LoadedPolicy["config"];
+  try {
+    config = spec.schema.parse(head.config.hyperparameters as Record<string, unknown>) as LoadedPolicy["config"];
+  } catch (err) {
+    throw new CheckpointError(head.dir, `config.json hyperparameters: ${(err as Error).message}`);
+  }
+  let env: Env<Float32Array, number>;
+  try {
+    env = makeEnv(config.envId);
+  } catch (err) {
+    throw new CheckpointError(head.dir, `config.json env: ${(err as Error).message}`);
+  }
+  let expect: Record<string, number[]>;
+  try {
+    expect = spec.tensorShapes(config, env);
+  } catch (err) {
+    env.close?.();
+    throw new CheckpointError(head.dir, (err as Error).message);
+  }
+  try {
+    return { spec, config, env, loaded: loadCheckpoint(dir, { expect }) };
+  } catch (err) {
+    env.close?.();
+    throw err;
+  }
+}
+
+/** Loads a checkpoint of any registered algorithm as an acting policy; throws CheckpointError naming what is missing, unknown or mis-shaped. */
+export function loadPolicy(dir: string): LoadedPolicy {
+  const { spec, config, env, loaded } = readAgentCheckpoint(dir);
+  try {
+    const act = spec.policy(config, env, loaded.tensors as NamedTensors);
+    return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act, metrics: loaded.metrics };
+  } finally {
+    env.close?.();
+  }
+}
+
+/**
+ * Rebuilds a trainable agent from a checkpoint: same algorithm and config, the saved weights. The
+ * optimiser starts fresh (its moments are not saved), so continued training is close to, not
+ * identical with, an uninterrupted run; the metrics history is not restored.
+ */
+export async function loadAgent(dir: string): Promise<Agent<Record<string, unknown>, BaseRow>> {
+  const { spec, config, env, loaded } = readAgentCheckpoint(dir);
+  env.close?.();
+  const agent = (await spec.create(config)) as unknown as Agent<Record<string, unknown>, BaseRow>;
+  agent.setWeights(loaded.tensors as NamedTensors);
+  return agent;
+}

@@ -1,0 +1,108 @@
+/**
+ * Optimisation, shared by every algorithm: Adam (Kingma & Ba 2015, PyTorch's formulation) and
+ * clipping of the global gradient norm (Pascanu et al. 2013, PyTorch's `clip_grad_norm_`).
+ *
+ * Our own Adam rather than `tf.train.adam`, for three reasons: the learning rate can change between
+ * steps (PPO anneals it), ε is PyTorch's (1e-8; tfjs uses 1e-7) so numbers compare with reference
+ * implementations, and weight decay is there for GRPO's L2 option.
+ *
+ *   m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²          (g += λ·θ first, with L2 weight decay)
+ *   θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)          (θ ← θ − lr·λ·θ too, if decoupled: AdamW)
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export interface AdamOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  /** Added to √v̂ (default 1e-8, PyTorch's; CleanRL's PPO uses 1e-5). */
+  eps?: number;
+  /** λ of the weight decay (default 0). */
+  weightDecay?: number;
+  /** Decoupled decay (AdamW: θ −= lr·λ·θ) instead of L2 added to the gradient (PyTorch Adam's `weight_decay`). */
+  decoupled?: boolean;
+}
+
+export interface Adam {
+  /** The learning rate of the next step; assign to anneal it. */
+  lr: number;
+  /** Steps taken so far (t in the bias corrections). */
+  readonly steps: number;
+  /** One step on `params` with their gradients `grads` (same order). Call inside tf.tidy or not: it tidies itself. */
+  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+  /** Frees the moment estimates. */
+  dispose(): void;
+}
+
+export function createAdam(opts: AdamOptions): Adam {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false } = opts;
+  if (!(opts.lr > 0)) throw new RangeError(`Adam: lr must be > 0, got ${opts.lr}`);
+  if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new RangeError(`Adam: betas must be in [0, 1), got ${beta1}, ${beta2}`);
+  if (!(weightDecay >= 0)) throw new RangeError(`Adam: weightDecay must be ≥ 0, got ${weightDecay}`);
+  const moments = new Map<tf.Variable, { m: tf.Variable; v: tf.Variable }>();
+  let steps = 0;
+  const adam: Adam = {
+    lr: opts.lr,
+    get steps() {
+      return steps;
+    },
+    apply(params, grads) {
+      if (params.length !== grads.length) throw new RangeError(`Adam.apply: ${params.length} parameters but ${grads.length} gradients`);
+      steps += 1;
+      const c1 = 1 - beta1 ** steps, c2 = 1 - beta2 ** steps;
+      const lr = adam.lr;
+      tf.tidy(() => {
+        params.forEach((p, i) => {
+          let state = moments.get(p);
+          if (!state) {
+            state = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+            moments.set(p, state);
+          }
+          let g = grads[i];
+          if (weightDecay > 0 && !decoupled) g = tf.add(g, tf.mul(weightDecay, p));
+          const m = tf.add(tf.mul(beta1, state.m), tf.mul(1 - beta1, g));
+          const v = tf.add(tf.mul(beta2, state.v), tf.mul(1 - beta2, tf.square(g)));
+          state.m.assign(m);
+          state.v.assign(v);
+          let next = tf.sub(p, tf.mul(lr / c1, tf.div(m, tf.add(tf.sqrt(tf.div(v, c2)), eps))));
+          if (weightDecay > 0 && decoupled) next = tf.sub(next, tf.mul(lr * weightDecay, p));
+          p.assign(next);
+        });
+      });
+    },
+    dispose() {
+      for (const { m, v } of moments.values()) {
+        m.dispose();
+        v.dispose();
+      }
+      moments.clear();
+    },
+  };
+  return adam;
+}
+
+/**
+ * Scales `grads` so their global L2 norm ‖g‖ = √(Σ‖gᵢ‖²) is at most `maxNorm` (0 = leave them),
+ * as PyTorch's clip_grad_norm_: g ← g · min(1, maxNorm / (‖g‖ + 1e-6)). Returns the clipped
+ * gradients and the norm before clipping. Call inside tf.tidy.
+ */
+export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
+  if (!(maxNorm >= 0)) throw new RangeError(`maxGradNorm must be ≥ 0, got ${maxNorm}`);
+  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+  if (maxNorm === 0) return { grads: [...grads], norm };
+  const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+  return { grads: grads.map((g) => tf.mul(g, scale)), norm };
+}
+
+/**
+ * One optimiser step on `loss()`: gradients of the loss with respect to `params`, clipped to
+ * `maxGradNorm`, applied by `optimizer`. Returns the loss and the gradient norm before clipping,
+ * as scalars owned by the caller's tf.tidy. Tensors the loss function wants to hand out (its
+ * parts, for logging) must be `tf.keep`-ed by it, since the gradient computation tidies its own.
+ */
+export function minimize(loss: () => tf.Scalar, params: readonly tf.Variable[], optimizer: Adam, maxGradNorm: number): { loss: tf.Scalar; gradNorm: tf.Scalar } {
+  const { value, grads } = tf.variableGrads(loss, [...params]);
+  const clipped = clipByGlobalNorm(params.map((p) => grads[p.name]), maxGradNorm);
+  optimizer.apply(params, clipped.grads);
+  return { loss: value, gradNorm: clipped.norm };
+}

@@ -1,0 +1,110 @@
+/**
+ * The contract every registered algorithm keeps (lib/algos/registry.ts), run over all of them:
+ * adding an algorithm adds it to these tests with no new test code.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAbortError } from "../lib/core/abort";
+import { makeEnv } from "../lib/core/registry";
+import { createRng } from "../lib/core/rng";
+import { initBackend } from "../lib/nn/backend";
+import type { BaseRow } from "../lib/algos/agent";
+import { loadAgent, loadPolicy, saveAgent } from "../lib/algos/checkpoint";
+import { algorithmNames, algorithmSpec, createAgent } from "../lib/algos/registry";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-contract-"));
+beforeAll(async () => { await initBackend({ quiet: true }); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Rows without the clock columns, which differ from run to run. */
+const unclocked = (rows: readonly BaseRow[]) => rows.map(({ wallTime, sps, ...rest }) => (void wallTime, void sps, rest));
+
+describe.each(algorithmNames())("algorithm %s", (name) => {
+  const spec = algorithmSpec(name);
+  const smoke = (extra: Record<string, unknown> = {}) => ({ ...spec.smokeConfig, ...extra });
+
+  it("has a valid smoke config and rejects a bad field by name", () => {
+    expect(() => spec.schema.parse(spec.smokeConfig as Record<string, unknown>)).not.toThrow();
+    expect(() => spec.schema.parse({ seed: -1 })).toThrow(/seed = -1/);
+    expect(() => spec.schema.parse({ notAField: 1 })).toThrow(/unknown field 'notAField'/);
+  });
+
+  it("does not leak tensors over many updates", async () => {
+    const agent = await createAgent(name, smoke({ seed: 2 }));
+    const counts: number[] = [];
+    await agent.train({ onUpdate: () => counts.push(tf.memory().numTensors) });
+    await agent.train(); // a second call (resume) makes no new tensors either
+    counts.push(tf.memory().numTensors);
+    expect(counts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(counts.slice(1)).size, `tensors per update: ${counts.join(", ")}`).toBe(1);
+    const before = tf.memory().numTensors;
+    agent.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it("is reproducible: same seed, identical metrics and weights; another seed differs", async () => {
+    const run = async (seed: number) => {
+      const agent = await createAgent(name, smoke({ seed }));
+      await agent.train();
+      const out = { rows: unclocked(agent.metrics), weights: agent.weights() };
+      agent.dispose();
+      return out;
+    };
+    const a = await run(3), b = await run(3), c = await run(4);
+    expect(a.rows.length).toBeGreaterThan(0);
+    expect(b.rows).toEqual(a.rows);
+    expect(b.weights).toEqual(a.weights);
+    expect(c.rows).not.toEqual(a.rows);
+  });
+
+  it("an interrupt keeps the metrics and weights; train() continues from there", async () => {
+    const agent = await createAgent(name, smoke({ seed: 5 }));
+    const controller = new AbortController();
+    const err = await agent.train({ signal: controller.signal, onUpdate: (row) => { if (row.update === 2) controller.abort(); } }).catch((e: unknown) => e);
+    expect(isAbortError(err)).toBe(true);
+    expect(agent.metrics.map((r) => r.update)).toEqual([1, 2]);
+    const weightsAtStop = agent.weights();
+    const resumed = await agent.train();
+    expect(resumed.stopped).not.toBe("aborted");
+    expect(agent.metrics.length).toBeGreaterThan(2);
+    expect(agent.metrics[2].update).toBe(3);
+    expect(agent.metrics[2].wallTime).toBeGreaterThanOrEqual(agent.metrics[1].wallTime); // the clock runs on
+    expect(agent.weights()).not.toEqual(weightsAtStop);
+    // with onAbort "return", the result says so instead of throwing
+    const again = await createAgent(name, smoke({ seed: 5 }));
+    const c2 = new AbortController();
+    c2.abort();
+    const r = await again.train({ signal: c2.signal, onAbort: "return" });
+    expect(r.stopped).toBe("aborted");
+    agent.dispose();
+    again.dispose();
+  });
+
+  it("a checkpoint round trip acts identically", async () => {
+    const agent = await createAgent(name, smoke({ seed: 6 }));
+    const result = await agent.train();
+    const dir = saveAgent(path.join(tmp, `${name}-roundtrip`), agent, result);
+    const policy = loadPolicy(dir);
+    expect(policy.algorithm).toBe(name);
+    expect(policy.config).toEqual(agent.config);
+    expect(policy.metrics?.length).toBe(agent.metrics.length);
+    // the checkpoint holds checkpointWeights(); compare with an agent holding exactly those
+    const reloaded = await loadAgent(dir);
+    expect(reloaded.weights()).toEqual(agent.checkpointWeights());
+    const env = makeEnv(agent.envId);
+    const rngA = createRng(9), rngB = createRng(9);
+    let { obs, info } = env.reset({ seed: 11 });
+    for (let t = 0; t < 200; t++) {
+      const greedy = t % 2 === 0;
+      const a = reloaded.act(obs, { greedy, rng: rngA, mask: info.actionMask });
+      expect(policy.act(obs, { greedy, rng: rngB, mask: info.actionMask })).toBe(a);
+      const step = env.step(a);
+      ({ obs, info } = step.terminated || step.truncated ? env.reset() : step);
+    }
+    agent.dispose();
+    reloaded.dispose();
+  });
+});
