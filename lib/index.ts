@@ -1,9 +1,11 @@
 /**
  * tsrl's public API. Notebooks, scripts, the CLI and the tests import from here:
  *
- *   import { makeEnv, trainReinforce, show, learningCurve } from "tsrl";
+ *   import { makeEnv, createAgent, show, learningCurve } from "tsrl";
  *
- * Importing it registers the environments with `makeEnv`.
+ * Importing it has no side effect a user would notice: the environments are known to `makeEnv`
+ * whether or not lib/envs was imported, and the TensorFlow.js backend is only chosen by
+ * `initBackend()` (which agents call), never switched by an import.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -14,4 +16,5 @@ export * from "./nn";
 export * from "./algos";
 export * from "./viz";
 export * from "./data";
+export * from "./teach";
 export { isQuick, budget } from "./quick";
