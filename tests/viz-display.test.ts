@@ -3,11 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import {
-  VEGA_LITE_MIME, barChart, currentDisplaySink, display, htmlTable, learningCurve, liveChart, save, setDisplaySink, show,
-  specBundle, table, textTable, updateDisplay, type DisplaySink, type MimeBundle,
+  VEGA_LITE_MIME, barChart, currentDisplaySink, display, htmlTable, learningCurve, liveChart, readPngHeader, renderSvg, save,
+  setDisplaySink, show, specBundle, table, textTable, updateDisplay, type DisplaySink, type MimeBundle,
 } from "../lib/viz";
 
-interface Call { kind: "display" | "update"; bundle: MimeBundle; id?: string }
+interface Call { kind: "display" | "update"; bundle: MimeBundle; id?: string; metadata?: Record<string, unknown> }
 
 function fakeSink(): DisplaySink & { calls: Call[]; tracked: Promise<unknown>[] } {
   const calls: Call[] = [];
@@ -15,13 +15,18 @@ function fakeSink(): DisplaySink & { calls: Call[]; tracked: Promise<unknown>[] 
   return {
     calls,
     tracked,
-    display: (bundle, opts) => { calls.push({ kind: "display", bundle, id: opts?.displayId }); },
+    display: (bundle, opts) => { calls.push({ kind: "display", bundle, id: opts?.displayId, ...(opts?.metadata ? { metadata: opts.metadata } : {}) }); },
     update: (id, bundle) => { calls.push({ kind: "update", bundle, id }); },
     track: (work) => { tracked.push(work); },
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Width and height of a base64 PNG from a bundle. */
+function pngSize(b64: unknown): { width: number; height: number } {
+  expect(typeof b64, "image/png must be a base64 string").toBe("string");
+  return readPngHeader(Buffer.from(b64 as string, "base64"));
+}
+
 const curve = (rows: readonly Record<string, unknown>[]) => learningCurve(rows, { x: "episode", y: "return", window: 3, title: "Live return" });
 
 afterEach(() => setDisplaySink(undefined));
@@ -47,19 +52,24 @@ describe("display without a sink", () => {
 });
 
 describe("show", () => {
-  test("specBundle: vega-lite as a JSON object, SVG string, text", async () => {
+  test("specBundle: vega-lite as a JSON object, a PNG at twice the chart's size, text — and no SVG", async () => {
     const spec = barChart([{ o: "win", n: 3 }], { x: "o", y: "n", title: "Bundle" });
     const b = await specBundle(spec);
     expect(b[VEGA_LITE_MIME]).toBe(spec); // the object itself, not JSON text
-    expect(typeof b["image/svg+xml"]).toBe("string");
-    expect(b["image/svg+xml"] as string).toMatch(/^<svg[\s\S]*Bundle[\s\S]*<\/svg>$/);
+    expect(Object.keys(b).sort()).toEqual([VEGA_LITE_MIME, "image/png", "text/plain"].sort());
+    const svgWidth = Number(/width="(\d+)"/.exec(await renderSvg(spec))![1]);
+    const { width, height } = pngSize(b["image/png"]);
+    expect(width).toBe(svgWidth * 2);
+    expect(height).toBeGreaterThan(100);
+    expect(pngSize((await specBundle(spec, { scale: 1 }))["image/png"]).width).toBe(svgWidth);
     expect(b["text/plain"]).toBe('<chart "Bundle": bar, text; 1 rows>');
   });
 
   test("a broken spec still yields a bundle, with the error in the text", async () => {
     const b = await specBundle({ mark: "line", data: { values: [] }, encoding: { x: { field: "a", type: "nonsense" } } });
     expect(b[VEGA_LITE_MIME]).toBeDefined();
-    expect(b["text/plain"]).toMatch(/SVG rendering failed/);
+    expect(b["image/png"]).toBeUndefined();
+    expect(b["text/plain"]).toMatch(/PNG rendering failed/);
   });
 
   test("un-awaited show lands through track, in call order", async () => {
@@ -73,41 +83,20 @@ describe("show", () => {
     expect(sink.tracked).toHaveLength(3);
     await Promise.all(sink.tracked);
     expect(sink.calls.map((c) => c.kind)).toEqual(["display", "display", "display"]);
-    expect(sink.calls[0].bundle["image/svg+xml"]).toContain("First");
-    expect(sink.calls[1].bundle["image/svg+xml"]).toContain("Second");
+    expect((sink.calls[0].bundle[VEGA_LITE_MIME] as { title: { text: string } }).title.text).toBe("First");
+    expect((sink.calls[1].bundle[VEGA_LITE_MIME] as { title: string }).title).toBe("Second");
     expect(sink.calls[2].bundle["text/html"]).toContain("<table");
-    expect(typeof sink.calls[0].bundle[VEGA_LITE_MIME]).toBe("object");
+    for (const c of sink.calls.slice(0, 2)) {
+      expect(c.bundle["image/svg+xml"]).toBeUndefined();
+      // the PNG is drawn at its CSS size: half its pixel size (scale 2, recorded in its pHYs chunk)
+      const { width, height } = pngSize(c.bundle["image/png"]);
+      expect(c.metadata).toEqual({ "image/png": { width: width / 2, height: height / 2 } });
+    }
+    expect(sink.calls[2].metadata).toBeUndefined(); // a table has no picture
   });
 });
 
 describe("liveChart", () => {
-  test("one display, then throttled in-place updates with the same id; SVG only on close", async () => {
-    const sink = fakeSink();
-    setDisplaySink(sink);
-    const live = liveChart(curve, { throttleMs: 300 }); // generous: the CI machine is shared
-    live.push({ episode: 0, return: 1 });
-    expect(sink.calls).toHaveLength(1); // first push draws at once
-    for (let i = 1; i < 50; i++) live.push({ episode: i, return: i });
-    expect(sink.calls).toHaveLength(1); // inside the throttle window: nothing sent yet
-    await sleep(700);
-    expect(sink.calls).toHaveLength(2); // the trailing redraw
-    live.push([{ episode: 50, return: 2 }, { episode: 51, return: 3 }]);
-    await live.close();
-    live.push({ episode: 99, return: 0 }); // ignored after close
-
-    const [first, ...rest] = sink.calls;
-    expect(first.kind).toBe("display");
-    expect(first.id).toBe(live.displayId);
-    expect(rest.every((c) => c.kind === "update" && c.id === live.displayId)).toBe(true);
-    for (const c of sink.calls.slice(0, -1)) expect(c.bundle["image/svg+xml"]).toBeUndefined();
-    const last = sink.calls[sink.calls.length - 1].bundle;
-    expect(last["image/svg+xml"]).toContain("Live return");
-    const values = ((last[VEGA_LITE_MIME] as { data: { values: unknown[] } }).data.values);
-    expect(values).toHaveLength(52);
-    expect(live.rows).toHaveLength(52);
-    expect(sink.tracked).toHaveLength(1);
-  });
-
   test("a failing build does not throw into the training loop", () => {
     const sink = fakeSink();
     setDisplaySink(sink);

@@ -8,6 +8,8 @@
  * function must never break the training run.
  */
 
+import { pngDisplaySize } from "./png";
+
 /** mime type → payload: a string, or a JSON object for `*+json` types (never a JSON string). */
 export type MimeBundle = Record<string, unknown>;
 
@@ -31,14 +33,40 @@ export function currentDisplaySink(): DisplaySink | undefined {
   return (globalThis as Record<symbol, unknown>)[SINK] as DisplaySink | undefined;
 }
 
-/** Shows a bundle (a new output). No-op without a sink. */
+/**
+ * The display metadata a bundle's picture needs: `{ "image/png": { width, height } }` in CSS pixels,
+ * read from the PNG itself (its size divided by the density in its pHYs chunk). A chart rendered at
+ * scale 2 is then drawn at its layout size, sharp on high-DPI screens, instead of twice as large.
+ * Undefined when the bundle has no readable PNG.
+ */
+export function pictureMetadata(bundle: MimeBundle): Record<string, unknown> | undefined {
+  const png = bundle["image/png"];
+  if (png === undefined) return undefined;
+  try {
+    const bytes = typeof png === "string" ? Buffer.from(png, "base64") : png instanceof Uint8Array ? png : undefined;
+    if (!bytes) return undefined;
+    const { width, height } = pngDisplaySize(bytes);
+    return { "image/png": { width, height } };
+  } catch {
+    return undefined; // not a PNG we can read: show it without a size
+  }
+}
+
+/** `opts` with the picture's metadata filled in when the caller gave none. */
+function withPictureMetadata<O extends { metadata?: Record<string, unknown> }>(bundle: MimeBundle, opts: O | undefined): O | undefined {
+  if (opts?.metadata !== undefined) return opts;
+  const metadata = pictureMetadata(bundle);
+  return metadata ? ({ ...opts, metadata } as O) : opts;
+}
+
+/** Shows a bundle (a new output); a PNG in it gets its display size (see `pictureMetadata`). No-op without a sink. */
 export function display(bundle: MimeBundle, opts?: { displayId?: string; metadata?: Record<string, unknown> }): void {
-  currentDisplaySink()?.display(bundle, opts);
+  currentDisplaySink()?.display(bundle, withPictureMetadata(bundle, opts));
 }
 
 /** Replaces the output shown earlier with `displayId`, in place. No-op without a sink. */
 export function updateDisplay(displayId: string, bundle: MimeBundle, opts?: { metadata?: Record<string, unknown> }): void {
-  currentDisplaySink()?.update(displayId, bundle, opts);
+  currentDisplaySink()?.update(displayId, bundle, withPictureMetadata(bundle, opts));
 }
 
 /** Clears the cell's output (`wait`: only when the next output arrives, to avoid flicker). */

@@ -2,11 +2,15 @@
  * lib/viz — plots and tables for notebooks and figs/. Knows nothing about RL.
  *
  *   spec builders (charts.ts)   plain rows/columns → vega-lite v5 spec
- *   show / specBundle (show.ts) spec → MIME bundle (vega-lite JSON + SVG + text) → the notebook
+ *   show / specBundle (show.ts) spec → MIME bundle (vega-lite JSON + PNG + text) → the notebook
  *   liveChart (live.ts)         one output redrawn in place while a loop runs
+ *   svgBundle / animationBundle SVG drawing(s) → PNG / animated PNG bundle (picture.ts)
  *   save (save.ts)              spec → .svg / .png file
  *   table (table.ts)            rows → HTML + text table bundle
  *   display (display.ts)        the sink contract shared with lib/kernel
+ *   render, png*, apng          headless rendering and the PNG/APNG encoders underneath
+ *
+ * No displayed bundle carries image/svg+xml; show.ts says why.
  */
 
 export type { ChartOptions, Columns, Row, TableData, VegaLiteSpec } from "./spec";
@@ -18,11 +22,19 @@ export {
   type LineChartOptions, type ScatterOptions, type SeedBandOptions, type SeedBandRow,
 } from "./charts";
 export {
-  clearOutput, currentDisplaySink, display, isMimeBundle, newDisplayId, setDisplaySink, trackWork, updateDisplay,
+  clearOutput, currentDisplaySink, display, isMimeBundle, newDisplayId, pictureMetadata, setDisplaySink, trackWork, updateDisplay,
   type DisplaySink, type MimeBundle,
 } from "./display";
-export { compileSpec, defaultFontFiles, renderSvg, svgToPng, type PngOptions, type RenderOptions } from "./render";
-export { VEGA_LITE_MIME, describeSpec, show, specBundle, type BundleOptions } from "./show";
+export {
+  compileSpec, defaultFontFiles, rasterizeSvg, rasterizeSvgAsync, renderPng, renderSvg, svgToPng, type PngOptions, type RenderOptions,
+} from "./render";
+export { CHART_PNG_SCALE, VEGA_LITE_MIME, describeSpec, show, specBundle, type BundleOptions } from "./show";
 export { liveChart, type LiveChart, type LiveChartOptions } from "./live";
+export { PNG_MIME, animationBundle, showAnimation, showSvg, svgBundle, type AnimationOptions, type SvgPictureOptions } from "./picture";
+export {
+  PNG_SIGNATURE, crc32, pngChunk, pngDisplaySize, readPngChunks, readPngHeader, tableCrc32, type PngChunkRecord, type PngHeader,
+} from "./png";
+export { ColourTable, choosePixelFormat, encodePng, encodePngAsync, type EncodePngOptions, type PixelFormat, type RgbaImage } from "./png-encode";
+export { encodeApng, encodeIndexedApng, type ApngOptions, type ApngSummary, type IndexedFrames } from "./apng";
 export { save, type SaveOptions } from "./save";
 export { formatCell, htmlTable, table, textTable, type TableOptions } from "./table";

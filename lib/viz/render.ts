@@ -1,12 +1,13 @@
 /**
  * Headless rendering in Node: vega-lite spec → vega spec → vega View (renderer "none") → SVG
- * string, and SVG → PNG with resvg. No browser, no canvas package.
+ * string, and SVG → pixels with resvg → PNG (png-encode.ts). No browser, no canvas package.
  *
  * vega, vega-lite and resvg are loaded on first use, so importing the library (or a CLI verb that
  * never plots) does not pay for them.
  */
 
 import * as fs from "node:fs";
+import { encodePng, encodePngAsync, type RgbaImage } from "./png-encode";
 import type { VegaLiteSpec } from "./spec";
 
 type VegaLite = typeof import("vega-lite");
@@ -100,22 +101,64 @@ export interface PngOptions {
   fontFiles?: string[];
 }
 
-/** Rasterises an SVG string to PNG bytes with resvg. */
-export function svgToPng(svg: string, opts: PngOptions = {}): Buffer {
-  const { Resvg } = require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
-  const fontFiles = opts.fontFiles ?? defaultFontFiles();
+type ResvgModule = typeof import("@resvg/resvg-js");
+let resvgModule: ResvgModule | undefined;
+
+function resvgOptions(svg: string, opts: PngOptions): import("@resvg/resvg-js").ResvgRenderOptions {
   const scale = opts.scale ?? 2;
   if (!(scale > 0 && scale <= 16)) throw new Error(`png scale must be in (0, 16], got ${scale}`);
-  const resvg = new Resvg(svg, {
+  // parsing four DejaVu files costs a few ms; an environment frame with no text needs no font
+  const fontFiles = svg.includes("<text") ? (opts.fontFiles ?? defaultFontFiles()) : [];
+  return {
     background: opts.background ?? "white",
     fitTo: { mode: "zoom", value: scale },
     font: {
       fontFiles,
       // scanning system fonts is slow; only do it when we have no font of our own
-      loadSystemFonts: fontFiles.length === 0,
+      loadSystemFonts: fontFiles.length === 0 && svg.includes("<text"),
       defaultFontFamily: "DejaVu Sans",
       sansSerifFamily: "DejaVu Sans",
     },
-  });
-  return resvg.render().asPng();
+  };
+}
+
+/** resvg's pixels are premultiplied by alpha; PNG wants them straight. Opaque pixels are the same either way. */
+function toRgbaImage(rendered: { width: number; height: number; pixels: Buffer }): RgbaImage {
+  const data = new Uint8Array(rendered.pixels.buffer, rendered.pixels.byteOffset, rendered.pixels.byteLength);
+  for (let i = 3; i < data.length; i += 4) {
+    const a = data[i];
+    if (a === 255 || a === 0) continue;
+    for (let c = i - 3; c < i; c++) data[c] = Math.min(255, Math.round((data[c] * 255) / a));
+  }
+  return { width: rendered.width, height: rendered.height, data };
+}
+
+/** Rasterises an SVG string to RGBA pixels with resvg, on the calling thread. */
+export function rasterizeSvg(svg: string, opts: PngOptions = {}): RgbaImage {
+  resvgModule ??= require("@resvg/resvg-js") as ResvgModule;
+  return toRgbaImage(new resvgModule.Resvg(svg, resvgOptions(svg, opts)).render());
+}
+
+/** `rasterizeSvg` on libuv's thread pool, so a training loop keeps running while a chart is drawn. */
+export async function rasterizeSvgAsync(svg: string, opts: PngOptions = {}): Promise<RgbaImage> {
+  resvgModule ??= require("@resvg/resvg-js") as ResvgModule;
+  return toRgbaImage(await resvgModule.renderAsync(svg, resvgOptions(svg, opts)));
+}
+
+/**
+ * Rasterises an SVG string to PNG bytes (resvg for the pixels, png-encode.ts for the file: a
+ * palette PNG about a third the size of resvg's own). The PNG records its scale (pHYs), so
+ * `pictureMetadata` can tell a notebook to draw it at its CSS size.
+ */
+export function svgToPng(svg: string, opts: PngOptions = {}): Buffer {
+  return encodePng(rasterizeSvg(svg, opts), { scale: opts.scale ?? 2 });
+}
+
+/**
+ * A vega-lite spec as PNG bytes, headless. Rasterising and compressing run on the thread pool; the
+ * vega layout (the SVG) runs on the main thread.
+ */
+export async function renderPng(spec: VegaLiteSpec, opts: PngOptions & RenderOptions = {}): Promise<Buffer> {
+  const svg = await renderSvg(spec, opts);
+  return encodePngAsync(await rasterizeSvgAsync(svg, opts), { scale: opts.scale ?? 2 });
 }

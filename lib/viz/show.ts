@@ -2,33 +2,47 @@
  * `show(spec)`: put a chart in the notebook.
  *
  * The bundle carries the chart twice: as vega-lite JSON (JupyterLab renders it interactively) and
- * as a static SVG rendered here in Node (nbconvert HTML, GitHub's notebook viewer and any frontend
- * without a vega-lite renderer fall back to it), plus a one-line text/plain description.
+ * as a PNG rendered here in Node (the classic Notebook, nbconvert HTML and GitHub's notebook viewer
+ * show that), plus a one-line text/plain description.
+ *
+ * Why PNG and never SVG: the classic Notebook drops image/svg+xml from untrusted notebooks (every
+ * notebook you open from disk or git is untrusted) and nbconvert's HTML export prefers SVG over PNG
+ * and then strips the SVG's content, leaving an empty box — so a bundle that carried SVG would show
+ * blank there even with a PNG beside it. A PNG shows everywhere.
  */
 
 import { currentDisplaySink, display, isMimeBundle, type MimeBundle } from "./display";
-import { renderSvg } from "./render";
+import { renderPng } from "./render";
 import type { VegaLiteSpec } from "./spec";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
+/**
+ * Pixels per CSS pixel of chart PNGs (default 2). At 2 a default 560×280 chart is a ~1250×740 PNG
+ * of 25–40 KB (palette PNG; 35–55 KB as base64 in the .ipynb): sharp on high-DPI screens, small
+ * enough for a notebook with a dozen charts. The PNG records its scale, so it is drawn at CSS size.
+ */
+export const CHART_PNG_SCALE = 2;
+
 export interface BundleOptions {
-  /** Include the SVG rendering (default true). Live updates skip it: SVG is the expensive part. */
-  svg?: boolean;
+  /** Include the PNG rendering (default true). */
+  png?: boolean;
+  /** Pixels per CSS pixel of the PNG (default `CHART_PNG_SCALE`). */
+  scale?: number;
 }
 
 /**
- * The MIME bundle for a chart. Never rejects: if rendering the SVG fails, the bundle keeps the
+ * The MIME bundle for a chart. Never rejects: if rendering the PNG fails, the bundle keeps the
  * vega-lite JSON (JupyterLab will show vega's own error) and the text says what went wrong.
  */
 export async function specBundle(spec: VegaLiteSpec, opts: BundleOptions = {}): Promise<MimeBundle> {
   const bundle: MimeBundle = { [VEGA_LITE_MIME]: spec };
   let text = describeSpec(spec);
-  if (opts.svg ?? true) {
+  if (opts.png ?? true) {
     try {
-      bundle["image/svg+xml"] = await renderSvg(spec);
+      bundle["image/png"] = (await renderPng(spec, { scale: opts.scale ?? CHART_PNG_SCALE })).toString("base64");
     } catch (err) {
-      text += ` — SVG rendering failed: ${err instanceof Error ? err.message : String(err)}`;
+      text += ` — PNG rendering failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
   bundle["text/plain"] = text;
@@ -54,7 +68,7 @@ export function describeSpec(spec: VegaLiteSpec): string {
   return `<${parts.join(": ").replace(/: (\d+ rows)$/, "; $1")}>`;
 }
 
-// Displays happen in call order even though SVG rendering is async: `show(a); show(b)` without
+// Displays happen in call order even though PNG rendering is async: `show(a); show(b)` without
 // awaits must not put b above a because b rendered faster.
 let queue: Promise<unknown> = Promise.resolve();
 
