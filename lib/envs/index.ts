@@ -1,7 +1,14 @@
 /** Importing this module registers every environment with `makeEnv`. */
 import { registerEnv } from "../core/registry";
 import { makeCartPole } from "./cartpole";
+import { makeTicTacToe } from "./tictactoe";
 
 registerEnv({ id: "CartPole-v1", create: (options) => makeCartPole(options), maxEpisodeSteps: 500, rewardThreshold: 475 });
+registerEnv({ id: "TicTacToe-v0", create: (options) => makeTicTacToe(options), maxEpisodeSteps: 50 });
 
 export * from "./cartpole";
+export * from "./tictactoe";
+export * from "./tictactoe-rules";
+export * from "./tictactoe-opponents";
+export * from "./tictactoe-analysis";
+export * from "./tictactoe-render";

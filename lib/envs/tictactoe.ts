@@ -1,0 +1,212 @@
+/**
+ * TicTacToe-v0: the agent plays one side of Tic-Tac-Toe against an opponent that is part of the
+ * environment (a policy: random, greedy, minimax or a frozen learner for self-play).
+ *
+ * ## Action space: Discrete(9)
+ * The cell to mark, in reading order:
+ * ```
+ *  0 | 1 | 2
+ *  3 | 4 | 5
+ *  6 | 7 | 8
+ * ```
+ * `info.actionMask` (Uint8Array(9), 1 = free) says which cells are legal. An occupied cell is a rule
+ * violation with a penalty (see Illegal moves); a value that is not an integer in 0..8 throws.
+ *
+ * ## Observation space: Box(−1, 1, (9,)) float32
+ * The board from the agent's point of view, reading order: +1 the agent's own marks, −1 the
+ * opponent's, 0 empty. The same network can therefore play X or O.
+ *
+ * ## Rewards (all configurable: `options.rewards`)
+ * | event | default | when |
+ * |---|---|---|
+ * | win | +1 | the agent completes a line |
+ * | draw | 0 | the board fills with no line |
+ * | loss | −1 | the opponent completes a line |
+ * | centerBonus | 0 | the agent takes the centre cell (shaping) |
+ * | forkBonus | 0 | the agent's move creates two winning threats at once (shaping) |
+ * | illegalPenalty | −1 | the agent picks an occupied cell |
+ * A step's reward is the sum of what happened on it (a centre move that also wins earns both).
+ *
+ * ## Illegal moves (`options.illegalMove`)
+ * - "end" (default): the penalty, and the episode terminates (`info.illegal` true; the game is lost
+ *   by forfeit, so the loss reward is not added on top).
+ * - "retry": the penalty, the board is unchanged and the agent moves again.
+ *
+ * ## Starting state
+ * An empty board. `options.agentPlays` ("X", "O" or "random", default "random") picks the agent's
+ * side per episode (X moves first); when the agent is O, the opponent's first move is made inside
+ * `reset`. `reset({ options: { agentPlays } })` overrides it for one episode.
+ *
+ * ## Episode end
+ * Termination: a line of three, a full board, or an illegal move under the "end" rule.
+ * Truncation: `makeEnv` adds a 50-step limit (only reachable under the "retry" rule).
+ *
+ * ## Randomness
+ * The side drawn for "random" and the opponent's choices come from the env's generator, seeded by
+ * `reset({ seed })`: same seed, same games for the same agent moves.
+ */
+import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
+import { createRng, randomSeed, type Rng } from "../core/rng";
+import { box, discrete } from "../core/spaces";
+import { namedOpponent, OPPONENT_NAMES, type OpponentName, type TicTacToeOpponent } from "./tictactoe-opponents";
+import { CENTER, boardText, emptyBoard, fromPointOfView, isFork, legalMask, outcome, type Board, type Mark, type Outcome } from "./tictactoe-rules";
+import { renderBoardSvg } from "./tictactoe-render";
+
+export interface TicTacToeRewards {
+  win: number;
+  draw: number;
+  loss: number;
+  centerBonus: number;
+  forkBonus: number;
+  illegalPenalty: number;
+}
+
+export const DEFAULT_TICTACTOE_REWARDS: Readonly<TicTacToeRewards> = Object.freeze({ win: 1, draw: 0, loss: -1, centerBonus: 0, forkBonus: 0, illegalPenalty: -1 });
+
+export type Side = "X" | "O";
+
+export interface TicTacToeOptions {
+  /** The opponent: a built-in by name, or any policy (a frozen learner for self-play). Default "random". */
+  opponent?: OpponentName | TicTacToeOpponent;
+  /** The agent's side, or "random" per episode (default). X moves first. */
+  agentPlays?: Side | "random";
+  rewards?: Partial<TicTacToeRewards>;
+  illegalMove?: "end" | "retry";
+}
+
+export interface TicTacToeInfo extends Info {
+  actionMask: Uint8Array;
+  /** The agent's side this episode. */
+  agentPlays: Side;
+  /** The board after this step, absolute marks (+1 X, −1 O). */
+  board: Int8Array;
+  /** Set when the game ended: who won, or "draw"; "forfeit" after an illegal move under the "end" rule. */
+  outcome?: Outcome | "forfeit";
+  /** The agent picked an occupied cell on this step. */
+  illegal?: boolean;
+  /** The opponent's move on this step (or in reset), if it moved. */
+  opponentMove?: number;
+}
+
+export interface TicTacToeEnv extends Env<Float32Array, number> {
+  /** The current board (absolute marks); do not modify. */
+  readonly board: Readonly<Int8Array>;
+  /** The agent's side in the current episode. */
+  readonly agentPlays: Side;
+  /** The opponent now in play; assign to swap it between episodes (self-play snapshots). */
+  opponent: TicTacToeOpponent;
+  reset(args?: ResetArgs): { obs: Float32Array; info: TicTacToeInfo };
+  step(action: number): StepResult<Float32Array> & { info: TicTacToeInfo };
+}
+
+export function makeTicTacToe(options: TicTacToeOptions & Record<string, unknown> = {}): TicTacToeEnv {
+  const known = new Set(["opponent", "agentPlays", "rewards", "illegalMove"]);
+  for (const k of Object.keys(options)) if (!known.has(k)) throw new RangeError(`TicTacToe-v0: unknown option '${k}'; expected one of ${[...known].join(", ")}`);
+  const rewards = checkRewards({ ...DEFAULT_TICTACTOE_REWARDS, ...(options.rewards ?? {}) });
+  const illegalRule = options.illegalMove ?? "end";
+  if (illegalRule !== "end" && illegalRule !== "retry") throw new RangeError(`TicTacToe-v0: illegalMove must be "end" or "retry", got ${JSON.stringify(illegalRule)}`);
+  const defaultSide = checkSide(options.agentPlays ?? "random");
+  let opponent = resolveOpponent(options.opponent ?? "random");
+  let rng: Rng = createRng(randomSeed());
+  let board: Board = emptyBoard();
+  let agent: Mark = 1;
+  let over = true;
+  let started = false;
+
+  const sideOf = (m: Mark): Side => (m === 1 ? "X" : "O");
+  const info = (extra: Partial<TicTacToeInfo> = {}): TicTacToeInfo => ({ actionMask: legalMask(board), agentPlays: sideOf(agent), board: Int8Array.from(board), ...extra });
+  const obs = () => fromPointOfView(board, agent);
+
+  /** The opponent moves; returns its cell after checking it is legal. */
+  const opponentMoves = (): number => {
+    const cell = opponent(Int8Array.from(board), -agent as Mark, rng);
+    if (!(Number.isInteger(cell) && cell >= 0 && cell < 9 && board[cell] === 0)) {
+      throw new RangeError(`TicTacToe-v0: the opponent chose cell ${JSON.stringify(cell)}, which is not a free cell of\n${boardText(board)}`);
+    }
+    board[cell] = -agent;
+    return cell;
+  };
+
+  const env: TicTacToeEnv = {
+    id: "TicTacToe-v0",
+    observationSpace: box(-1, 1, [9]),
+    actionSpace: discrete(9),
+    get board() {
+      return board;
+    },
+    get agentPlays() {
+      return sideOf(agent);
+    },
+    get opponent() {
+      return opponent;
+    },
+    set opponent(o: TicTacToeOpponent) {
+      opponent = resolveOpponent(o);
+    },
+    reset(args = {}) {
+      if (args.seed !== undefined) rng = createRng(args.seed);
+      const side = checkSide((args.options?.agentPlays as Side | "random" | undefined) ?? defaultSide);
+      agent = side === "X" ? 1 : side === "O" ? -1 : rng.int(2) === 0 ? 1 : -1;
+      board = emptyBoard();
+      over = false;
+      started = true;
+      if (agent === -1) {
+        const opponentMove = opponentMoves();
+        return { obs: obs(), info: info({ opponentMove }) };
+      }
+      return { obs: obs(), info: info() };
+    },
+    step(action) {
+      if (!started) throw new Error("TicTacToe-v0: step() called before reset()");
+      if (over) throw new Error("TicTacToe-v0: step() called after the episode ended; call reset()");
+      if (!(typeof action === "number" && Number.isInteger(action) && action >= 0 && action < 9)) {
+        throw new InvalidActionError("TicTacToe-v0", action, "an integer cell 0..8 (Discrete(9))");
+      }
+      if (board[action] !== 0) {
+        if (illegalRule === "end") {
+          over = true;
+          return { obs: obs(), reward: rewards.illegalPenalty, terminated: true, truncated: false, info: info({ illegal: true, outcome: "forfeit" }) };
+        }
+        return { obs: obs(), reward: rewards.illegalPenalty, terminated: false, truncated: false, info: info({ illegal: true }) };
+      }
+      board[action] = agent;
+      let reward = 0;
+      if (action === CENTER) reward += rewards.centerBonus;
+      let end = outcome(board);
+      if (!end && isFork(board, agent)) reward += rewards.forkBonus;
+      if (end) {
+        over = true;
+        reward += end === "draw" ? rewards.draw : rewards.win;
+        return { obs: obs(), reward, terminated: true, truncated: false, info: info({ outcome: end }) };
+      }
+      const opponentMove = opponentMoves();
+      end = outcome(board);
+      if (end) {
+        over = true;
+        reward += end === "draw" ? rewards.draw : rewards.loss;
+      }
+      return { obs: obs(), reward, terminated: over, truncated: false, info: info({ opponentMove, ...(end ? { outcome: end } : {}) }) };
+    },
+    render: () => renderBoardSvg(board),
+  };
+  return env;
+}
+
+function resolveOpponent(o: OpponentName | TicTacToeOpponent): TicTacToeOpponent {
+  if (typeof o === "function") return o;
+  if (typeof o === "string" && (OPPONENT_NAMES as readonly string[]).includes(o)) return namedOpponent(o as OpponentName);
+  throw new RangeError(`TicTacToe-v0: opponent must be one of ${OPPONENT_NAMES.map((n) => JSON.stringify(n)).join(", ")} or a function (board, mark, rng) => cell, got ${JSON.stringify(o)}`);
+}
+
+function checkSide(side: unknown): Side | "random" {
+  if (side === "X" || side === "O" || side === "random") return side;
+  throw new RangeError(`TicTacToe-v0: agentPlays must be "X", "O" or "random", got ${JSON.stringify(side)}`);
+}
+
+function checkRewards(r: TicTacToeRewards): TicTacToeRewards {
+  for (const [k, v] of Object.entries(r)) {
+    if (!(k in DEFAULT_TICTACTOE_REWARDS)) throw new RangeError(`TicTacToe-v0: unknown reward '${k}'; expected ${Object.keys(DEFAULT_TICTACTOE_REWARDS).join(", ")}`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`TicTacToe-v0: reward ${k} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  return r;
+}
