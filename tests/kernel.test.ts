@@ -237,6 +237,30 @@ describe("tsrl kernel", () => {
     expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "'next'" });
   });
 
+  it("keeps a cell's bindings off globalThis: a cell may shadow performance while lib's clocks keep the real one", { timeout: 60_000 }, async () => {
+    const { reply, outputs } = await kernel.execute([
+      'import { createReinforceAgent } from "tsrl";',
+      "const performance = { now: () => 0 };",
+      "const shadowAgent = await createReinforceAgent({ seed: 1, maxEpisodes: 16, targetReturn: 0, evalThreshold: 0 });",
+      "const shadowRun = await shadowAgent.train();",
+      "[shadowRun.wallTime > 0, performance.now()]",
+    ].join("\n"));
+    expect(reply.content.status, text(reply.content.traceback ?? [])).toBe("ok");
+    expect(ofType(outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "[ true, 0 ]" });
+    const after = await kernel.execute([
+      "const realNow = globalThis.performance.now();",
+      "[performance.now(), realNow > 0, typeof globalThis.performance.timeOrigin, 'shadowRun' in globalThis, 'performance' in globalThis]",
+    ].join("\n"));
+    expect(ofType(after.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "[ 0, true, 'number', false, true ]" });
+  });
+
+  it("evaluates user_expressions over the cells' names", async () => {
+    const { reply } = await kernel.execute("const ueValue = 41;", { user_expressions: { plus: "ueValue + 1", typo: "ueValu" } });
+    const results = reply.content.user_expressions as Record<string, { status: string; data?: unknown; ename?: string }>;
+    expect(results.plus).toEqual({ status: "ok", data: { "text/plain": "42" }, metadata: {} });
+    expect(results.typo).toMatchObject({ status: "error", ename: "TSError" });
+  });
+
   it("sends output printed after the reply under the last cell", async () => {
     const { reply } = await kernel.execute("setTimeout(() => console.log('late output'), 100);");
     expect(reply.content.status).toBe("ok");

@@ -10,10 +10,14 @@
  * (functions, classes, enums, namespaces, types, imported bindings) as a plain import. Being a
  * module, a cell never leaks names into another by accident, and only diagnostics that fall in the
  * user's own text are reported.
+ *
+ * A cell that checks cleanly also gets its scope references (scope-refs.ts): the identifiers that name
+ * a cell binding, which the REPL transform rewrites to the kernel's scope object.
  */
 import path from "node:path";
 import ts from "typescript";
 import { topLevelNames, type TopLevelName } from "./declarations";
+import { scopeReferences } from "./scope-refs";
 
 export interface CellDiagnostic {
   /** 0-based line and UTF-16 column in the cell's text. */
@@ -30,6 +34,8 @@ export interface CheckResult {
   fileName: string;
   diagnostics: CellDiagnostic[];
   names: TopLevelName[];
+  /** Offsets in the cell of the identifiers that name cell bindings (empty when there are diagnostics). */
+  scopeRefs: number[];
 }
 
 export interface Completions {
@@ -87,7 +93,7 @@ export function createChecker(options: { cwd: string; packageRoot: string }): Ce
   const scratchFile = path.join(cwd, "__cell_scratch.ts");
   let nextCell = 1;
   /** name → the cell module that defined it last, and how. */
-  const definitions = new Map<string, { module: string; kind: TopLevelName["kind"] }>();
+  const definitions = new Map<string, { module: string; kind: TopLevelName["kind"]; ambient: boolean }>();
 
   const setFile = (fileName: string, text: string) => {
     const previous = files.get(fileName);
@@ -173,10 +179,19 @@ export function createChecker(options: { cwd: string; packageRoot: string }): Ce
       // Type errors after a parse error are mostly its echoes: show the parse error alone.
       const raw = syntax.length ? syntax : service.getSemanticDiagnostics(fileName);
       const diagnostics = raw.map((d) => toCellDiagnostic(d, offset, source, syntax.length > 0)).filter((d): d is CellDiagnostic => d !== undefined);
-      return { fileName, diagnostics, names };
+      if (diagnostics.length) return { fileName, diagnostics, names, scopeRefs: [] };
+      const program = service.getProgram()!;
+      const scopeRefs = scopeReferences({
+        sourceFile: program.getSourceFile(fileName)!,
+        checker: program.getTypeChecker(),
+        cellStart: offset,
+        cellEnd: offset + source.length,
+        isAmbient: (name) => definitions.get(name)?.ambient ?? false,
+      });
+      return { fileName, diagnostics, names, scopeRefs };
     },
     commit(result) {
-      for (const name of result.names) definitions.set(name.name, { module: result.fileName, kind: name.kind });
+      for (const name of result.names) definitions.set(name.name, { module: result.fileName, kind: name.kind, ambient: name.ambient });
       if (result.fileName === cellFile(nextCell)) nextCell += 1;
     },
     complete(code, cursor) {

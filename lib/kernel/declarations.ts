@@ -1,7 +1,7 @@
 /**
  * The names a cell declares at its top level, and how: the checker re-exports them to later cells
  * (as `declare let` for variables, which later cells may reassign, and as imports for everything
- * else), and the REPL transform turns the value ones into globals.
+ * else), and the REPL transform turns the value ones into properties of the kernel's scope object.
  */
 import ts from "typescript";
 
@@ -14,6 +14,8 @@ export interface TopLevelName {
   kind: DeclarationKind;
   /** Already carries an `export` modifier, so it must not be exported a second time. */
   exported: boolean;
+  /** `declare function f…`: describes a global that exists elsewhere; references stay global. */
+  ambient: boolean;
 }
 
 export function bindingNames(name: ts.BindingName, out: string[] = []): string[] {
@@ -28,14 +30,18 @@ function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
 
 export function topLevelNames(sourceFile: ts.SourceFile): TopLevelName[] {
   const names = new Map<string, TopLevelName>();
+  let ambient = false;
   const add = (name: string, kind: DeclarationKind, exported: boolean) => {
     const previous = names.get(name);
     // `function f` + `namespace f`, or `interface I` + `class I`: keep the value meaning.
     if (previous && previous.kind !== "type" && kind === "type") return;
-    names.set(name, { name, kind, exported: exported || (previous?.exported ?? false) });
+    names.set(name, { name, kind, exported: exported || (previous?.exported ?? false), ambient: ambient && (previous?.ambient ?? true) });
   };
   for (const statement of sourceFile.statements) {
     const exported = hasModifier(statement, ts.SyntaxKind.ExportKeyword) && !hasModifier(statement, ts.SyntaxKind.DefaultKeyword);
+    ambient = hasModifier(statement, ts.SyntaxKind.DeclareKeyword);
+    // `declare global { … }` augments the global scope; it names nothing.
+    if (ts.isModuleDeclaration(statement) && (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0) continue;
     if (ts.isVariableStatement(statement)) {
       if (hasModifier(statement, ts.SyntaxKind.DeclareKeyword)) continue;
       const isConst = (statement.declarationList.flags & ts.NodeFlags.Const) !== 0;

@@ -132,7 +132,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     }
     const checked = checker.check(code);
     if (checked.diagnostics.length) return { status: "error", error: diagnosticsContent(checked.diagnostics, { label, source: code }) };
-    const compiled = compileCell(code, checked.fileName);
+    const compiled = compileCell(code, checked.fileName, checked.scopeRefs);
     cells.set(checked.fileName, { fileName: checked.fileName, label, source: code, sourceMap: compiled.sourceMap, entryLine: compiled.entryLine });
     // The cell ran (at least in part), so its names exist at run time: later cells may use them.
     checker.commit(checked);
@@ -149,12 +149,19 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     }
   };
 
+  /** user_expressions: TypeScript expressions over the cells' names, checked and compiled like a cell that is not kept. */
   const evaluateUserExpressions = async (expressions: Record<string, string>) => {
     const out: Record<string, unknown> = {};
     for (const [key, expression] of Object.entries(expressions)) {
       try {
-        const data = (await reprBundle(vm.runInThisContext(expression))) ?? { "text/plain": "undefined" };
-        out[key] = { status: "ok", data, metadata: {} };
+        const checked = checker.check(`(${expression})`);
+        if (checked.diagnostics.length) {
+          out[key] = { status: "error", ...diagnosticsContent(checked.diagnostics, { label: `user_expressions[${JSON.stringify(key)}]`, source: `(${expression})` }) };
+          continue;
+        }
+        const compiled = compileCell(`(${expression})`, checked.fileName, checked.scopeRefs);
+        const value = await new vm.Script(compiled.code, { filename: checked.fileName }).runInThisContext();
+        out[key] = { status: "ok", data: (await reprBundle(value)) ?? { "text/plain": "undefined" }, metadata: {} };
       } catch (err) {
         out[key] = { status: "error", ...errorContent(err, () => undefined) };
       }

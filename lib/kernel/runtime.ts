@@ -1,7 +1,8 @@
 /**
- * What emitted cells reach through the `__tsrl` global (see repl-transform.ts): `require` resolved
- * from the notebook's directory (so `./helpers` and `tsrl` work; the TypeScript loader is active),
- * falling back to this package's own node_modules, plus esModuleInterop-style import helpers.
+ * What emitted cells reach through the `__tsrl` global (see repl-transform.ts): the scope object that
+ * holds the cells' bindings; `require` resolved from the notebook's directory (so `./helpers` and
+ * `tsrl` work; the TypeScript loader is active), falling back to this package's own node_modules;
+ * esModuleInterop-style import helpers.
  */
 import Module from "node:module";
 import path from "node:path";
@@ -11,6 +12,8 @@ import { RUNTIME_GLOBAL } from "./repl-transform";
 const packageRoot = path.resolve(__dirname, "..", "..");
 
 export interface CellRuntime {
+  /** The cells' top-level bindings, by name. Null prototype: nothing but what cells declared. */
+  scope: Record<string, unknown>;
   require(specifier: string): unknown;
   importDefault(mod: unknown): unknown;
   importStar(mod: unknown): unknown;
@@ -36,6 +39,7 @@ export function makeRuntime(cwd: string): CellRuntime {
   const isEsModule = (mod: unknown) => typeof mod === "object" && mod !== null && (mod as { __esModule?: boolean }).__esModule === true;
   const importStar = (mod: unknown) => (isEsModule(mod) ? mod : Object.assign(Object.create(null), mod as object, { default: mod }));
   return {
+    scope: Object.create(null) as Record<string, unknown>,
     require: requireCell,
     importDefault: (mod) => (isEsModule(mod) ? (mod as { default: unknown }).default : mod),
     importStar,
