@@ -41,8 +41,10 @@ export interface TestKernel {
   execute(code: string, extra?: Record<string, unknown>): Promise<Outputs>;
   /** Resolves once the kernel process's own stderr/stdout (not cell output) contains `text`. */
   waitForProcessOutput(text: string): Promise<void>;
-  /** Resolves with the first iopub message that matches. */
+  /** Resolves with the first iopub message from now on that matches. */
   waitForIopub(match: (msg: Message) => boolean): Promise<Message>;
+  /** Resolves with the first iopub message (already received or still to come) of request `msgId` that matches. */
+  waitForOutput(msgId: string, match: (msg: Message) => boolean): Promise<Message>;
   signal(sig: NodeJS.Signals): void;
   close(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function startTestKernel(options: { cwd?: string } = {}): Promise<T
       const from = iopubLog.length;
       return until(() => iopubLog.slice(from).find(match), "an iopub message");
     },
+    waitForOutput: (msgId, match) => until(() => iopubLog.find((m) => m.parent_header.msg_id === msgId && match(m)), `output of ${msgId}`),
     signal: (sig) => process.kill(-child.pid!, sig),
     async close() {
       if (child.exitCode === null) {

@@ -261,6 +261,64 @@ describe("tsrl kernel", () => {
     expect(results.typo).toMatchObject({ status: "error", ename: "TSError" });
   });
 
+  it("stops a cell that an interrupt reached while it was being type-checked, before it runs", { timeout: 30_000 }, async () => {
+    // ~2000 lines take a while to check, so the interrupt lands during checking
+    const slowToCheck = ["{", ...Array.from({ length: 2000 }, (_, i) => `  const v${i} = [${i}, "${i}"].map((x) => String(x).length);`), "}"].join("\n");
+    for (const how of ["SIGINT", "interrupt_request"] as const) {
+      const flag = `ranAfterInterrupt_${how}`;
+      const id = await kernel.send("execute_request", { code: `(globalThis as any).${flag} = true;\n${slowToCheck}`, silent: false, stop_on_error: true });
+      await kernel.waitForOutput(id, (m) => m.header.msg_type === "execute_input");
+      if (how === "SIGINT") kernel.signal("SIGINT");
+      else await kernel.send("interrupt_request", {}, "control");
+      const { reply } = await kernel.collect(id);
+      expect(reply.content, how).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+      const after = await kernel.execute(`(globalThis as any).${flag} === undefined`);
+      expect(ofType(after.outputs, "execute_result")[0].content.data, `${how}: the interrupted cell ran`).toEqual({ "text/plain": "true" });
+    }
+  });
+
+  it("answers an async loop that never looks at its signal within ~0.3 s of the interrupt", async () => {
+    const id = await kernel.send("execute_request", {
+      code: 'console.log("looping");\nwhile (!(globalThis as any).stopLooping) await new Promise((resolve) => setTimeout(resolve, 10));',
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForOutput(id, (m) => m.header.msg_type === "stream" && String(m.content.text).includes("looping"));
+    const sent = performance.now();
+    kernel.signal("SIGINT");
+    const { reply } = await kernel.collect(id);
+    const latency = performance.now() - sent;
+    console.log(`interrupt → reply for a loop that ignores its signal: ${latency.toFixed(0)} ms`);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    expect(latency).toBeLessThan(1000);
+    await kernel.execute("(globalThis as any).stopLooping = true;");
+  });
+
+  it("stops a loop given the user's own signal on the kernel's interrupt too (the two are combined)", async () => {
+    const id = await kernel.send("execute_request", {
+      code: [
+        'import { checkpoint, resolveSignal } from "tsrl/core/abort";',
+        "const mine = new AbortController();",
+        "async function loop(signal?: AbortSignal) {",
+        "  const s = resolveSignal(signal);",
+        "  for (let i = 0; ; i++) {",
+        "    if (i === 0) console.log('own-signal loop');",
+        "    await checkpoint(s);",
+        "  }",
+        "}",
+        "await loop(mine.signal);",
+      ].join("\n"),
+      silent: false,
+      stop_on_error: true,
+    });
+    await kernel.waitForOutput(id, (m) => m.header.msg_type === "stream" && String(m.content.text).includes("own-signal loop"));
+    kernel.signal("SIGINT");
+    const { reply, outputs } = await kernel.collect(id);
+    expect(reply.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    // it stopped itself at its checkpoint (not abandoned)
+    expect(text(ofType(outputs, "error")[0].content.traceback)).toMatch(/----> 7 {5}await checkpoint\(s\);/);
+  });
+
   it("sends output printed after the reply under the last cell", async () => {
     const { reply } = await kernel.execute("setTimeout(() => console.log('late output'), 100);");
     expect(reply.content.status).toBe("ok");

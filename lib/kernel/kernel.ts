@@ -8,6 +8,11 @@
  * (repl-transform.ts) → run in this realm (executor.ts) → execute_result (repr.ts) or error
  * (traceback.ts). After an error, execute requests already queued are answered "aborted", as
  * ipykernel does, so a notebook run stops at the failing cell.
+ *
+ * An interrupt (SIGINT, or interrupt_request on control) applies to the oldest execute request not
+ * yet answered, even one still queued or being type-checked (interrupts.ts): such a cell does not run
+ * and is answered KeyboardInterrupt. Checking is synchronous, so the kernel lets pending signals and
+ * control messages in (one event-loop turn) between checking a cell and running it.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -18,6 +23,7 @@ import { openChannels, type ChannelName, type Channels, type ConnectionInfo } fr
 import { createChecker } from "./checker";
 import { createExecutor, type CellOutcome } from "./executor";
 import { createHistory, type HistoryRequest } from "./history";
+import { createInterruptTargets } from "./interrupts";
 import { captureStreams, createDisplaySink, installDisplaySink } from "./io";
 import { isComplete } from "./is-complete";
 import { pagerTarget } from "./pager";
@@ -115,7 +121,8 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
   const executor = createExecutor(reportBackground);
   installDisplaySink(createDisplaySink(publishOutput, (work) => executor.track(work)));
   installRuntime(makeRuntime(cwd));
-  process.on("SIGINT", () => executor.interrupt());
+  const interrupts = createInterruptTargets<Message>();
+  process.on("SIGINT", () => interrupts.interrupt());
   process.on("uncaughtException", reportBackground);
   process.on("unhandledRejection", reportBackground);
 
@@ -123,24 +130,32 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
 
   type RunResult = { status: "ok"; bundle?: MimeBundle; payload: unknown[] } | { status: "error"; error: ErrorContent };
 
-  const runCell = async (code: string, count: number): Promise<RunResult> => {
+  const keyboardInterrupt = (error: unknown, evalue = "interrupted by the user"): RunResult =>
+    ({ status: "error", error: errorContent(error ?? new Error(), (f) => cells.get(f), { ename: "KeyboardInterrupt", evalue }) });
+  /** One event-loop turn: a SIGINT or interrupt_request that came in during synchronous work is handled. */
+  const letInterruptsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  const runCell = async (code: string, count: number, controller: AbortController): Promise<RunResult> => {
     const label = `Cell In[${count}]`;
     const help = pagerTarget(code);
     if (help) {
       const text = checker.quickInfo(code, help.offset + help.name.length) ?? `Object \`${help.name}\` not found.`;
       return { status: "ok", payload: [{ source: "page", data: { "text/plain": text }, start: 0 }] };
     }
+    // (busy and execute_input go out first, and an interrupt sent after them still finds this cell unchecked)
+    await letInterruptsIn();
+    if (controller.signal.aborted) return keyboardInterrupt(undefined, "interrupted before it ran");
     const checked = checker.check(code);
     if (checked.diagnostics.length) return { status: "error", error: diagnosticsContent(checked.diagnostics, { label, source: code }) };
     const compiled = compileCell(code, checked.fileName, checked.scopeRefs);
+    await letInterruptsIn();
+    if (controller.signal.aborted) return keyboardInterrupt(undefined, "interrupted before it ran");
     cells.set(checked.fileName, { fileName: checked.fileName, label, source: code, sourceMap: compiled.sourceMap, entryLine: compiled.entryLine });
     // The cell ran (at least in part), so its names exist at run time: later cells may use them.
     checker.commit(checked);
-    const outcome: CellOutcome = await executor.run(compiled.code, checked.fileName);
+    const outcome: CellOutcome = await executor.run(compiled.code, checked.fileName, controller);
     const lookup = (f: string) => cells.get(f);
-    if (outcome.kind === "interrupted") {
-      return { status: "error", error: errorContent(outcome.error ?? new Error(), lookup, { ename: "KeyboardInterrupt", evalue: "interrupted by the user" }) };
-    }
+    if (outcome.kind === "interrupted") return keyboardInterrupt(outcome.error);
     if (outcome.kind === "error") return { status: "error", error: errorContent(outcome.error, lookup) };
     try {
       return { status: "ok", bundle: await reprBundle(outcome.value), payload: [] };
@@ -192,7 +207,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
 
     // Whatever fails on the way (checking, compiling, running, showing), the request gets its reply.
     const result: RunResult = code.trim()
-      ? await runCell(code, count).catch((err): RunResult => ({ status: "error", error: errorContent(err, (f) => cells.get(f)) }))
+      ? await runCell(code, count, interrupts.controllerOf(msg)).catch((err): RunResult => ({ status: "error", error: errorContent(err, (f) => cells.get(f)) }))
       : { status: "ok", payload: [] };
     if (result.status === "error") {
       publish("error", { ...result.error }, msg);
@@ -216,7 +231,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
 
   const shutdown = async (msg: Message, channel: ChannelName) => {
     const restart = Boolean((msg.content as { restart?: boolean }).restart);
-    executor.interrupt();
+    interrupts.abortAll();
     await send(channel, "shutdown_reply", { status: "ok", restart }, msg);
     // Close after the "idle" status that follows this handler has been queued.
     setImmediate(async () => {
@@ -232,7 +247,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     kernel_info_request: (msg, channel) => send(channel, "kernel_info_reply", kernelInfo(), msg),
     comm_info_request: (msg, channel) => send(channel, "comm_info_reply", { status: "ok", comms: {} }, msg),
     interrupt_request: async (msg, channel) => {
-      executor.interrupt();
+      interrupts.interrupt();
       await send(channel, "interrupt_reply", { status: "ok" }, msg);
     },
     shutdown_request: shutdown,
@@ -276,6 +291,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     } catch (err) {
       log(`${type} failed: ${(err as Error).stack ?? err}`);
     } finally {
+      interrupts.finished(msg);
       publish("status", { execution_state: "idle" }, msg);
     }
   };
@@ -288,6 +304,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     pumping = false;
   };
   channels.listen("shell", (msg) => {
+    if (msg.header.msg_type === "execute_request") interrupts.received(msg);
     shellQueue.push(msg);
     void pump();
   });
