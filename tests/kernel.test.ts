@@ -261,6 +261,46 @@ describe("tsrl kernel", () => {
     expect(results.typo).toMatchObject({ status: "error", ename: "TSError" });
   });
 
+  it("gives tslab's display API to `import * as tslab from \"tslab\"`, typed", async () => {
+    const { reply, outputs } = await kernel.execute([
+      'import * as tslab from "tslab";',
+      'tslab.display.html("<b>bold</b>");',
+      'tslab.display.markdown("# title");',
+      "tslab.display.svg('<svg xmlns=\"http://www.w3.org/2000/svg\"/>');",
+      "tslab.display.png(new Uint8Array([137, 80, 78, 71]));",
+      "tslab.display.jpeg(new Uint8Array([255, 216, 255]));",
+      'tslab.display.text("plain");',
+      'tslab.display.raw("application/json", JSON.stringify({ a: 1 }));',
+      "const progress = tslab.newDisplay();",
+      'progress.text("step 1");',
+      'progress.text("step 2");',
+      'progress.html("<i>done</i>");',
+      "typeof tslab.versions.typescript",
+    ].join("\n"));
+    expect(reply.content.status, text(reply.content.traceback ?? [])).toBe("ok");
+    const shown = ofType(outputs, "display_data");
+    expect(shown.map((m) => m.content.data)).toEqual([
+      { "text/html": "<b>bold</b>" },
+      { "text/markdown": "# title" },
+      { "image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg"/>' },
+      { "image/png": Buffer.from([137, 80, 78, 71]).toString("base64") },
+      { "image/jpeg": Buffer.from([255, 216, 255]).toString("base64") },
+      { "text/plain": "plain" },
+      { "application/json": { a: 1 } },
+      { "text/plain": "step 1" },
+    ]);
+    const id = (shown[7].content.transient as { display_id: string }).display_id;
+    expect(id).toMatch(/\S/);
+    expect(shown.slice(0, 7).every((m) => !(m.content.transient as { display_id?: string }).display_id)).toBe(true);
+    const updates = ofType(outputs, "update_display_data");
+    expect(updates.map((m) => [m.content.data, (m.content.transient as { display_id: string }).display_id]))
+      .toEqual([[{ "text/plain": "step 2" }, id], [{ "text/html": "<i>done</i>" }, id]]);
+    expect(ofType(outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "'string'" });
+    // type-checked against the module: png takes bytes
+    const wrong = await kernel.execute('import * as tslab from "tslab";\ntslab.display.png("not bytes");');
+    expect(wrong.reply.content).toMatchObject({ status: "error", ename: "TSError" });
+  });
+
   it("stops a cell that an interrupt reached while it was being type-checked, before it runs", { timeout: 30_000 }, async () => {
     // ~2000 lines take a while to check, so the interrupt lands during checking
     const slowToCheck = ["{", ...Array.from({ length: 2000 }, (_, i) => `  const v${i} = [${i}, "${i}"].map((x) => String(x).length);`), "}"].join("\n");

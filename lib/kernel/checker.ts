@@ -17,6 +17,7 @@
 import path from "node:path";
 import ts from "typescript";
 import { topLevelNames, type TopLevelName } from "./declarations";
+import { KERNEL_MODULES } from "./runtime";
 import { scopeReferences } from "./scope-refs";
 
 export interface CellDiagnostic {
@@ -81,6 +82,8 @@ export function compilerOptions(packageRoot: string): ts.CompilerOptions {
     paths: {
       tsrl: [path.join(packageRoot, "lib", "index.ts")],
       "tsrl/*": [path.join(packageRoot, "lib", "*")],
+      // the modules the kernel provides (runtime.ts), e.g. tslab's display API
+      ...Object.fromEntries(Object.entries(KERNEL_MODULES).map(([name, file]) => [name, [file]])),
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * What emitted cells reach through the `__tsrl` global (see repl-transform.ts): the scope object that
  * holds the cells' bindings; `require` resolved from the notebook's directory (so `./helpers` and
- * `tsrl` work; the TypeScript loader is active), falling back to this package's own node_modules;
- * esModuleInterop-style import helpers.
+ * `tsrl` work; the TypeScript loader is active), falling back to this package's own node_modules,
+ * with the modules the kernel itself provides (`tslab`) first; esModuleInterop-style import helpers.
  */
 import Module from "node:module";
 import path from "node:path";
@@ -10,6 +10,14 @@ import { pathToFileURL } from "node:url";
 import { RUNTIME_GLOBAL } from "./repl-transform";
 
 const packageRoot = path.resolve(__dirname, "..", "..");
+
+/**
+ * Modules a cell can import that the kernel provides, whatever is installed: `tslab`'s display API,
+ * so notebooks written for tslab run unchanged. The checker maps the same names (checker.ts).
+ */
+export const KERNEL_MODULES: Readonly<Record<string, string>> = {
+  tslab: path.join(packageRoot, "lib", "kernel", "tslab.ts"),
+};
 
 export interface CellRuntime {
   /** The cells' top-level bindings, by name. Null prototype: nothing but what cells declared. */
@@ -28,6 +36,7 @@ export function makeRuntime(cwd: string): CellRuntime {
   const fromCwd = Module.createRequire(cellPath);
   const fromPackage = Module.createRequire(path.join(packageRoot, "__cell.ts"));
   const requireCell = (specifier: string): unknown => {
+    if (Object.hasOwn(KERNEL_MODULES, specifier)) return fromPackage(KERNEL_MODULES[specifier]);
     try {
       return fromCwd(specifier);
     } catch (err) {
