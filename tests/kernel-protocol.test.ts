@@ -1,30 +1,32 @@
 /**
  * The kernel against Jupyter's own Python tooling: the jupyter_kernel_test protocol suite
  * (tests/python/test_tsrl_kernel.py, every check enabled) and a notebook executed headless by
- * nbconvert. The kernel spec is written to a temporary JUPYTER_PATH for this checkout, so the tests
- * do not depend on (or change) what is installed in the user's Jupyter.
+ * nbconvert. Jupyter runs with this checkout's own kernel spec first on JUPYTER_PATH (jupyterEnv()),
+ * so the tests use this checkout's kernel whatever the user's Jupyter has registered as "tsrl".
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeKernelSpec } from "../lib/kernel/install";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jupyterEnv, localJupyterDataDir } from "../lib/kernel/install";
 
 const root = path.resolve(__dirname, "..");
 const python = "/usr/bin/python3";
 const hasPython = (module: string) => spawnSync(python, ["-c", `import ${module}`]).status === 0;
 
 describe("tsrl kernel with Jupyter's tools", () => {
-  let jupyterPath: string;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-jupyter-"));
-    writeKernelSpec(jupyterPath);
-    env = { ...process.env, JUPYTER_PATH: jupyterPath, PYTHONDONTWRITEBYTECODE: "1" };
+    env = { ...jupyterEnv(), PYTHONDONTWRITEBYTECODE: "1" };
   });
-  afterAll(() => fs.rmSync(jupyterPath, { recursive: true, force: true }));
+
+  it("runs Jupyter with this checkout's kernel spec", () => {
+    const listed = JSON.parse(spawnSync("jupyter", ["kernelspec", "list", "--json"], { env, encoding: "utf8" }).stdout).kernelspecs;
+    expect(listed.tsrl.resource_dir).toBe(path.join(localJupyterDataDir(), "kernels", "tsrl"));
+    expect(listed.tsrl.spec.argv[1]).toBe(path.join(root, "lib", "cli", "tsrl.cjs"));
+  });
 
   // Not skipped when the tools are missing: CI installs them (.ci/run), and a missing install must fail loudly.
   it("passes every jupyter_kernel_test check, none skipped", () => {

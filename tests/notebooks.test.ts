@@ -1,18 +1,21 @@
 /**
- * Executes every notebook headless through the registered "tsrl" kernel (nbconvert, as a reader's
- * Jupyter would), with TSRL_QUICK=1, into a temporary copy — the committed notebooks are untouched.
- * Fails on any error output; checks that plots arrive as real vega-lite v5 bundles (JSON objects)
- * with an SVG fallback.
+ * Executes every notebook headless through this checkout's "tsrl" kernel (nbconvert, as a reader's
+ * Jupyter would; this checkout's kernel spec first on JUPYTER_PATH, so not whatever "tsrl" the user's
+ * Jupyter has registered), with TSRL_QUICK=1, into a temporary copy — the committed notebooks are
+ * untouched. Fails on any error output; checks that plots arrive as real vega-lite v5 bundles (JSON
+ * objects) with an SVG fallback.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { jupyterEnv, localJupyterDataDir } from "../lib/kernel/install";
 
 const root = resolve(__dirname, "..");
 const notebooksDir = join(root, "notebooks");
 const notebooks = readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")).sort();
+const env = jupyterEnv();
 
 interface Output { output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string; traceback?: string[]; name?: string; text?: string | string[] }
 interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
@@ -29,8 +32,8 @@ function jupyterAvailable(): boolean {
 describe("notebooks execute headless on the tsrl kernel", () => {
   it("has Jupyter with nbconvert (CI installs Debian's jupyter-notebook python3-nbconvert)", () => {
     expect(jupyterAvailable(), "jupyter nbconvert not found: sudo apt-get install jupyter-notebook python3-nbconvert python3-nbclient").toBe(true);
-    const specs = execFileSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
-    expect(Object.keys(JSON.parse(specs).kernelspecs)).toContain("tsrl");
+    const specs = JSON.parse(execFileSync("jupyter", ["kernelspec", "list", "--json"], { env, encoding: "utf8" })).kernelspecs;
+    expect(specs.tsrl?.resource_dir, "the notebooks must run on this checkout's kernel").toBe(join(localJupyterDataDir(), "kernels", "tsrl"));
   });
 
   it.each(notebooks)("%s", (name) => {
@@ -40,7 +43,7 @@ describe("notebooks execute headless on the tsrl kernel", () => {
         "jupyter",
         ["nbconvert", "--to", "notebook", "--execute", join(notebooksDir, name), "--output-dir", outDir,
           "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=900"],
-        { env: { ...process.env, TSRL_QUICK: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+        { env: { ...env, TSRL_QUICK: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
       );
     } catch (err) {
       const e = err as { stderr?: string; message: string };

@@ -1,8 +1,8 @@
 """jupyter_kernel_test's protocol suite against the tsrl kernel.
 
 Every sample attribute is set, so no check is skipped. Run by tests/kernel-protocol.test.ts with
-JUPYTER_PATH pointing at a freshly written kernel spec for this checkout:
-    JUPYTER_PATH=DIR /usr/bin/python3 -m unittest -v tests/python/test_tsrl_kernel.py
+this checkout's own kernel spec first on JUPYTER_PATH (lib/kernel/install.ts, jupyterEnv()):
+    JUPYTER_PATH=node_modules/.tsrl/jupyter /usr/bin/python3 -m unittest -v tests/python/test_tsrl_kernel.py
 """
 import unittest
 
