@@ -3,7 +3,8 @@
  * Jupyter would; this checkout's kernel spec first on JUPYTER_PATH, so not whatever "tsrl" the user's
  * Jupyter has registered), with TSRL_QUICK=1, into a temporary copy — the committed notebooks are
  * untouched. Fails on any error output; checks that plots arrive as real vega-lite v5 bundles (JSON
- * objects) with an SVG fallback.
+ * objects) with a PNG fallback (shown untrusted, on GitHub and in nbconvert's HTML, which strips SVG)
+ * and no SVG.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -16,6 +17,7 @@ const root = resolve(__dirname, "..");
 const notebooksDir = join(root, "notebooks");
 const notebooks = readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")).sort();
 const env = jupyterEnv();
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 interface Output { output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string; traceback?: string[]; name?: string; text?: string | string[] }
 interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
@@ -65,7 +67,10 @@ describe("notebooks execute headless on the tsrl kernel", () => {
       const spec = chart.data!["application/vnd.vegalite.v5+json"] as Record<string, unknown>;
       expect(typeof spec, "vega-lite bundle must be a JSON object, not a string").toBe("object");
       expect(String(spec.$schema)).toMatch(/vega-lite\/v5/);
-      expect(String(chart.data!["image/svg+xml"] ?? ""), "chart without SVG fallback").toMatch(/<svg/);
+      const png = chart.data!["image/png"];
+      expect(typeof png, "chart without a PNG fallback").toBe("string");
+      expect(Buffer.from([png as string].flat().join(""), "base64").subarray(0, 8).equals(PNG_SIGNATURE), "image/png is not a PNG").toBe(true);
+      expect(chart.data, "charts carry no SVG (nbconvert's HTML strips it)").not.toHaveProperty(["image/svg+xml"]);
     }
   });
 });
