@@ -6,9 +6,10 @@
 import * as zlib from "node:zlib";
 import { describe, expect, test } from "vitest";
 import {
-  animationBundle, crc32, encodeApng, encodePng, pngChunk, pngDisplaySize, readPngChunks, readPngHeader, svgBundle,
+  animationBundle, crc32, encodeApng, encodePng, pngChunk, pngDisplaySize, rasterizeSvg, readPngChunks, readPngHeader, svgBundle,
   tableCrc32, type RgbaImage,
 } from "../lib/viz";
+import { cartPoleAnimation, renderCartPoleStrip, renderCartPoleSvg } from "../lib/envs/cartpole";
 
 // ─── an independent decoder ────────────────────────────────────────────────────────────────────
 
@@ -57,7 +58,7 @@ function unfilter(raw: Uint8Array, width: number, height: number, bpp: number): 
 
 function toRgba(stored: Uint8Array, n: number, colorType: number, plte?: Uint8Array, trns?: Uint8Array): Uint8Array {
   const out = new Uint8Array(n * 4);
-  if (colorType === 3) expect(Math.max(...stored) * 3 + 2, "largest palette index inside PLTE").toBeLessThan(plte!.length);
+  if (colorType === 3) expect(stored.reduce((m, k) => Math.max(m, k), 0) * 3 + 2, "largest palette index inside PLTE").toBeLessThan(plte!.length);
   for (let p = 0; p < n; p++) {
     if (colorType === 3) {
       const k = stored[p];
@@ -290,5 +291,48 @@ describe("pictures from SVG", () => {
     expect(d.canvases[0]).not.toEqual(d.canvases[4]);
     expect(b["text/plain"]).toBe("<animation: 5 frames, 1.0 s, 120×80>");
     await expect(animationBundle([svgOf(1), svgOf(2).replace('width="120"', 'width="100"')])).rejects.toThrow(/frame 1 is 100×80 px, expected 120×80/);
+  });
+});
+
+describe("CartPole pictures", () => {
+  // a lively 500-step episode: the cart sweeps most of the track and the pole swings ±8.6°
+  const states = Array.from({ length: 500 }, (_, t) => [1.5 * Math.sin(t / 80), 0, 0.15 * Math.sin(t / 9), 0] as [number, number, number, number]);
+
+  test("cartPoleAnimation: a 500-step episode is an APNG under 300 KB that plays in real time, with an overview as its still", async () => {
+    const b = await cartPoleAnimation(states, { label: "test episode" });
+    const png = Buffer.from(b["image/png"] as string, "base64");
+    expect(png.length).toBeLessThan(300_000);
+    const d = decode(png);
+    expect([d.width, d.height]).toEqual([480, 320]);
+    expect(d.animation!.frames).toBe(251); // every 2nd state (25 fps) and the last one
+    const seconds = d.controls.reduce((t, c) => t + c.delayMs, 0) / 1000;
+    expect(seconds).toBeCloseTo(500 * 0.02 + 1, 6); // the episode's 10 s, then the last frame held 1 s
+    expect(d.still).not.toEqual(d.canvases[0]); // the default image is the overview, not frame 0
+    expect(d.canvases[0]).not.toEqual(d.canvases[125]);
+    expect(b["text/plain"]).toBe("<CartPole episode: 500 steps (10.0 s), animated PNG of 251 frames>");
+    expect(Object.keys(b)).not.toContain("image/svg+xml");
+  });
+
+  test("a frame of the animation is the picture renderCartPoleSvg draws for that state", async () => {
+    const b = await cartPoleAnimation(states.slice(0, 21), { fps: 10 }); // every 5th state: 0, 5, 10, 15, 20
+    const d = decode(Buffer.from(b["image/png"] as string, "base64"));
+    expect(d.animation!.frames).toBe(5);
+    // same pixels as drawing state 10 on its own, up to the palette's allowed stand-ins for rare edge colours
+    const alone = (i: number) => rasterizeSvg(renderCartPoleSvg(states[i], { width: 480 }), { scale: 1 }).data;
+    expect(maxChannelError(d.canvases[2], alone(10))).toBeLessThanOrEqual(40);
+    expect(maxChannelError(d.canvases[2], alone(5))).toBeGreaterThan(200); // a neighbouring frame is visibly different
+  });
+
+  test("renderCartPoleStrip: k captioned pictures side by side, first and last step included", () => {
+    const svg = renderCartPoleStrip(states, { frames: 5, label: "strip" });
+    expect(svg.match(/step \d+ of 500/g)).toEqual(["step 1 of 500", "step 126 of 500", "step 251 of 500", "step 375 of 500", "step 500 of 500"]);
+    const png = Buffer.from(svgBundle(svg, { scale: 1 })["image/png"] as string, "base64");
+    expect(readPngHeader(png).width).toBe(5 * 200 + 4 * 8);
+  });
+
+  test("bad input is named", async () => {
+    await expect(async () => cartPoleAnimation([])).rejects.toThrow(/no states/);
+    await expect(async () => cartPoleAnimation(states, { fps: 60 })).rejects.toThrow(/fps must be in \(0, 50\], got 60/);
+    expect(() => renderCartPoleStrip(states, { frames: 0 })).toThrow(/frames must be a positive integer, got 0/);
   });
 });

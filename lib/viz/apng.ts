@@ -16,7 +16,7 @@
 import * as zlib from "node:zlib";
 import { PNG_SIGNATURE, ihdrData, physData, pngChunk } from "./png";
 import {
-  ColourTable, DEFLATE_OPTIONS, choosePixelFormat, filteredScanlines, paletteChunks, storedPixels,
+  ColourTable, DEFLATE_OPTIONS, choosePixelFormat, filteredScanlines, paletteChunks,
   type FormatOptions, type Rect, type RgbaImage,
 } from "./png-encode";
 
@@ -52,20 +52,23 @@ export interface ApngSummary {
   colorType: number;
 }
 
-/** The bounding rectangle of pixels that differ between two stored images, or undefined when equal. */
-function changedRect(a: Uint8Array, b: Uint8Array, width: number, height: number, bpp: number): Rect | undefined {
+/**
+ * The bounding rectangle of pixels whose colour differs between two images of colour ids, or
+ * undefined when they are equal. (Two ids that the palette merged count as different: the
+ * rectangle may be a few pixels larger than needed, never too small.)
+ */
+function changedRect(a: Uint16Array | Uint32Array, b: Uint16Array | Uint32Array, width: number, height: number): Rect | undefined {
   let minX = width, minY = height, maxX = -1, maxY = -1;
-  const rowBytes = width * bpp;
   for (let y = 0; y < height; y++) {
-    const base = y * rowBytes;
+    const base = y * width;
     let first = -1, last = -1;
-    for (let i = 0; i < rowBytes; i++) if (a[base + i] !== b[base + i]) { first = i; break; }
+    for (let x = 0; x < width; x++) if (a[base + x] !== b[base + x]) { first = x; break; }
     if (first < 0) continue;
-    for (let i = rowBytes - 1; i >= first; i--) if (a[base + i] !== b[base + i]) { last = i; break; }
-    minY = Math.min(minY, y);
+    for (let x = width - 1; x >= first; x--) if (a[base + x] !== b[base + x]) { last = x; break; }
+    if (minY > y) minY = y;
     maxY = y;
-    minX = Math.min(minX, Math.floor(first / bpp));
-    maxX = Math.max(maxX, Math.floor(last / bpp));
+    if (first < minX) minX = first;
+    if (last > maxX) maxX = last;
   }
   return maxY < 0 ? undefined : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
 }
@@ -115,18 +118,14 @@ function planApng(input: IndexedFrames, opts: ApngOptions): ApngPlan {
   if (!(Number.isInteger(loops) && loops >= 0)) throw new Error(`encodeApng: loops must be a non-negative integer, got ${loops}`);
 
   const format = choosePixelFormat(input.table, opts);
-  const bpp = format.bytesPerPixel;
   const full: Rect = { x: 0, y: 0, width, height };
 
   // frame i stores the rectangle that changed since frame i-1; an unchanged frame extends the last delay
-  const plan: { pixels: Uint8Array; rect: Rect; delayMs: number }[] = [];
-  let prev: Uint8Array | undefined;
+  const plan: { ids: Uint16Array | Uint32Array; rect: Rect; delayMs: number }[] = [];
   frames.forEach((ids, i) => {
-    const pixels = storedPixels(ids, format);
-    const rect = prev ? changedRect(prev, pixels, width, height, bpp) : full;
-    if (rect) plan.push({ pixels, rect, delayMs: delays[i] });
+    const rect = i === 0 ? full : changedRect(frames[i - 1], ids, width, height);
+    if (rect) plan.push({ ids, rect, delayMs: delays[i] });
     else plan[plan.length - 1].delayMs += delays[i];
-    prev = pixels;
   });
 
   const head: Buffer[] = [Buffer.from(PNG_SIGNATURE), pngChunk("IHDR", ihdrData(width, height, format.colorType))];
@@ -137,13 +136,13 @@ function planApng(input: IndexedFrames, opts: ApngOptions): ApngPlan {
   head.push(pngChunk("acTL", actl), ...paletteChunks(format));
 
   const parts: ApngPlan["parts"] = [];
-  if (input.poster) parts.push({ raw: filteredScanlines(storedPixels(input.poster, format), width, format, full) });
+  if (input.poster) parts.push({ raw: filteredScanlines(input.poster, width, format, full) });
   let seq = 0;
-  plan.forEach(({ pixels, rect, delayMs }, k) => {
+  plan.forEach(({ ids, rect, delayMs }, k) => {
     const fctl = pngChunk("fcTL", fctlData(seq++, rect, delayMs));
     // without a poster the first frame is also the default image (IDAT); fdAT carries a sequence number too
     const fdatSeq = k === 0 && !input.poster ? undefined : seq++;
-    parts.push({ fctl, raw: filteredScanlines(pixels, width, format, rect), fdatSeq });
+    parts.push({ fctl, raw: filteredScanlines(ids, width, format, rect), fdatSeq });
   });
   const summary = { frames: plan.length, durationMs: plan.reduce((t, p) => t + p.delayMs, 0), colorType: format.colorType };
   return { head, parts, summary };

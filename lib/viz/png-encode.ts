@@ -177,39 +177,32 @@ export function choosePixelFormat(table: ColourTable, opts: FormatOptions = {}):
   return { colorType: 3, bytesPerPixel: 1, palette, paletteAlpha: opaque ? undefined : alpha, remappedPixels, bytesOfId };
 }
 
-/** An image of colour ids as the file stores it: palette indices, RGB or RGBA bytes. */
-export function storedPixels(ids: Uint16Array | Uint32Array, format: PixelFormat): Uint8Array {
-  const bpp = format.bytesPerPixel, lut = format.bytesOfId;
-  const out = new Uint8Array(ids.length * bpp);
-  if (bpp === 1) {
-    for (let p = 0; p < ids.length; p++) out[p] = lut[ids[p]];
-  } else {
-    for (let p = 0, o = 0; p < ids.length; p++) {
-      const at = ids[p] * bpp;
-      for (let b = 0; b < bpp; b++) out[o++] = lut[at + b];
-    }
-  }
-  return out;
-}
-
 /**
- * Scanlines of `rect` from stored pixels (`width` pixels a row), each prefixed by its filter type:
- * none for palette images (the PNG spec's advice), else per row the filter with the smallest sum
- * of absolute values (libpng's heuristic).
+ * The scanlines of `rect` of an image of colour ids (`width` pixels a row), as the file stores them
+ * (palette indices, RGB or RGBA bytes), each prefixed by its filter type: none for palette images
+ * (the PNG spec's advice), else per row the filter with the smallest sum of absolute values
+ * (libpng's heuristic). Only the rectangle is converted, so an APNG frame costs its changed area.
  */
-export function filteredScanlines(pixels: Uint8Array, width: number, format: PixelFormat, rect: Rect): Buffer {
-  const bpp = format.bytesPerPixel;
+export function filteredScanlines(ids: Uint16Array | Uint32Array, width: number, format: PixelFormat, rect: Rect): Buffer {
+  const bpp = format.bytesPerPixel, lut = format.bytesOfId;
   const rowBytes = rect.width * bpp;
   const out = Buffer.alloc((rowBytes + 1) * rect.height);
-  const rowAt = (y: number) => pixels.subarray(((rect.y + y) * width + rect.x) * bpp, ((rect.y + y) * width + rect.x) * bpp + rowBytes);
-  if (format.colorType === 3) {
-    for (let y = 0; y < rect.height; y++) out.set(rowAt(y), y * (rowBytes + 1) + 1);
+  if (bpp === 1) {
+    for (let y = 0; y < rect.height; y++) {
+      const from = (rect.y + y) * width + rect.x, to = y * (rowBytes + 1) + 1;
+      for (let i = 0; i < rect.width; i++) out[to + i] = lut[ids[from + i]];
+    }
     return out;
   }
+  const rows = [new Uint8Array(rowBytes), new Uint8Array(rowBytes)]; // this row and the one above, unfiltered
   const candidates = [0, 1, 2, 3, 4].map(() => new Uint8Array(rowBytes));
   for (let y = 0; y < rect.height; y++) {
-    const row = rowAt(y);
-    const prev = y > 0 ? rowAt(y - 1) : undefined;
+    const row = rows[y % 2], prev = y > 0 ? rows[(y + 1) % 2] : undefined;
+    const from = (rect.y + y) * width + rect.x;
+    for (let i = 0, o = 0; i < rect.width; i++) {
+      const at = ids[from + i] * bpp;
+      for (let b = 0; b < bpp; b++) row[o++] = lut[at + b];
+    }
     let best = 0, bestSum = Infinity;
     for (let type = 0; type < 5; type++) {
       const f = candidates[type];
@@ -264,7 +257,7 @@ function header(image: RgbaImage, opts: EncodePngOptions): { format: PixelFormat
   const head = [Buffer.from(PNG_SIGNATURE), pngChunk("IHDR", ihdrData(image.width, image.height, format.colorType))];
   if (opts.scale !== undefined && opts.scale !== 1) head.push(pngChunk("pHYs", physData(opts.scale)));
   head.push(...paletteChunks(format));
-  const raw = filteredScanlines(storedPixels(ids, format), image.width, format, { x: 0, y: 0, width: image.width, height: image.height });
+  const raw = filteredScanlines(ids, image.width, format, { x: 0, y: 0, width: image.width, height: image.height });
   return { format, head, raw };
 }
 
