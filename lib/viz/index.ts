@@ -3,7 +3,7 @@
  *
  *   spec builders (charts.ts)   plain rows/columns → vega-lite v5 spec
  *   show / specBundle (show.ts) spec → MIME bundle (vega-lite JSON + PNG + text) → the notebook
- *   liveChart (live.ts)         one output redrawn in place while a loop runs
+ *   liveChart (live.ts)         one output redrawn in place (a fresh PNG each time) while a loop runs
  *   svgBundle / animationBundle SVG drawing(s) → PNG / animated PNG bundle (picture.ts)
  *   save (save.ts)              spec → .svg / .png file
  *   table (table.ts)            rows → HTML + text table bundle
@@ -29,8 +29,9 @@ export {
   compileSpec, defaultFontFiles, rasterizeSvg, rasterizeSvgAsync, renderPng, renderSvg, svgToPng, type PngOptions, type RenderOptions,
 } from "./render";
 export { CHART_PNG_SCALE, VEGA_LITE_MIME, describeSpec, show, specBundle, type BundleOptions } from "./show";
-export { liveChart, type LiveChart, type LiveChartOptions } from "./live";
 export { PNG_MIME, animationBundle, showAnimation, showSvg, svgBundle, type AnimationOptions, type SvgPictureOptions } from "./picture";
+export { liveChart, type LiveChart, type LiveChartOptions, type LiveChartStats } from "./live";
+export { AdaptiveThrottle, type AdaptiveThrottleOptions } from "./throttle";
 export {
   PNG_SIGNATURE, crc32, pngChunk, pngDisplaySize, readPngChunks, readPngHeader, tableCrc32, type PngChunkRecord, type PngHeader,
 } from "./png";
