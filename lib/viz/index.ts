@@ -5,6 +5,7 @@
  *   show / specBundle (show.ts) spec → MIME bundle (vega-lite JSON + PNG + text) → the notebook
  *   liveChart (live.ts)         one output redrawn in place (a fresh PNG each time) while a loop runs
  *   svgBundle / animationBundle SVG drawing(s) → PNG / animated PNG bundle (picture.ts)
+ *   progress (progress.ts)      tqdm-style bar: one notebook output updated in place, or stderr
  *   save (save.ts)              spec → .svg / .png file
  *   table (table.ts)            rows → HTML + text table bundle
  *   display (display.ts)        the sink contract shared with lib/kernel
@@ -32,6 +33,10 @@ export { CHART_PNG_SCALE, VEGA_LITE_MIME, describeSpec, show, specBundle, type B
 export { PNG_MIME, animationBundle, showAnimation, showSvg, svgBundle, type AnimationOptions, type SvgPictureOptions } from "./picture";
 export { liveChart, type LiveChart, type LiveChartOptions, type LiveChartStats } from "./live";
 export { AdaptiveThrottle, type AdaptiveThrottleOptions } from "./throttle";
+export {
+  progress, type ProgressAsyncIterable, type ProgressBar, type ProgressFields, type ProgressIterable, type ProgressOptions,
+} from "./progress";
+export { etaSeconds, formatClock, formatRate, progressHtml, progressLine, textBar, type ProgressState } from "./progress-format";
 export {
   PNG_SIGNATURE, crc32, pngChunk, pngDisplaySize, readPngChunks, readPngHeader, tableCrc32, type PngChunkRecord, type PngHeader,
 } from "./png";
