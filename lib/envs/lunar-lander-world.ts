@@ -1,0 +1,332 @@
+/**
+ * LunarLander's physics: a planck (Box2D) world built as Gymnasium's `reset` builds its Box2D world
+ * — the moon (static edges along the terrain), the lander's hull, two legs on motorised, limited
+ * revolute joints — with the contact listener that sets the legs' ground-contact flags and
+ * `gameOver` when the hull touches the ground, and the engines' impulses applied where the original
+ * applies them.
+ */
+import { Box, Edge, Polygon, RevoluteJoint, World, type Body, type Contact } from "planck";
+import {
+  DEFAULT_FRICTION,
+  FPS,
+  GROUND_CATEGORY,
+  H,
+  LANDER_CATEGORY,
+  LANDER_DENSITY,
+  LANDER_FRICTION,
+  LANDER_POLY,
+  LEG_AWAY,
+  LEG_CATEGORY,
+  LEG_DENSITY,
+  LEG_DOWN,
+  LEG_H,
+  LEG_SPRING_TORQUE,
+  LEG_W,
+  MAIN_ENGINE_POWER,
+  MAIN_ENGINE_Y_LOCATION,
+  POSITION_ITERATIONS,
+  SCALE,
+  SIDE_ENGINE_AWAY,
+  SIDE_ENGINE_HEIGHT,
+  SIDE_ENGINE_POWER,
+  TERRAIN_FRICTION,
+  VELOCITY_ITERATIONS,
+  W,
+} from "./lunar-lander-constants";
+import type { LunarLanderTerrain } from "./lunar-lander-terrain";
+
+/** Where the lander starts: the top centre of the viewport. */
+export const INITIAL_X = W / 2;
+export const INITIAL_Y = H;
+
+/** One engine's exhaust on the last step (for pictures): nozzle point, direction of the gas, throttle. */
+export interface EngineExhaust {
+  x: number;
+  y: number;
+  /** The gas's direction (the opposite of the impulse on the lander), not normalised. */
+  dx: number;
+  dy: number;
+  /** Throttle, 0 when the engine did not fire. */
+  power: number;
+}
+
+export interface LunarLanderWorld {
+  readonly world: World;
+  readonly moon: Body;
+  readonly lander: Body;
+  readonly legs: readonly [Body, Body];
+  /** Each leg's ground contact, kept by the contact listener (Gymnasium's `leg.ground_contact`). */
+  readonly legContact: [boolean, boolean];
+  /** The hull touched the ground (Gymnasium's `game_over`). */
+  gameOver: boolean;
+  /** The main and side engines' exhaust on the last step (power 0 when they did not fire). */
+  readonly main: EngineExhaust;
+  readonly side: EngineExhaust;
+}
+
+/** Builds a new world, as Gymnasium does at every reset. The caller applies the initial force. */
+export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: number): LunarLanderWorld {
+  const world = new World({ gravity: { x: 0, y: gravity } });
+
+  // The moon: a flat edge along y = 0 (default fixture, as `shapes=edgeShape(...)` makes), then one
+  // edge per terrain chunk.
+  const moon = world.createBody({ type: "static" });
+  moon.createFixture(new Edge({ x: 0, y: 0 }, { x: W, y: 0 }), { density: 0, friction: DEFAULT_FRICTION });
+  const { chunkX, smoothY } = terrain;
+  for (let i = 0; i < chunkX.length - 1; i++) {
+    moon.createFixture(new Edge({ x: chunkX[i], y: smoothY[i] }, { x: chunkX[i + 1], y: smoothY[i + 1] }), { density: 0, friction: TERRAIN_FRICTION });
+  }
+
+  const lander = world.createBody({ type: "dynamic", position: { x: INITIAL_X, y: INITIAL_Y }, angle: 0 });
+  lander.createFixture(new Polygon(LANDER_POLY.map(([x, y]) => ({ x: x / SCALE, y: y / SCALE }))), {
+    density: LANDER_DENSITY,
+    friction: LANDER_FRICTION,
+    restitution: 0,
+    filterCategoryBits: LANDER_CATEGORY,
+    filterMaskBits: GROUND_CATEGORY,
+  });
+
+  const legs: Body[] = [];
+  for (const i of [-1, 1]) {
+    const leg = world.createBody({ type: "dynamic", position: { x: INITIAL_X - (i * LEG_AWAY) / SCALE, y: INITIAL_Y }, angle: i * 0.05 });
+    leg.createFixture(new Box(LEG_W / SCALE, LEG_H / SCALE), {
+      density: LEG_DENSITY,
+      friction: DEFAULT_FRICTION,
+      restitution: 0,
+      filterCategoryBits: LEG_CATEGORY,
+      filterMaskBits: GROUND_CATEGORY,
+    });
+    // Box2D's revoluteJointDef filled field by field: referenceAngle stays 0 (planck would otherwise
+    // take the bodies' current angle difference, ±0.05). The limits are "the most esoteric numbers".
+    const joint = world.createJoint(
+      new RevoluteJoint({
+        bodyA: lander,
+        bodyB: leg,
+        localAnchorA: { x: 0, y: 0 },
+        localAnchorB: { x: (i * LEG_AWAY) / SCALE, y: LEG_DOWN / SCALE },
+        referenceAngle: 0,
+        enableMotor: true,
+        enableLimit: true,
+        maxMotorTorque: LEG_SPRING_TORQUE,
+        motorSpeed: 0.3 * i, // low enough not to jump back into the sky
+        lowerAngle: i === -1 ? 0.9 - 0.5 : -0.9,
+        upperAngle: i === -1 ? 0.9 : -0.9 + 0.5,
+      }),
+    );
+    if (joint && lunarLanderPhysicsSettings.allocationFreeJoints) useAllocationFreeSolver(joint);
+    legs.push(leg);
+  }
+
+  const state: LunarLanderWorld = {
+    world,
+    moon,
+    lander,
+    legs: [legs[0], legs[1]],
+    legContact: [false, false],
+    gameOver: false,
+    main: { x: 0, y: 0, dx: 0, dy: 0, power: 0 },
+    side: { x: 0, y: 0, dx: 0, dy: 0, power: 0 },
+  };
+  world.on("begin-contact", (contact: Contact) => {
+    const a = contact.getFixtureA().getBody(), b = contact.getFixtureB().getBody();
+    if (a === lander || b === lander) state.gameOver = true;
+    for (let i = 0; i < 2; i++) if (a === legs[i] || b === legs[i]) state.legContact[i] = true;
+  });
+  world.on("end-contact", (contact: Contact) => {
+    const a = contact.getFixtureA().getBody(), b = contact.getFixtureB().getBody();
+    for (let i = 0; i < 2; i++) if (a === legs[i] || b === legs[i]) state.legContact[i] = false;
+  });
+  return state;
+}
+
+// Scratch vectors for the impulses: planck reads them and keeps no reference.
+const impulse = { x: 0, y: 0 };
+const point = { x: 0, y: 0 };
+
+/**
+ * The engines of one step, as Gymnasium's `step` applies them before `world.Step`: `dispersion0`
+ * and `dispersion1` are the step's two draws from [−1, 1] already divided by SCALE. `mainPower` is
+ * 0 (off) or in [0.5, 1]; `sideDirection` is −1 (left engine) or +1 (right engine) and `sidePower`
+ * 0 (off) or in [0.5, 1].
+ */
+export function fireEngines(w: LunarLanderWorld, mainPower: number, sideDirection: number, sidePower: number, dispersion0: number, dispersion1: number): void {
+  const { lander } = w;
+  const angle = lander.getAngle();
+  // tip: the lander's "up" rotated into the world; side: perpendicular to it
+  const tip0 = Math.sin(angle), tip1 = Math.cos(angle);
+  const side0 = -tip1, side1 = tip0;
+  const pos = lander.getPosition();
+  w.main.power = 0;
+  w.side.power = 0;
+
+  if (mainPower > 0) {
+    // 4 px below the origin, ±2 px of randomness along the axis and across it
+    const ox = tip0 * (MAIN_ENGINE_Y_LOCATION / SCALE + 2 * dispersion0) + side0 * dispersion1;
+    const oy = -tip1 * (MAIN_ENGINE_Y_LOCATION / SCALE + 2 * dispersion0) - side1 * dispersion1;
+    point.x = pos.x + ox;
+    point.y = pos.y + oy;
+    impulse.x = -ox * MAIN_ENGINE_POWER * mainPower;
+    impulse.y = -oy * MAIN_ENGINE_POWER * mainPower;
+    setExhaust(w.main, point.x, point.y, ox, oy, mainPower);
+    lander.applyLinearImpulse(impulse, point, true);
+  }
+
+  if (sidePower > 0) {
+    const ox = tip0 * dispersion0 + side0 * (3 * dispersion1 + (sideDirection * SIDE_ENGINE_AWAY) / SCALE);
+    const oy = -tip1 * dispersion0 - side1 * (3 * dispersion1 + (sideDirection * SIDE_ENGINE_AWAY) / SCALE);
+    // The original's 17 where SIDE_ENGINE_HEIGHT (14) was presumably meant: the thrust point moves
+    // with the lander's angle, so the side engines' torque depends on the orientation. Kept as is.
+    point.x = pos.x + ox - (tip0 * 17) / SCALE;
+    point.y = pos.y + oy + (tip1 * SIDE_ENGINE_HEIGHT) / SCALE;
+    impulse.x = -ox * SIDE_ENGINE_POWER * sidePower;
+    impulse.y = -oy * SIDE_ENGINE_POWER * sidePower;
+    setExhaust(w.side, point.x, point.y, ox, oy, sidePower);
+    lander.applyLinearImpulse(impulse, point, true);
+  }
+}
+
+function setExhaust(e: EngineExhaust, x: number, y: number, dx: number, dy: number, power: number): void {
+  e.x = x;
+  e.y = y;
+  e.dx = dx;
+  e.dy = dy;
+  e.power = power;
+}
+
+/** One frame of physics: 1/FPS seconds with Box2D's iteration counts as Gymnasium passes them. */
+export function stepWorld(w: LunarLanderWorld): void {
+  w.world.step(1 / FPS, VELOCITY_ITERATIONS, POSITION_ITERATIONS);
+}
+
+// ─── Speed: the legs' joints without allocation ──────────────────────────────────────────────────
+// With Gymnasium's 180 velocity iterations, planck's RevoluteJoint.solveVelocityConstraints runs
+// 360 times a step and allocates ~8 small vectors each time: about half of a step's time went to it
+// and to the garbage collector. The function below is the same computation — planck 1.5's
+// arithmetic, operation for operation, so results are bit-identical (tests/envs-lunar-lander
+// compares whole episodes both ways) — on scalars. It is installed on the two leg joints only, and
+// only when the joint has the fields it reads; otherwise planck's own method stays.
+
+/** Switches for the physics; `allocationFreeJoints: false` restores planck's own joint solver. */
+export const lunarLanderPhysicsSettings = { allocationFreeJoints: true };
+
+interface Vec2Fields { x: number; y: number }
+interface Vec3Fields { x: number; y: number; z: number }
+interface SolverBody { c_velocity: { v: Vec2Fields; w: number } }
+/** The planck 1.5 RevoluteJoint fields the velocity solver reads and writes. */
+interface RevoluteFields {
+  m_bodyA: SolverBody;
+  m_bodyB: SolverBody;
+  m_invMassA: number;
+  m_invMassB: number;
+  m_invIA: number;
+  m_invIB: number;
+  m_enableMotor: boolean;
+  m_enableLimit: boolean;
+  /** planck's LimitState: 0 inactive, 1 at lower, 2 at upper, 3 equal limits. */
+  m_limitState: number;
+  m_motorSpeed: number;
+  m_motorMass: number;
+  m_motorImpulse: number;
+  m_maxMotorTorque: number;
+  m_rA: Vec2Fields;
+  m_rB: Vec2Fields;
+  m_mass: { ex: Vec3Fields; ey: Vec3Fields; ez: Vec3Fields };
+  m_impulse: Vec3Fields;
+}
+
+const INACTIVE_LIMIT = 0, AT_LOWER_LIMIT = 1, AT_UPPER_LIMIT = 2, EQUAL_LIMITS = 3;
+// fields a new joint has (the others are set by initVelocityConstraints before every solve)
+const REVOLUTE_FIELDS = ["m_limitState", "m_enableMotor", "m_enableLimit", "m_motorImpulse", "m_mass", "m_impulse", "m_bodyA", "m_bodyB"];
+
+function useAllocationFreeSolver(joint: object): void {
+  if (!REVOLUTE_FIELDS.every((f) => f in joint)) return; // another planck: keep its own solver
+  (joint as { solveVelocityConstraints: (step: { dt: number }) => void }).solveVelocityConstraints = solveRevoluteVelocity;
+}
+
+function solveRevoluteVelocity(this: RevoluteFields, step: { dt: number }): void {
+  const vA = this.m_bodyA.c_velocity.v, vB = this.m_bodyB.c_velocity.v;
+  let wA = this.m_bodyA.c_velocity.w, wB = this.m_bodyB.c_velocity.w;
+  const mA = this.m_invMassA, mB = this.m_invMassB, iA = this.m_invIA, iB = this.m_invIB;
+  const fixedRotation = iA + iB === 0;
+
+  if (this.m_enableMotor && this.m_limitState !== EQUAL_LIMITS && !fixedRotation) {
+    const cdot = wB - wA - this.m_motorSpeed;
+    let impulse = -this.m_motorMass * cdot;
+    const oldImpulse = this.m_motorImpulse;
+    const maxImpulse = step.dt * this.m_maxMotorTorque;
+    const sum = this.m_motorImpulse + impulse;
+    this.m_motorImpulse = sum < -maxImpulse ? -maxImpulse : sum > maxImpulse ? maxImpulse : sum;
+    impulse = this.m_motorImpulse - oldImpulse;
+    wA -= iA * impulse;
+    wB += iB * impulse;
+  }
+
+  const rA = this.m_rA, rB = this.m_rB;
+  // Cdot1 = vB + wB × rB − vA − wA × rA, in planck's order (0 + … as its Vec2.zero().addCombine)
+  const c1x = 0 + (vB.x + -wB * rB.y) - (vA.x + -wA * rA.y);
+  const c1y = 0 + (vB.y + wB * rB.x) - (vA.y + wA * rA.x);
+  const { ex, ey, ez } = this.m_mass;
+  let ix: number, iy: number, iz = 0;
+
+  if (this.m_enableLimit && this.m_limitState !== INACTIVE_LIMIT && !fixedRotation) {
+    const c2 = wB - wA;
+    // impulse = −M⁻¹·(Cdot1, Cdot2): Mat33.solve33 written out
+    let cx = ey.y * ez.z - ey.z * ez.y, cy = ey.z * ez.x - ey.x * ez.z, cz = ey.x * ez.y - ey.y * ez.x;
+    let det = ex.x * cx + ex.y * cy + ex.z * cz;
+    if (det !== 0) det = 1 / det;
+    const rx = det * (c1x * cx + c1y * cy + c2 * cz);
+    cx = c1y * ez.z - c2 * ez.y;
+    cy = c2 * ez.x - c1x * ez.z;
+    cz = c1x * ez.y - c1y * ez.x;
+    const ry = det * (ex.x * cx + ex.y * cy + ex.z * cz);
+    cx = ey.y * c2 - ey.z * c1y;
+    cy = ey.z * c1x - ey.x * c2;
+    cz = ey.x * c1y - ey.y * c1x;
+    const rz = det * (ex.x * cx + ex.y * cy + ex.z * cz);
+    ix = -rx;
+    iy = -ry;
+    iz = -rz;
+    const acc = this.m_impulse;
+    const state = this.m_limitState;
+    const clampAt = state === AT_LOWER_LIMIT ? acc.z + iz < 0 : state === AT_UPPER_LIMIT ? acc.z + iz > 0 : false;
+    if (clampAt) {
+      // the limit would pull: solve the point constraint alone (Mat33.solve22), release the limit impulse
+      const bx = -1 * c1x + acc.z * ez.x, by = -1 * c1y + acc.z * ez.y;
+      let d2 = ex.x * ey.y - ey.x * ex.y;
+      if (d2 !== 0) d2 = 1 / d2;
+      ix = d2 * (ey.y * bx - ey.x * by);
+      iy = d2 * (ex.x * by - ex.y * bx);
+      iz = -acc.z;
+      acc.x += ix;
+      acc.y += iy;
+      acc.z = 0;
+    } else {
+      acc.x += ix;
+      acc.y += iy;
+      acc.z += iz;
+    }
+    vA.x -= mA * ix;
+    vA.y -= mA * iy;
+    wA -= iA * (rA.x * iy - rA.y * ix + iz);
+    vB.x += mB * ix;
+    vB.y += mB * iy;
+    wB += iB * (rB.x * iy - rB.y * ix + iz);
+  } else {
+    // point constraint only: impulse = M22⁻¹·(−Cdot)
+    const bx = -c1x, by = -c1y;
+    let d2 = ex.x * ey.y - ey.x * ex.y;
+    if (d2 !== 0) d2 = 1 / d2;
+    ix = d2 * (ey.y * bx - ey.x * by);
+    iy = d2 * (ex.x * by - ex.y * bx);
+    this.m_impulse.x += ix;
+    this.m_impulse.y += iy;
+    vA.x -= mA * ix;
+    vA.y -= mA * iy;
+    wA -= iA * (rA.x * iy - rA.y * ix);
+    vB.x += mB * ix;
+    vB.y += mB * iy;
+    wB += iB * (rB.x * iy - rB.y * ix);
+  }
+  this.m_bodyA.c_velocity.w = wA;
+  this.m_bodyB.c_velocity.w = wB;
+}
