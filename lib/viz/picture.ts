@@ -93,8 +93,12 @@ export async function animationBundle(frames: readonly string[], opts: Animation
   if (frames.length === 0) throw new Error("animationBundle: no frames");
   const fps = opts.fps ?? 25;
   if (opts.delayMs === undefined && !(fps > 0 && fps <= 100)) throw new Error(`animationBundle: fps must be in (0, 100], got ${fps}`);
+  const base = opts.delayMs ?? 1000 / fps;
+  if (typeof base !== "number" && base.length !== frames.length) throw new Error(`animationBundle: ${base.length} delays for ${frames.length} frames`);
+  const delayMs = frames.map((_, i) => (typeof base === "number" ? base : base[i]) + (i === frames.length - 1 ? (opts.holdLastMs ?? 1000) : 0));
   const scale = opts.scale ?? 1;
-  const raster = { ...opts, scale };
+  const raster: PngOptions = { scale, background: opts.background, fontFiles: opts.fontFiles };
+
   const table = new ColourTable();
   const indexed: (Uint16Array | Uint32Array)[] = new Array(frames.length);
   let size: { width: number; height: number } | undefined;
@@ -119,16 +123,17 @@ export async function animationBundle(frames: readonly string[], opts: Animation
     for (let y = 0; y < crop.height; y++) whole.set(ids.subarray(y * crop.width, (y + 1) * crop.width), (crop.y + y) * width + crop.x);
     return whole;
   };
-  let next = 1;
+  let next = 1, failed = false;
   const worker = async () => {
-    for (let i = next++; i < frames.length; i = next++) indexed[i] = await renderFrame(i);
+    try {
+      for (let i = next++; i < frames.length && !failed; i = next++) indexed[i] = await renderFrame(i);
+    } catch (err) {
+      failed = true; // the other workers stop at their next frame
+      throw err;
+    }
   };
   await Promise.all(Array.from({ length: RASTER_CONCURRENCY }, worker));
   const poster = opts.poster === undefined ? undefined : indexFrame(await rasterizeSvgAsync(opts.poster, raster), "the poster");
-
-  const base = opts.delayMs ?? 1000 / fps;
-  if (typeof base !== "number" && base.length !== frames.length) throw new Error(`animationBundle: ${base.length} delays for ${frames.length} frames`);
-  const delayMs = frames.map((_, i) => (typeof base === "number" ? base : base[i]) + (i === frames.length - 1 ? (opts.holdLastMs ?? 1000) : 0));
   const { png, summary } = await encodeIndexedApng({ width, height, table, frames: indexed, poster }, { delayMs, loops: opts.loops, scale });
   const w = Math.round(width / scale), h = Math.round(height / scale);
   const text = opts.text ?? `<animation: ${summary.frames} frames, ${(summary.durationMs / 1000).toFixed(1)} s, ${w}×${h}>`;
