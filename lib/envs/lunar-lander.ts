@@ -83,7 +83,9 @@
  * v3 as in Gymnasium 1.x: wind indices redrawn at every reset, a new world at every reset, the
  * observation bounds ±2.5, ±10, ±2π. Gymnasium's quirks are kept: the side engines' thrust point
  * uses 17 px where SIDE_ENGINE_HEIGHT is 14 (an angle-dependent torque), the angular velocity's
- * unit is 0.4 rad/s, the helipad lies at 0.99·H/4 (smoothing by ×0.33).
+ * unit is 0.4 rad/s, the helipad lies at 0.99·H/4 (smoothing by ×0.33), and a leg's contact flag
+ * goes to 0 when any of its contacts ends, even while another edge still touches it (a leg resting
+ * across a chunk boundary, e.g. x = 10 in the middle of the pad, can read 0).
  *
  * ## What differs from Gymnasium
  * - Physics is planck (a JavaScript port of Box2D 2.3) in float64, where Gymnasium runs Box2D in
