@@ -81,6 +81,19 @@ describe("LunarLander-v3: random draws in Gymnasium's order", () => {
     expect(calls.length).toBe(20);
   });
 
+  it("wind indices: the same seed draws the same ones, other seeds others (Gymnasium's test)", () => {
+    const env = makeLunarLander({ enableWind: true });
+    const indices = (seed: number) => {
+      env.reset({ seed });
+      return [env.windIndex, env.torqueIndex];
+    };
+    const first = indices(10);
+    expect(indices(10)).toEqual(first);
+    expect(first.every((v) => Number.isInteger(v) && v! >= -9999 && v! <= 9999)).toBe(true);
+    expect([11, 12, 13].map(indices).some(([w, t]) => w !== first[0] && t !== first[1])).toBe(true);
+    expect(makeLunarLander().reset({ seed: 1 }) && makeLunarLander().windIndex).toBe(null);
+  });
+
   it("replays a recorded sequence of draws exactly", () => {
     const first = recordingRng(undefined, 7);
     const a = makeLunarLander({ rng: first.rng });

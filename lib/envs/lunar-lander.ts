@@ -98,6 +98,13 @@
  * - No particles take part in the physics (Gymnasium creates them only when rendering, and they
  *   touch nothing but the ground); the pictures draw a decorative exhaust instead.
  * - `render()` returns an SVG string; there is no window.
+ * tests/envs-lunar-lander-reference.test.ts compares episodes with Box2D 2.3 itself (C++, float32,
+ * the same draws): the same actions, observations within 1e-4, returns within 0.2.
+ *
+ * ## Speed
+ * About 40k steps/s for random-action episodes once the JIT is warm (the first ~20k steps run at a
+ * third of that); the legs' joints use an allocation-free copy of planck's velocity solver
+ * (`lunarLanderPhysicsSettings`), bit-identical to it and ~1.7× faster overall.
  */
 import { InvalidActionError, formatValue, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
 import { createRng, randomSeed } from "../core/rng";
