@@ -27,8 +27,8 @@ function weyl(offset: number) {
 type Row = [step: number, obs: number[], reward: number];
 
 /** Runs from draw `offset`; returns the observation rows, the actions (discrete) and the return. */
-function run(offset: number, policy: (obs: Float32Array, t: number) => LunarLanderAction, continuous = false) {
-  const env = makeLunarLander({ continuous, rng: weyl(offset) });
+function run(offset: number, policy: (obs: Float32Array, t: number) => LunarLanderAction, continuous = false, enableWind = false) {
+  const env = makeLunarLander({ continuous, enableWind, rng: weyl(offset) });
   let obs = env.reset().obs;
   const rows: Row[] = [[0, Array.from(obs), 0]];
   let actions = "", total = 0;
@@ -124,6 +124,20 @@ describe("LunarLander-v3 against Box2D 2.3 (C++, float32), same draws", () => {
     ];
     for (const [offset, steps, total] of reference) {
       const r = run(offset, (obs) => lunarLanderHeuristic(obs));
+      expect(r.steps, `draws from ${offset}`).toBe(steps);
+      expect(Math.abs(r.total - total), `draws from ${offset}: return ${r.total} vs Box2D ${total}`).toBeLessThan(0.2);
+    }
+  });
+
+  it("with wind (indices floored from their draws): the same lengths, outcomes and returns within 0.2", () => {
+    const reference = [
+      [0, 105, -192.68102],
+      [1000, 109, -34.208295],
+      [2000, 113, -74.965413],
+      [3000, 246, 243.246471],
+    ];
+    for (const [offset, steps, total] of reference) {
+      const r = run(offset, (obs) => lunarLanderHeuristic(obs), false, true);
       expect(r.steps, `draws from ${offset}`).toBe(steps);
       expect(Math.abs(r.total - total), `draws from ${offset}: return ${r.total} vs Box2D ${total}`).toBeLessThan(0.2);
     }
