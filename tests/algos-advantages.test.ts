@@ -70,14 +70,21 @@ describe("group advantages (GRPO)", () => {
     close(groupAdvantages([5, 5]), [0, 0]); // no spread: no preference
   });
 
-  it("rank: the top m are preferred (+1), the rest share −m/(K−m); the group sums to zero", () => {
+  it("rank: the top m are preferred (+1), the rest share −m/(K−m); ties share the average; the group sums to zero", () => {
     const { advantages, preferred } = rankAdvantages([3, 9, 1, 7], 2);
     expect(Array.from(preferred)).toEqual([0, 1, 0, 1]);
     close(advantages, [-1, 1, -1, 1]);
-    const three = rankAdvantages([3, 9, 1, 7], 1);
-    close(three.advantages, [-1 / 3, 1, -1 / 3, -1 / 3]);
-    expect(Array.from(three.advantages).reduce((a, b) => a + b)).toBeCloseTo(0, 6);
-    expect(Array.from(rankAdvantages([2, 2, 2], 1).preferred)).toEqual([1, 0, 0]); // ties: the earlier episode
+    const one = rankAdvantages([3, 9, 1, 7], 1);
+    close(one.advantages, [-1 / 3, 1, -1 / 3, -1 / 3]);
+    // ties: [5, 5] span ranks 0 and 1 with m = 1 → (1 + (−1/3)) / 2 = 1/3 each
+    const tied = rankAdvantages([5, 3, 5, 1], 1);
+    close(tied.advantages, [1 / 3, -1 / 3, 1 / 3, -1 / 3]);
+    expect(Array.from(tied.preferred)).toEqual([1, 0, 1, 0]);
+    // 3 draws and 61 losses, m = 16: the draws +1, each loss (13·1 + 48·(−1/3)) / 61 = −3/61
+    const mostlyLost = rankAdvantages([...new Array(61).fill(-1), 0, 0, 0], 16);
+    close(Array.from(mostlyLost.advantages).slice(60), [-3 / 61, 1, 1, 1]);
+    for (const r of [one, tied, mostlyLost]) expect(Array.from(r.advantages).reduce((a, b) => a + b)).toBeCloseTo(0, 5);
+    close(rankAdvantages([2, 2, 2], 1).advantages, [0, 0, 0]); // all tied: no signal
     expect(() => rankAdvantages([1, 2], 3)).toThrow(/topM must be an integer in \[1, 2\]/);
   });
 });

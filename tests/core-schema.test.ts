@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bool, choice, ConfigError, defineSchema, editDistance, int, intList, num, str, type ConfigOf } from "../lib/core/schema";
+import { bool, choice, ConfigError, defineSchema, editDistance, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../lib/core/schema";
 
 const schema = defineSchema("demo", {
   envId: str("CartPole-v1", "environment id", { positional: true, nonEmpty: true }),
@@ -55,6 +55,19 @@ describe("config schema: one declaration per field", () => {
     const rows = schema.describe();
     expect(rows.map((r) => r.field)).toEqual(Object.keys(schema.fields));
     expect(rows.find((r) => r.field === "gamma")).toEqual({ field: "gamma", kind: "a number in [0, 1]", default: "0.99", help: "discount" });
+  });
+
+  it("a JSON field takes an object or a JSON string (the CLI's), and names bad JSON", () => {
+    const withJson = defineSchema("demo", { envId: str("A-v0", "env"), opts: json({}, "env options") });
+    expect(withJson.parse({ opts: '{"opponent":"minimax"}' }).opts).toEqual({ opponent: "minimax" });
+    expect(withJson.parse({ opts: { a: 1 } }).opts).toEqual({ a: 1 });
+    expect(() => withJson.parse({ opts: "{oops" })).toThrow(/opts = "\{oops \(.*\)", expected a JSON object/);
+    expect(() => withJson.parse({ opts: "[1]" })).toThrow(/opts = \[1\], expected a JSON object/);
+    // presets: per env id, under what the caller gives
+    const presets = { "B-v0": { opts: { fast: true } } };
+    expect(parseWithPresets(withJson, presets, { envId: "B-v0" }).opts).toEqual({ fast: true });
+    expect(parseWithPresets(withJson, presets, { envId: "B-v0", opts: { fast: false } }).opts).toEqual({ fast: false });
+    expect(parseWithPresets(withJson, presets, {}).opts).toEqual({});
   });
 
   it("edit distance counts single-character edits", () => {

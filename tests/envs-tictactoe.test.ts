@@ -3,7 +3,7 @@ import { makeEnv } from "../lib/core/registry";
 import { createRng } from "../lib/core/rng";
 import {
   LINES, bestMoves, exhaustiveCheck, fromPointOfView, greedyOpponent, isFork, makeTicTacToe, minimaxOpponent, minimaxValue,
-  outcome, playMatches, randomOpponent, winner, winningMoves, type MaskedAct, type TicTacToeOpponent,
+  outcome, playMatches, randomOpponent, ticTacToeGroupStart, winner, winningMoves, type MaskedAct, type TicTacToeOpponent,
 } from "../lib/envs";
 
 /** An opponent that plays a fixed list of cells, in order. */
@@ -142,6 +142,57 @@ describe("TicTacToe-v0", () => {
     expect(play(3)).toEqual(play(3));
     expect(play(3)).not.toEqual(play(4));
     expect(new Set(play(3).sides)).toEqual(new Set(["X", "O"]));
+  });
+});
+
+describe("starting positions (GRPO group starts)", () => {
+  it("reset from a mid-game board: the agent plays the side to move; bad boards are named", () => {
+    const env = makeTicTacToe({ opponent: "minimax" });
+    const { obs, info } = env.reset({ seed: 0, options: { board: [1, -1, 0, 0, 1, 0, 0, 0, 0] } });
+    expect(info.agentPlays).toBe("O");
+    expect(Array.from(obs)).toEqual([-1, 1, 0, 0, -1, 0, 0, 0, 0]);
+    expect(env.step(8).reward).toBe(0); // O must block the diagonal
+    expect(() => env.reset({ options: { board: [1, 1, 0, 0, 0, 0, 0, 0, 0] } })).toThrow(/2 X and 0 O/);
+    expect(() => env.reset({ options: { board: [1, 1, 1, -1, -1, 0, 0, 0, 0] } })).toThrow(/already over \(X\)/);
+    expect(() => env.reset({ options: { board: [2, 0, 0, 0, 0, 0, 0, 0, 0] } })).toThrow(/9 cells of 1 \(X\), -1 \(O\) or 0/);
+    expect(() => env.reset({ options: { board: [1, 0, 0, 0, 0, 0, 0, 0, 0], agentPlays: "X" } })).toThrow(/play X, but O is to move/);
+  });
+
+  it("a group start fixes the position or side, and one opponent from the mixture", () => {
+    const rng = createRng(5);
+    const starts = Array.from({ length: 200 }, () => ticTacToeGroupStart(rng, { opponent: { random: 1, minimax: 1 } }));
+    expect(starts.filter((s) => s.board).length).toBeGreaterThan(60);
+    expect(starts.filter((s) => s.agentPlays).length).toBeGreaterThan(60);
+    expect(new Set(starts.map((s) => s.opponent))).toEqual(new Set(["random", "minimax"]));
+    for (const s of starts.filter((x) => x.board)) expect(outcome(s.board as number[])).toBeUndefined();
+    // every episode reset with the same start sees the same position and opponent kind
+    const env = makeTicTacToe({ opponent: "random" });
+    const boardStart = starts.find((s) => s.board)!;
+    expect(Array.from(env.reset({ seed: 1, options: boardStart }).info.board)).toEqual(boardStart.board);
+  });
+});
+
+describe("an opponent mixture", () => {
+  it("draws one opponent per game by weight (minimax never loses; random often does)", () => {
+    const env = makeTicTacToe({ opponent: { random: 1, minimax: 1 }, agentPlays: "X" });
+    const perfectX: MaskedAct = (obs) => bestMoves(Int8Array.from(obs), 1)[0];
+    let draws = 0, wins = 0;
+    for (let g = 0; g < 200; g++) {
+      let { obs, info } = env.reset({ seed: g });
+      for (;;) {
+        const r = env.step(perfectX(obs, { greedy: true, rng: createRng(0), mask: info.actionMask }));
+        ({ obs, info } = r);
+        if (r.terminated) break;
+      }
+      if (info.outcome === "draw") draws++;
+      else if (info.outcome === "X") wins++;
+    }
+    // perfect play draws against minimax and almost always beats random: both kinds of game occur
+    expect(wins).toBeGreaterThan(60);
+    expect(draws).toBeGreaterThan(60);
+    expect(wins + draws).toBe(200);
+    expect(() => makeTicTacToe({ opponent: { perfect: 1 } as never })).toThrow(/mixture names 'perfect'/);
+    expect(() => makeTicTacToe({ opponent: { random: 0 } })).toThrow(/no positive weight/);
   });
 });
 

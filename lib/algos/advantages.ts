@@ -135,19 +135,32 @@ export function groupAdvantages(returns: ArrayLike<number>, eps = 1e-8): Float32
 }
 
 /**
- * GRPO's original rank scheme: rank the group by return (ties keep their order) and prefer the top m.
- * Advantages are +1 for the preferred and −m/(K − m) for the rest, so they sum to zero over the
- * group (a baseline that leaves the gradient's expectation unchanged). m = K prefers all: zeros.
+ * GRPO's original rank scheme: rank the group by return and prefer the top m — advantage +1 — while
+ * the other K − m share −m/(K − m), so a group sums to zero (a baseline that leaves the gradient's
+ * expectation unchanged). Episodes with equal returns cannot be told apart, so a tied block gets
+ * the average of the advantages its ranks span: the expected advantage under a random tie-break.
+ * A group whose returns are all equal thus carries no signal (all zeros), and in a group of 61
+ * losses and 3 draws with m = 16 the draws get +1 and each loss −3/61.
  */
 export function rankAdvantages(returns: ArrayLike<number>, topM: number): { advantages: Float32Array; preferred: Uint8Array } {
   const k = returns.length;
   if (k === 0) throw new RangeError("rankAdvantages: an empty group");
   if (!Number.isInteger(topM) || topM < 1 || topM > k) throw new RangeError(`rankAdvantages: topM must be an integer in [1, ${k}], got ${topM}`);
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => returns[b] - returns[a] || a - b);
+  const byRank = (r: number) => (topM === k ? 0 : r < topM ? 1 : -topM / (k - topM));
+  const advantages = new Float32Array(k);
   const preferred = new Uint8Array(k);
-  for (let r = 0; r < topM; r++) preferred[order[r]] = 1;
-  const rest = topM === k ? 0 : -topM / (k - topM);
-  const advantages = Float32Array.from(preferred, (p) => (topM === k ? 0 : p ? 1 : rest));
+  for (let start = 0; start < k;) {
+    let end = start + 1;
+    while (end < k && returns[order[end]] === returns[order[start]]) end++;
+    let sum = 0;
+    for (let r = start; r < end; r++) sum += byRank(r);
+    for (let r = start; r < end; r++) {
+      advantages[order[r]] = sum / (end - start);
+      preferred[order[r]] = start < topM ? 1 : 0; // the block reaches into the top m
+    }
+    start = end;
+  }
   return { advantages, preferred };
 }
 

@@ -107,6 +107,10 @@ export interface AlgorithmSpec<C extends { envId: string; seed: number } = { env
   /** One line for `tsrl train --help`. */
   readonly summary: string;
   readonly schema: ConfigSchema<Fields>;
+  /** Per-environment defaults (rl-zoo style), applied before the caller's values. */
+  readonly presets?: Readonly<Record<string, Record<string, unknown>>>;
+  /** The full, validated config: schema defaults, the env's preset, then `partial` (throws naming a bad field). */
+  config(partial: Record<string, unknown>): C;
   /** A config that trains for a few quick updates, for the contract tests and smoke runs. */
   readonly smokeConfig: Partial<C>;
   create(config: Partial<C>): Promise<A>;

@@ -50,7 +50,7 @@ function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: Loaded
   }
   let config: LoadedPolicy["config"];
   try {
-    config = spec.schema.parse(head.config.hyperparameters as Record<string, unknown>) as LoadedPolicy["config"];
+    config = spec.config(head.config.hyperparameters as Record<string, unknown>) as LoadedPolicy["config"];
   } catch (err) {
     throw new CheckpointError(head.dir, `config.json hyperparameters: ${(err as Error).message}`);
   }

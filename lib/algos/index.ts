@@ -4,6 +4,8 @@ export * from "./rollout";
 export * from "./optim";
 export * from "./train-loop";
 export * from "./evaluate";
+export * from "./surrogate";
 export * from "./reinforce";
+export * from "./grpo";
 export * from "./registry";
 export * from "./checkpoint";

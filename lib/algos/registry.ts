@@ -5,10 +5,12 @@
  */
 import { suggest } from "../core/schema";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { grpo } from "./grpo";
 import { reinforce } from "./reinforce";
 
 const ALGORITHMS: readonly AlgorithmSpec[] = [
   reinforce as unknown as AlgorithmSpec,
+  grpo as unknown as AlgorithmSpec,
 ];
 
 /** Names of the registered algorithms, in registration order. */

@@ -306,6 +306,7 @@ export const reinforce: AlgorithmSpec<ReinforceConfig, ReinforceAgent> = {
   name: "reinforce",
   summary: "REINFORCE with reward-to-go and an optional baseline (none | batch mean | learned value)",
   schema: reinforceSchema,
+  config: (partial) => reinforceConfig(partial as Partial<ReinforceConfig>),
   smokeConfig: { episodesPerUpdate: 4, maxEpisodes: 24, targetReturn: 0, evalThreshold: 0, hiddenSizes: [16] },
   create: createReinforceAgent,
   tensorShapes(config, env) {

@@ -53,6 +53,8 @@ export interface EpisodeBatch {
 export interface CollectEpisodesOptions {
   /** Reset copy i with seed + i (wrapped to 32 bits); without, each copy's generator continues. */
   seed?: number;
+  /** Reset every copy with the same `seed`: K episodes from the same start (a GRPO group). */
+  sameSeed?: boolean;
   /** Reset options for every copy (e.g. the same start for a GRPO group). */
   options?: Record<string, unknown>;
   /** Act greedily instead of sampling. */
@@ -68,7 +70,7 @@ export function collectEpisodes(envs: readonly Env<Float32Array, number>[], acto
   const current: Float32Array[] = [];
   const masks: (Uint8Array | undefined)[] = [];
   envs.forEach((env, i) => {
-    const r = env.reset({ seed: opts.seed === undefined ? undefined : (opts.seed + i) >>> 0, options: opts.options });
+    const r = env.reset({ seed: opts.seed === undefined ? undefined : (opts.seed + (opts.sameSeed ? 0 : i)) >>> 0, options: opts.options });
     current.push(checkObs(r.obs, obsSize, env.id));
     masks.push(actionMaskOf(r.info, nActions, env.id));
   });

@@ -9,7 +9,7 @@
  */
 import * as path from "node:path";
 import { AbortError, setAmbientSignalProvider } from "../core/abort";
-import { ConfigError, type Field } from "../core/schema";
+import type { Field } from "../core/schema";
 import type { Agent, BaseRow, TrainResult } from "../algos/agent";
 import { saveAgent } from "../algos/checkpoint";
 import { algorithmNames, algorithmSpec } from "../algos/registry";
@@ -24,10 +24,10 @@ export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; fi
       field,
       flag: {
         name: f.flag ?? kebab(field),
-        type: f.kind === "choice" ? "string" : f.kind,
+        type: f.kind === "choice" || f.kind === "json" ? "string" : f.kind,
         choices: f.kind === "choice" ? f.choices : undefined,
         help: f.help,
-        default: f.default,
+        default: f.kind === "json" ? JSON.stringify(f.default) : f.default,
       },
     }));
 }
@@ -77,10 +77,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   let config: { seed: number };
   try {
-    config = algo.schema.parse(partial) as unknown as { seed: number };
+    config = algo.config(partial) as unknown as { seed: number };
   } catch (err) {
     // a bad value names its field: a usage problem. Anything that fails later is not (exit 1).
-    if (err instanceof ConfigError) return usageFailure(err.message);
+    if (err instanceof RangeError) return usageFailure(err.message);
     throw err;
   }
   const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${config.seed}`);

@@ -3,6 +3,7 @@
  * (a time limit that *truncates*, never terminates).
  */
 import type { Env } from "./env";
+import type { Rng } from "./rng";
 import { timeLimit } from "./wrappers";
 import { vectorEnv, type VectorEnv } from "./vector-env";
 
@@ -14,7 +15,23 @@ export interface EnvSpec<O = unknown, A = unknown> {
   maxEpisodeSteps?: number;
   /** Return at which the task counts as solved (Gymnasium's `reward_threshold`). */
   rewardThreshold?: number;
+  /**
+   * The environment's own report card for a policy, beyond the mean return: numbers that go into
+   * the training log as columns (Tic-Tac-Toe: win/draw/loss rates against each opponent and the
+   * losses reachable by any opponent). `solved` (1 or 0), when present, is what "solved" means for
+   * this task; algorithms can stop on it.
+   */
+  evaluate?: (act: PolicyAct, opts?: { seed?: number; games?: number }) => Record<string, number>;
+  /**
+   * What "the same start" means for a group of episodes (GRPO): reset options drawn once per group
+   * and given to every episode of it (Tic-Tac-Toe: the agent's side). Without it, a group's episodes
+   * share only what the seed decides.
+   */
+  groupStart?: (rng: Rng, options: Record<string, unknown>) => Record<string, unknown>;
 }
+
+/** A policy as environments' evaluators call it: one observation, greedy or sampled, among the legal actions. */
+export type PolicyAct = (obs: Float32Array, ctx: { greedy: boolean; rng: Rng; mask?: Uint8Array }) => number;
 
 // One table per process, shared through a global symbol: two copies of this module (the kernel's
 // and a notebook's, or a test runner's and a lazily required one) must see the same environments.

@@ -16,7 +16,7 @@
  *   schema.parse({ gamma: 1.5 })                     // ConfigError: reinforce config: gamma = 1.5, expected a number in [0, 1]
  */
 
-export type FieldKind = "integer" | "number" | "boolean" | "string" | "choice" | "integer-list";
+export type FieldKind = "integer" | "number" | "boolean" | "string" | "choice" | "integer-list" | "json";
 
 interface FieldBase<T> {
   readonly kind: FieldKind;
@@ -40,8 +40,10 @@ export interface BooleanField extends FieldBase<boolean> { readonly kind: "boole
 export interface StringField extends FieldBase<string> { readonly kind: "string"; readonly nonEmpty?: boolean }
 export interface ChoiceField<C extends string = string> extends FieldBase<C> { readonly kind: "choice"; readonly choices: readonly C[] }
 export interface IntegerListField extends FieldBase<number[]> { readonly kind: "integer-list"; readonly minLength?: number }
+/** A JSON object (environment options, say); the CLI passes it as a JSON string. */
+export interface JsonField extends FieldBase<Record<string, unknown>> { readonly kind: "json" }
 
-export type Field = NumberField | BooleanField | StringField | ChoiceField | IntegerListField;
+export type Field = NumberField | BooleanField | StringField | ChoiceField | IntegerListField | JsonField;
 export type Fields = Record<string, Field>;
 
 /** The value type a field declares. */
@@ -51,6 +53,7 @@ export type ValueOf<F> =
   : F extends BooleanField ? boolean
   : F extends StringField ? string
   : F extends IntegerListField ? number[]
+  : F extends JsonField ? Record<string, unknown>
   : never;
 
 export type ConfigOfFields<F extends Fields> = { -readonly [K in keyof F]: ValueOf<F[K]> };
@@ -66,6 +69,7 @@ export const bool = (d: boolean, help: string, extra: Extra = {}): BooleanField 
 export const str = (d: string, help: string, extra: Extra & { nonEmpty?: boolean } = {}): StringField => ({ kind: "string", default: d, help, ...extra });
 export const choice = <const C extends string>(choices: readonly C[], d: NoInfer<C>, help: string, extra: Extra = {}): ChoiceField<C> =>
   ({ kind: "choice", choices, default: d, help, ...extra });
+export const json = (d: Record<string, unknown>, help: string, extra: Extra = {}): JsonField => ({ kind: "json", default: d, help, ...extra });
 export const intList = (d: number[], help: string, extra: Extra & { minLength?: number } = {}): IntegerListField =>
   ({ kind: "integer-list", default: d, help, minLength: 1, ...extra });
 
@@ -103,7 +107,7 @@ export function defineSchema<F extends Fields>(name: string, fields: F): ConfigS
         if (value === undefined) continue; // `{ lr: undefined }` means "the default", as in a spread of options
         const field = fields[key];
         if (!field) throw new ConfigError(name, key, `unknown field '${key}'${suggest(key, Object.keys(fields))}`);
-        out[key] = copy(value);
+        out[key] = field.kind === "json" && typeof value === "string" ? parseJson(value) : copy(value);
       }
       for (const [key, field] of Object.entries(fields)) {
         const problem = check(field, out[key]);
@@ -136,6 +140,24 @@ function check(field: Field, v: unknown): string | undefined {
       return typeof v === "string" && field.choices.includes(v) ? undefined : describeKind(field);
     case "integer-list":
       return Array.isArray(v) && v.length >= (field.minLength ?? 0) && v.every((x) => Number.isInteger(x) && x > 0) ? undefined : describeKind(field);
+    case "json":
+      return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof InvalidJson) ? undefined : describeKind(field);
+  }
+}
+
+/** A string that did not parse as JSON: kept so the error can show it. */
+class InvalidJson {
+  constructor(readonly text: string, readonly problem: string) {}
+  toJSON() {
+    return `${this.text} (${this.problem})`;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    return new InvalidJson(text, (err as Error).message);
   }
 }
 
@@ -159,13 +181,17 @@ export function describeKind(field: Field): string {
       return `one of ${field.choices.map((c) => JSON.stringify(c)).join(", ")}`;
     case "integer-list":
       return field.minLength ? "a non-empty list of positive integers" : "a list of positive integers";
+    case "json":
+      return 'a JSON object, e.g. {"opponent": "minimax"}';
   }
 }
 
 const fmt = (x: number) => (x === 0xffffffff ? "2^32 − 1" : String(x));
 
 function copy<T>(v: T): T {
-  return (Array.isArray(v) ? [...v] : v) as T;
+  if (Array.isArray(v)) return [...v] as T;
+  if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) return { ...v };
+  return v;
 }
 
 function show(v: unknown): string {
@@ -192,4 +218,19 @@ export function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length];
+}
+
+/**
+ * Parses a config whose defaults depend on the environment (rl-zoo style presets): the schema's
+ * defaults, then the preset for the config's `envId` (given, or the default one), then `partial`.
+ * Values the caller gives always win.
+ */
+export function parseWithPresets<F extends Fields>(schema: ConfigSchema<F>, presets: Readonly<Record<string, Record<string, unknown>>>, partial: Record<string, unknown> = {}): ConfigOfFields<F> {
+  const envId = (partial.envId ?? (schema.defaults as Record<string, unknown>).envId) as string | undefined;
+  const preset = envId !== undefined ? presets[envId] ?? {} : {};
+  return schema.parse({ ...preset, ...stripUndefined(partial) });
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

@@ -107,3 +107,27 @@ export function playMatches(act: MaskedAct, opponent: OpponentName | TicTacToeOp
   const name = typeof opponent === "string" ? opponent : "policy";
   return { opponent: name, agentPlays, games, wins, draws, losses, winRate: wins / games, drawRate: draws / games, lossRate: losses / games };
 }
+
+/**
+ * Tic-Tac-Toe's report card for a policy (the env registry's `evaluate`): win/draw/loss rates of the
+ * greedy policy against random, greedy and minimax, half the games as X and half as O; the losses
+ * any opponent can force (exhaustive, both sides); and `solved` = 1 when no loss is reachable and
+ * it wins ≥ 95% against random as X.
+ */
+export function ticTacToeReport(act: MaskedAct, opts: { seed?: number; games?: number } = {}): Record<string, number> {
+  const games = opts.games ?? 200, seed = opts.seed ?? 0;
+  const out: Record<string, number> = {};
+  for (const opponent of ["random", "greedy", "minimax"] as const) {
+    const asX = playMatches(act, opponent, { games: Math.ceil(games / 2), agentPlays: "X", seed });
+    const asO = playMatches(act, opponent, { games: Math.floor(games / 2), agentPlays: "O", seed: seed + 100_000 });
+    const n = asX.games + asO.games;
+    out[`win_${opponent}`] = (asX.wins + asO.wins) / n;
+    out[`draw_${opponent}`] = (asX.draws + asO.draws) / n;
+    out[`loss_${opponent}`] = (asX.losses + asO.losses) / n;
+    if (opponent === "random") out.win_random_as_x = asX.winRate;
+  }
+  out.exhaustive_losses_x = exhaustiveCheck(act, { agentPlays: "X", keep: 0 }).losses;
+  out.exhaustive_losses_o = exhaustiveCheck(act, { agentPlays: "O", keep: 0 }).losses;
+  out.solved = out.exhaustive_losses_x === 0 && out.exhaustive_losses_o === 0 && out.win_random_as_x >= 0.95 ? 1 : 0;
+  return out;
+}

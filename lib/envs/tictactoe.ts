@@ -32,10 +32,18 @@
  *   by forfeit, so the loss reward is not added on top).
  * - "retry": the penalty, the board is unchanged and the agent moves again.
  *
+ * ## Opponents (`options.opponent`)
+ * "random", "greedy" (win, else block, else random), "minimax" (perfect, random among equally good
+ * moves), a mixture `{ random: 2, greedy: 1, minimax: 1 }` (one drawn per game, by weight), or any
+ * function `(board, mark, rng) => cell` — a frozen learner for self-play. The `opponent` property
+ * swaps it between episodes.
+ *
  * ## Starting state
  * An empty board. `options.agentPlays` ("X", "O" or "random", default "random") picks the agent's
  * side per episode (X moves first); when the agent is O, the opponent's first move is made inside
- * `reset`. `reset({ options: { agentPlays } })` overrides it for one episode.
+ * `reset`. `reset({ options: { agentPlays, opponent } })` overrides the side and the opponent for one
+ * episode; `reset({ options: { board } })` starts from a mid-game position (9 cells, +1 X, −1 O),
+ * the agent playing the side to move.
  *
  * ## Episode end
  * Termination: a line of three, a full board, or an illegal move under the "end" rule.
@@ -49,7 +57,7 @@ import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResul
 import { createRng, randomSeed, type Rng } from "../core/rng";
 import { box, discrete } from "../core/spaces";
 import { namedOpponent, OPPONENT_NAMES, type OpponentName, type TicTacToeOpponent } from "./tictactoe-opponents";
-import { CENTER, boardText, emptyBoard, fromPointOfView, isFork, legalMask, outcome, type Board, type Mark, type Outcome } from "./tictactoe-rules";
+import { CENTER, boardText, emptyBoard, freeCells, fromPointOfView, isFork, legalMask, outcome, toMove, type Board, type Mark, type Outcome } from "./tictactoe-rules";
 import { renderBoardSvg } from "./tictactoe-render";
 
 export interface TicTacToeRewards {
@@ -65,9 +73,12 @@ export const DEFAULT_TICTACTOE_REWARDS: Readonly<TicTacToeRewards> = Object.free
 
 export type Side = "X" | "O";
 
+/** A mixture of built-in opponents: one is drawn per game with these weights, e.g. { random: 2, minimax: 1 }. */
+export type OpponentMix = Partial<Record<OpponentName, number>>;
+
 export interface TicTacToeOptions {
-  /** The opponent: a built-in by name, or any policy (a frozen learner for self-play). Default "random". */
-  opponent?: OpponentName | TicTacToeOpponent;
+  /** The opponent: a built-in by name, a mixture drawn per game, or any policy (a frozen learner for self-play). Default "random". */
+  opponent?: OpponentName | OpponentMix | TicTacToeOpponent;
   /** The agent's side, or "random" per episode (default). X moves first. */
   agentPlays?: Side | "random";
   rewards?: Partial<TicTacToeRewards>;
@@ -106,7 +117,8 @@ export function makeTicTacToe(options: TicTacToeOptions & Record<string, unknown
   const illegalRule = options.illegalMove ?? "end";
   if (illegalRule !== "end" && illegalRule !== "retry") throw new RangeError(`TicTacToe-v0: illegalMove must be "end" or "retry", got ${JSON.stringify(illegalRule)}`);
   const defaultSide = checkSide(options.agentPlays ?? "random");
-  let opponent = resolveOpponent(options.opponent ?? "random");
+  let choice = resolveOpponent(options.opponent ?? "random");
+  let opponent: TicTacToeOpponent = typeof choice === "function" ? choice : randomOpponentFallback;
   let rng: Rng = createRng(randomSeed());
   let board: Board = emptyBoard();
   let agent: Mark = 1;
@@ -141,10 +153,29 @@ export function makeTicTacToe(options: TicTacToeOptions & Record<string, unknown
       return opponent;
     },
     set opponent(o: TicTacToeOpponent) {
-      opponent = resolveOpponent(o);
+      choice = resolveOpponent(o);
+      if (typeof choice === "function") opponent = choice;
     },
     reset(args = {}) {
       if (args.seed !== undefined) rng = createRng(args.seed);
+      const forGame = args.options?.opponent as OpponentName | OpponentMix | undefined; // this game only
+      if (forGame !== undefined) {
+        const resolved = resolveOpponent(forGame);
+        opponent = typeof resolved === "function" ? resolved : drawFromMix(resolved, rng);
+      } else if (typeof choice !== "function") opponent = drawFromMix(choice, rng); // a mixture: this game's opponent
+      const start = args.options?.board as ArrayLike<number> | undefined;
+      if (start !== undefined) {
+        // a mid-game position: the agent is the side to move
+        board = checkStartBoard(start);
+        agent = toMove(board);
+        const asked = args.options?.agentPlays;
+        if (asked !== undefined && asked !== "random" && asked !== sideOf(agent)) {
+          throw new RangeError(`TicTacToe-v0: reset options ask the agent to play ${String(asked)}, but ${sideOf(agent)} is to move on\n${boardText(board)}`);
+        }
+        over = false;
+        started = true;
+        return { obs: obs(), info: info() };
+      }
       const side = checkSide((args.options?.agentPlays as Side | "random" | undefined) ?? defaultSide);
       agent = side === "X" ? 1 : side === "O" ? -1 : rng.int(2) === 0 ? 1 : -1;
       board = emptyBoard();
@@ -192,10 +223,38 @@ export function makeTicTacToe(options: TicTacToeOptions & Record<string, unknown
   return env;
 }
 
-function resolveOpponent(o: OpponentName | TicTacToeOpponent): TicTacToeOpponent {
+const randomOpponentFallback = namedOpponent("random");
+
+/** A policy, or a mixture's (name, weight) pairs; throws naming what is wrong. */
+function resolveOpponent(o: OpponentName | OpponentMix | TicTacToeOpponent): TicTacToeOpponent | [OpponentName, number][] {
   if (typeof o === "function") return o;
   if (typeof o === "string" && (OPPONENT_NAMES as readonly string[]).includes(o)) return namedOpponent(o as OpponentName);
-  throw new RangeError(`TicTacToe-v0: opponent must be one of ${OPPONENT_NAMES.map((n) => JSON.stringify(n)).join(", ")} or a function (board, mark, rng) => cell, got ${JSON.stringify(o)}`);
+  if (typeof o === "object" && o !== null && !Array.isArray(o)) {
+    const entries = Object.entries(o) as [OpponentName, number][];
+    for (const [name, w] of entries) {
+      if (!(OPPONENT_NAMES as readonly string[]).includes(name)) throw new RangeError(`TicTacToe-v0: opponent mixture names '${name}'; expected ${OPPONENT_NAMES.join(", ")}`);
+      if (!(typeof w === "number" && w >= 0 && Number.isFinite(w))) throw new RangeError(`TicTacToe-v0: opponent mixture weight of ${name} must be a number ≥ 0, got ${JSON.stringify(w)}`);
+    }
+    if (!entries.some(([, w]) => w > 0)) throw new RangeError("TicTacToe-v0: opponent mixture has no positive weight");
+    return entries;
+  }
+  throw new RangeError(`TicTacToe-v0: opponent must be one of ${OPPONENT_NAMES.map((n) => JSON.stringify(n)).join(", ")}, a mixture like { "random": 1, "minimax": 1 }, or a function (board, mark, rng) => cell; got ${JSON.stringify(o)}`);
+}
+
+function drawFromMix(mix: [OpponentName, number][], rng: Rng): TicTacToeOpponent {
+  return namedOpponent(mix[rng.categorical(mix.map(([, w]) => w))][0]);
+}
+
+/** A legal position where the game goes on: 9 cells of +1/−1/0, X's count equal to O's or one more, no line. */
+function checkStartBoard(cells: ArrayLike<number>): Board {
+  if (!cells || cells.length !== 9 || !Array.from(cells).every((c) => c === 1 || c === -1 || c === 0)) {
+    throw new RangeError(`TicTacToe-v0: reset option board must be 9 cells of 1 (X), -1 (O) or 0, got ${JSON.stringify(Array.from(cells ?? []))}`);
+  }
+  const b = Int8Array.from(cells);
+  const x = b.filter((c) => c === 1).length, o = b.filter((c) => c === -1).length;
+  if (x !== o && x !== o + 1) throw new RangeError(`TicTacToe-v0: reset option board has ${x} X and ${o} O; X moves first, so X = O or O + 1`);
+  if (outcome(b)) throw new RangeError(`TicTacToe-v0: reset option board is already over (${outcome(b)}):\n${boardText(b)}`);
+  return b;
 }
 
 function checkSide(side: unknown): Side | "random" {
@@ -209,4 +268,39 @@ function checkRewards(r: TicTacToeRewards): TicTacToeRewards {
     if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`TicTacToe-v0: reward ${k} must be a finite number, got ${JSON.stringify(v)}`);
   }
   return r;
+}
+
+/**
+ * A GRPO group's shared start (the env registry's `groupStart`): the same position, side and
+ * opponent for all K episodes, so a group compares the agent's own choices under the same
+ * conditions rather than crediting it for the opponent it happened to meet. Half the groups start
+ * from the empty board (the agent's side drawn), half from a position a few random plies in (1–5):
+ * the agent then learns to play — and to defend — in the positions any opponent can lead it into.
+ */
+export function ticTacToeGroupStart(rng: Rng, options: TicTacToeOptions = {}): Record<string, unknown> {
+  const start: Record<string, unknown> = {};
+  const o = options.opponent;
+  if (o !== undefined && typeof o === "object") {
+    const mix = resolveOpponent(o) as [OpponentName, number][];
+    start.opponent = mix[rng.categorical(mix.map(([, w]) => w))][0];
+  }
+  const fixedSide = options.agentPlays && options.agentPlays !== "random" ? options.agentPlays : undefined;
+  if (rng.next() < 0.5) {
+    start.agentPlays = fixedSide ?? (rng.int(2) === 0 ? "X" : "O");
+    return start;
+  }
+  for (;;) {
+    const board = emptyBoard();
+    const plies = 1 + rng.int(5);
+    let ok = true;
+    for (let k = 0; k < plies && ok; k++) {
+      const free = freeCells(board);
+      board[free[rng.int(free.length)]] = toMove(board);
+      ok = outcome(board) === undefined;
+    }
+    if (!ok) continue;
+    if (fixedSide && (toMove(board) === 1 ? "X" : "O") !== fixedSide) continue;
+    start.board = Array.from(board);
+    return start;
+  }
 }

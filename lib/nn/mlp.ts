@@ -34,8 +34,12 @@ export interface Mlp {
   readonly spec: MlpSpec;
   /** Trainable variables by name, in layer order (w then b). */
   readonly params: Readonly<Record<string, tf.Variable>>;
-  /** Forward pass on a [batch, inputSize] tensor → [batch, outputSize]. */
-  apply(x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Forward pass on a [batch, inputSize] tensor → [batch, outputSize]. With `dropout`, each hidden
+   * unit is zeroed with that probability (and the rest scaled by 1/(1 − p)), training mode only;
+   * `seed` makes the mask reproducible (draw it from the run's Rng).
+   */
+  apply(x: tf.Tensor2D, train?: { dropout: number; seed: number }): tf.Tensor2D;
   dispose(): void;
 }
 
@@ -80,13 +84,18 @@ export function createMlp(name: string, spec: MlpSpec, rng: Rng, init: MlpInit =
     name,
     spec,
     params,
-    apply(x) {
+    apply(x, train) {
+      const p = train?.dropout ?? 0;
+      if (!(p >= 0 && p < 1)) throw new RangeError(`dropout must be in [0, 1), got ${p}`);
       return tf.tidy(() => {
         let h: tf.Tensor2D = x;
         for (let l = 0; l < layers; l++) {
           const { w, b } = layerNames(name, l);
           h = tf.add(tf.matMul(h, params[w]), params[b]);
-          if (l + 1 < layers) h = act(h);
+          if (l + 1 < layers) {
+            h = act(h);
+            if (p > 0) h = tf.dropout(h, p, undefined, train!.seed + l) as tf.Tensor2D;
+          }
         }
         return h;
       });

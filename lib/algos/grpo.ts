@@ -1,0 +1,346 @@
+/**
+ * GRPO for episodes (Group Relative Policy Optimization; Shao et al. 2024, DeepSeekMath), the
+ * critic-free policy gradient of LLM post-training, here on whole episodes of a game:
+ *
+ *   repeat:
+ *     1. collect G groups of K episodes; the K episodes of a group start from the same state —
+ *        what the env calls its group start (Tic-Tac-Toe: the agent's side), or with `sameSeed`
+ *        one reset seed for all (a task drawn by the seed, e.g. the edit agent's)
+ *     2. score each episode by its return R_i, and turn the scores of a group into advantages —
+ *          "group": A_i = (R_i − mean R) / (std R + ε)
+ *          "rank":  rank the group by return; the top m are preferred (A = +1), the others share
+ *                   A = −m/(K − m), so a group sums to zero (the original Tic-Tac-Toe scheme)
+ *        every step of episode i gets A_i (outcome supervision: no critic, no bootstrapping)
+ *     3. for `epochs` passes over the batch, the clipped surrogate (as PPO) on the ratio to the
+ *        policy that collected it, averaged per episode then over episodes (GRPO's loss), plus
+ *        β·KL(π_θ ‖ π_ref) to the initial policy (k3 estimator) and minus an entropy bonus:
+ *          L = (1/N) Σ_i (1/|τ_i|) Σ_t [ −min(r_t A_i, clip(r_t, 1±ε) A_i) + β k3_t ] − c_H·H
+ *        with illegal actions masked (logit −1e9), weight decay (L2) and dropout as options
+ *     4. log; every `evalEvery` updates the environment's report card (Tic-Tac-Toe: win/draw/loss
+ *        against each opponent and the exhaustive loss count); stop once it says "solved"
+ *
+ * The language-model form (per-token log-probs of completions, TRL's loss types) reuses the same
+ * surrogate (surrogate.ts) and advantages (advantages.ts).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Env } from "../core/env";
+import { envSpec, makeEnv } from "../core/registry";
+import { createRng } from "../core/rng";
+import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
+import { meanStd, summarize } from "../core/stats";
+import { initBackend } from "../nn/backend";
+import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
+import { mlpShapes, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp";
+import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import { groupAdvantages, rankAdvantages } from "./advantages";
+import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { evaluatePolicy } from "./evaluate";
+import { createAdam, minimize } from "./optim";
+import { collectEpisodes, discreteSizes, type EpisodeBatch } from "./rollout";
+import { clippedSurrogate, klK3 } from "./surrogate";
+import { createTrainingState, runTraining } from "./train-loop";
+
+export const grpoSchema = defineSchema("grpo", {
+  envId: str("TicTacToe-v0", "environment id (flat observations, discrete actions)", { positional: true, nonEmpty: true }),
+  envOptions: json({}, "environment options as JSON, e.g. {\"opponent\": \"minimax\"}"),
+  seed: int(1337, "seed of weights, sampling, dropout and group starts", { min: 0, max: 0xffffffff }),
+  groupSize: int(64, "K: episodes per group, all from the same start", { min: 2 }),
+  groupsPerUpdate: int(1, "G: groups collected per update", { min: 1 }),
+  sameSeed: bool(false, "reset a group's episodes with one seed (identical starts); else each its own seed, sharing only the env's group start (e.g. the side)"),
+  advantage: choice(["rank", "group"], "rank", "rank: the top m of a group are preferred; group: (R − mean)/(std + eps)"),
+  topM: int(16, "m: preferred episodes per group (advantage rank)", { min: 1 }),
+  maxEpisodes: int(200_000, "stop after this many training episodes", { min: 1, flag: "episodes" }),
+  lr: num(1e-3, "Adam learning rate", { min: 0, minExclusive: true }),
+  weightDecay: num(1e-4, "L2 weight decay (added to the gradient, as PyTorch Adam's weight_decay)", { min: 0 }),
+  dropout: num(0.1, "dropout on the hidden layers while updating (acting uses none)", { min: 0, max: 0.9 }),
+  hiddenSizes: intList([128, 128], "hidden layer widths, comma-separated"),
+  activation: choice(["tanh", "relu"], "relu", "hidden activation"),
+  epochs: int(1, "mu: passes over each batch (with more than one, the ratio clipping matters)", { min: 1 }),
+  clipEpsilon: num(0.2, "epsilon of the ratio clipping", { min: 0 }),
+  klCoef: num(0, "beta: weight of KL(pi || pi_ref) to the initial policy (k3 estimator)", { min: 0 }),
+  entropyCoef: num(0.01, "entropy bonus weight", { min: 0 }),
+  maxGradNorm: num(1, "clip the global gradient norm to this (0 = off)", { min: 0 }),
+  evalEvery: int(10, "updates between evaluations (the environment's report card)", { min: 1 }),
+  evalGames: int(200, "episodes per evaluation", { min: 1 }),
+  stopWhenSolved: bool(true, "stop once an evaluation says the task is solved"),
+});
+
+export type GrpoConfig = ConfigOf<typeof grpoSchema>;
+
+/** Tuned per environment; anything you pass wins. */
+export const GRPO_PRESETS: Readonly<Record<string, Partial<GrpoConfig>>> = {
+  "TicTacToe-v0": { envOptions: { opponent: { random: 2, greedy: 1, minimax: 1 }, agentPlays: "random" } },
+};
+
+export const grpoConfig = (partial: Partial<GrpoConfig> = {}): GrpoConfig => {
+  const config = parseWithPresets(grpoSchema, GRPO_PRESETS, partial as Record<string, unknown>);
+  if (config.advantage === "rank" && config.topM >= config.groupSize) {
+    throw new RangeError(`grpo config: topM = ${config.topM}, expected fewer than groupSize (${config.groupSize}) so some episodes are not preferred`);
+  }
+  return config;
+};
+
+/** One row per update. Evaluation columns (the env's report card, `evalReturn`) hold NaN between evaluations. */
+export interface GrpoRow extends BaseRow {
+  /** Mean / std of the batch's episode returns. */
+  return: number;
+  returnStd: number;
+  length: number;
+  /** Mean over the batch's groups of the within-group return std (0: the group agreed, no signal). */
+  groupStd: number;
+  loss: number;
+  /** Fraction of steps whose ratio left [1 − ε, 1 + ε]; approx KL(π_old ‖ π_θ); KL to the reference. */
+  clipFrac: number;
+  approxKl: number;
+  refKl: number;
+  entropy: number;
+  gradNorm: number;
+  /** Greedy mean return at an evaluation, else NaN. */
+  evalReturn: number;
+  /** The env's report card columns (e.g. win_random, exhaustive_losses_x, solved), NaN between evaluations. */
+  [column: string]: number;
+}
+
+export interface GrpoAgent extends Agent<GrpoConfig, GrpoRow> {
+  /** The last evaluation's report card, if one ran. */
+  readonly lastReport?: Record<string, number>;
+}
+
+export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promise<GrpoAgent> {
+  const config = grpoConfig(partial);
+  await initBackend({ quiet: true });
+  const K = config.groupSize, G = config.groupsPerUpdate;
+  const envs: Env<Float32Array, number>[] = Array.from({ length: K }, () => makeEnv(config.envId, { options: config.envOptions }));
+  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO");
+  const spec = envSpec(config.envId);
+
+  const rng = createRng(config.seed);
+  const initRng = rng.fork(), actRng = rng.fork(), startRng = rng.fork(), dropoutRng = rng.fork();
+  const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
+
+  const net = netSpec(config, obsSize, nActions);
+  const policy = createDiscretePolicy("policy", net, initRng);
+  const reference = policyFromWeights("policy", net, mlpWeights(policy.net)); // π_ref: the initial policy, frozen
+  const optimizer = createAdam({ lr: config.lr, weightDecay: config.weightDecay });
+
+  const state = createTrainingState<GrpoRow>();
+  let episodes = 0, envSteps = 0, lastEval = NaN;
+  let solved: NamedTensors | undefined;
+  let lastReport: Record<string, number> | undefined;
+  const recentReturns: number[] = [];
+
+  const agent: GrpoAgent = {
+    algorithm: "grpo",
+    config,
+    envId: config.envId,
+    metrics: state.metrics,
+    act: policy.act,
+    get lastReport() {
+      return lastReport;
+    },
+    weights: () => mlpWeights(policy.net),
+    checkpointWeights: () => solved ?? mlpWeights(policy.net),
+    setWeights(t) {
+      setMlpWeights(policy.net, t);
+      policy.sync();
+    },
+    dispose() {
+      policy.net.dispose();
+      optimizer.dispose();
+      for (const env of envs) env.close?.();
+    },
+    train: (opts = {}) => runTraining(state, opts, {
+      budgetLeft: () => episodes < config.maxEpisodes,
+      async update(signal, log) {
+        // 1. collect G groups of K episodes, each group from one start
+        const groups: EpisodeBatch[] = [];
+        for (let g = 0; g < G; g++) {
+          const options = spec.groupStart?.(startRng, config.envOptions);
+          groups.push(collectEpisodes(envs, policy, actRng, { seed: startRng.nextUint32(), sameSeed: config.sameSeed, options }));
+        }
+
+        // 2. advantages within each group, spread over every step of each episode
+        const batch = joinGroups(groups, obsSize, nActions, (returns) =>
+          config.advantage === "rank" ? rankAdvantages(returns, config.topM).advantages : groupAdvantages(returns));
+        const refLogp = logProbsUnder(reference.logits, batch, obsSize, nActions);
+
+        // 3. the clipped surrogate, `epochs` passes
+        let stats!: UpdateStats;
+        for (let e = 0; e < config.epochs; e++) {
+          stats = grpoUpdate(policy.net, optimizer, batch, refLogp, config, dropoutRng.nextUint32());
+        }
+        policy.sync();
+
+        // 4. log, and every evalEvery updates the report card
+        const returns = groups.flatMap((b) => b.returns);
+        episodes += returns.length;
+        envSteps += batch.actions.length;
+        recentReturns.push(...returns);
+        recentReturns.splice(0, Math.max(0, recentReturns.length - 100));
+        const { mean, std } = meanStd(returns);
+        const update = state.metrics.length + 1;
+        const row = log({
+          update,
+          episodes,
+          envSteps,
+          return: mean,
+          returnStd: std,
+          length: batch.actions.length / returns.length,
+          groupStd: summarize(groups.map((b) => meanStd(b.returns).std)).mean,
+          ...stats,
+          evalReturn: NaN,
+        } as Omit<GrpoRow, "wallTime" | "sps">);
+        if (update % config.evalEvery === 0) {
+          const report = await evaluateNow(signal);
+          Object.assign(row, report);
+          if (config.stopWhenSolved && report.solved === 1) {
+            solved = mlpWeights(policy.net);
+            return "target";
+          }
+        }
+      },
+      progress: () => ({ done: episodes, total: config.maxEpisodes, unit: "ep", fields: { return: meanStd(recentReturns).mean.toFixed(2), eval: Number.isNaN(lastEval) ? "—" : lastEval.toFixed(2) } }),
+      summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: lastEval }),
+      plot: { x: "episodes", y: "return", window: 20, title: `GRPO on ${config.envId} (seed ${config.seed})` },
+    }),
+  };
+
+  /** Greedy mean return, plus the env's own report card when it has one. */
+  async function evaluateNow(signal: AbortSignal | undefined): Promise<Record<string, number>> {
+    const { mean } = await evaluatePolicy(config.envId, policy.act, { episodes: config.evalGames, seed: evalSeed, greedy: true, signal });
+    lastEval = mean;
+    lastReport = { evalReturn: mean, ...(spec.evaluate?.(policy.act, { seed: evalSeed, games: config.evalGames }) ?? {}) };
+    return lastReport;
+  }
+
+  return agent;
+}
+
+function netSpec(config: Pick<GrpoConfig, "hiddenSizes" | "activation">, obsSize: number, outputSize: number): MlpSpec {
+  return { inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize, activation: config.activation };
+}
+
+/** The steps of all groups, with each step's advantage (its episode's) and weight 1/(|τ_i|·N). */
+export interface GrpoBatch {
+  obs: Float32Array;
+  actions: Int32Array;
+  oldLogp: Float32Array;
+  advantages: Float32Array;
+  weights: Float32Array;
+  masks?: Uint8Array;
+}
+
+/** Joins groups into one batch; `advantagesOf(returns)` turns a group's returns into per-episode advantages. */
+export function joinGroups(groups: readonly EpisodeBatch[], obsSize: number, nActions: number, advantagesOf: (returns: number[]) => Float32Array): GrpoBatch {
+  const T = groups.reduce((s, b) => s + b.actions.length, 0);
+  const N = groups.reduce((s, b) => s + b.returns.length, 0);
+  const out: GrpoBatch = {
+    obs: new Float32Array(T * obsSize),
+    actions: new Int32Array(T),
+    oldLogp: new Float32Array(T),
+    advantages: new Float32Array(T),
+    weights: new Float32Array(T),
+    masks: groups.some((b) => b.masks) ? new Uint8Array(T * nActions).fill(1) : undefined,
+  };
+  let t = 0;
+  for (const b of groups) {
+    const adv = advantagesOf(b.returns);
+    out.obs.set(b.obs, t * obsSize);
+    out.actions.set(b.actions, t);
+    out.oldLogp.set(b.logProbs, t);
+    if (out.masks && b.masks) out.masks.set(b.masks, t * nActions);
+    let k = t;
+    b.lengths.forEach((len, i) => {
+      for (let j = 0; j < len; j++, k++) {
+        out.advantages[k] = adv[i];
+        out.weights[k] = 1 / (len * N);
+      }
+    });
+    t += b.actions.length;
+  }
+  return out;
+}
+
+/** log π(a_t|s_t) of a batch under a typed-array policy (the frozen reference). */
+function logProbsUnder(logits: (obs: Float32Array, rows: number) => Float32Array, batch: GrpoBatch, obsSize: number, nActions: number): Float32Array {
+  const T = batch.actions.length;
+  const z = logits(batch.obs.subarray(0, T * obsSize), T);
+  const out = new Float32Array(T);
+  for (let t = 0; t < T; t++) {
+    const off = t * nActions;
+    let max = -Infinity;
+    const legal = (a: number) => !batch.masks || batch.masks[off + a] > 0;
+    for (let a = 0; a < nActions; a++) if (legal(a) && z[off + a] > max) max = z[off + a];
+    let sum = 0;
+    for (let a = 0; a < nActions; a++) if (legal(a)) sum += Math.exp(z[off + a] - max);
+    out[t] = z[off + batch.actions[t]] - max - Math.log(sum);
+  }
+  return out;
+}
+
+type UpdateStats = Pick<GrpoRow, "loss" | "clipFrac" | "approxKl" | "refKl" | "entropy" | "gradNorm">;
+
+/** One gradient step of the GRPO loss on the batch, inside tf.tidy; the logged numbers in one read. */
+export function grpoUpdate(
+  net: ReturnType<typeof createDiscretePolicy>["net"],
+  optimizer: ReturnType<typeof createAdam>,
+  batch: GrpoBatch,
+  refLogp: Float32Array,
+  config: Pick<GrpoConfig, "clipEpsilon" | "klCoef" | "entropyCoef" | "maxGradNorm" | "dropout">,
+  dropoutSeed: number,
+): UpdateStats {
+  const T = batch.actions.length;
+  const kept: tf.Tensor[] = [];
+  const keep = <X extends tf.Tensor>(x: X): X => (kept.push(tf.keep(x)), x);
+  try {
+    return tf.tidy(() => {
+      const obs = tf.tensor2d(batch.obs.subarray(0, T * net.spec.inputSize), [T, net.spec.inputSize]);
+      const actions = tf.tensor1d(batch.actions, "int32");
+      const oldLogp = tf.tensor1d(batch.oldLogp);
+      const ref = tf.tensor1d(refLogp);
+      const adv = tf.tensor1d(batch.advantages);
+      const w = tf.tensor1d(batch.weights);
+      const mask = batch.masks ? tf.tensor2d(batch.masks, [T, net.spec.outputSize], "float32") : undefined;
+      let parts!: { clipFrac: tf.Scalar; approxKl: tf.Scalar; refKl: tf.Scalar; entropy: tf.Scalar };
+      const step = minimize(() => {
+        const train = config.dropout > 0 ? { dropout: config.dropout, seed: dropoutSeed } : undefined;
+        const logpAll = logSoftmax(net.apply(obs, train), mask);
+        const logp = pickLogProb(logpAll, actions);
+        const sur = clippedSurrogate(logp, oldLogp, adv, config.clipEpsilon);
+        const kl = klK3(logp, ref);
+        const entropy = tf.sum(tf.mul(w, entropyOfLogProbs(logpAll))) as tf.Scalar;
+        const perStep = config.klCoef > 0 ? tf.add(sur.loss, tf.mul(config.klCoef, kl)) : sur.loss;
+        parts = {
+          clipFrac: keep(tf.mean(sur.clipped) as tf.Scalar),
+          approxKl: keep(tf.mean(sur.approxKl) as tf.Scalar),
+          refKl: keep(tf.sum(tf.mul(w, kl)) as tf.Scalar),
+          entropy: keep(entropy),
+        };
+        return tf.sub(tf.sum(tf.mul(w, perStep)), tf.mul(config.entropyCoef, entropy)) as tf.Scalar;
+      }, Object.values(net.params), optimizer, config.maxGradNorm);
+      const [loss, clipFrac, approxKl, refKl, entropy, gradNorm] = tf.stack([step.loss, parts.clipFrac, parts.approxKl, parts.refKl, parts.entropy, step.gradNorm]).dataSync();
+      return { loss, clipFrac, approxKl, refKl, entropy, gradNorm };
+    });
+  } finally {
+    tf.dispose(kept);
+  }
+}
+
+/** GRPO in the algorithm registry. */
+export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
+  name: "grpo",
+  summary: "GRPO on episodes: groups of K episodes from one start, group-relative (rank or normalised) advantages, clipped surrogate, KL to the initial policy",
+  schema: grpoSchema,
+  presets: GRPO_PRESETS,
+  config: (partial) => grpoConfig(partial as Partial<GrpoConfig>),
+  smokeConfig: { groupSize: 8, topM: 2, maxEpisodes: 8 * 4, evalEvery: 2, evalGames: 4, hiddenSizes: [16], epochs: 2 },
+  create: createGrpoAgent,
+  tensorShapes(config, env) {
+    const { obsSize, nActions } = discreteSizes(env, "GRPO");
+    return mlpShapes("policy", netSpec(config, obsSize, nActions));
+  },
+  policy(config, env, tensors) {
+    const { obsSize, nActions } = discreteSizes(env, "GRPO");
+    return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors).act;
+  },
+};
