@@ -115,7 +115,7 @@ describe("tsrl train → eval round trip", () => {
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => {
       stderr += d;
-      if (/\d+\/1000000 ep/.test(stderr) && !child.killed) child.kill("SIGINT"); // training has started
+      if (/\d+\/1000000 \[/.test(stderr) && !child.killed) child.kill("SIGINT"); // training has started
     });
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code, stderr).toBe(130);

@@ -14,6 +14,7 @@ import { checkpoint, isAbortError, resolveSignal } from "../core/abort";
 import { learningCurve } from "../viz/charts";
 import { currentDisplaySink } from "../viz/display";
 import { liveChart, type LiveChart } from "../viz/live";
+import { progress as progressBar, type ProgressBar } from "../viz/progress";
 import type { BaseRow, StopReason, TrainOptions, TrainProgress, TrainResult } from "./agent";
 
 /** What an agent keeps between calls of train(). */
@@ -70,7 +71,7 @@ export async function runTraining<R extends BaseRow>(state: TrainingState<R>, op
       opts.onUpdate?.(row);
       const p = steps.progress();
       opts.onProgress?.({ ...p, fields: p.fields ?? {} });
-      display.update(row);
+      display.update(row, p);
       if (goal === "target") {
         stopped = "target";
         break;
@@ -94,20 +95,35 @@ function stampClock(row: BaseRow, seconds: number): void {
 }
 
 interface TrainingDisplay<R> {
-  update(row: R): void;
+  update(row: R, progress: ReturnType<TrainingSteps<BaseRow>["progress"]>): void;
   close(stopped: StopReason): Promise<void>;
 }
 
-/** The live chart (whole history, then each new row) when plotting was asked for and a notebook is there. */
+/**
+ * What a notebook (or terminal) shows while training runs: with `plot`, a live learning curve
+ * drawn from the agent's whole history — a resumed run's chart starts where the last one ended —
+ * and, with `progress` (default: on when plotting), a progress bar with rate and ETA.
+ */
 function openDisplay<R extends BaseRow>(state: TrainingState<R>, opts: TrainOptions<R>, steps: TrainingSteps<R>): TrainingDisplay<R> {
-  const wanted = opts.plot !== undefined && opts.plot !== false;
-  if (!wanted || !currentDisplaySink()) return { update() {}, async close() {} };
-  const custom = typeof opts.plot === "object" ? opts.plot : {};
-  const axes = { ...steps.plot, ...custom };
-  const chart: LiveChart<R> = liveChart<R>((rows) => learningCurve(rows, { x: axes.x, y: axes.y, window: axes.window, title: axes.title }));
-  chart.push(state.metrics);
+  const plotting = opts.plot !== undefined && opts.plot !== false && currentDisplaySink() !== undefined;
+  let chart: LiveChart<R> | undefined;
+  if (plotting) {
+    const axes = { ...steps.plot, ...(typeof opts.plot === "object" ? opts.plot : {}) };
+    chart = liveChart<R>((rows) => learningCurve(rows, { x: axes.x, y: axes.y, window: axes.window, title: axes.title }), { initialRows: state.metrics });
+  }
+  let bar: ProgressBar | undefined;
+  if (opts.progress ?? plotting) {
+    const p = steps.progress();
+    bar = progressBar({ total: p.total, unit: p.unit, desc: "train", initial: p.done });
+  }
   return {
-    update: (row) => chart.push(row),
-    close: () => chart.close(),
+    update(row, p) {
+      chart?.push(row);
+      bar?.set(p.done, p.fields);
+    },
+    async close() {
+      bar?.close();
+      await chart?.close();
+    },
   };
 }

@@ -14,7 +14,6 @@ import type { Agent, BaseRow, TrainResult } from "../algos/agent";
 import { saveAgent } from "../algos/checkpoint";
 import { algorithmNames, algorithmSpec } from "../algos/registry";
 import { kebab, parseCommand, type CommandSpec, type FlagSpec } from "./args";
-import { createProgressBar, formatRate } from "./progress";
 
 /** The CLI flag of each config field that is one (the env id is the positional <env>). */
 export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; field: string }[] {
@@ -102,21 +101,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
       console.error(`tsrl train: ${(err as Error)?.stack ?? String(err)}`);
       return 1;
     }
-    let bar: ReturnType<typeof createProgressBar> | undefined;
     let result: TrainResult<BaseRow>;
     try {
-      result = await agent.train({
-        onAbort: "return",
-        onProgress: (p) => {
-          if (parsed.flags.quiet) return;
-          bar ??= createProgressBar({ total: p.total, unit: p.unit });
-          const last = agent.metrics[agent.metrics.length - 1];
-          bar.update(p.done, { ...p.fields, steps: String(last?.envSteps ?? 0), sps: formatRate(last?.sps ?? NaN) });
-        },
-      });
+      // the progress bar (lib/viz/progress) is the train loop's own: on stderr, in place on a terminal
+      result = await agent.train({ onAbort: "return", progress: parsed.flags.quiet !== true });
     } catch (err) {
       // report the failure (exit 1), but keep the weights and metrics learned before it
-      bar?.finish();
       console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${(err as Error)?.stack ?? String(err)}`);
       try {
         console.error(`tsrl train: weights and metrics so far written to ${saveAgent(out, agent)}`);
@@ -126,7 +116,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
       agent.dispose();
       return 1;
     }
-    bar?.finish();
     const dir = saveAgent(out, agent, result);
     agent.dispose();
     const summary = {

@@ -6,19 +6,13 @@
  * (a training loop left running in the background still prints under its cell). Stream text is
  * batched briefly and always flushed before any other output, so the order is kept.
  */
+import { setDisplaySink, type DisplaySink } from "../viz/display";
 import { normalizeBundle, type MimeBundle } from "./repr";
 
 export type { MimeBundle };
 
-/** The contract shared with lib/viz/display.ts. */
-export interface DisplaySink {
-  display(bundle: MimeBundle, opts?: { displayId?: string; metadata?: Record<string, unknown> }): void;
-  update(displayId: string, bundle: MimeBundle, opts?: { metadata?: Record<string, unknown> }): void;
-  clear?(wait?: boolean): void;
-  track?(work: Promise<unknown>): void;
-}
-
-export const DISPLAY_SINK = Symbol.for("tsrl.displaySink");
+/** The contract is lib/viz/display.ts's: the library displays through it, the kernel implements it. */
+export type { DisplaySink };
 
 export type Publish = (msgType: string, content: Record<string, unknown>) => void;
 
@@ -82,5 +76,5 @@ export function createDisplaySink(publish: Publish, track: (work: Promise<unknow
 }
 
 export function installDisplaySink(sink: DisplaySink): void {
-  (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] = sink;
+  setDisplaySink(sink);
 }

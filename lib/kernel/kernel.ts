@@ -32,6 +32,7 @@ import { reprBundle, type MimeBundle } from "./repr";
 import { installRuntime, makeRuntime } from "./runtime";
 import { diagnosticsContent, errorContent, type CellRecord, type ErrorContent } from "./traceback";
 import { makeHeader, PROTOCOL_VERSION, type Header, type Message } from "./wire";
+import { pictureMetadata } from "../viz/display";
 
 const packageRoot = path.resolve(__dirname, "..", "..");
 const packageVersion: string = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8")).version;
@@ -216,7 +217,8 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
       return;
     }
     if (result.bundle && !silent) {
-      publish("execute_result", { execution_count: count, data: result.bundle, metadata: {} }, msg);
+      // a PNG's CSS size (it is rendered at 2×), so a chart that is a cell's value shows at its size
+      publish("execute_result", { execution_count: count, data: result.bundle, metadata: pictureMetadata(result.bundle) ?? {} }, msg);
       if (entry) entry.output = typeof result.bundle["text/plain"] === "string" ? result.bundle["text/plain"] : null;
     }
     const userExpressions = await evaluateUserExpressions(content.user_expressions ?? {});
