@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
 import { makeEnv } from "../core/registry";
-import { createRng } from "../core/rng";
+import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, num, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
@@ -42,6 +42,8 @@ export const reinforceSchema = defineSchema("reinforce", {
   gamma: num(0.99, "discount factor of the reward-to-go", { min: 0, max: 1 }),
   lr: num(2e-3, "Adam learning rate of the policy", { min: 0, minExclusive: true }),
   valueLr: num(5e-3, "Adam learning rate of the value baseline", { min: 0, minExclusive: true }),
+  valueIters: int(10, "gradient steps on the value baseline per update (Spinning Up's VPG takes 80)", { min: 1 }),
+  valueBatch: int(256, "steps in each value minibatch after the first, full-batch step", { min: 1 }),
   hiddenSizes: intList([64, 64], "hidden layer widths of the policy and value MLPs, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
   baseline: choice(["none", "mean", "value"], "value", "subtracted from G_t: nothing, the batch-mean return, or a learned V(s)"),
@@ -120,7 +122,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
 
   // one seed → independent streams for weights, actions and evaluation
   const rng = createRng(config.seed);
-  const initRng = rng.fork(), actRng = rng.fork();
+  const initRng = rng.fork(), actRng = rng.fork(), valueRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
 
   const policy = createDiscretePolicy("policy", netSpec(config, obsSize, nActions), initRng);
@@ -170,7 +172,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
         const returns = rewardToGo(batch.rewards, batch.episodeEnds, config.gamma);
 
         // 3. advantages and 4. the gradient steps, in one tfjs pass (V_φ(s_t) computed once)
-        const stats = reinforceUpdate(nets, { obs: batch.obs, actions: batch.actions, returns, masks: batch.masks }, config);
+        const stats = reinforceUpdate(nets, { obs: batch.obs, actions: batch.actions, returns, masks: batch.masks }, config, valueRng);
         policy.sync();
 
         // 5. log (before any evaluation, so an interrupt there keeps the row), then the stopping rule
@@ -251,7 +253,8 @@ export type UpdateStats = Pick<ReinforceRow, "loss" | "policyLoss" | "valueLoss"
 export function reinforceUpdate(
   nets: ReinforceNets,
   batch: UpdateBatch,
-  config: Pick<ReinforceConfig, "baseline" | "normalizeAdvantages" | "entropyCoef" | "maxGradNorm">,
+  config: Pick<ReinforceConfig, "baseline" | "normalizeAdvantages" | "entropyCoef" | "maxGradNorm" | "valueIters" | "valueBatch">,
+  rng: Rng = createRng(0),
 ): UpdateStats {
   const { policy, value, policyOpt, valueOpt } = nets;
   const T = batch.actions.length;
@@ -264,14 +267,25 @@ export function reinforceUpdate(
       const returns = tf.tensor1d(batch.returns);
       const mask = batch.masks ? tf.tensor2d(batch.masks, [T, policy.spec.outputSize], "float32") : undefined;
 
-      // value step: V_φ(s_t) under the weights that collected the batch, kept for the advantages
+      // value steps: the first reads V_φ(s_t) under the weights that collected the batch (kept for the
+      // advantages, the logged loss and the explained variance); then `valueIters` − 1 more regression steps
       let values: tf.Tensor1D | undefined;
-      const valueStep = value && valueOpt
-        ? minimize(() => {
+      let valueStep: { loss: tf.Scalar } | undefined;
+      if (value && valueOpt) {
+        const params = Object.values(value.params);
+        valueStep = minimize(() => {
           values = keep(tf.squeeze(value.apply(obs), [1]) as tf.Tensor1D);
           return tf.mean(tf.squaredDifference(values, returns)) as tf.Scalar;
-        }, Object.values(value.params), valueOpt, config.maxGradNorm)
-        : undefined;
+        }, params, valueOpt, config.maxGradNorm);
+        for (let k = 1; k < config.valueIters; k++) {
+          tf.tidy(() => {
+            // a random minibatch of the batch's steps: the regression keeps its speed on 4,000-step batches
+            const rows = minibatchRows(T, config.valueBatch, rng);
+            const x = rows ? tf.gather(obs, rows) : obs, g = rows ? tf.gather(returns, rows) : returns;
+            minimize(() => tf.mean(tf.squaredDifference(tf.squeeze(value.apply(x as tf.Tensor2D), [1]), g)) as tf.Scalar, params, valueOpt, config.maxGradNorm);
+          });
+        }
+      }
 
       const adv = baselineAdvantages(returns, config.baseline, values, config.normalizeAdvantages);
 
@@ -292,6 +306,17 @@ export function reinforceUpdate(
   } finally {
     tf.dispose(kept);
   }
+}
+
+/** `size` distinct row indices of `n`, drawn with `rng`; undefined when the whole batch fits. */
+function minibatchRows(n: number, size: number, rng: Rng): tf.Tensor1D | undefined {
+  if (size >= n) return undefined;
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + rng.int(n - i);
+    const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+  }
+  return tf.tensor1d(idx.subarray(0, size), "int32");
 }
 
 /** 1 − Var[G − V] / Var[G], in tfjs (NaN when G does not vary). */

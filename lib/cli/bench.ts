@@ -82,7 +82,7 @@ function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minRe
       actions: Int32Array.from({ length: T }, () => rng.int(2)),
       returns: Float32Array.from({ length: T }, () => rng.uniform(0, 100)),
     };
-    const config = { baseline: "value", normalizeAdvantages: true, entropyCoef: 0, maxGradNorm: 1 } as const;
+    const config = { baseline: "value", normalizeAdvantages: true, entropyCoef: 0, maxGradNorm: 1, valueIters: 1, valueBatch: 512 } as const;
     return { steps: T, ms: timeCall(() => void reinforceUpdate(nets, batch, config), timing) / 1000 };
   });
   policy.dispose(); value.dispose(); nets.policyOpt.dispose(); nets.valueOpt.dispose();
