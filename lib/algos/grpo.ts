@@ -29,7 +29,7 @@ import { createRng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
-import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
+import { entropyOfLogProbs, logProbOfAction, logSoftmax, pickLogProb } from "../nn/categorical";
 import { mlpShapes, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp";
 import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
 import { groupAdvantages, rankAdvantages } from "./advantages";
@@ -265,17 +265,7 @@ export function joinGroups(groups: readonly EpisodeBatch[], obsSize: number, nAc
 function logProbsUnder(logits: (obs: Float32Array, rows: number) => Float32Array, batch: GrpoBatch, obsSize: number, nActions: number): Float32Array {
   const T = batch.actions.length;
   const z = logits(batch.obs.subarray(0, T * obsSize), T);
-  const out = new Float32Array(T);
-  for (let t = 0; t < T; t++) {
-    const off = t * nActions;
-    let max = -Infinity;
-    const legal = (a: number) => !batch.masks || batch.masks[off + a] > 0;
-    for (let a = 0; a < nActions; a++) if (legal(a) && z[off + a] > max) max = z[off + a];
-    let sum = 0;
-    for (let a = 0; a < nActions; a++) if (legal(a)) sum += Math.exp(z[off + a] - max);
-    out[t] = z[off + batch.actions[t]] - max - Math.log(sum);
-  }
-  return out;
+  return Float32Array.from({ length: T }, (_, t) => logProbOfAction(z, t, nActions, batch.actions[t], batch.masks));
 }
 
 type UpdateStats = Pick<GrpoRow, "loss" | "clipFrac" | "approxKl" | "refKl" | "entropy" | "gradNorm">;
