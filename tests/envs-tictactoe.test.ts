@@ -3,7 +3,7 @@ import { makeEnv } from "../lib/core/registry";
 import { createRng } from "../lib/core/rng";
 import {
   LINES, bestMoves, exhaustiveCheck, fromPointOfView, greedyOpponent, isFork, makeTicTacToe, minimaxOpponent, minimaxValue,
-  outcome, playMatches, randomOpponent, ticTacToeGroupStart, winner, winningMoves, type MaskedAct, type TicTacToeOpponent,
+  outcome, playMatches, randomOpponent, ticTacToeGroupStart, ticTacToeSelfPlayOptions, winner, winningMoves, type MaskedAct, type TicTacToeOpponent,
 } from "../lib/envs";
 
 /** An opponent that plays a fixed list of cells, in order. */
@@ -169,6 +169,49 @@ describe("starting positions (GRPO group starts)", () => {
     const env = makeTicTacToe({ opponent: "random" });
     const boardStart = starts.find((s) => s.board)!;
     expect(Array.from(env.reset({ seed: 1, options: boardStart }).info.board)).toEqual(boardStart.board);
+  });
+});
+
+describe("exploring starts and self-play", () => {
+  it("exploringStarts: about that share of episodes begins mid-game, the agent on the side to move", () => {
+    const env = makeTicTacToe({ opponent: "random", exploringStarts: 0.5 });
+    let mid = 0;
+    for (let e = 0; e < 400; e++) {
+      const { info } = env.reset({ seed: e });
+      const marks = Array.from(info.board).filter((c) => c !== 0).length;
+      const agentMark = info.agentPlays === "X" ? 1 : -1;
+      // the agent is to move: X when the counts are equal
+      const xs = Array.from(info.board).filter((c) => c === 1).length, os = Array.from(info.board).filter((c) => c === -1).length;
+      expect(xs === os ? 1 : -1).toBe(agentMark);
+      if (marks > 1 || (marks === 1 && info.opponentMove === undefined)) mid++;
+    }
+    expect(mid).toBeGreaterThan(150);
+    expect(mid).toBeLessThan(250);
+    expect(() => makeTicTacToe({ exploringStarts: 2 })).toThrow(/exploringStarts must be a probability/);
+  });
+
+  it("self-play options: each game asks for an opponent once, and a snapshot plays the whole game", () => {
+    let draws = 0;
+    const firstFree: MaskedAct = (_obs, { mask }) => mask!.indexOf(1);
+    const options = ticTacToeSelfPlayOptions({ opponent: "minimax", agentPlays: "X" }, () => (++draws % 2 === 1 ? firstFree : undefined));
+    const env = makeTicTacToe(options);
+    const games: number[][] = [];
+    for (let g = 0; g < 4; g++) {
+      let { obs, info } = env.reset({ seed: g });
+      const opp: number[] = [];
+      for (;;) {
+        const r = env.step(bestMoves(Int8Array.from(obs), 1)[0]);
+        if (r.info.opponentMove !== undefined) opp.push(r.info.opponentMove);
+        ({ obs, info } = r);
+        if (r.terminated) break;
+      }
+      void info;
+      games.push(opp);
+    }
+    expect(draws).toBe(4);
+    // X opens in the corner (cell 0). Games 1 and 3 are against the snapshot, which takes the first
+    // free cell (1); games 2 and 4 against minimax, whose only reply that does not lose is the centre
+    expect([games[0][0], games[1][0], games[2][0], games[3][0]]).toEqual([1, 4, 1, 4]);
   });
 });
 

@@ -76,6 +76,13 @@ export interface TrainProgress {
   fields: Record<string, string>;
 }
 
+/** A policy that can act and say how likely each action was (for `tsrl serve`, heat maps). */
+export interface ActingPolicy {
+  act: ActFn;
+  /** Logits for `rows` observations, row-major [rows, obsSize] → [rows, nActions] (the buffer is reused). */
+  logits(obs: Float32Array, rows: number): Float32Array;
+}
+
 export interface Agent<C extends object = Record<string, unknown>, R extends BaseRow = BaseRow> {
   /** Registry name, e.g. "reinforce". */
   readonly algorithm: string;
@@ -117,5 +124,5 @@ export interface AlgorithmSpec<C extends { envId: string; seed: number } = { env
   /** Name → shape of every tensor a checkpoint of this config holds (loading checks each one). */
   tensorShapes(config: C, env: Env<Float32Array, number>): Record<string, number[]>;
   /** An acting policy from a checkpoint's tensors (already checked against `tensorShapes`). */
-  policy(config: C, env: Env<Float32Array, number>, tensors: NamedTensors): ActFn;
+  policy(config: C, env: Env<Float32Array, number>, tensors: NamedTensors): ActingPolicy;
 }

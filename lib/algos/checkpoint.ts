@@ -34,6 +34,8 @@ export interface LoadedPolicy {
   config: Record<string, unknown> & { envId: string; seed: number };
   /** Acts with the checkpoint's policy (typed-array forward; no tfjs needed). */
   act: ActFn;
+  /** π(·|obs) among the legal actions (mask: 1 legal), for `tsrl serve` and heat maps. */
+  probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
   /** The checkpoint's training log, when it has one. */
   metrics?: LoadedCheckpoint["metrics"];
 }
@@ -79,8 +81,9 @@ function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: Loaded
 export function loadPolicy(dir: string): LoadedPolicy {
   const { spec, config, env, loaded } = readAgentCheckpoint(dir);
   try {
-    const act = spec.policy(config, env, loaded.tensors as NamedTensors);
-    return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act, metrics: loaded.metrics };
+    const policy = spec.policy(config, env, loaded.tensors as NamedTensors);
+    const probs = (obs: Float32Array, mask?: Uint8Array) => softmaxRow(policy.logits(obs, 1), mask);
+    return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act: policy.act, probs, metrics: loaded.metrics };
   } finally {
     env.close?.();
   }
@@ -97,4 +100,15 @@ export async function loadAgent(dir: string): Promise<Agent<Record<string, unkno
   const agent = (await spec.create(config)) as unknown as Agent<Record<string, unknown>, BaseRow>;
   agent.setWeights(loaded.tensors as NamedTensors);
   return agent;
+}
+
+/** Softmax of one row of logits among the legal actions (mask 1); illegal ones get probability 0. */
+export function softmaxRow(logits: ArrayLike<number>, mask?: ArrayLike<number>): Float32Array {
+  let max = -Infinity;
+  for (let a = 0; a < logits.length; a++) if ((!mask || mask[a] > 0) && logits[a] > max) max = logits[a];
+  if (max === -Infinity) throw new RangeError("softmaxRow: the mask allows no action");
+  const out = Float32Array.from(logits, (z, a) => (!mask || mask[a] > 0 ? Math.exp(z - max) : 0));
+  const total = out.reduce((s, x) => s + x, 0);
+  for (let a = 0; a < out.length; a++) out[a] /= total;
+  return out;
 }

@@ -331,6 +331,6 @@ export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
   },
   policy(config, env, tensors) {
     const { obsSize, nActions } = discreteSizes(env, "GRPO");
-    return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors).act;
+    return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors);
   },
 };

@@ -6,6 +6,7 @@ export * from "./train-loop";
 export * from "./evaluate";
 export * from "./surrogate";
 export * from "./reinforce";
+export * from "./actor-critic";
 export * from "./grpo";
 export * from "./registry";
 export * from "./checkpoint";

@@ -5,11 +5,13 @@
  */
 import { suggest } from "../core/schema";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { actorCritic } from "./actor-critic";
 import { grpo } from "./grpo";
 import { reinforce } from "./reinforce";
 
 const ALGORITHMS: readonly AlgorithmSpec[] = [
   reinforce as unknown as AlgorithmSpec,
+  actorCritic as unknown as AlgorithmSpec,
   grpo as unknown as AlgorithmSpec,
 ];
 

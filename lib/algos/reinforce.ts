@@ -343,6 +343,6 @@ export const reinforce: AlgorithmSpec<ReinforceConfig, ReinforceAgent> = {
   },
   policy(config, env, tensors) {
     const { obsSize, nActions } = discreteSizes(env, "REINFORCE");
-    return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors).act;
+    return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors);
   },
 };

@@ -1,22 +1,26 @@
 /**
- * `tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--json]` — loads a checkpoint of any
+ * `tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--opponents a,b] [--exhaustive] [--json]` — loads a checkpoint of any
  * registered algorithm (dispatching on its config.json) and runs evaluation episodes. Needs no
  * tfjs: the policy runs as a typed-array forward.
  * A missing or corrupt checkpoint (absent files, wrong shapes, unknown algorithm) exits 1 with the
  * problem named; bad flags exit 2.
  */
+import { envSpec } from "../core/registry";
 import { CheckpointError } from "../data/checkpoint";
+import { textTable } from "../viz/table";
 import { evaluatePolicy } from "../algos/evaluate";
 import { loadPolicy } from "../algos/checkpoint";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
-  usage: "tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--json]",
+  usage: "tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--opponents random,greedy,minimax] [--exhaustive] [--json]",
   positionals: ["dir"],
   flags: [
     { name: "episodes", type: "integer", help: "evaluation episodes", default: 100 },
     { name: "seed", type: "integer", help: "episode i resets the env with seed + i", default: 0 },
     { name: "sample", type: "boolean", help: "sample actions from the policy instead of taking the most probable" },
+    { name: "opponents", type: "string", help: "two-player games: comma-separated opponents to play as every side, e.g. random,greedy,minimax" },
+    { name: "exhaustive", type: "boolean", help: "two-player games: count the losses any opponent can force against the greedy policy, as every side" },
     { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   ],
 };
@@ -37,8 +41,22 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (err instanceof CheckpointError) { console.error(`tsrl eval: ${err.message}`); return 1; }
     throw err;
   }
+  const env = envSpec(policy.envId);
+  const opponents = parsed.flags.opponents === undefined ? [] : String(parsed.flags.opponents).split(",").map((o) => o.trim()).filter(Boolean);
+  if ((opponents.length || parsed.flags.exhaustive) && !(env.opponents && env.sides && env.playMatches && env.exhaustive)) {
+    console.error(`tsrl eval: --opponents and --exhaustive need a two-player environment; ${policy.envId} has no opponents`);
+    return 2;
+  }
+  for (const o of opponents) {
+    if (!env.opponents!.includes(o)) { console.error(`tsrl eval: --opponents: unknown opponent ${JSON.stringify(o)}; ${policy.envId} has ${env.opponents!.join(", ")}`); return 2; }
+  }
   const started = performance.now();
   const r = await evaluatePolicy(policy.envId, policy.act, { episodes, seed, greedy });
+  const matches = opponents.flatMap((opponent) => env.sides!.map((side) => {
+    const m = env.playMatches!(policy.act, opponent, { games: episodes, side, seed });
+    return { opponent, side, ...m, winRate: round(m.wins / m.games), drawRate: round(m.draws / m.games), lossRate: round(m.losses / m.games) };
+  }));
+  const exhaustive = parsed.flags.exhaustive ? env.sides!.map((side) => ({ side, ...env.exhaustive!(policy.act, side) })) : undefined;
   const wallTime = (performance.now() - started) / 1000;
   const summary = {
     checkpoint: policy.dir,
@@ -51,9 +69,24 @@ export async function evalCommand(argv: string[]): Promise<number> {
     std: Number(r.std.toFixed(2)),
     min: Math.min(...r.returns),
     max: Math.max(...r.returns),
+    ...(matches.length ? { matches } : {}),
+    ...(exhaustive ? { exhaustive } : {}),
     wallTime: Number(wallTime.toFixed(3)),
   };
-  if (parsed.flags.json) console.log(JSON.stringify(summary));
-  else console.log(`${policy.envId}: mean return ${summary.mean} ± ${summary.std} over ${episodes} episodes (min ${summary.min}, max ${summary.max}; ${greedy ? "greedy" : "sampled"})`);
+  if (parsed.flags.json) {
+    console.log(JSON.stringify(summary));
+    return 0;
+  }
+  console.log(`${policy.envId}: mean return ${summary.mean} ± ${summary.std} over ${episodes} episodes (min ${summary.min}, max ${summary.max}; ${greedy ? "greedy" : "sampled"})`);
+  if (matches.length) {
+    console.log(textTable(matches.map(({ opponent, side, games, wins, draws, losses, winRate, drawRate, lossRate }) => ({ opponent, as: side, games, wins, draws, losses, "win %": 100 * winRate, "draw %": 100 * drawRate, "loss %": 100 * lossRate }))));
+  }
+  if (exhaustive) {
+    for (const e of exhaustive) console.log(`exhaustive, as ${e.side}: ${e.games} games an opponent can force — ${e.wins} won, ${e.draws} drawn, ${e.losses} lost`);
+  }
   return 0;
+}
+
+function round(x: number): number {
+  return Number(x.toFixed(4));
 }

@@ -28,6 +28,25 @@ export interface EnvSpec<O = unknown, A = unknown> {
    * share only what the seed decides.
    */
   groupStart?: (rng: Rng, options: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * For two-player games: env options that make each new game's opponent `draw()` — a frozen
+   * policy for self-play — or, when it returns undefined, the opponent the options already name.
+   */
+  selfPlayOptions?: (options: Record<string, unknown>, draw: () => PolicyAct | undefined) => Record<string, unknown>;
+  /** Two-player games: the built-in opponents by name, and games against one of them as a side. */
+  opponents?: readonly string[];
+  sides?: readonly string[];
+  playMatches?: (act: PolicyAct, opponent: string, opts: { games: number; side: string; seed: number }) => MatchCounts;
+  /** Every game any opponent can force against the greedy policy, as a side: a proof, not a sample. */
+  exhaustive?: (act: PolicyAct, side: string) => MatchCounts;
+}
+
+/** Outcomes of a set of games. */
+export interface MatchCounts {
+  games: number;
+  wins: number;
+  draws: number;
+  losses: number;
 }
 
 /** A policy as environments' evaluators call it: one observation, greedy or sampled, among the legal actions. */

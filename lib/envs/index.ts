@@ -2,8 +2,10 @@
 import { registerEnv } from "../core/registry";
 import { makeCartPole } from "./cartpole";
 import { makeLunarLander } from "./lunar-lander";
-import { makeTicTacToe, ticTacToeGroupStart } from "./tictactoe";
-import { ticTacToeReport } from "./tictactoe-analysis";
+import { makeTicTacToe, ticTacToeGroupStart, ticTacToeSelfPlayOptions } from "./tictactoe";
+import { exhaustiveCheck, playMatches, ticTacToeReport } from "./tictactoe-analysis";
+import { OPPONENT_NAMES, type OpponentName } from "./tictactoe-opponents";
+import type { Side } from "./tictactoe";
 
 registerEnv({ id: "CartPole-v1", create: (options) => makeCartPole(options), maxEpisodeSteps: 500, rewardThreshold: 475 });
 registerEnv({ id: "LunarLander-v3", create: (options) => makeLunarLander(options), maxEpisodeSteps: 1000, rewardThreshold: 200 });
@@ -13,6 +15,11 @@ registerEnv({
   maxEpisodeSteps: 50,
   evaluate: (act, opts) => ticTacToeReport(act, opts),
   groupStart: (rng, options) => ticTacToeGroupStart(rng, options),
+  selfPlayOptions: (options, draw) => ticTacToeSelfPlayOptions(options, draw) as Record<string, unknown>,
+  opponents: OPPONENT_NAMES,
+  sides: ["X", "O"],
+  playMatches: (act, opponent, { games, side, seed }) => playMatches(act, opponent as OpponentName, { games, agentPlays: side as Side, seed }),
+  exhaustive: (act, side) => exhaustiveCheck(act, { agentPlays: side as Side, keep: 0 }),
 });
 
 export * from "./cartpole";

@@ -56,7 +56,7 @@
 import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
 import { createRng, randomSeed, type Rng } from "../core/rng";
 import { box, discrete } from "../core/spaces";
-import { namedOpponent, OPPONENT_NAMES, type OpponentName, type TicTacToeOpponent } from "./tictactoe-opponents";
+import { namedOpponent, OPPONENT_NAMES, policyOpponent, type MaskedAct, type OpponentName, type TicTacToeOpponent } from "./tictactoe-opponents";
 import { CENTER, boardText, emptyBoard, freeCells, fromPointOfView, isFork, legalMask, outcome, toMove, type Board, type Mark, type Outcome } from "./tictactoe-rules";
 import { renderBoardSvg } from "./tictactoe-render";
 
@@ -83,6 +83,12 @@ export interface TicTacToeOptions {
   agentPlays?: Side | "random";
   rewards?: Partial<TicTacToeRewards>;
   illegalMove?: "end" | "retry";
+  /**
+   * Exploring starts (Sutton & Barto): the probability that an episode begins 1–5 random plies into
+   * a game instead of on the empty board, the agent playing the side to move (default 0). Training
+   * then visits the positions an opponent can steer it into, not only the ones its own play reaches.
+   */
+  exploringStarts?: number;
 }
 
 export interface TicTacToeInfo extends Info {
@@ -110,13 +116,15 @@ export interface TicTacToeEnv extends Env<Float32Array, number> {
   step(action: number): StepResult<Float32Array> & { info: TicTacToeInfo };
 }
 
-export function makeTicTacToe(options: TicTacToeOptions & Record<string, unknown> = {}): TicTacToeEnv {
-  const known = new Set(["opponent", "agentPlays", "rewards", "illegalMove"]);
+export function makeTicTacToe(options: TicTacToeOptions = {}): TicTacToeEnv {
+  const known = new Set(["opponent", "agentPlays", "rewards", "illegalMove", "exploringStarts"]);
   for (const k of Object.keys(options)) if (!known.has(k)) throw new RangeError(`TicTacToe-v0: unknown option '${k}'; expected one of ${[...known].join(", ")}`);
   const rewards = checkRewards({ ...DEFAULT_TICTACTOE_REWARDS, ...(options.rewards ?? {}) });
   const illegalRule = options.illegalMove ?? "end";
   if (illegalRule !== "end" && illegalRule !== "retry") throw new RangeError(`TicTacToe-v0: illegalMove must be "end" or "retry", got ${JSON.stringify(illegalRule)}`);
   const defaultSide = checkSide(options.agentPlays ?? "random");
+  const exploring = options.exploringStarts ?? 0;
+  if (!(typeof exploring === "number" && exploring >= 0 && exploring <= 1)) throw new RangeError(`TicTacToe-v0: exploringStarts must be a probability in [0, 1], got ${JSON.stringify(exploring)}`);
   let choice = resolveOpponent(options.opponent ?? "random");
   let opponent: TicTacToeOpponent = typeof choice === "function" ? choice : randomOpponentFallback;
   let rng: Rng = createRng(randomSeed());
@@ -163,7 +171,8 @@ export function makeTicTacToe(options: TicTacToeOptions & Record<string, unknown
         const resolved = resolveOpponent(forGame);
         opponent = typeof resolved === "function" ? resolved : drawFromMix(resolved, rng);
       } else if (typeof choice !== "function") opponent = drawFromMix(choice, rng); // a mixture: this game's opponent
-      const start = args.options?.board as ArrayLike<number> | undefined;
+      let start = args.options?.board as ArrayLike<number> | undefined;
+      if (start === undefined && exploring > 0 && args.options?.agentPlays === undefined && rng.next() < exploring) start = randomPosition(rng);
       if (start !== undefined) {
         // a mid-game position: the agent is the side to move
         board = checkStartBoard(start);
@@ -290,6 +299,16 @@ export function ticTacToeGroupStart(rng: Rng, options: TicTacToeOptions = {}): R
     return start;
   }
   for (;;) {
+    const board = randomPosition(rng);
+    if (fixedSide && (toMove(board) === 1 ? "X" : "O") !== fixedSide) continue;
+    start.board = Array.from(board);
+    return start;
+  }
+}
+
+/** A position 1–5 random plies into a game that is not over. */
+function randomPosition(rng: Rng): Board {
+  for (;;) {
     const board = emptyBoard();
     const plies = 1 + rng.int(5);
     let ok = true;
@@ -298,9 +317,28 @@ export function ticTacToeGroupStart(rng: Rng, options: TicTacToeOptions = {}): R
       board[free[rng.int(free.length)]] = toMove(board);
       ok = outcome(board) === undefined;
     }
-    if (!ok) continue;
-    if (fixedSide && (toMove(board) === 1 ? "X" : "O") !== fixedSide) continue;
-    start.board = Array.from(board);
-    return start;
+    if (ok) return board;
   }
+}
+
+/**
+ * Self-play for actor-critic (the env registry's `selfPlayOptions`): an opponent that, at the start
+ * of each game, asks `draw()` for a frozen snapshot of the learner — which then plays that whole
+ * game, sampling its moves — and otherwise plays the opponent `options` name (a mixture is drawn
+ * per game, as usual).
+ */
+export function ticTacToeSelfPlayOptions(options: TicTacToeOptions, draw: () => MaskedAct | undefined): TicTacToeOptions {
+  const own = resolveOpponent(options.opponent ?? "random");
+  let current: TicTacToeOpponent = randomOpponentFallback;
+  const opponent: TicTacToeOpponent = (board, mark, rng) => {
+    let marks = 0;
+    for (let i = 0; i < 9; i++) if (board[i] !== 0) marks++;
+    if (marks <= 1) {
+      // the opponent's first move of a game: X on the empty board, or O after X's first move
+      const snapshot = draw();
+      current = snapshot ? policyOpponent(snapshot) : typeof own === "function" ? own : drawFromMix(own, rng);
+    }
+    return current(board, mark, rng);
+  };
+  return { ...options, opponent };
 }
