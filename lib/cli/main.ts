@@ -8,6 +8,7 @@ export type Verb = (args: string[]) => Promise<number>;
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   train: { summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x", load: async () => (await import("./train")).trainCommand },
   eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
+  serve: { summary: "drive a trained agent over JSON lines:  tsrl serve runs/x --stdio", load: async () => (await import("./serve")).serveCommand },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
   kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
