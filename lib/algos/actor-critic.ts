@@ -151,6 +151,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
     critic,
     metrics: state.metrics,
     act: policy.act,
+    probs: policy.probs,
     get lastReport() {
       return lastReport;
     },

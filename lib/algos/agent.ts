@@ -92,6 +92,8 @@ export interface Agent<C extends object = Record<string, unknown>, R extends Bas
   readonly metrics: R[];
   /** Acts with the current weights (typed-array forward: no tensors to manage). */
   act: ActFn;
+  /** π(·|obs) of the current policy among the legal actions (heat maps, `tsrl serve`). */
+  probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
   train(opts?: TrainOptions<R>): Promise<TrainResult<R>>;
   /** The current weights by name (`policy/l0/w`, …). */
   weights(): NamedTensors;

@@ -7,6 +7,7 @@
 import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
 import type { Env } from "../core/env";
 import { makeEnv } from "../core/registry";
+import { softmaxRow } from "../nn/categorical";
 import type { NamedTensors } from "../nn/mlp";
 import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
 import type { ActFn } from "./evaluate";
@@ -100,15 +101,4 @@ export async function loadAgent(dir: string): Promise<Agent<Record<string, unkno
   const agent = (await spec.create(config)) as unknown as Agent<Record<string, unknown>, BaseRow>;
   agent.setWeights(loaded.tensors as NamedTensors);
   return agent;
-}
-
-/** Softmax of one row of logits among the legal actions (mask 1); illegal ones get probability 0. */
-export function softmaxRow(logits: ArrayLike<number>, mask?: ArrayLike<number>): Float32Array {
-  let max = -Infinity;
-  for (let a = 0; a < logits.length; a++) if ((!mask || mask[a] > 0) && logits[a] > max) max = logits[a];
-  if (max === -Infinity) throw new RangeError("softmaxRow: the mask allows no action");
-  const out = Float32Array.from(logits, (z, a) => (!mask || mask[a] > 0 ? Math.exp(z - max) : 0));
-  const total = out.reduce((s, x) => s + x, 0);
-  for (let a = 0; a < out.length; a++) out[a] /= total;
-  return out;
 }

@@ -49,13 +49,13 @@ export const grpoSchema = defineSchema("grpo", {
   sameSeed: bool(false, "reset a group's episodes with one seed (identical starts); else each its own seed, sharing only the env's group start (e.g. the side)"),
   advantage: choice(["rank", "group"], "rank", "rank: the top m of a group are preferred; group: (R − mean)/(std + eps)"),
   topM: int(16, "m: preferred episodes per group (advantage rank)", { min: 1 }),
-  maxEpisodes: int(200_000, "stop after this many training episodes", { min: 1, flag: "episodes" }),
+  maxEpisodes: int(600_000, "stop after this many training episodes", { min: 1, flag: "episodes" }),
   lr: num(1e-3, "Adam learning rate", { min: 0, minExclusive: true }),
   weightDecay: num(1e-4, "L2 weight decay (added to the gradient, as PyTorch Adam's weight_decay)", { min: 0 }),
   dropout: num(0.1, "dropout on the hidden layers while updating (acting uses none)", { min: 0, max: 0.9 }),
   hiddenSizes: intList([128, 128], "hidden layer widths, comma-separated"),
   activation: choice(["tanh", "relu"], "relu", "hidden activation"),
-  epochs: int(1, "mu: passes over each batch (with more than one, the ratio clipping matters)", { min: 1 }),
+  epochs: int(2, "mu: passes over each batch (after the first, the ratio clipping matters)", { min: 1 }),
   clipEpsilon: num(0.2, "epsilon of the ratio clipping", { min: 0 }),
   klCoef: num(0, "beta: weight of KL(pi || pi_ref) to the initial policy (k3 estimator)", { min: 0 }),
   entropyCoef: num(0.01, "entropy bonus weight", { min: 0 }),
@@ -135,6 +135,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
     envId: config.envId,
     metrics: state.metrics,
     act: policy.act,
+    probs: policy.probs,
     get lastReport() {
       return lastReport;
     },

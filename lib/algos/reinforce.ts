@@ -147,6 +147,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
     value,
     metrics: state.metrics,
     act: policy.act,
+    probs: policy.probs,
     weights: () => ({ ...mlpWeights(policy.net), ...(value ? mlpWeights(value) : {}) }),
     checkpointWeights: () => best?.weights ?? agent.weights(),
     setWeights(t) {

@@ -29,3 +29,4 @@ export * from "./tictactoe-rules";
 export * from "./tictactoe-opponents";
 export * from "./tictactoe-analysis";
 export * from "./tictactoe-render";
+export * from "./tictactoe-play";

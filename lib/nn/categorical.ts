@@ -89,3 +89,14 @@ export function greedyAction(logits: Float32Array, row: number, n: number, mask?
   if (best < 0) throw new RangeError(`greedyAction: every action of row ${row} is masked`);
   return best;
 }
+
+/** π(·|s) for one row of logits among the legal actions (mask 1); illegal actions get probability 0. */
+export function softmaxRow(logits: ArrayLike<number>, mask?: ArrayLike<number>): Float32Array {
+  let max = -Infinity;
+  for (let a = 0; a < logits.length; a++) if ((!mask || mask[a] > 0) && logits[a] > max) max = logits[a];
+  if (max === -Infinity) throw new RangeError("softmaxRow: the mask allows no action");
+  const out = Float32Array.from(logits, (z, a) => (!mask || mask[a] > 0 ? Math.exp(z - max) : 0));
+  const total = out.reduce((s, x) => s + x, 0);
+  for (let a = 0; a < out.length; a++) out[a] /= total;
+  return out;
+}

@@ -5,7 +5,7 @@
  * `sync()` refreshes the copy after each update.
  */
 import type { Rng } from "../core/rng";
-import { greedyAction, sampleAction } from "./categorical";
+import { greedyAction, sampleAction, softmaxRow } from "./categorical";
 import { createFastMlp, setFastMlpWeights, syncFastMlp, type FastMlp } from "./fast-forward";
 import { createMlp, type Mlp, type MlpInit, type MlpSpec, type NamedTensors } from "./mlp";
 
@@ -20,6 +20,8 @@ export interface DiscretePolicy {
   logits(obs: Float32Array, rows: number): Float32Array;
   /** Picks an action for one observation among the legal ones. */
   act: PickAction;
+  /** π(·|obs) among the legal actions. */
+  probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
   /** Copies the tfjs weights into the acting copy; call after every update. */
   sync(): void;
 }
@@ -35,6 +37,7 @@ export function createDiscretePolicy(name: string, spec: MlpSpec, rng: Rng, init
     nActions: spec.outputSize,
     logits: (obs, rows) => fast.forward(obs, rows),
     act: actWith(fast),
+    probs: (obs, mask) => softmaxRow(fast.forward(obs, 1), mask),
     sync: () => syncFastMlp(fast, net),
   };
 }
