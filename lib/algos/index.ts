@@ -8,5 +8,7 @@ export * from "./surrogate";
 export * from "./reinforce";
 export * from "./actor-critic";
 export * from "./grpo";
+export * from "./ppo";
+export * from "./normalize";
 export * from "./registry";
 export * from "./checkpoint";

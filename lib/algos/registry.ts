@@ -7,11 +7,13 @@ import { suggest } from "../core/schema";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { actorCritic } from "./actor-critic";
 import { grpo } from "./grpo";
+import { ppo } from "./ppo";
 import { reinforce } from "./reinforce";
 
 const ALGORITHMS: readonly AlgorithmSpec[] = [
   reinforce as unknown as AlgorithmSpec,
   actorCritic as unknown as AlgorithmSpec,
+  ppo as unknown as AlgorithmSpec,
   grpo as unknown as AlgorithmSpec,
 ];
 

@@ -1,0 +1,474 @@
+/**
+ * PPO with GAE (Schulman et al. 2017), detail for detail as CleanRL's `ppo.py` — Algorithm 1 of the
+ * paper with the "37 implementation details":
+ *
+ *   for iteration = 1, 2, …:
+ *     anneal the learning rate linearly to 0 (optional)
+ *     1. rollout: T steps of each of N env copies with π_old; log π_old(a_t|s_t) and V(s_t) kept
+ *     2. GAE(γ, λ) advantages and λ-returns R_t = Â_t + V(s_t), bootstrapping from V(s_T) after the
+ *        rollout and from V(final observation) where an episode was truncated (CleanRL treats a
+ *        truncation as a termination; we keep them apart, as GAE needs)
+ *     3. for `updateEpochs` epochs, over shuffled minibatches of the N·T steps:
+ *          Â standardised per minibatch
+ *          L_clip = mean max(−Â r, −Â clip(r, 1 − ε, 1 + ε)),     r = π_θ(a|s) / π_old(a|s)
+ *          L_V    = ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)   (clipped value loss)
+ *          L      = L_clip − c_H·H + c_V·L_V;  global gradient norm clipped; one Adam step (ε 1e-5)
+ *        stop the epochs early when the approximate KL passes `targetKl` (optional)
+ *     4. log the diagnostics a practitioner reads: approx KL, clip fraction, explained variance, SPS
+ *
+ * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). Presets: CleanRL's
+ * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
+ * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { makeEnv } from "../core/registry";
+import { createRng, type Rng } from "../core/rng";
+import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
+import { explainedVariance, meanStd } from "../core/stats";
+import { vectorEnv } from "../core/vector-env";
+import { initBackend } from "../nn/backend";
+import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
+import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec } from "../nn/mlp";
+import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import { computeGae, nextValues } from "./advantages";
+import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { evaluatePolicy, type ActFn } from "./evaluate";
+import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RunningMeanStd } from "./normalize";
+import { createAdam, minimize, type Adam } from "./optim";
+import { collectSteps, discreteSizes, startRollout, type DiscreteActor, type StepBatch } from "./rollout";
+import { createTrainingState, runTraining } from "./train-loop";
+
+export const ppoSchema = defineSchema("ppo", {
+  envId: str("CartPole-v1", "environment id (flat observations, discrete actions)", { positional: true, nonEmpty: true }),
+  envOptions: json({}, "environment options as JSON"),
+  seed: int(1, "seed of weights, sampling, minibatch order and env resets", { min: 0, max: 0xffffffff }),
+  totalSteps: int(500_000, "total environment steps", { min: 1, flag: "total-steps" }),
+  numEnvs: int(4, "N: env copies stepped together", { min: 1 }),
+  numSteps: int(128, "T: steps per env copy per rollout", { min: 1 }),
+  lr: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true }),
+  annealLr: bool(true, "anneal the learning rate linearly to 0 over the run"),
+  adamEps: num(1e-5, "Adam epsilon", { min: 0, minExclusive: true }),
+  gamma: num(0.99, "discount factor", { min: 0, max: 1 }),
+  gaeLambda: num(0.95, "lambda of GAE", { min: 0, max: 1 }),
+  numMinibatches: int(4, "minibatches per epoch (minibatch size = N·T / this)", { min: 1 }),
+  updateEpochs: int(4, "K: epochs over each rollout", { min: 1 }),
+  normAdv: bool(true, "standardise advantages per minibatch"),
+  clipCoef: num(0.2, "epsilon of the ratio clipping (and of the value clipping)", { min: 0 }),
+  clipVloss: bool(true, "clip the value loss as the policy's ratio (PPO's value clipping)"),
+  entCoef: num(0.01, "entropy bonus weight", { min: 0 }),
+  vfCoef: num(0.5, "value loss weight", { min: 0 }),
+  maxGradNorm: num(0.5, "clip the global gradient norm to this (0 = off)", { min: 0 }),
+  targetKl: num(0, "stop the epochs of an update early when the approximate KL passes this (0 = off)", { min: 0 }),
+  normalizeObs: bool(false, "running normalisation of observations (SB3's VecNormalize)"),
+  normalizeReward: bool(false, "scale rewards by the running std of the discounted return (SB3's VecNormalize)"),
+  hiddenSizes: intList([64, 64], "hidden layer widths of actor and critic, comma-separated"),
+  activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
+  targetReturn: num(0, "stop when the mean of the last 100 training episodes reaches this (0 = never)", { min: 0 }),
+  evalEvery: int(0, "iterations between greedy evaluations (0 = only at the end)", { min: 0 }),
+  evalEpisodes: int(20, "greedy evaluation episodes", { min: 1 }),
+});
+
+export type PpoConfig = ConfigOf<typeof ppoSchema>;
+
+/**
+ * Named presets: CartPole-v1 is CleanRL's ppo.py (the schema's defaults); LunarLander-v3 is rl-zoo's
+ * (hyperparams/ppo.yml, LunarLander-v2): 16 envs, n_steps 1024, batch 64 (256 minibatches), 4 epochs,
+ * γ 0.999, λ 0.98, ent 0.01, lr 3e-4 without annealing, 1M steps.
+ */
+export const PPO_PRESETS: Readonly<Record<string, Partial<PpoConfig>>> = {
+  "CartPole-v1": { targetReturn: 0 },
+  "LunarLander-v3": {
+    numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,
+    entCoef: 0.01, lr: 3e-4, annealLr: false, totalSteps: 1_000_000, maxGradNorm: 0.5,
+  },
+};
+
+export const ppoConfig = (partial: Partial<PpoConfig> = {}): PpoConfig => {
+  const config = parseWithPresets(ppoSchema, PPO_PRESETS, partial as Record<string, unknown>);
+  const batch = config.numEnvs * config.numSteps;
+  if (batch % config.numMinibatches !== 0) {
+    throw new RangeError(`ppo config: numMinibatches = ${config.numMinibatches}, expected a divisor of the batch numEnvs × numSteps = ${batch}`);
+  }
+  return config;
+};
+
+/** One row per iteration (rollout + update). */
+export interface PpoRow extends BaseRow {
+  /** Mean return / length of the episodes that ended in this rollout (NaN if none); the last 100's mean. */
+  return: number;
+  length: number;
+  trainReturn: number;
+  lr: number;
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  /** −mean log r and mean((r − 1) − log r) on the last minibatch (CleanRL's old_approx_kl, approx_kl). */
+  oldApproxKl: number;
+  approxKl: number;
+  /** Share of steps whose ratio left [1 − ε, 1 + ε], over all minibatches of the update. */
+  clipFrac: number;
+  /** 1 − Var[R − V]/Var[R] of the rollout's values against its λ-returns. */
+  explainedVariance: number;
+  gradNorm: number;
+  /** Epochs run (fewer than updateEpochs when the KL target stopped them). */
+  epochs: number;
+  /** Greedy evaluation mean, when one ran; else NaN. */
+  evalReturn: number;
+}
+
+export interface PpoAgent extends Agent<PpoConfig, PpoRow> {
+  readonly policy: Mlp;
+  readonly critic: Mlp;
+  /** Observation statistics (normalizeObs), frozen into the acting policy. */
+  readonly obsStats?: RunningMeanStd;
+}
+
+export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<PpoAgent> {
+  const config = ppoConfig(partial);
+  await initBackend({ quiet: true });
+  const N = config.numEnvs, T = config.numSteps;
+  const venv = vectorEnv(Array.from({ length: N }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions })));
+  const { obsSize, nActions } = discreteSizes(venv.envs[0], "PPO");
+  const rng = createRng(config.seed);
+  const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
+  const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
+
+  const net = (out: number): MlpSpec => ({ inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: out, activation: config.activation });
+  const policy = createDiscretePolicy("policy", net(nActions), initRng);
+  const critic = createMlp("value", net(1), initRng, { outputGain: 1 });
+  const optimizer = createAdam({ lr: config.lr, eps: config.adamEps });
+  const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
+  const rewardScaler = config.normalizeReward ? createRewardScaler(N, config.gamma) : undefined;
+
+  /** The policy as it acts: on normalised observations when normalizeObs is on. */
+  const scratch = { buffer: new Float32Array(0) };
+  const actor: DiscreteActor = {
+    obsSize,
+    nActions,
+    logits(obs, rows) {
+      if (!obsStats) return policy.logits(obs, rows);
+      if (scratch.buffer.length < rows * obsSize) scratch.buffer = new Float32Array(rows * obsSize);
+      const x = scratch.buffer.subarray(0, rows * obsSize);
+      x.set(obs.subarray(0, rows * obsSize));
+      return policy.logits(normalizeObservations(obsStats, x, rows), rows);
+    },
+  };
+  const normalizedAct: ActFn = (obs, ctx) => policy.act(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, ctx);
+
+  const state = createTrainingState<PpoRow>();
+  const rollout = startRollout(venv, nActions, config.seed);
+  const iterations = Math.max(1, Math.floor(config.totalSteps / (N * T)));
+  let envSteps = 0, episodes = 0, lastEval = NaN;
+  const recent: number[] = [];
+
+  const agent: PpoAgent = {
+    algorithm: "ppo",
+    config,
+    envId: config.envId,
+    policy: policy.net,
+    critic,
+    obsStats,
+    metrics: state.metrics,
+    act: normalizedAct,
+    probs: (obs, mask) => policy.probs(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, mask),
+    weights: () => ({ ...mlpWeights(policy.net), ...mlpWeights(critic), ...obsStatsTensors(obsStats) }),
+    checkpointWeights: () => agent.weights(),
+    setWeights(t) {
+      setMlpWeights(policy.net, t);
+      setMlpWeights(critic, t);
+      if (obsStats) loadObsStats(obsStats, t);
+      policy.sync();
+    },
+    dispose() {
+      policy.net.dispose();
+      critic.dispose();
+      optimizer.dispose();
+      venv.close();
+    },
+    train: (opts = {}) => runTraining(state, opts, {
+      budgetLeft: () => state.metrics.length < iterations && !(config.targetReturn > 0 && recent.length >= 100 && meanStd(recent).mean >= config.targetReturn),
+      async update(signal, log) {
+        const iteration = state.metrics.length + 1;
+        if (config.annealLr) optimizer.lr = config.lr * (1 - (iteration - 1) / iterations);
+
+        // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
+        const batch = collectSteps(venv, rollout, actor, T, actRng);
+        if (obsStats) normalizeBatch(obsStats, batch);
+        if (rewardScaler) scaleRewards(rewardScaler, batch);
+
+        // 2. values, GAE advantages, λ-returns
+        const { values, advantages, returns } = advantagesOf(critic, batch, obsSize, config);
+
+        // 3. K epochs of minibatch updates
+        const stats = ppoUpdate({ policy: policy.net, critic, optimizer }, { batch, values, advantages, returns }, config, shuffleRng);
+        policy.sync();
+
+        // 4. log
+        envSteps += N * T;
+        episodes += batch.episodes.length;
+        for (const e of batch.episodes) recent.push(e.return);
+        recent.splice(0, Math.max(0, recent.length - 100));
+        const row = log({
+          update: iteration,
+          episodes,
+          envSteps,
+          return: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.return)).mean : NaN,
+          length: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.length)).mean : NaN,
+          trainReturn: meanStd(recent).mean,
+          lr: optimizer.lr,
+          ...stats,
+          explainedVariance: explainedVariance(values, returns),
+          evalReturn: NaN,
+        });
+        if (config.evalEvery > 0 && iteration % config.evalEvery === 0) row.evalReturn = await evaluateNow(signal);
+        if (config.targetReturn > 0 && recent.length >= 100 && row.trainReturn >= config.targetReturn) return "target";
+      },
+      finish: async (signal) => {
+        const last = state.metrics[state.metrics.length - 1];
+        if (last && Number.isNaN(last.evalReturn)) last.evalReturn = await evaluateNow(signal);
+      },
+      progress: () => ({ done: envSteps, total: iterations * N * T, unit: "step", fields: { return: meanStd(recent).mean.toFixed(1) } }),
+      summary: () => ({ episodes, envSteps, trainReturn: meanStd(recent).mean, evalReturn: lastEval }),
+      plot: { x: "envSteps", y: "return", window: 10, title: `PPO on ${config.envId} (seed ${config.seed})` },
+    }),
+  };
+
+  async function evaluateNow(signal: AbortSignal | undefined): Promise<number> {
+    const env = makeEnv(config.envId, { options: config.envOptions });
+    lastEval = (await evaluatePolicy(env, normalizedAct, { episodes: config.evalEpisodes, seed: evalSeed, greedy: true, signal })).mean;
+    return lastEval;
+  }
+
+  return agent;
+}
+
+/** Observation statistics as tensors, so a checkpoint's policy sees what training saw. */
+function obsStatsTensors(stats: RunningMeanStd | undefined): Record<string, { data: Float32Array; shape: number[] }> {
+  if (!stats) return {};
+  return { "obs_norm/mean": { data: Float32Array.from(stats.mean), shape: [stats.mean.length] }, "obs_norm/var": { data: Float32Array.from(stats.var), shape: [stats.var.length] } };
+}
+
+function loadObsStats(stats: RunningMeanStd, t: Record<string, { data: Float32Array; shape: number[] }>): void {
+  const mean = t["obs_norm/mean"], variance = t["obs_norm/var"];
+  if (!mean || !variance) throw new RangeError("missing weight 'obs_norm/mean' or 'obs_norm/var' (this checkpoint normalised observations)");
+  stats.mean.set(mean.data);
+  stats.var.set(variance.data);
+}
+
+/** Normalises a rollout's observations (all, the bootstrap rows, final observations) with the frozen statistics, then folds the raw ones in. */
+function normalizeBatch(stats: RunningMeanStd, batch: StepBatch): void {
+  const raw = Float32Array.from(batch.obs);
+  const rows = batch.actions.length;
+  normalizeObservations(stats, batch.obs, rows);
+  normalizeObservations(stats, batch.lastObs, batch.numEnvs);
+  for (const [k, o] of batch.finalObs) batch.finalObs.set(k, normalizeObservations(stats, Float32Array.from(o), 1));
+  stats.update(raw, rows);
+}
+
+function scaleRewards(scaler: ReturnType<typeof createRewardScaler>, batch: StepBatch): void {
+  const N = batch.numEnvs;
+  for (let t = 0; t < batch.steps; t++) {
+    const at = t * N;
+    const dones = Array.from({ length: N }, (_, i) => batch.terminated[at + i] || batch.truncated[at + i]);
+    batch.rewards.set(scaler.scale(batch.rewards.subarray(at, at + N), dones), at);
+  }
+}
+
+/** V(s_t) of the rollout under the weights that collected it, and GAE advantages / λ-returns. */
+function advantagesOf(critic: Mlp, batch: StepBatch, obsSize: number, config: Pick<PpoConfig, "gamma" | "gaeLambda">) {
+  const n = batch.actions.length, N = batch.numEnvs;
+  const finals = [...batch.finalObs.entries()];
+  const all = new Float32Array((n + N + finals.length) * obsSize);
+  all.set(batch.obs, 0);
+  all.set(batch.lastObs, n * obsSize);
+  finals.forEach(([, o], k) => all.set(o, (n + N + k) * obsSize));
+  const v = tf.tidy(() => Float32Array.from(critic.apply(tf.tensor2d(all, [n + N + finals.length, obsSize])).dataSync()));
+  const values = v.subarray(0, n);
+  const finalValues = new Map(finals.map(([k], j) => [k, v[n + N + j]]));
+  const next = nextValues(values, v.subarray(n, n + N), N, finalValues);
+  const { advantages, returns } = computeGae({ rewards: batch.rewards, values, nextValues: next, terminated: batch.terminated, truncated: batch.truncated, numEnvs: N, gamma: config.gamma, lambda: config.gaeLambda });
+  return { values: Float32Array.from(values), advantages, returns };
+}
+
+export interface PpoNets {
+  policy: Mlp;
+  critic: Mlp;
+  optimizer: Adam;
+}
+
+export interface PpoBatch {
+  batch: StepBatch;
+  values: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+}
+
+type UpdateStats = Pick<PpoRow, "policyLoss" | "valueLoss" | "entropy" | "oldApproxKl" | "approxKl" | "clipFrac" | "gradNorm" | "epochs">;
+
+/** K epochs of clipped-surrogate minibatch steps on one rollout (section 3 of the module comment). */
+export function ppoUpdate(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng): UpdateStats {
+  const { policy, critic, optimizer } = nets;
+  const { batch } = data;
+  const n = batch.actions.length, obsSize = policy.spec.inputSize, nActions = policy.spec.outputSize;
+  const mb = n / config.numMinibatches;
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const params = [...Object.values(policy.params), ...Object.values(critic.params)];
+  // minibatch buffers, reused
+  const obs = new Float32Array(mb * obsSize), actions = new Int32Array(mb), oldLogp = new Float32Array(mb);
+  const adv = new Float32Array(mb), ret = new Float32Array(mb), oldV = new Float32Array(mb);
+  const masks = batch.masks ? new Uint8Array(mb * nActions) : undefined;
+  let clipped = 0, counted = 0, epochs = 0;
+  let last = { policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, gradNorm: NaN };
+  for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
+    epochs++;
+    rng.shuffle(idx as unknown as number[]);
+    for (let start = 0; start < n; start += mb) {
+      for (let k = 0; k < mb; k++) {
+        const i = idx[start + k];
+        obs.set(batch.obs.subarray(i * obsSize, (i + 1) * obsSize), k * obsSize);
+        actions[k] = batch.actions[i];
+        oldLogp[k] = batch.logProbs[i];
+        adv[k] = data.advantages[i];
+        ret[k] = data.returns[i];
+        oldV[k] = data.values[i];
+        if (masks) masks.set(batch.masks!.subarray(i * nActions, (i + 1) * nActions), k * nActions);
+      }
+      if (config.normAdv) standardizeUnbiased(adv);
+      const s = minibatchStep({ policy, critic, optimizer, params }, { obs, actions, oldLogp, adv, ret, oldV, masks }, config);
+      clipped += s.clipFrac * mb;
+      counted += mb;
+      last = s;
+    }
+    if (config.targetKl > 0 && last.approxKl > config.targetKl) break;
+  }
+  return { ...last, clipFrac: clipped / counted, epochs };
+}
+
+/** (x − mean) / (std + 1e-8) with torch's default, unbiased std (CleanRL normalises per minibatch this way). */
+function standardizeUnbiased(x: Float32Array): void {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
+  const sd = Math.sqrt(v / Math.max(1, n - 1));
+  for (let i = 0; i < n; i++) x[i] = (x[i] - m) / (sd + 1e-8);
+}
+
+interface Minibatch {
+  obs: Float32Array;
+  actions: Int32Array;
+  oldLogp: Float32Array;
+  adv: Float32Array;
+  ret: Float32Array;
+  oldV: Float32Array;
+  masks?: Uint8Array;
+}
+
+export interface PpoLossTerms {
+  loss: tf.Scalar;
+  policyLoss: tf.Scalar;
+  valueLoss: tf.Scalar;
+  entropy: tf.Scalar;
+  oldApproxKl: tf.Scalar;
+  approxKl: tf.Scalar;
+  clipFrac: tf.Scalar;
+}
+
+/**
+ * PPO's loss on a minibatch, as a pure function of tensors (CleanRL's, term by term):
+ *
+ *   r = exp(log π_θ(a|s) − log π_old(a|s))
+ *   L_clip = mean max(−Â·r, −Â·clip(r, 1 − ε, 1 + ε))
+ *   L_V    = ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)   (or ½ mean (V − R)² unclipped)
+ *   L      = L_clip − c_H·mean H(π_θ(·|s)) + c_V·L_V
+ *
+ * with the diagnostics: −mean log r, mean((r − 1) − log r) and the share of |r − 1| > ε.
+ */
+export function ppoLoss(
+  logits: tf.Tensor2D,
+  values: tf.Tensor1D,
+  b: { actions: tf.Tensor1D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; ret: tf.Tensor1D; oldV: tf.Tensor1D; mask?: tf.Tensor2D },
+  config: Pick<PpoConfig, "clipCoef" | "clipVloss" | "entCoef" | "vfCoef">,
+): PpoLossTerms {
+  return tf.tidy(() => {
+    const logpAll = logSoftmax(logits, b.mask);
+    const logRatio = tf.sub(pickLogProb(logpAll, b.actions), b.oldLogp);
+    const ratio = tf.exp(logRatio);
+    const negAdv = tf.neg(b.adv);
+    const policyLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - config.clipCoef, 1 + config.clipCoef)))) as tf.Scalar;
+    const unclipped = tf.square(tf.sub(values, b.ret));
+    const valueLoss = (config.clipVloss
+      ? tf.mul(0.5, tf.mean(tf.maximum(unclipped, tf.square(tf.sub(tf.add(b.oldV, tf.clipByValue(tf.sub(values, b.oldV), -config.clipCoef, config.clipCoef)), b.ret)))))
+      : tf.mul(0.5, tf.mean(unclipped))) as tf.Scalar;
+    const entropy = tf.mean(entropyOfLogProbs(logpAll)) as tf.Scalar;
+    return {
+      loss: tf.add(tf.sub(policyLoss, tf.mul(config.entCoef, entropy)), tf.mul(config.vfCoef, valueLoss)) as tf.Scalar,
+      policyLoss,
+      valueLoss,
+      entropy,
+      oldApproxKl: tf.mean(tf.neg(logRatio)) as tf.Scalar,
+      approxKl: tf.mean(tf.sub(tf.sub(ratio, 1), logRatio)) as tf.Scalar,
+      clipFrac: tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), config.clipCoef), "float32")) as tf.Scalar,
+    };
+  });
+}
+
+/** One Adam step on PPO's loss for a minibatch, in tfjs; the logged numbers in one read. */
+function minibatchStep(nets: PpoNets & { params: tf.Variable[] }, m: Minibatch, config: PpoConfig) {
+  const { policy, critic, optimizer, params } = nets;
+  const rows = m.actions.length, obsSize = policy.spec.inputSize, nActions = policy.spec.outputSize;
+  const kept: tf.Tensor[] = [];
+  const keep = <X extends tf.Tensor>(x: X): X => (kept.push(tf.keep(x)), x);
+  try {
+    return tf.tidy(() => {
+      const obs = tf.tensor2d(m.obs, [rows, obsSize]);
+      const actions = tf.tensor1d(m.actions, "int32");
+      const oldLogp = tf.tensor1d(m.oldLogp), adv = tf.tensor1d(m.adv), ret = tf.tensor1d(m.ret), oldV = tf.tensor1d(m.oldV);
+      const mask = m.masks ? tf.tensor2d(m.masks, [rows, nActions], "float32") : undefined;
+      let parts!: Omit<PpoLossTerms, "loss">;
+      const step = minimize(() => {
+        const terms = ppoLoss(policy.apply(obs), tf.squeeze(critic.apply(obs), [1]) as tf.Tensor1D, { actions, oldLogp, adv, ret, oldV, mask }, config);
+        parts = {
+          policyLoss: keep(terms.policyLoss), valueLoss: keep(terms.valueLoss), entropy: keep(terms.entropy),
+          oldApproxKl: keep(terms.oldApproxKl), approxKl: keep(terms.approxKl), clipFrac: keep(terms.clipFrac),
+        };
+        return terms.loss;
+      }, params, optimizer, config.maxGradNorm);
+      const [policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipFrac, gradNorm] = tf.stack([parts.policyLoss, parts.valueLoss, parts.entropy, parts.oldApproxKl, parts.approxKl, parts.clipFrac, step.gradNorm]).dataSync();
+      return { policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipFrac, gradNorm };
+    });
+  } finally {
+    tf.dispose(kept);
+  }
+}
+
+/** PPO in the algorithm registry. */
+export const ppo: AlgorithmSpec<PpoConfig, PpoAgent> = {
+  name: "ppo",
+  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's LunarLander preset)",
+  schema: ppoSchema,
+  presets: PPO_PRESETS,
+  config: (partial) => ppoConfig(partial as Partial<PpoConfig>),
+  smokeConfig: { numEnvs: 2, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalSteps: 2 * 16 * 4, hiddenSizes: [16], evalEpisodes: 2 },
+  create: createPpoAgent,
+  tensorShapes(config, env) {
+    const { obsSize, nActions } = discreteSizes(env, "PPO");
+    const net = (out: number): MlpSpec => ({ inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: out, activation: config.activation });
+    return {
+      ...mlpShapes("policy", net(nActions)),
+      ...mlpShapes("value", net(1)),
+      ...(config.normalizeObs ? { "obs_norm/mean": [obsSize], "obs_norm/var": [obsSize] } : {}),
+    };
+  },
+  policy(config, env, tensors) {
+    const { obsSize, nActions } = discreteSizes(env, "PPO");
+    const p = policyFromWeights("policy", { inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: nActions, activation: config.activation }, tensors);
+    if (!config.normalizeObs) return p;
+    const stats = createRunningMeanStd(obsSize);
+    loadObsStats(stats, tensors);
+    const norm = (obs: Float32Array, rows: number) => normalizeObservations(stats, Float32Array.from(obs.subarray(0, rows * obsSize)), rows);
+    return { act: (obs, ctx) => p.act(norm(obs, 1), ctx), logits: (obs, rows) => p.logits(norm(obs, rows), rows) };
+  },
+};
