@@ -191,4 +191,13 @@ describe("chart builders compile cleanly and render their marks", () => {
     const svg2 = await renderClean(both);
     for (const t of ["Left", "Right", "Both"]) expect(svg2).toContain(t);
   });
+  it("lineChart thins long lines to maxPoints per line, keeping each line's last point", () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ step: i, a: Math.sin(i), b: Math.cos(i) }));
+    const spec = lineChart(rows, { x: "step", y: ["a", "b"] }) as { data: { values: { x: number; series: string }[] } };
+    const values = spec.data.values;
+    expect(values.filter((v) => v.series === "a")).toHaveLength(600);
+    expect(values.filter((v) => v.series === "b").at(-1)!.x).toBe(4999);
+    const few = lineChart(rows.slice(0, 50), { x: "step", y: "a", maxPoints: 10 }) as { data: { values: unknown[] } };
+    expect(few.data.values).toHaveLength(10);
+  });
 });

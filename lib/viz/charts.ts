@@ -270,6 +270,11 @@ export interface LineChartOptions extends ChartOptions, AxisOptions {
   points?: boolean;
   /** Legend title (default: the series field, or "series" for several y fields). */
   legendTitle?: string;
+  /**
+   * At most this many points per line are sent to the chart (default 600), evenly spaced, the last
+   * always kept: the chart (and the notebook that saves it) stays light when a long run logs many rows.
+   */
+  maxPoints?: number;
 }
 
 /**
@@ -303,18 +308,19 @@ export function lineChart(data: TableData, opts: LineChartOptions): VegaLiteSpec
     }
   }
   long.sort((a, b) => (a.x as number) - (b.x as number));
-  const lines = many ? ys.length : opts.series ? new Set(long.map((r) => r.series)).size : 1;
-  const points = opts.points ?? long.length / Math.max(1, lines) <= 60;
+  const drawn = thinPerLine(long, opts.maxPoints ?? 600);
+  const lines = many ? ys.length : opts.series ? new Set(drawn.map((r) => r.series)).size : 1;
+  const points = opts.points ?? drawn.length / Math.max(1, lines) <= 60;
   const colored = many || !!opts.series;
   const yTitle = opts.yTitle ?? (many ? "value" : ys[0]);
   return topLevel(
     {
       ...(opts.title ? { title: opts.title } : {}),
-      data: { values: long },
+      data: { values: drawn },
       mark: { type: "line", point: points, strokeWidth: 2 },
       encoding: {
-        x: { field: "x", type: "quantitative", title: opts.xTitle ?? opts.x, scale: scaleFor(false, long.length === 0) },
-        y: { field: "y", type: "quantitative", title: yTitle, scale: scaleFor(opts.logY, long.length === 0) },
+        x: { field: "x", type: "quantitative", title: opts.xTitle ?? opts.x, scale: scaleFor(false, drawn.length === 0) },
+        y: { field: "y", type: "quantitative", title: yTitle, scale: scaleFor(opts.logY, drawn.length === 0) },
         ...(colored
           ? { color: { field: "series", type: "nominal", title: opts.legendTitle ?? (many ? "series" : opts.series), sort: many ? ys : undefined } }
           : {}),
@@ -327,6 +333,20 @@ export function lineChart(data: TableData, opts: LineChartOptions): VegaLiteSpec
     },
     opts,
   );
+}
+
+/** Keeps at most `maxPoints` evenly spaced points of each line (rows grouped by `series`), in x order. */
+function thinPerLine(rows: Row[], maxPoints: number): Row[] {
+  const byLine = new Map<unknown, Row[]>();
+  for (const r of rows) {
+    const line = byLine.get(r.series) ?? [];
+    line.push(r);
+    byLine.set(r.series, line);
+  }
+  if ([...byLine.values()].every((l) => l.length <= maxPoints)) return rows;
+  const out: Row[] = [];
+  for (const line of byLine.values()) for (const i of thinIndices(line.length, maxPoints)) out.push(line[i]);
+  return out.sort((a, b) => (a.x as number) - (b.x as number));
 }
 
 export interface BarChartOptions extends ChartOptions {
