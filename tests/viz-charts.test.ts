@@ -191,7 +191,7 @@ describe("chart builders compile cleanly and render their marks", () => {
     const svg2 = await renderClean(both);
     for (const t of ["Left", "Right", "Both"]) expect(svg2).toContain(t);
   });
-  it("lineChart thins long lines to maxPoints per line, keeping each line's last point", () => {
+  test("lineChart thins long lines to maxPoints per line, keeping each line's last point", () => {
     const rows = Array.from({ length: 5000 }, (_, i) => ({ step: i, a: Math.sin(i), b: Math.cos(i) }));
     const spec = lineChart(rows, { x: "step", y: ["a", "b"] }) as { data: { values: { x: number; series: string }[] } };
     const values = spec.data.values;
