@@ -1,8 +1,9 @@
 /**
  * `tsrl bench [--out FILE] [--quick]` — the speed numbers behind our backend and design choices,
  * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
- * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one REINFORCE
- * update, and raw CartPole steps per second. Runs one thing at a time on one core; ~1 minute.
+ * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one PPO
+ * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second.
+ * Runs one thing at a time on one core; ~1 minute.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { makeEnv } from "../core/registry";
 import { createRng } from "../core/rng";
 import { initBackend } from "../nn/backend";
-import { BENCH_MLP, benchFastForward, benchMatMul, benchMlp, timeCall } from "../nn/bench-backends";
+import { BENCH_MLP, benchFastForward, benchMatMul, benchMinibatchStep, benchMlp, timeCall } from "../nn/bench-backends";
 import { createMlp } from "../nn/mlp";
 import { reinforceUpdate } from "../algos/reinforce";
 import { createAdam } from "../algos/optim";
@@ -42,6 +43,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const fastForward = benchFastForward(quick ? [1, 16] : batches, BENCH_MLP, timing);
 
   const backend = await initBackend({ quiet: true });
+  log(`PPO minibatch step (64 rows), typed arrays vs tfjs on ${backend.name}`);
+  const minibatchStep = benchMinibatchStep([[4, 2], [8, 4]], 64, quick ? { budgetMs: 150, reps: 3 } : { budgetMs: 1500, reps: 7 });
   log(`REINFORCE update on ${backend.name}`);
   const reinforceUpdateMs = benchReinforceUpdate(quick ? [512] : [512, 4000], timing);
   log("CartPole steps/s");
@@ -56,6 +59,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     matMul,
     mlpPerCall: mlp,
     fastForward,
+    minibatchStep,
     reinforceUpdateMs,
     cartpoleStepsPerSec,
   };

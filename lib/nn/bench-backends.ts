@@ -10,6 +10,9 @@ import { createMlp, type MlpSpec } from "./mlp";
 import { fastMlpFrom } from "./fast-forward";
 import { installWasmKernelFixes, uninstallTransposingBatchMatMul } from "./wasm-kernels";
 
+/** One PPO minibatch step (policy + value forward, backward, clip, Adam): typed arrays (./mlp-trainer) vs tfjs. */
+export { benchMinibatchStep, type MinibatchStepTiming } from "./mlp-trainer-bench";
+
 export interface TimingOptions {
   /** Stop repeating after this many milliseconds (after at least `minReps`). */
   budgetMs?: number;

@@ -1,0 +1,170 @@
+/**
+ * PPO's losses on plain arrays, with their gradients with respect to the network outputs — the
+ * `dOut` that `MlpTrainer.backward` takes. The same arithmetic as the tfjs path (lib/nn/categorical
+ * and lib/algos/surrogate, whose autograd the tests compare against), per minibatch of `rows` steps:
+ *
+ *   log π(·|s)  = z − logsumexp(z) over the legal actions (masked logits take no part and get no gradient)
+ *   ratio_t     = exp(log π(a_t|s_t) − log π_old(a_t|s_t))
+ *   policy loss = mean_t −min(ratio_t·A_t, clip(ratio_t, 1 − ε_low, 1 + ε_high)·A_t) − c_H · mean_t H(π(·|s_t))
+ *   value loss  = ½ · mean_t max((V_t − R_t)², (V_old,t + clip(V_t − V_old,t, −ε_v, ε_v) − R_t)²)   (clipped: CleanRL's clip_vloss)
+ *
+ * and their gradients, by hand:
+ *
+ *   ∂ log π(a|s)/∂z_k = 1[k = a] − π_k            ∂H/∂z_k = −π_k (log π_k + H)
+ *   ∂(−min(r·A, clip(r)·A))/∂ log π = −A·r where the unclipped term is the smaller or they tie
+ *   (always so inside the clip range), else 0
+ *
+ * Ties go where tfjs sends them (tf.minimum/maximum pass the gradient to their first argument on a
+ * tie; clipByValue passes it at the bounds), so the numbers match tfjs autograd exactly in kind.
+ */
+
+export interface PpoPolicyBatch {
+  /** The action taken at each of the `rows` steps. */
+  actions: ArrayLike<number>;
+  /** log π_old(a_t|s_t), recorded when acting. */
+  oldLogProbs: ArrayLike<number>;
+  /** A_t (normalise them first if you do). */
+  advantages: ArrayLike<number>;
+  /** [rows, nActions], 1 legal / 0 illegal; omit when every action is always legal. */
+  mask?: ArrayLike<number>;
+}
+
+export interface PpoPolicyOptions {
+  /** ε of the ratio clip (ε_low, and ε_high unless `clipHigh` is given). */
+  clipCoef: number;
+  clipHigh?: number;
+  /** c_H, the entropy bonus weight (default 0). */
+  entropyCoef?: number;
+  /**
+   * Multiplies the whole loss and its gradient (default 1): e.g. 1/k when a minibatch is split into
+   * k chunks whose gradients `backward(…, { accumulate: true })` adds up.
+   */
+  scale?: number;
+}
+
+export interface PpoPolicyLoss {
+  /** policyLoss − c_H·entropy (times `scale`): what the gradient is of. */
+  loss: number;
+  /** Mean clipped surrogate. */
+  policyLoss: number;
+  /** Mean entropy (nats). */
+  entropy: number;
+  /** Mean (r − 1) − log r (CleanRL's approx_kl). */
+  approxKl: number;
+  /** Fraction of steps whose ratio left the clip range. */
+  clipFrac: number;
+}
+
+/**
+ * The PPO policy loss on `logits` ([rows, nActions], e.g. `policy.forward(obs, rows)`); writes
+ * dLoss/dlogits into `dLogits` (same layout; pass it to `policy.backward`) and returns the loss parts.
+ */
+export function ppoPolicyLoss(
+  logits: Float32Array, rows: number, nActions: number,
+  batch: PpoPolicyBatch, opts: PpoPolicyOptions, dLogits: Float32Array,
+): PpoPolicyLoss {
+  const { actions, oldLogProbs, advantages, mask } = batch;
+  const clipLow = opts.clipCoef, clipHigh = opts.clipHigh ?? opts.clipCoef;
+  const entCoef = opts.entropyCoef ?? 0, scale = opts.scale ?? 1;
+  if (!(clipLow >= 0 && clipHigh >= 0)) throw new RangeError(`ppoPolicyLoss: clip ranges must be ≥ 0, got ${clipLow}, ${clipHigh}`);
+  if (logits.length < rows * nActions || dLogits.length < rows * nActions) throw new RangeError(`ppoPolicyLoss: logits (${logits.length}) and dLogits (${dLogits.length}) need ${rows}×${nActions} values`);
+  if (actions.length < rows || oldLogProbs.length < rows || advantages.length < rows) throw new RangeError(`ppoPolicyLoss: actions, oldLogProbs and advantages need ${rows} values each`);
+  if (mask && mask.length < rows * nActions) throw new RangeError(`ppoPolicyLoss: mask has ${mask.length} values, expected ${rows}×${nActions}`);
+  const lo = 1 - clipLow, hi = 1 + clipHigh;
+  const inv = scale / rows;
+  let surrogate = 0, entropySum = 0, kl = 0, clipped = 0;
+  for (let t = 0; t < rows; t++) {
+    const o = t * nActions;
+    const a = actions[t];
+    if (!(a >= 0 && a < nActions && Number.isInteger(a))) throw new RangeError(`ppoPolicyLoss: action ${a} at row ${t} is not in [0, ${nActions})`);
+    if (mask && !(mask[o + a] > 0)) throw new RangeError(`ppoPolicyLoss: action ${a} at row ${t} is masked`);
+    // log-softmax over the legal actions, in float64
+    let max = -Infinity;
+    for (let k = 0; k < nActions; k++) if ((!mask || mask[o + k] > 0) && logits[o + k] > max) max = logits[o + k];
+    let total = 0;
+    for (let k = 0; k < nActions; k++) if (!mask || mask[o + k] > 0) total += Math.exp(logits[o + k] - max);
+    const lse = max + Math.log(total);
+    let h = 0;
+    for (let k = 0; k < nActions; k++) {
+      if (mask && !(mask[o + k] > 0)) continue;
+      const lp = logits[o + k] - lse;
+      h -= Math.exp(lp) * lp;
+    }
+    const logp = logits[o + a] - lse;
+    const logRatio = logp - oldLogProbs[t];
+    const ratio = Math.exp(logRatio);
+    const adv = advantages[t];
+    const unclippedTerm = ratio * adv;
+    const clippedRatio = ratio < lo ? lo : ratio > hi ? hi : ratio;
+    const clippedTerm = clippedRatio * adv;
+    const useUnclipped = unclippedTerm <= clippedTerm; // tf.minimum's tie goes to its first argument
+    surrogate -= useUnclipped ? unclippedTerm : clippedTerm;
+    entropySum += h;
+    kl += ratio - 1 - logRatio;
+    if (ratio < lo || ratio > hi) clipped++;
+    // d(surrogate_t)/d logp_t: −A·r through the unclipped term; the clipped term is the smaller only
+    // when the ratio is outside the range (inside, the two are equal), where clip() passes nothing
+    const gLogp = useUnclipped ? -adv * ratio : 0;
+    for (let k = 0; k < nActions; k++) {
+      if (mask && !(mask[o + k] > 0)) {
+        dLogits[o + k] = 0;
+        continue;
+      }
+      const lp = logits[o + k] - lse, p = Math.exp(lp);
+      const dLogp = (k === a ? 1 : 0) - p;
+      const dH = -p * (lp + h);
+      dLogits[o + k] = inv * (gLogp * dLogp - entCoef * dH);
+    }
+  }
+  const policyLoss = surrogate / rows, entropy = entropySum / rows;
+  return { loss: scale * (policyLoss - entCoef * entropy), policyLoss, entropy, approxKl: kl / rows, clipFrac: clipped / rows };
+}
+
+export interface ValueBatch {
+  /** R_t, the value targets (returns). */
+  returns: ArrayLike<number>;
+  /** V_old(s_t), recorded when acting; needed only with `clipCoef`. */
+  oldValues?: ArrayLike<number>;
+}
+
+export interface ValueLossOptions {
+  /** ε_v of the clipped value loss (0 or omitted = plain squared error). */
+  clipCoef?: number;
+  /** Multiplies the gradient (PPO's vf_coef, times any chunk scale); default 1. */
+  coef?: number;
+}
+
+/**
+ * The (optionally clipped) value loss ½·mean(max(…)) of `values` ([rows] or [rows, 1], e.g.
+ * `value.forward(obs, rows)`). Writes coef·dLoss/dvalues into `dValues` and returns the loss (unscaled).
+ */
+export function ppoValueLoss(values: Float32Array, rows: number, batch: ValueBatch, opts: ValueLossOptions, dValues: Float32Array): number {
+  const clip = opts.clipCoef ?? 0, coef = opts.coef ?? 1;
+  const { returns, oldValues } = batch;
+  if (!(clip >= 0)) throw new RangeError(`ppoValueLoss: clipCoef must be ≥ 0, got ${clip}`);
+  if (clip > 0 && !oldValues) throw new RangeError("ppoValueLoss: clipCoef > 0 needs oldValues");
+  if (values.length < rows || dValues.length < rows || returns.length < rows || (clip > 0 && oldValues!.length < rows)) throw new RangeError(`ppoValueLoss: values, dValues, returns${clip > 0 ? ", oldValues" : ""} need ${rows} values each`);
+  const inv = coef / rows;
+  let sum = 0;
+  for (let t = 0; t < rows; t++) {
+    const v = values[t], diff = v - returns[t];
+    const sqUnclipped = diff * diff;
+    if (clip > 0) {
+      const old = oldValues![t], delta = v - old;
+      const inRange = delta >= -clip && delta <= clip;
+      const diffClipped = old + (delta < -clip ? -clip : delta > clip ? clip : delta) - returns[t];
+      const sqClipped = diffClipped * diffClipped;
+      if (sqUnclipped >= sqClipped) {
+        sum += sqUnclipped;
+        dValues[t] = inv * diff;
+      } else {
+        sum += sqClipped;
+        dValues[t] = inRange ? inv * diffClipped : 0;
+      }
+    } else {
+      sum += sqUnclipped;
+      dValues[t] = inv * diff;
+    }
+  }
+  return (0.5 * sum) / rows;
+}
