@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../lib/nn/backend";
-import { createPpoAgent, ppoConfig, ppoLoss } from "../lib/algos/ppo";
+import { createPpoAgent, ppoConfig } from "../lib/algos/ppo";
+import { ppoLoss } from "../lib/algos/ppo-loss";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations } from "../lib/algos/normalize";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
@@ -94,5 +95,26 @@ describe("PPO learns", () => {
       expect(r.envSteps).toBe(25_600);
       agent.dispose();
     }
+  });
+});
+
+describe("PPO's two engines", () => {
+  it("typed arrays and tfjs run the same training: the same weights and metrics after several updates", async () => {
+    const run = async (engine: "typed" | "tfjs") => {
+      const agent = await createPpoAgent({ seed: 4, engine, numEnvs: 2, numSteps: 64, numMinibatches: 4, totalSteps: 2 * 64 * 3 });
+      await agent.train();
+      const out = { weights: agent.weights(), rows: agent.metrics.map(({ wallTime, sps, ...r }) => (void wallTime, void sps, r)) };
+      agent.dispose();
+      return out;
+    };
+    const typed = await run("typed"), reference = await run("tfjs");
+    for (const [name, t] of Object.entries(reference.weights)) {
+      const u = typed.weights[name];
+      let worst = 0;
+      for (let i = 0; i < t.data.length; i++) worst = Math.max(worst, Math.abs(t.data[i] - u.data[i]));
+      expect(worst, name).toBeLessThan(1e-4);
+    }
+    expect(typed.rows.map((r) => r.episodes)).toEqual(reference.rows.map((r) => r.episodes)); // the same actions were taken
+    typed.rows.forEach((r, i) => expect(r.policyLoss).toBeCloseTo(reference.rows[i].policyLoss, 4));
   });
 });

@@ -9,6 +9,8 @@ export * from "./reinforce";
 export * from "./actor-critic";
 export * from "./grpo";
 export * from "./ppo";
+export * from "./ppo-loss";
+export * from "./ppo-nets";
 export * from "./normalize";
 export * from "./registry";
 export * from "./checkpoint";

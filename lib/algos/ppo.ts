@@ -20,21 +20,19 @@
  * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
  */
-import * as tf from "@tensorflow/tfjs";
 import { makeEnv } from "../core/registry";
 import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
 import { initBackend } from "../nn/backend";
-import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
-import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec } from "../nn/mlp";
-import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import { mlpShapes, type MlpSpec } from "../nn/mlp";
+import { policyFromWeights } from "../nn/policy";
 import { computeGae, nextValues } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RunningMeanStd } from "./normalize";
-import { createAdam, minimize, type Adam } from "./optim";
+import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
 import { collectSteps, discreteSizes, startRollout, type DiscreteActor, type StepBatch } from "./rollout";
 import { createTrainingState, runTraining } from "./train-loop";
 
@@ -63,6 +61,7 @@ export const ppoSchema = defineSchema("ppo", {
   normalizeReward: bool(false, "scale rewards by the running std of the discounted return (SB3's VecNormalize)"),
   hiddenSizes: intList([64, 64], "hidden layer widths of actor and critic, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
+  engine: choice(["typed", "tfjs"], "typed", "minibatch steps on typed arrays (fast for small minibatches; tested equal to tfjs autograd) or in tfjs"),
   targetReturn: num(0, "stop when the mean of the last 100 training episodes reaches this (0 = never)", { min: 0 }),
   evalEvery: int(0, "iterations between greedy evaluations (0 = only at the end)", { min: 0 }),
   evalEpisodes: int(20, "greedy evaluation episodes", { min: 1 }),
@@ -117,8 +116,8 @@ export interface PpoRow extends BaseRow {
 }
 
 export interface PpoAgent extends Agent<PpoConfig, PpoRow> {
-  readonly policy: Mlp;
-  readonly critic: Mlp;
+  /** How minibatch steps run ("typed" or "tfjs"; see ppo-nets.ts). */
+  readonly engine: PpoEngine;
   /** Observation statistics (normalizeObs), frozen into the acting policy. */
   readonly obsStats?: RunningMeanStd;
 }
@@ -133,10 +132,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
 
-  const net = (out: number): MlpSpec => ({ inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: out, activation: config.activation });
-  const policy = createDiscretePolicy("policy", net(nActions), initRng);
-  const critic = createMlp("value", net(1), initRng, { outputGain: 1 });
-  const optimizer = createAdam({ lr: config.lr, eps: config.adamEps });
+  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.lr, adamEps: config.adamEps }, initRng);
   const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
   const rewardScaler = config.normalizeReward ? createRewardScaler(N, config.gamma) : undefined;
 
@@ -146,14 +142,14 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
     obsSize,
     nActions,
     logits(obs, rows) {
-      if (!obsStats) return policy.logits(obs, rows);
+      if (!obsStats) return nets.logits(obs, rows);
       if (scratch.buffer.length < rows * obsSize) scratch.buffer = new Float32Array(rows * obsSize);
       const x = scratch.buffer.subarray(0, rows * obsSize);
       x.set(obs.subarray(0, rows * obsSize));
-      return policy.logits(normalizeObservations(obsStats, x, rows), rows);
+      return nets.logits(normalizeObservations(obsStats, x, rows), rows);
     },
   };
-  const normalizedAct: ActFn = (obs, ctx) => policy.act(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, ctx);
+  const normalizedAct: ActFn = (obs, ctx) => nets.act(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, ctx);
 
   const state = createTrainingState<PpoRow>();
   const rollout = startRollout(venv, nActions, config.seed);
@@ -165,31 +161,26 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
     algorithm: "ppo",
     config,
     envId: config.envId,
-    policy: policy.net,
-    critic,
+    engine: config.engine,
     obsStats,
     metrics: state.metrics,
     act: normalizedAct,
-    probs: (obs, mask) => policy.probs(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, mask),
-    weights: () => ({ ...mlpWeights(policy.net), ...mlpWeights(critic), ...obsStatsTensors(obsStats) }),
+    probs: (obs, mask) => nets.probs(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, mask),
+    weights: () => ({ ...nets.weights(), ...obsStatsTensors(obsStats) }),
     checkpointWeights: () => agent.weights(),
     setWeights(t) {
-      setMlpWeights(policy.net, t);
-      setMlpWeights(critic, t);
+      nets.setWeights(t);
       if (obsStats) loadObsStats(obsStats, t);
-      policy.sync();
     },
     dispose() {
-      policy.net.dispose();
-      critic.dispose();
-      optimizer.dispose();
+      nets.dispose();
       venv.close();
     },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => state.metrics.length < iterations && !(config.targetReturn > 0 && recent.length >= 100 && meanStd(recent).mean >= config.targetReturn),
       async update(signal, log) {
         const iteration = state.metrics.length + 1;
-        if (config.annealLr) optimizer.lr = config.lr * (1 - (iteration - 1) / iterations);
+        if (config.annealLr) nets.lr = config.lr * (1 - (iteration - 1) / iterations);
 
         // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
         const batch = collectSteps(venv, rollout, actor, T, actRng);
@@ -197,11 +188,10 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
         if (rewardScaler) scaleRewards(rewardScaler, batch);
 
         // 2. values, GAE advantages, λ-returns
-        const { values, advantages, returns } = advantagesOf(critic, batch, obsSize, config);
+        const { values, advantages, returns } = advantagesOf(nets, batch, obsSize, config);
 
         // 3. K epochs of minibatch updates
-        const stats = ppoUpdate({ policy: policy.net, critic, optimizer }, { batch, values, advantages, returns }, config, shuffleRng);
-        policy.sync();
+        const stats = ppoUpdate(nets, { batch, values, advantages, returns }, config, shuffleRng);
 
         // 4. log
         envSteps += N * T;
@@ -215,7 +205,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
           return: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.return)).mean : NaN,
           length: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.length)).mean : NaN,
           trainReturn: meanStd(recent).mean,
-          lr: optimizer.lr,
+          lr: nets.lr,
           ...stats,
           explainedVariance: explainedVariance(values, returns),
           evalReturn: NaN,
@@ -275,25 +265,19 @@ function scaleRewards(scaler: ReturnType<typeof createRewardScaler>, batch: Step
 }
 
 /** V(s_t) of the rollout under the weights that collected it, and GAE advantages / λ-returns. */
-function advantagesOf(critic: Mlp, batch: StepBatch, obsSize: number, config: Pick<PpoConfig, "gamma" | "gaeLambda">) {
+function advantagesOf(nets: PpoNets, batch: StepBatch, obsSize: number, config: Pick<PpoConfig, "gamma" | "gaeLambda">) {
   const n = batch.actions.length, N = batch.numEnvs;
   const finals = [...batch.finalObs.entries()];
   const all = new Float32Array((n + N + finals.length) * obsSize);
   all.set(batch.obs, 0);
   all.set(batch.lastObs, n * obsSize);
   finals.forEach(([, o], k) => all.set(o, (n + N + k) * obsSize));
-  const v = tf.tidy(() => Float32Array.from(critic.apply(tf.tensor2d(all, [n + N + finals.length, obsSize])).dataSync()));
+  const v = nets.values(all, n + N + finals.length);
   const values = v.subarray(0, n);
   const finalValues = new Map(finals.map(([k], j) => [k, v[n + N + j]]));
   const next = nextValues(values, v.subarray(n, n + N), N, finalValues);
   const { advantages, returns } = computeGae({ rewards: batch.rewards, values, nextValues: next, terminated: batch.terminated, truncated: batch.truncated, numEnvs: N, gamma: config.gamma, lambda: config.gaeLambda });
   return { values: Float32Array.from(values), advantages, returns };
-}
-
-export interface PpoNets {
-  policy: Mlp;
-  critic: Mlp;
-  optimizer: Adam;
 }
 
 export interface PpoBatch {
@@ -307,41 +291,42 @@ type UpdateStats = Pick<PpoRow, "policyLoss" | "valueLoss" | "entropy" | "oldApp
 
 /** K epochs of clipped-surrogate minibatch steps on one rollout (section 3 of the module comment). */
 export function ppoUpdate(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng): UpdateStats {
-  const { policy, critic, optimizer } = nets;
   const { batch } = data;
-  const n = batch.actions.length, obsSize = policy.spec.inputSize, nActions = policy.spec.outputSize;
-  const mb = n / config.numMinibatches;
+  const n = batch.actions.length, obsSize = batch.obs.length / n, nActions = batch.masks ? batch.masks.length / n : 0;
+  const rows = n / config.numMinibatches;
   const idx = Int32Array.from({ length: n }, (_, i) => i);
-  const params = [...Object.values(policy.params), ...Object.values(critic.params)];
   // minibatch buffers, reused
-  const obs = new Float32Array(mb * obsSize), actions = new Int32Array(mb), oldLogp = new Float32Array(mb);
-  const adv = new Float32Array(mb), ret = new Float32Array(mb), oldV = new Float32Array(mb);
-  const masks = batch.masks ? new Uint8Array(mb * nActions) : undefined;
+  const mb: PpoMinibatch = {
+    obs: new Float32Array(rows * obsSize), actions: new Int32Array(rows), oldLogp: new Float32Array(rows),
+    adv: new Float32Array(rows), ret: new Float32Array(rows), oldV: new Float32Array(rows),
+    masks: batch.masks ? new Uint8Array(rows * nActions) : undefined,
+  };
   let clipped = 0, counted = 0, epochs = 0;
-  let last = { policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, gradNorm: NaN };
+  let last: PpoStepStats = { policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN, gradNorm: NaN };
   for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
     epochs++;
     rng.shuffle(idx as unknown as number[]);
-    for (let start = 0; start < n; start += mb) {
-      for (let k = 0; k < mb; k++) {
+    for (let start = 0; start < n; start += rows) {
+      for (let k = 0; k < rows; k++) {
         const i = idx[start + k];
-        obs.set(batch.obs.subarray(i * obsSize, (i + 1) * obsSize), k * obsSize);
-        actions[k] = batch.actions[i];
-        oldLogp[k] = batch.logProbs[i];
-        adv[k] = data.advantages[i];
-        ret[k] = data.returns[i];
-        oldV[k] = data.values[i];
-        if (masks) masks.set(batch.masks!.subarray(i * nActions, (i + 1) * nActions), k * nActions);
+        mb.obs.set(batch.obs.subarray(i * obsSize, (i + 1) * obsSize), k * obsSize);
+        mb.actions[k] = batch.actions[i];
+        mb.oldLogp[k] = batch.logProbs[i];
+        mb.adv[k] = data.advantages[i];
+        mb.ret[k] = data.returns[i];
+        mb.oldV[k] = data.values[i];
+        if (mb.masks) mb.masks.set(batch.masks!.subarray(i * nActions, (i + 1) * nActions), k * nActions);
       }
-      if (config.normAdv) standardizeUnbiased(adv);
-      const s = minibatchStep({ policy, critic, optimizer, params }, { obs, actions, oldLogp, adv, ret, oldV, masks }, config);
-      clipped += s.clipFrac * mb;
-      counted += mb;
-      last = s;
+      if (config.normAdv) standardizeUnbiased(mb.adv);
+      last = nets.step(mb, config);
+      clipped += last.clipFrac * rows;
+      counted += rows;
     }
     if (config.targetKl > 0 && last.approxKl > config.targetKl) break;
   }
-  return { ...last, clipFrac: clipped / counted, epochs };
+  const { clipFrac: _, ...rest } = last;
+  void _;
+  return { ...rest, clipFrac: clipped / counted, epochs };
 }
 
 /** (x − mean) / (std + 1e-8) with torch's default, unbiased std (CleanRL normalises per minibatch this way). */
@@ -354,94 +339,6 @@ function standardizeUnbiased(x: Float32Array): void {
   for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
   const sd = Math.sqrt(v / Math.max(1, n - 1));
   for (let i = 0; i < n; i++) x[i] = (x[i] - m) / (sd + 1e-8);
-}
-
-interface Minibatch {
-  obs: Float32Array;
-  actions: Int32Array;
-  oldLogp: Float32Array;
-  adv: Float32Array;
-  ret: Float32Array;
-  oldV: Float32Array;
-  masks?: Uint8Array;
-}
-
-export interface PpoLossTerms {
-  loss: tf.Scalar;
-  policyLoss: tf.Scalar;
-  valueLoss: tf.Scalar;
-  entropy: tf.Scalar;
-  oldApproxKl: tf.Scalar;
-  approxKl: tf.Scalar;
-  clipFrac: tf.Scalar;
-}
-
-/**
- * PPO's loss on a minibatch, as a pure function of tensors (CleanRL's, term by term):
- *
- *   r = exp(log π_θ(a|s) − log π_old(a|s))
- *   L_clip = mean max(−Â·r, −Â·clip(r, 1 − ε, 1 + ε))
- *   L_V    = ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)   (or ½ mean (V − R)² unclipped)
- *   L      = L_clip − c_H·mean H(π_θ(·|s)) + c_V·L_V
- *
- * with the diagnostics: −mean log r, mean((r − 1) − log r) and the share of |r − 1| > ε.
- */
-export function ppoLoss(
-  logits: tf.Tensor2D,
-  values: tf.Tensor1D,
-  b: { actions: tf.Tensor1D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; ret: tf.Tensor1D; oldV: tf.Tensor1D; mask?: tf.Tensor2D },
-  config: Pick<PpoConfig, "clipCoef" | "clipVloss" | "entCoef" | "vfCoef">,
-): PpoLossTerms {
-  return tf.tidy(() => {
-    const logpAll = logSoftmax(logits, b.mask);
-    const logRatio = tf.sub(pickLogProb(logpAll, b.actions), b.oldLogp);
-    const ratio = tf.exp(logRatio);
-    const negAdv = tf.neg(b.adv);
-    const policyLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - config.clipCoef, 1 + config.clipCoef)))) as tf.Scalar;
-    const unclipped = tf.square(tf.sub(values, b.ret));
-    const valueLoss = (config.clipVloss
-      ? tf.mul(0.5, tf.mean(tf.maximum(unclipped, tf.square(tf.sub(tf.add(b.oldV, tf.clipByValue(tf.sub(values, b.oldV), -config.clipCoef, config.clipCoef)), b.ret)))))
-      : tf.mul(0.5, tf.mean(unclipped))) as tf.Scalar;
-    const entropy = tf.mean(entropyOfLogProbs(logpAll)) as tf.Scalar;
-    return {
-      loss: tf.add(tf.sub(policyLoss, tf.mul(config.entCoef, entropy)), tf.mul(config.vfCoef, valueLoss)) as tf.Scalar,
-      policyLoss,
-      valueLoss,
-      entropy,
-      oldApproxKl: tf.mean(tf.neg(logRatio)) as tf.Scalar,
-      approxKl: tf.mean(tf.sub(tf.sub(ratio, 1), logRatio)) as tf.Scalar,
-      clipFrac: tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), config.clipCoef), "float32")) as tf.Scalar,
-    };
-  });
-}
-
-/** One Adam step on PPO's loss for a minibatch, in tfjs; the logged numbers in one read. */
-function minibatchStep(nets: PpoNets & { params: tf.Variable[] }, m: Minibatch, config: PpoConfig) {
-  const { policy, critic, optimizer, params } = nets;
-  const rows = m.actions.length, obsSize = policy.spec.inputSize, nActions = policy.spec.outputSize;
-  const kept: tf.Tensor[] = [];
-  const keep = <X extends tf.Tensor>(x: X): X => (kept.push(tf.keep(x)), x);
-  try {
-    return tf.tidy(() => {
-      const obs = tf.tensor2d(m.obs, [rows, obsSize]);
-      const actions = tf.tensor1d(m.actions, "int32");
-      const oldLogp = tf.tensor1d(m.oldLogp), adv = tf.tensor1d(m.adv), ret = tf.tensor1d(m.ret), oldV = tf.tensor1d(m.oldV);
-      const mask = m.masks ? tf.tensor2d(m.masks, [rows, nActions], "float32") : undefined;
-      let parts!: Omit<PpoLossTerms, "loss">;
-      const step = minimize(() => {
-        const terms = ppoLoss(policy.apply(obs), tf.squeeze(critic.apply(obs), [1]) as tf.Tensor1D, { actions, oldLogp, adv, ret, oldV, mask }, config);
-        parts = {
-          policyLoss: keep(terms.policyLoss), valueLoss: keep(terms.valueLoss), entropy: keep(terms.entropy),
-          oldApproxKl: keep(terms.oldApproxKl), approxKl: keep(terms.approxKl), clipFrac: keep(terms.clipFrac),
-        };
-        return terms.loss;
-      }, params, optimizer, config.maxGradNorm);
-      const [policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipFrac, gradNorm] = tf.stack([parts.policyLoss, parts.valueLoss, parts.entropy, parts.oldApproxKl, parts.approxKl, parts.clipFrac, step.gradNorm]).dataSync();
-      return { policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipFrac, gradNorm };
-    });
-  } finally {
-    tf.dispose(kept);
-  }
 }
 
 /** PPO in the algorithm registry. */

@@ -74,9 +74,10 @@ export function createMlp(name: string, spec: MlpSpec, rng: Rng, init: MlpInit =
     const gain = l + 2 === sizes.length ? outputGain : hiddenGain;
     const w = orthogonal(fanIn, fanOut, gain, rng);
     const names = layerNames(name, l);
-    // no tfjs variable name: tfjs names are process-global, and a notebook may build many agents
-    params[names.w] = tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true);
-    params[names.b] = tf.variable(tf.zeros([fanOut]), true);
+    // no tfjs variable name: tfjs names are process-global, and a notebook may build many agents;
+    // tidy frees the initial values (a variable keeps its own reference to the data)
+    params[names.w] = tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true));
+    params[names.b] = tf.tidy(() => tf.variable(tf.zeros([fanOut]), true));
   }
   const layers = Object.keys(params).length / 2;
   const act = spec.activation === "tanh" ? tf.tanh : tf.relu;
