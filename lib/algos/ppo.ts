@@ -79,6 +79,8 @@ export const PPO_PRESETS: Readonly<Record<string, Partial<PpoConfig>>> = {
   "LunarLander-v3": {
     numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,
     entCoef: 0.01, lr: 3e-4, annealLr: false, totalSteps: 1_000_000, maxGradNorm: 0.5,
+    // SB3 leaves the value loss unclipped and weighs its MSE by vf_coef 0.5, i.e. ½·MSE: our vfCoef 1 on ½·mean
+    clipVloss: false, vfCoef: 1,
   },
 };
 
@@ -111,6 +113,9 @@ export interface PpoRow extends BaseRow {
   gradNorm: number;
   /** Epochs run (fewer than updateEpochs when the KL target stopped them). */
   epochs: number;
+  /** Seconds of this iteration spent collecting the rollout (env physics and acting) and updating. */
+  rolloutTime: number;
+  updateTime: number;
   /** Greedy evaluation mean, when one ran; else NaN. */
   evalReturn: number;
 }
@@ -183,7 +188,9 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
         if (config.annealLr) nets.lr = config.lr * (1 - (iteration - 1) / iterations);
 
         // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
+        const t0 = performance.now();
         const batch = collectSteps(venv, rollout, actor, T, actRng);
+        const t1 = performance.now();
         if (obsStats) normalizeBatch(obsStats, batch);
         if (rewardScaler) scaleRewards(rewardScaler, batch);
 
@@ -192,6 +199,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
 
         // 3. K epochs of minibatch updates
         const stats = ppoUpdate(nets, { batch, values, advantages, returns }, config, shuffleRng);
+        const t2 = performance.now();
 
         // 4. log
         envSteps += N * T;
@@ -208,6 +216,8 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
           lr: nets.lr,
           ...stats,
           explainedVariance: explainedVariance(values, returns),
+          rolloutTime: (t1 - t0) / 1000,
+          updateTime: (t2 - t1) / 1000,
           evalReturn: NaN,
         });
         if (config.evalEvery > 0 && iteration % config.evalEvery === 0) row.evalReturn = await evaluateNow(signal);
