@@ -13,6 +13,7 @@ import { createRng } from "../core/rng";
 import { initBackend } from "../nn/backend";
 import { BENCH_MLP, benchFastForward, benchMatMul, benchMinibatchStep, benchMlp, timeCall } from "../nn/bench-backends";
 import { createMlp } from "../nn/mlp";
+import { learningCurve } from "../viz/charts";
 import { reinforceUpdate } from "../algos/reinforce";
 import { createAdam } from "../algos/optim";
 import { parseCommand, type CommandSpec } from "./args";
@@ -49,6 +50,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const reinforceUpdateMs = benchReinforceUpdate(quick ? [512] : [512, 4000], timing);
   log("CartPole steps/s");
   const cartpoleStepsPerSec = benchCartPole(quick ? 20_000 : 200_000);
+  log("LunarLander steps/s, before and after this process builds a chart spec");
+  const lunarLander = benchLunarLander(quick ? 5_000 : 50_000);
 
   const report = {
     createdAt: new Date().toISOString(),
@@ -62,6 +65,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     minibatchStep,
     reinforceUpdateMs,
     cartpoleStepsPerSec,
+    lunarLander,
   };
   const text = JSON.stringify(report, (_, v) => (typeof v === "number" ? Number(v.toPrecision(4)) : v), 2);
   console.log(text);
@@ -104,4 +108,23 @@ function benchCartPole(steps: number): number {
     if (r.terminated || r.truncated) env.reset();
   }
   return steps / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * LunarLander's speed with random actions, then again after building a vega-lite spec in this
+ * process: with planck in its own realm the two match; when it shared ours, the second was ~2x slower.
+ */
+function benchLunarLander(steps: number): { stepsPerSec: number; afterChartSpecStepsPerSec: number } {
+  const run = () => {
+    const env = makeEnv<Float32Array, number>("LunarLander-v3");
+    const rng = createRng(0);
+    env.reset({ seed: 0 });
+    for (let i = 0; i < steps / 5; i++) { const r = env.step(rng.int(4)); if (r.terminated || r.truncated) env.reset(); } // warm up
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) { const r = env.step(rng.int(4)); if (r.terminated || r.truncated) env.reset(); }
+    return steps / ((performance.now() - t0) / 1000);
+  };
+  const stepsPerSec = run();
+  learningCurve(Array.from({ length: 20 }, (_, i) => ({ x: i, y: i * i })), { x: "x", y: "y" });
+  return { stepsPerSec, afterChartSpecStepsPerSec: run() };
 }

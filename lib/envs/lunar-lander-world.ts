@@ -5,7 +5,10 @@
  * `gameOver` when the hull touches the ground, and the engines' impulses applied where the original
  * applies them.
  */
-import { Box, Edge, Polygon, RevoluteJoint, World, type Body, type Contact } from "planck";
+import type { Body, Contact, World as PlanckWorld } from "planck";
+import { compileInRealm, planck, vec2 } from "./planck-realm";
+
+const { Box, Edge, Polygon, RevoluteJoint, World } = planck;
 import {
   DEFAULT_FRICTION,
   FPS,
@@ -51,7 +54,7 @@ export interface EngineExhaust {
 }
 
 export interface LunarLanderWorld {
-  readonly world: World;
+  readonly world: PlanckWorld;
   readonly moon: Body;
   readonly lander: Body;
   readonly legs: readonly [Body, Body];
@@ -66,19 +69,19 @@ export interface LunarLanderWorld {
 
 /** Builds a new world, as Gymnasium does at every reset. The caller applies the initial force. */
 export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: number): LunarLanderWorld {
-  const world = new World({ gravity: { x: 0, y: gravity } });
+  const world = new World({ gravity: vec2(0, gravity) });
 
   // The moon: a flat edge along y = 0 (default fixture, as `shapes=edgeShape(...)` makes), then one
   // edge per terrain chunk.
   const moon = world.createBody({ type: "static" });
-  moon.createFixture(new Edge({ x: 0, y: 0 }, { x: W, y: 0 }), { density: 0, friction: DEFAULT_FRICTION });
+  moon.createFixture(new Edge(vec2(0, 0), vec2(W, 0)), { density: 0, friction: DEFAULT_FRICTION });
   const { chunkX, smoothY } = terrain;
   for (let i = 0; i < chunkX.length - 1; i++) {
-    moon.createFixture(new Edge({ x: chunkX[i], y: smoothY[i] }, { x: chunkX[i + 1], y: smoothY[i + 1] }), { density: 0, friction: TERRAIN_FRICTION });
+    moon.createFixture(new Edge(vec2(chunkX[i], smoothY[i]), vec2(chunkX[i + 1], smoothY[i + 1])), { density: 0, friction: TERRAIN_FRICTION });
   }
 
-  const lander = world.createBody({ type: "dynamic", position: { x: INITIAL_X, y: INITIAL_Y }, angle: 0 });
-  lander.createFixture(new Polygon(LANDER_POLY.map(([x, y]) => ({ x: x / SCALE, y: y / SCALE }))), {
+  const lander = world.createBody({ type: "dynamic", position: vec2(INITIAL_X, INITIAL_Y), angle: 0 });
+  lander.createFixture(new Polygon(LANDER_POLY.map(([x, y]) => vec2(x / SCALE, y / SCALE))), {
     density: LANDER_DENSITY,
     friction: LANDER_FRICTION,
     restitution: 0,
@@ -88,7 +91,7 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
 
   const legs: Body[] = [];
   for (const i of [-1, 1]) {
-    const leg = world.createBody({ type: "dynamic", position: { x: INITIAL_X - (i * LEG_AWAY) / SCALE, y: INITIAL_Y }, angle: i * 0.05 });
+    const leg = world.createBody({ type: "dynamic", position: vec2(INITIAL_X - (i * LEG_AWAY) / SCALE, INITIAL_Y), angle: i * 0.05 });
     leg.createFixture(new Box(LEG_W / SCALE, LEG_H / SCALE), {
       density: LEG_DENSITY,
       friction: DEFAULT_FRICTION,
@@ -102,8 +105,8 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
       new RevoluteJoint({
         bodyA: lander,
         bodyB: leg,
-        localAnchorA: { x: 0, y: 0 },
-        localAnchorB: { x: (i * LEG_AWAY) / SCALE, y: LEG_DOWN / SCALE },
+        localAnchorA: vec2(0, 0),
+        localAnchorB: vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
         referenceAngle: 0,
         enableMotor: true,
         enableLimit: true,
@@ -140,8 +143,8 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
 }
 
 // Scratch vectors for the impulses: planck reads them and keeps no reference.
-const impulse = { x: 0, y: 0 };
-const point = { x: 0, y: 0 };
+const impulse = vec2(0, 0);
+const point = vec2(0, 0);
 
 /**
  * The engines of one step, as Gymnasium's `step` applies them before `world.Step`: `dispersion0`
@@ -240,8 +243,11 @@ const REVOLUTE_FIELDS = ["m_limitState", "m_enableMotor", "m_enableLimit", "m_mo
 
 function useAllocationFreeSolver(joint: object): void {
   if (!REVOLUTE_FIELDS.every((f) => f in joint)) return; // another planck: keep its own solver
-  (joint as { solveVelocityConstraints: (step: { dt: number }) => void }).solveVelocityConstraints = solveRevoluteVelocity;
+  realmSolver ??= compileInRealm(solveRevoluteVelocity, { INACTIVE_LIMIT, AT_LOWER_LIMIT, AT_UPPER_LIMIT, EQUAL_LIMITS });
+  (joint as { solveVelocityConstraints: (step: { dt: number }) => void }).solveVelocityConstraints = realmSolver;
 }
+/** solveRevoluteVelocity compiled in planck's realm (planck calls it 360 times a step; see planck-realm.ts). */
+let realmSolver: typeof solveRevoluteVelocity | undefined;
 
 function solveRevoluteVelocity(this: RevoluteFields, step: { dt: number }): void {
   const vA = this.m_bodyA.c_velocity.v, vB = this.m_bodyB.c_velocity.v;

@@ -12,7 +12,7 @@
  */
 
 import { currentDisplaySink, display, isMimeBundle, type MimeBundle } from "./display";
-import { renderPng } from "./render";
+import { renderPngIsolated } from "./render-process";
 import type { VegaLiteSpec } from "./spec";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
@@ -40,7 +40,7 @@ export async function specBundle(spec: VegaLiteSpec, opts: BundleOptions = {}): 
   let text = describeSpec(spec);
   if (opts.png ?? true) {
     try {
-      bundle["image/png"] = (await renderPng(spec, { scale: opts.scale ?? CHART_PNG_SCALE })).toString("base64");
+      bundle["image/png"] = (await renderPngIsolated(spec, { scale: opts.scale ?? CHART_PNG_SCALE })).toString("base64");
     } catch (err) {
       text += ` — PNG rendering failed: ${err instanceof Error ? err.message : String(err)}`;
     }
