@@ -221,7 +221,10 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
           evalReturn: NaN,
         });
         if (config.evalEvery > 0 && iteration % config.evalEvery === 0) row.evalReturn = await evaluateNow(signal);
-        if (config.targetReturn > 0 && recent.length >= 100 && row.trainReturn >= config.targetReturn) return "target";
+        if (config.targetReturn > 0 && recent.length >= 100 && row.trainReturn >= config.targetReturn) {
+          if (Number.isNaN(row.evalReturn)) row.evalReturn = await evaluateNow(signal); // the greedy policy, at the stop too
+          return "target";
+        }
       },
       finish: async (signal) => {
         const last = state.metrics[state.metrics.length - 1];
