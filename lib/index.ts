@@ -18,3 +18,4 @@ export * from "./viz";
 export * from "./data";
 export * from "./teach";
 export { isQuick, budget } from "./quick";
+export * from "./nn/gpt2";

@@ -1,0 +1,382 @@
+/**
+ * GPT-2 (Radford et al. 2019) on TensorFlow.js, in the shape of nanoGPT's model.py:
+ *
+ *   x = wte[ids] + wpe[positions]                            token + position embeddings
+ *   for each block:  x = x + attn(ln_1(x))                   pre-LayerNorm causal self-attention
+ *                    x = x + mlp(ln_2(x))                    GELU (tanh approximation), 4× wide
+ *   logits = ln_f(x) · wteᵀ                                   LM head tied to the token embedding
+ *
+ * Parameters carry Hugging Face's names (./weights.ts), so loading real GPT-2 weights is a plain
+ * name-for-name copy (./load.ts). Padding conventions are in ./batch.ts (prompts left-padded,
+ * completions right-padded, an attention mask and position ids that skip padding).
+ *
+ * Every tensor op sits inside tf.tidy or returns its result to the caller, so nothing leaks;
+ * `apply`, `forward` and `logProbs` are differentiable (use them inside tf.variableGrads).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../../core/rng";
+import { attentionBias, completionMask, leftPad, promptCompletionBatch, positionsFromMask } from "./batch";
+import { gpt2Config, type Gpt2Config } from "./config";
+import { batchMatMul, customOp, linear, matMul2d, swapLastTwo } from "./kernels";
+import { gpt2ParamShapes, initGpt2Weights, weightsToVariables, type Gpt2Weights } from "./weights";
+
+export interface Gpt2ApplyOptions {
+  /** [batch, seq]: 1 for a token, 0 for padding (left or right). Default: no padding. */
+  attentionMask?: tf.Tensor2D | readonly (readonly number[])[];
+  /** [batch, seq] position ids. Default: the count of real tokens before each column (0, 1, 2, … without padding). */
+  positionIds?: tf.Tensor2D | readonly (readonly number[])[];
+  /** Dropout on (config.dropout) when true; default false. */
+  training?: boolean;
+  /** Seed of the dropout masks when training (draw it from the run's Rng); default 0. */
+  dropoutSeed?: number;
+}
+
+export interface Gpt2LogProbOptions {
+  /** Log-probs of softmax(logits / temperature); default 1. Use the sampling temperature to match `generate`. */
+  temperature?: number;
+  training?: boolean;
+  dropoutSeed?: number;
+}
+
+/** One layer's cached keys (transposed, [batch·heads, headDim, T]) and values ([batch·heads, T, headDim]). */
+export interface LayerKv {
+  kT: tf.Tensor3D;
+  v: tf.Tensor3D;
+}
+
+export interface Gpt2 {
+  readonly config: Gpt2Config;
+  /** Trainable variables by Hugging Face's names (see ./weights.ts), in a fixed order. */
+  readonly params: Readonly<Record<string, tf.Variable>>;
+  /**
+   * Logits [batch, seq, vocab] for int32 ids [batch, seq]. The tensor API for training:
+   * `tf.variableGrads(() => loss(model.apply(ids, { training: true, dropoutSeed })))`.
+   */
+  apply(ids: tf.Tensor2D, opts?: Gpt2ApplyOptions): tf.Tensor3D;
+  /**
+   * Logits [batch, maxLen, vocab] for token-id arrays. Rows of different lengths are left-padded
+   * (./batch.ts), so column maxLen − 1 is every row's next-token prediction.
+   */
+  forward(ids: readonly (readonly number[])[], opts?: Omit<Gpt2ApplyOptions, "attentionMask" | "positionIds">): tf.Tensor3D;
+  /**
+   * log π(completion token j | prompt, completion tokens before j), [batch, maxCompletionLen],
+   * 0 on padding. What RLHF/GRPO losses need; differentiable. Prompts must be non-empty.
+   */
+  logProbs(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts?: Gpt2LogProbOptions): tf.Tensor2D;
+  /** A plain-data copy of the weights (for saving, or another model's setWeights). */
+  weights(): Gpt2Weights;
+  /** Assigns weights by name; throws naming a missing or mis-shaped one. */
+  setWeights(weights: Gpt2Weights): void;
+  /** Frees the variables (and the LM head's cached transpose). */
+  dispose(): void;
+}
+
+// ---------------------------------------------------------------- building blocks
+
+function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}
+
+/** GELU, tanh approximation (Hendrycks & Gimpel; HF's "gelu_new"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** Dropout whose masks come from a counter on the caller's seed (one site after another). */
+interface DropoutState {
+  rate: number;
+  seed: number;
+  site: number;
+}
+
+function dropout<T extends tf.Tensor>(x: T, d: DropoutState | undefined): T {
+  if (!d || d.rate === 0) return x;
+  return tf.dropout(x, d.rate, undefined, d.seed + 7919 * d.site++) as T;
+}
+
+interface BlockInputs {
+  batch: number;
+  seq: number;
+  /** Additive attention bias [batch or 1, 1, seq, keys]. */
+  bias: tf.Tensor4D;
+  past?: LayerKv;
+  /** Receives this layer's keys and values (past and new), for a KV cache. */
+  present?: LayerKv[];
+  dropout?: DropoutState;
+}
+
+/** Causal self-attention: one qkv projection, nHead heads, softmax(q·kᵀ/√d + mask)·v, output projection. */
+function attention(p: Record<string, tf.Tensor>, c: Gpt2Config, layer: number, x: tf.Tensor2D, inp: BlockInputs): tf.Tensor2D {
+  const { batch: B, seq: T } = inp;
+  const H = c.nHead, D = c.nEmbd / H;
+  const name = `h.${layer}.attn`;
+  const qkv = linear(x, p[`${name}.c_attn.weight`] as tf.Tensor2D, p[`${name}.c_attn.bias`] as tf.Tensor1D); // [B·T, 3E]
+  const [q, k, v] = tf.split(qkv, 3, 1);
+  const split = (t: tf.Tensor, perm: number[]) => tf.transpose(tf.reshape(t, [B, T, H, D]), perm);
+  const qh = tf.reshape(split(tf.mul(q, 1 / Math.sqrt(D)), [0, 2, 1, 3]), [B * H, T, D]);
+  let kT = tf.reshape(split(k, [0, 2, 3, 1]), [B * H, D, T]) as tf.Tensor3D;
+  let vh = tf.reshape(split(v, [0, 2, 1, 3]), [B * H, T, D]) as tf.Tensor3D;
+  if (inp.past) {
+    kT = tf.concat([inp.past.kT, kT], 2);
+    vh = tf.concat([inp.past.v, vh], 1);
+  }
+  if (inp.present) inp.present[layer] = { kT: tf.keep(kT), v: tf.keep(vh) };
+  const keys = kT.shape[2];
+  const scores = tf.add(tf.reshape(batchMatMul(qh as tf.Tensor3D, kT), [B, H, T, keys]), inp.bias);
+  const att = dropout(tf.softmax(scores), inp.dropout);
+  const y = batchMatMul(tf.reshape(att, [B * H, T, keys]) as tf.Tensor3D, vh); // [B·H, T, D]
+  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, D]), [0, 2, 1, 3]), [B * T, c.nEmbd]) as tf.Tensor2D;
+  return linear(merged, p[`${name}.c_proj.weight`] as tf.Tensor2D, p[`${name}.c_proj.bias`] as tf.Tensor1D);
+}
+
+function mlp(p: Record<string, tf.Tensor>, layer: number, x: tf.Tensor2D): tf.Tensor2D {
+  const name = `h.${layer}.mlp`;
+  const h = gelu(linear(x, p[`${name}.c_fc.weight`] as tf.Tensor2D, p[`${name}.c_fc.bias`] as tf.Tensor1D));
+  return linear(h, p[`${name}.c_proj.weight`] as tf.Tensor2D, p[`${name}.c_proj.bias`] as tf.Tensor1D);
+}
+
+function block(p: Record<string, tf.Tensor>, c: Gpt2Config, layer: number, x: tf.Tensor2D, inp: BlockInputs): tf.Tensor2D {
+  const h = `h.${layer}`;
+  x = tf.add(x, dropout(attention(p, c, layer, layerNorm(x, p[`${h}.ln_1.weight`], p[`${h}.ln_1.bias`], c.layerNormEps), inp), inp.dropout));
+  x = tf.add(x, dropout(mlp(p, layer, layerNorm(x, p[`${h}.ln_2.weight`], p[`${h}.ln_2.bias`], c.layerNormEps)), inp.dropout));
+  return x;
+}
+
+export interface TransformerInputs {
+  /** int32 [batch, seq]. */
+  ids: tf.Tensor2D;
+  /** int32 [batch, seq]. */
+  positions: tf.Tensor2D;
+  /** Additive attention bias [batch or 1, 1, seq, past + seq] (./batch.ts attentionBias). */
+  bias: tf.Tensor4D;
+  /** Cached keys/values of the earlier columns, one per layer. */
+  past?: LayerKv[];
+  /** Filled with each layer's keys/values including this call's (kept tensors, the caller disposes them). */
+  present?: LayerKv[];
+  dropout?: { rate: number; seed: number };
+}
+
+/** The transformer up to the final LayerNorm: hidden states [batch·seq, nEmbd]. */
+export function transformer(p: Record<string, tf.Tensor>, c: Gpt2Config, inp: TransformerInputs): tf.Tensor2D {
+  const [B, T] = inp.ids.shape;
+  const pastLen = inp.past ? inp.past[0].v.shape[1] : 0;
+  if (pastLen + T > c.nPositions) throw new RangeError(`sequence of ${pastLen + T} tokens is longer than the model's ${c.nPositions} positions`);
+  const drop: DropoutState | undefined = inp.dropout && inp.dropout.rate > 0 ? { ...inp.dropout, site: 0 } : undefined;
+  const tok = tf.gather(p["wte.weight"], tf.reshape(inp.ids, [B * T]));
+  const pos = tf.gather(p["wpe.weight"], tf.reshape(inp.positions, [B * T]));
+  let x = dropout(tf.add(tok, pos) as tf.Tensor2D, drop);
+  for (let layer = 0; layer < c.nLayer; layer++) {
+    x = block(p, c, layer, x, { batch: B, seq: T, bias: inp.bias, past: inp.past?.[layer], present: inp.present, dropout: drop });
+  }
+  return layerNorm(x, p["ln_f.weight"], p["ln_f.bias"], c.layerNormEps);
+}
+
+/**
+ * log softmax(logits)[target] per row, [n] from logits [n, vocab] and int32 targets [n]. One op
+ * with its own gradient, dy·(onehot(target) − softmax), instead of autodiff through logSumExp and
+ * a gather (fewer passes over the 50,257-wide rows).
+ */
+export function tokenLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [n, V] = logits.shape;
+  const op = customOp((l: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+    const lse = tf.logSumExp(l, -1, true); // [n, 1]
+    const flat = tf.add(tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(V, "int32")), t);
+    const picked = tf.gather(tf.reshape(l, [n * V]), flat);
+    save([l, lse, t]);
+    return {
+      value: tf.sub(picked, tf.reshape(lse, [n])),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [L, LSE, T] = saved;
+        const softmax = tf.exp(tf.sub(L, LSE));
+        const g = tf.reshape(dy, [n, 1]);
+        return [tf.mul(tf.sub(tf.oneHot(T as tf.Tensor1D, V), softmax), g), tf.zeros(T.shape)];
+      },
+    };
+  });
+  return op(logits, targets) as tf.Tensor1D;
+}
+
+// ---------------------------------------------------------------- the model
+
+function toInt2d(x: tf.Tensor2D | readonly (readonly number[])[], what: string, shape: [number, number]): tf.Tensor2D {
+  const t = x instanceof tf.Tensor ? (x.dtype === "int32" ? x : tf.cast(x, "int32")) : tf.tensor2d(x as number[][], undefined, "int32");
+  if (t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) throw new RangeError(`${what} has shape [${t.shape}], expected [${shape}] (the ids' shape)`);
+  return t as tf.Tensor2D;
+}
+
+class Gpt2Model implements Gpt2 {
+  readonly config: Gpt2Config;
+  readonly params: Readonly<Record<string, tf.Variable>>;
+  /** wteᵀ [nEmbd, vocab] for inference, remade when wte's data changes (an optimiser step assigns it). */
+  private headCache: { source: object; wteT: tf.Tensor2D } | undefined;
+
+  constructor(config: Gpt2Config, params: Record<string, tf.Variable>) {
+    this.config = config;
+    this.params = params;
+  }
+
+  /** Logits [n, vocab] from final hidden states [n, nEmbd]; `cached` uses the inference copy of wteᵀ (no gradient to wte). */
+  head(h: tf.Tensor2D, cached = false): tf.Tensor2D {
+    const wte = this.params["wte.weight"] as tf.Tensor2D;
+    if (!cached) return matMul2d(h, swapLastTwo(wte));
+    if (!this.headCache || this.headCache.source !== wte.dataId) {
+      this.headCache?.wteT.dispose();
+      this.headCache = { source: wte.dataId, wteT: tf.keep(tf.tidy(() => swapLastTwo(wte))) }; // kept: we may be inside a caller's tidy
+    }
+    return tf.matMul(h, this.headCache.wteT);
+  }
+
+  apply(ids: tf.Tensor2D, opts: Gpt2ApplyOptions = {}): tf.Tensor3D {
+    const [B, T] = ids.shape;
+    const c = this.config;
+    return tf.tidy(() => {
+      let mask: Uint8Array | null = null;
+      if (opts.attentionMask !== undefined) {
+        const m = opts.attentionMask instanceof tf.Tensor ? opts.attentionMask.dataSync() : (opts.attentionMask as number[][]).flat();
+        if (m.length !== B * T) throw new RangeError(`attentionMask has ${m.length} entries, expected ${B}×${T} (the ids' shape)`);
+        mask = Uint8Array.from(m, (v) => (v ? 1 : 0));
+        if (mask.every((v) => v === 1)) mask = null;
+      }
+      const positions = opts.positionIds !== undefined
+        ? toInt2d(opts.positionIds, "positionIds", [B, T])
+        : tf.tensor2d(mask ? positionsFromMask(mask, B, T) : Int32Array.from({ length: B * T }, (_, i) => i % T), [B, T], "int32");
+      const h = transformer(this.params, c, {
+        ids: ids.dtype === "int32" ? ids : tf.cast(ids, "int32"),
+        positions,
+        bias: attentionBias(mask, B, T, T),
+        dropout: opts.training ? { rate: c.dropout, seed: opts.dropoutSeed ?? 0 } : undefined,
+      });
+      return tf.reshape(this.head(h), [B, T, c.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  forward(ids: readonly (readonly number[])[], opts: Omit<Gpt2ApplyOptions, "attentionMask" | "positionIds"> = {}): tf.Tensor3D {
+    const batch = leftPad(ids);
+    return tf.tidy(() => {
+      const t = tf.tensor2d(batch.ids, [batch.batch, batch.length], "int32");
+      const mask = batch.padded ? tf.tensor2d(batch.mask, [batch.batch, batch.length], "int32") : undefined;
+      return this.apply(t, { ...opts, attentionMask: mask });
+    });
+  }
+
+  logProbs(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts: Gpt2LogProbOptions = {}): tf.Tensor2D {
+    const c = this.config;
+    const temperature = opts.temperature ?? 1;
+    if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
+    const batch = promptCompletionBatch(promptIds, completionIds);
+    const { batch: B, length: L, promptLength: P, completionLength: C } = batch;
+    return tf.tidy(() => {
+      if (C === 0) return tf.zeros([B, 0]) as tf.Tensor2D;
+      const h = transformer(this.params, c, {
+        ids: tf.tensor2d(batch.ids, [B, L], "int32"),
+        positions: tf.tensor2d(batch.positions, [B, L], "int32"),
+        bias: attentionBias(batch.padded ? batch.mask : null, B, L, L),
+        dropout: opts.training ? { rate: c.dropout, seed: opts.dropoutSeed ?? 0 } : undefined,
+      });
+      // only the columns that predict completion tokens go through the (expensive) head
+      const predicting = tf.reshape(tf.slice(tf.reshape(h, [B, L, c.nEmbd]), [0, P - 1, 0], [B, C, c.nEmbd]), [B * C, c.nEmbd]) as tf.Tensor2D;
+      let logits = this.head(predicting);
+      if (temperature !== 1) logits = tf.div(logits, temperature);
+      const targets = tf.tensor1d(Int32Array.from({ length: B * C }, (_, i) => batch.ids[Math.floor(i / C) * L + P + (i % C)]), "int32");
+      return tf.mul(tf.reshape(tokenLogProbs(logits, targets), [B, C]), completionMask(completionIds)) as tf.Tensor2D;
+    });
+  }
+
+  weights(): Gpt2Weights {
+    const out: Gpt2Weights = {};
+    for (const [name, v] of Object.entries(this.params)) out[name] = { data: Float32Array.from(v.dataSync() as Float32Array), shape: [...v.shape] };
+    return out;
+  }
+
+  setWeights(weights: Gpt2Weights): void {
+    for (const [name, v] of Object.entries(this.params)) {
+      const w = weights[name];
+      if (!w) throw new RangeError(`missing weight '${name}' (expected shape [${v.shape.join(", ")}])`);
+      if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
+        throw new RangeError(`weight '${name}' has shape [${w.shape.join(", ")}], expected [${v.shape.join(", ")}]`);
+      }
+      tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, "float32")));
+    }
+  }
+
+  dispose(): void {
+    this.headCache?.wteT.dispose();
+    this.headCache = undefined;
+    for (const v of Object.values(this.params)) v.dispose();
+  }
+}
+
+/** The internal model class, for ./generate.ts (the cached head). */
+export function isGpt2Model(m: Gpt2): m is Gpt2Model {
+  return m instanceof Gpt2Model;
+}
+
+export type { Gpt2Model };
+
+/** A model from weights by name (checked against the config's names and shapes). */
+export function gpt2FromWeights(config: Gpt2Config, weights: Gpt2Weights): Gpt2 {
+  const shapes = gpt2ParamShapes(config);
+  for (const [name, shape] of Object.entries(shapes)) {
+    const w = weights[name];
+    if (!w) throw new RangeError(`missing weight '${name}' (expected shape [${shape.join(", ")}])`);
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`weight '${name}' has shape [${w.shape.join(", ")}], expected [${shape.join(", ")}]`);
+    }
+  }
+  const ordered: Gpt2Weights = {};
+  for (const name of Object.keys(shapes)) ordered[name] = weights[name];
+  return new Gpt2Model(config, weightsToVariables(ordered));
+}
+
+/** A freshly initialised GPT-2 (./weights.ts initGpt2Weights), seeded by our Rng. */
+export function createGpt2(config: Partial<Gpt2Config>, rng: Rng): Gpt2 {
+  const c = gpt2Config(config);
+  return gpt2FromWeights(c, initGpt2Weights(c, rng));
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of equal-length sequences [batch, seq + 1]: predicts
+ * ids[:, 1:] from ids[:, :-1]. The pretraining loss; a scalar for tf.variableGrads.
+ */
+export function lmLoss(model: Gpt2, ids: tf.Tensor2D | readonly (readonly number[])[], opts: { training?: boolean; dropoutSeed?: number } = {}): tf.Scalar {
+  return tf.tidy(() => {
+    let t: tf.Tensor2D;
+    if (ids instanceof tf.Tensor) t = ids.dtype === "int32" ? ids : tf.cast(ids, "int32");
+    else {
+      const rows = ids as readonly (readonly number[])[];
+      const len = rows[0]?.length ?? 0;
+      rows.forEach((r, b) => { if (r.length !== len) throw new RangeError(`lmLoss: sequences must have equal lengths; row ${b} has ${r.length}, row 0 has ${len}`); });
+      t = tf.tensor2d(rows as number[][], [rows.length, len], "int32");
+    }
+    const [B, L] = t.shape;
+    if (L < 2) throw new RangeError(`lmLoss: sequences need at least 2 tokens, got ${L}`);
+    const inputs = tf.slice(t, [0, 0], [B, L - 1]);
+    const targets = tf.reshape(tf.slice(t, [0, 1], [B, L - 1]), [B * (L - 1)]) as tf.Tensor1D;
+    const logits = tf.reshape(model.apply(inputs, opts), [B * (L - 1), model.config.vocabSize]) as tf.Tensor2D;
+    return tf.neg(tf.mean(tokenLogProbs(logits, targets))) as tf.Scalar;
+  });
+}
+
+/** What an optimiser must offer `gpt2TrainStep` (lib/algos/optim's Adam does). */
+export interface Gpt2Optimizer {
+  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+}
+
+/**
+ * One pretraining step: lmLoss on `ids`, gradients, global-norm clipping (0 = off), the optimiser's
+ * update. Returns the loss before the step and the gradient norm before clipping.
+ */
+export function gpt2TrainStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Tensor2D | readonly (readonly number[])[], opts: { maxGradNorm?: number; dropoutSeed?: number } = {}): { loss: number; gradNorm: number } {
+  const params = Object.values(model.params);
+  const maxNorm = opts.maxGradNorm ?? 1;
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => lmLoss(model, ids, { training: true, dropoutSeed: opts.dropoutSeed }), params);
+    const g = params.map((p) => grads[p.name]);
+    const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
+    const scale = maxNorm > 0 ? tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+    optimizer.apply(params, g.map((x) => tf.mul(x, scale)));
+    return { loss: value.dataSync()[0], gradNorm: norm.dataSync()[0] };
+  });
+}
