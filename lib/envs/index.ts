@@ -6,6 +6,9 @@ import { makeTicTacToe, ticTacToeGroupStart, ticTacToeSelfPlayOptions } from "./
 import { exhaustiveCheck, playMatches, ticTacToeReport } from "./tictactoe-analysis";
 import { OPPONENT_NAMES, type OpponentName } from "./tictactoe-opponents";
 import type { Side } from "./tictactoe";
+import { EDIT_MAX_STEPS, editAgentGroupStart, makeEditAgent, type EditAgentOptions } from "./edit-agent";
+import { editAgentReport } from "./edit-eval";
+import type { EditAct } from "./edit-oracle";
 
 registerEnv({ id: "CartPole-v1", create: (options) => makeCartPole(options), maxEpisodeSteps: 500, rewardThreshold: 475 });
 registerEnv({ id: "LunarLander-v3", create: (options) => makeLunarLander(options), maxEpisodeSteps: 1000, rewardThreshold: 200 });
@@ -21,6 +24,14 @@ registerEnv({
   playMatches: (act, opponent, { games, side, seed }) => playMatches(act, opponent as OpponentName, { games, agentPlays: side as Side, seed }),
   exhaustive: (act, side) => exhaustiveCheck(act, { agentPlays: side as Side, keep: 0 }),
 });
+// EditAgent-v0's observation is an object (lib/envs/edit-agent), so its policies act on that, not on a Float32Array
+registerEnv({
+  id: "EditAgent-v0",
+  create: (options) => makeEditAgent(options as EditAgentOptions),
+  maxEpisodeSteps: EDIT_MAX_STEPS,
+  evaluate: (act, opts) => editAgentReport(act as unknown as EditAct, opts),
+  groupStart: (rng, options) => editAgentGroupStart(rng, options as EditAgentOptions),
+});
 
 export * from "./cartpole";
 export * from "./lunar-lander";
@@ -30,3 +41,14 @@ export * from "./tictactoe-opponents";
 export * from "./tictactoe-analysis";
 export * from "./tictactoe-render";
 export * from "./tictactoe-play";
+export * from "./edit-text";
+export * from "./edit-distance";
+export * from "./edit-actions";
+export * from "./edit-tasks";
+export * from "./edit-oracle";
+export * from "./edit-features";
+export * from "./edit-agent";
+export * from "./edit-eval";
+export { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, phrasingOf, type EditSlots } from "./edit-phrasings";
+export { FUNCTION_WORDS as EDIT_FUNCTION_WORDS, HELDOUT_VOCAB as EDIT_HELDOUT_VOCAB, TRAIN_VOCAB as EDIT_TRAIN_VOCAB, type EditVocabulary } from "./edit-vocab";
+export { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets, type GenerateEditOptions } from "./edit-generator";
