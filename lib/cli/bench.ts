@@ -14,6 +14,8 @@ import { initBackend } from "../nn/backend";
 import { BENCH_MLP, benchFastForward, benchMatMul, benchMinibatchStep, benchMlp, timeCall } from "../nn/bench-backends";
 import { createMlp } from "../nn/mlp";
 import { learningCurve } from "../viz/charts";
+import { vectorEnv } from "../core/vector-env";
+import { createPpoAgent } from "../algos/ppo";
 import { reinforceUpdate } from "../algos/reinforce";
 import { createAdam } from "../algos/optim";
 import { parseCommand, type CommandSpec } from "./args";
@@ -52,6 +54,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const cartpoleStepsPerSec = benchCartPole(quick ? 20_000 : 200_000);
   log("LunarLander steps/s, before and after this process builds a chart spec");
   const lunarLander = benchLunarLander(quick ? 5_000 : 50_000);
+  log("vector envs (16 copies, random actions)");
+  const vectorEnvs = { cartpole: benchVectorEnv("CartPole-v1", 16, quick ? 20_000 : 400_000), lunarLander: benchVectorEnv("LunarLander-v3", 16, quick ? 5_000 : 100_000) };
+  log("PPO: steps and seconds until CartPole's last 100 episodes average 475 (seed 1), LunarLander SPS");
+  const ppo = quick ? undefined : await benchPpo();
 
   const report = {
     createdAt: new Date().toISOString(),
@@ -66,6 +72,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     reinforceUpdateMs,
     cartpoleStepsPerSec,
     lunarLander,
+    vectorEnvs,
+    ...(ppo ? { ppo } : {}),
   };
   const text = JSON.stringify(report, (_, v) => (typeof v === "number" ? Number(v.toPrecision(4)) : v), 2);
   console.log(text);
@@ -127,4 +135,40 @@ function benchLunarLander(steps: number): { stepsPerSec: number; afterChartSpecS
   const stepsPerSec = run();
   learningCurve(Array.from({ length: 20 }, (_, i) => ({ x: i, y: i * i })), { x: "x", y: "y" });
   return { stepsPerSec, afterChartSpecStepsPerSec: run() };
+}
+
+/** Steps/s of a vector env of `n` copies with random actions (auto-reset included). */
+function benchVectorEnv(id: string, n: number, steps: number): number {
+  const venv = vectorEnv(Array.from({ length: n }, () => makeEnv<Float32Array, number>(id)));
+  const rng = createRng(0);
+  venv.reset({ seed: 0 });
+  const actions = new Array<number>(n);
+  const space = venv.singleActionSpace;
+  const nActions = space.kind === "discrete" ? space.n : 1;
+  const t0 = performance.now();
+  for (let done = 0; done < steps; done += n) {
+    for (let i = 0; i < n; i++) actions[i] = rng.int(nActions);
+    venv.step(actions);
+  }
+  venv.close();
+  return steps / ((performance.now() - t0) / 1000);
+}
+
+/** PPO's speed where it matters: time and steps to CartPole's threshold, and LunarLander's SPS over 4 iterations. */
+async function benchPpo(): Promise<Record<string, number>> {
+  const cartpole = await createPpoAgent({ envId: "CartPole-v1", seed: 1, targetReturn: 475 });
+  const r = await cartpole.train();
+  cartpole.dispose();
+  const lander = await createPpoAgent({ envId: "LunarLander-v3", seed: 1, totalSteps: 4 * 16 * 1024, evalEpisodes: 1 });
+  const l = await lander.train();
+  const rows = lander.metrics;
+  lander.dispose();
+  return {
+    cartpoleStepsTo475: r.stopped === "target" ? r.envSteps : NaN,
+    cartpoleSecondsTo475: r.stopped === "target" ? r.wallTime : NaN,
+    cartpoleSps: r.envSteps / r.wallTime,
+    lunarLanderSps: l.envSteps / l.wallTime,
+    lunarLanderRolloutSeconds: rows.reduce((s, x) => s + x.rolloutTime, 0),
+    lunarLanderUpdateSeconds: rows.reduce((s, x) => s + x.updateTime, 0),
+  };
 }
