@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, gpt2ParamCount, gpt2TrainStep, lmLoss, GPT2_124M, GPT2_TINY, type Gpt2 } from "../lib/nn/gpt2";
-import { batchMatMul, linear, swapLastTwo } from "../lib/nn/gpt2/kernels";
+import { batchMatMul, linear, swapLastTwo, tiedHead } from "../lib/nn/gpt2/kernels";
 
 const CONFIG = { nLayer: 2, nHead: 2, nEmbd: 32, nPositions: 24, vocabSize: 97, dropout: 0.1 };
 let model: Gpt2;
@@ -209,14 +209,34 @@ describe("GPT-2 kernels (wasm fast paths) match tfjs's own ops, values and gradi
     }
   });
 
-  it("swapLastTwo and linear", () => {
+  it("swapLastTwo, linear (both gradient orientations) and the tied head", () => {
     const x = rand([3, 37, 45]);
     const s = swapLastTwo(x), ref = tf.transpose(x, [0, 2, 1]);
     expect(maxDiff(s.dataSync(), ref.dataSync())).toBe(0);
-    const a = rand([9, 6]) as tf.Tensor2D, w = rand([6, 4]) as tf.Tensor2D, b = rand([4]) as tf.Tensor1D, dy = rand([9, 4]);
-    const g1 = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(linear(p as tf.Tensor2D, q as tf.Tensor2D, r as tf.Tensor1D), dy)))([a, w, b]);
-    const g2 = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D), r), dy)))([a, w, b]);
-    for (let i = 0; i < 3; i++) expect(maxDiff(g1[i].dataSync(), g2[i].dataSync())).toBeLessThan(1e-4);
-    tf.dispose([x, s, ref, a, w, b, dy, ...g1, ...g2]);
+    tf.dispose([x, s, ref]);
+    for (const [n, k, m] of [[9, 6, 4], [2, 16, 24]]) {
+      const a = rand([n, k]) as tf.Tensor2D, w = rand([k, m]) as tf.Tensor2D, b = rand([m]) as tf.Tensor1D, dy = rand([n, m]);
+      const g1 = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(linear(p as tf.Tensor2D, q as tf.Tensor2D, r as tf.Tensor1D), dy)))([a, w, b]);
+      const g2 = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D), r), dy)))([a, w, b]);
+      for (let i = 0; i < 3; i++) expect(maxDiff(g1[i].dataSync(), g2[i].dataSync())).toBeLessThan(1e-4);
+      tf.dispose([a, w, b, dy, ...g1, ...g2]);
+    }
+    const h = rand([5, 8]) as tf.Tensor2D, wte = rand([30, 8]) as tf.Tensor2D, dy = rand([5, 30]);
+    expect(maxDiff(tiedHead(h, wte).dataSync(), tf.matMul(h, wte, false, true).dataSync())).toBeLessThan(1e-5);
+    const g1 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tiedHead(p as tf.Tensor2D, q as tf.Tensor2D), dy)))([h, wte]);
+    const g2 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, false, true), dy)))([h, wte]);
+    for (let i = 0; i < 2; i++) expect(maxDiff(g1[i].dataSync(), g2[i].dataSync())).toBeLessThan(1e-4);
+  });
+
+  it("tokenLogProbs: log-softmax picked, its gradient onehot − softmax, no underflow far from the max", () => {
+    const { tokenLogProbs } = require("../lib/nn/gpt2/model") as typeof import("../lib/nn/gpt2/model");
+    const logits = tf.tensor2d([[0, 1, 2, 3], [100, 0, -50, 1]]), targets = tf.tensor1d([1, 2], "int32");
+    const lp = tokenLogProbs(logits, targets).arraySync() as number[];
+    const lse0 = Math.log(1 + Math.E + Math.E ** 2 + Math.E ** 3);
+    expect(lp[0]).toBeCloseTo(1 - lse0, 5);
+    expect(lp[1]).toBeCloseTo(-150, 3); // softmax would underflow to 0 there
+    const g = tf.grad((l: tf.Tensor) => tf.sum(tokenLogProbs(l as tf.Tensor2D, targets)))(logits).arraySync() as number[][];
+    const ref = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(targets, 4))))(logits).arraySync() as number[][];
+    expect(maxDiff(g.flat(), ref.flat())).toBeLessThan(1e-5);
   });
 });

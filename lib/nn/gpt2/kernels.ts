@@ -165,6 +165,30 @@ export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false, 
   return op(a, b) as tf.Tensor3D;
 }
 
+/**
+ * a·bᵀ ("right") or aᵀ·b ("left") through an explicit transposed copy, freed at once: inside a
+ * gradient computation it would otherwise live (with XNNPACK's packed copy of it) until the whole
+ * backward pass ends — for GPT-2 124M, a second copy of every weight matrix.
+ */
+function productWithSwapped(a: tf.Tensor2D, b: tf.Tensor2D, side: "left" | "right"): tf.Tensor2D {
+  if (side === "right") {
+    // a·bᵀ = (b·aᵀ)ᵀ: when a has few rows (a gradient dy [n, out] against a weight [in, out]),
+    // transposing a and the [in, n] result moves less memory than transposing the weight
+    const [n, k] = a.shape, m = b.shape[0];
+    if (n * k + m * n < m * k) {
+      const aT = rawSwap(a) as tf.Tensor2D;
+      const outT = tf.matMul(b, aT);
+      const out = rawSwap(outT) as tf.Tensor2D;
+      tf.dispose([aT, outT]);
+      return out;
+    }
+  }
+  const swapped = rawSwap(side === "right" ? b : a) as tf.Tensor2D;
+  const out = side === "right" ? tf.matMul(a, swapped) : tf.matMul(swapped, b);
+  swapped.dispose();
+  return out as tf.Tensor2D;
+}
+
 /** x·w + b for x [n, in], w [in, out], b [out]; differentiable without transposed products. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   if (!onWasm()) return tf.add(tf.matMul(x, w), b);
@@ -175,7 +199,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [X, W] = saved as tf.Tensor2D[];
         const g = dy as tf.Tensor2D;
-        return [tf.matMul(g, rawSwap(W) as tf.Tensor2D), tf.matMul(rawSwap(X) as tf.Tensor2D, g), tf.sum(g, 0)];
+        return [productWithSwapped(g, W, "right"), productWithSwapped(X, g, "left"), tf.sum(g, 0)];
       },
     };
   });
@@ -192,9 +216,55 @@ export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [X, W] = saved as tf.Tensor2D[];
         const g = dy as tf.Tensor2D;
-        return [tf.matMul(g, rawSwap(W) as tf.Tensor2D), tf.matMul(rawSwap(X) as tf.Tensor2D, g)];
+        return [productWithSwapped(g, W, "right"), productWithSwapped(X, g, "left")];
       },
     };
   });
   return op(x, w) as tf.Tensor2D;
+}
+
+/**
+ * table[ids] (rows of an embedding), differentiable in `table`: the gradient is a scatter-add of dy
+ * into the rows (tf.unsortedSegmentSum), without the two whole-table transposes tf.gather's own
+ * gradient makes.
+ */
+export function embedding(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const rows = table.shape[0];
+  const op = customOp((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([i]);
+    return {
+      value: tf.gather(t, i),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.unsortedSegmentSum(dy, saved[0] as tf.Tensor1D, rows), tf.zeros(saved[0].shape)],
+    };
+  });
+  return op(table, ids) as tf.Tensor2D;
+}
+
+/**
+ * Logits h·wteᵀ [n, vocab] of the LM head tied to the token embedding wte [vocab, E]. On wasm
+ * computed as (wte·hᵀ)ᵀ, whose gradients are untransposed products too (dh = dy·wte,
+ * dwte = dyᵀ·h): the only transposes are of h and of [n, vocab] tensors, never of the
+ * vocab×E table (38.6M floats for GPT-2: 0.2 s per transpose here).
+ */
+export function tiedHead(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
+  if (!onWasm()) return tf.matMul(h, wte, false, true);
+  const op = customOp((hh: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([hh, ww]);
+    const hT = rawSwap(hh);
+    const logitsT = tf.matMul(ww as tf.Tensor2D, hT as tf.Tensor2D);
+    const value = rawSwap(logitsT);
+    tf.dispose([hT, logitsT]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [H, W] = saved as tf.Tensor2D[];
+        const g = dy as tf.Tensor2D;
+        const gT = rawSwap(g) as tf.Tensor2D;
+        const dW = tf.matMul(gT, H);
+        gT.dispose();
+        return [tf.matMul(g, W), dW];
+      },
+    };
+  });
+  return op(h, wte) as tf.Tensor2D;
 }

@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { attentionBias, completionMask, leftPad, promptCompletionBatch, positionsFromMask } from "./batch";
 import { gpt2Config, type Gpt2Config } from "./config";
-import { batchMatMul, customOp, linear, matMul2d, swapLastTwo } from "./kernels";
+import { batchMatMul, customOp, embedding, linear, swapLastTwo, tiedHead } from "./kernels";
 import { gpt2ParamShapes, initGpt2Weights, weightsToVariables, type Gpt2Weights } from "./weights";
 
 export interface Gpt2ApplyOptions {
@@ -78,10 +78,14 @@ function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps: number
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
 }
 
-/** GELU, tanh approximation (Hendrycks & Gimpel; HF's "gelu_new"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+/**
+ * GELU, tanh approximation (Hendrycks & Gimpel; HF's "gelu_new"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))),
+ * computed as x·σ(2√(2/π)(x + 0.044715x³)) — the same function (½(1 + tanh z) = σ(2z)), and wasm's
+ * sigmoid is vectorised where its tanh is not (15× faster here).
+ */
 function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  const z = tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+  return tf.mul(x, tf.sigmoid(z));
 }
 
 /** Dropout whose masks come from a counter on the caller's seed (one site after another). */
@@ -164,8 +168,8 @@ export function transformer(p: Record<string, tf.Tensor>, c: Gpt2Config, inp: Tr
   const pastLen = inp.past ? inp.past[0].v.shape[1] : 0;
   if (pastLen + T > c.nPositions) throw new RangeError(`sequence of ${pastLen + T} tokens is longer than the model's ${c.nPositions} positions`);
   const drop: DropoutState | undefined = inp.dropout && inp.dropout.rate > 0 ? { ...inp.dropout, site: 0 } : undefined;
-  const tok = tf.gather(p["wte.weight"], tf.reshape(inp.ids, [B * T]));
-  const pos = tf.gather(p["wpe.weight"], tf.reshape(inp.positions, [B * T]));
+  const tok = embedding(p["wte.weight"] as tf.Tensor2D, tf.reshape(inp.ids, [B * T]));
+  const pos = embedding(p["wpe.weight"] as tf.Tensor2D, tf.reshape(inp.positions, [B * T]));
   let x = dropout(tf.add(tok, pos) as tf.Tensor2D, drop);
   for (let layer = 0; layer < c.nLayer; layer++) {
     x = block(p, c, layer, x, { batch: B, seq: T, bias: inp.bias, past: inp.past?.[layer], present: inp.present, dropout: drop });
@@ -176,22 +180,22 @@ export function transformer(p: Record<string, tf.Tensor>, c: Gpt2Config, inp: Tr
 /**
  * log softmax(logits)[target] per row, [n] from logits [n, vocab] and int32 targets [n]. One op
  * with its own gradient, dy·(onehot(target) − softmax), instead of autodiff through logSumExp and
- * a gather (fewer passes over the 50,257-wide rows).
+ * a gather (fewer passes over the 50,257-wide rows, and no exp: see below).
  */
 export function tokenLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [n, V] = logits.shape;
   const op = customOp((l: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
-    const lse = tf.logSumExp(l, -1, true); // [n, 1]
-    const flat = tf.add(tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(V, "int32")), t);
-    const picked = tf.gather(tf.reshape(l, [n * V]), flat);
-    save([l, lse, t]);
+    // log Σ exp(l) = max(l) − log(max(softmax(l))): the softmax kernel is vectorised on wasm (exp is
+    // not), and its largest entry is ≥ 1/V, so the log is exact where log(softmax) could underflow
+    const probs = tf.softmax(l);
+    const lse = tf.reshape(tf.sub(tf.max(l, -1, true), tf.log(tf.max(probs, -1, true))), [n]);
+    const picked = tf.gather(tf.reshape(l, [n * V]), tf.add(tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(V, "int32")), t));
+    save([probs, t]);
     return {
-      value: tf.sub(picked, tf.reshape(lse, [n])),
+      value: tf.sub(picked, lse),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [L, LSE, T] = saved;
-        const softmax = tf.exp(tf.sub(L, LSE));
-        const g = tf.reshape(dy, [n, 1]);
-        return [tf.mul(tf.sub(tf.oneHot(T as tf.Tensor1D, V), softmax), g), tf.zeros(T.shape)];
+        const [P, T] = saved;
+        return [tf.mul(tf.sub(tf.oneHot(T as tf.Tensor1D, V), P), tf.reshape(dy, [n, 1])), tf.zeros(T.shape)];
       },
     };
   });
@@ -220,7 +224,7 @@ class Gpt2Model implements Gpt2 {
   /** Logits [n, vocab] from final hidden states [n, nEmbd]; `cached` uses the inference copy of wteᵀ (no gradient to wte). */
   head(h: tf.Tensor2D, cached = false): tf.Tensor2D {
     const wte = this.params["wte.weight"] as tf.Tensor2D;
-    if (!cached) return matMul2d(h, swapLastTwo(wte));
+    if (!cached) return tiedHead(h, wte);
     if (!this.headCache || this.headCache.source !== wte.dataId) {
       this.headCache?.wteT.dispose();
       this.headCache = { source: wte.dataId, wteT: tf.keep(tf.tidy(() => swapLastTwo(wte))) }; // kept: we may be inside a caller's tidy

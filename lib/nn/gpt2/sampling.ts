@@ -132,8 +132,29 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
     return { token, logProb: logSoftmaxAt(logits, token, 1), samplerLogProb: 0 };
   }
   if (!rng) throw new RangeError("sampling needs an rng (or greedy: true)");
+  if (!opts.topK && (opts.topP ?? 1) >= 1) return sampleFull(logits, temperature, rng);
   const dist = samplingDistribution(logits, opts);
   const j = rng.categorical(dist.probs);
   const token = dist.ids[j];
   return { token, logProb: logSoftmaxAt(logits, token, temperature), samplerLogProb: Math.log(dist.probs[j]) };
+}
+
+let scratch = new Float64Array(0);
+
+/** Plain softmax(logits / T) sampling in two passes over the row (the common case, and the fast one). */
+function sampleFull(logits: ArrayLike<number>, temperature: number, rng: Rng): SampledToken {
+  const V = logits.length;
+  if (scratch.length < V) scratch = new Float64Array(V);
+  let m = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > m) m = logits[i];
+  let total = 0;
+  for (let i = 0; i < V; i++) total += scratch[i] = Math.exp((logits[i] - m) / temperature);
+  let u = rng.next() * total, token = V - 1;
+  for (let i = 0; i < V; i++) {
+    u -= scratch[i];
+    if (u < 0) { token = i; break; }
+  }
+  while (scratch[token] === 0 && token > 0) token--; // rounding left u a hair above 0: the last token with weight
+  const logProb = (logits[token] - m) / temperature - Math.log(total);
+  return { token, logProb, samplerLogProb: logProb };
 }
