@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { jupyterEnv, localJupyterDataDir } from "../lib/kernel/install";
+import { runProcess } from "./run-process";
 
 const root = path.resolve(__dirname, "..");
 const python = "/usr/bin/python3";
@@ -29,9 +30,9 @@ describe("tsrl kernel with Jupyter's tools", () => {
   });
 
   // Not skipped when the tools are missing: CI installs them (.ci/run), and a missing install must fail loudly.
-  it("passes every jupyter_kernel_test check, none skipped", () => {
+  it("passes every jupyter_kernel_test check, none skipped", async () => {
     expect(hasPython("jupyter_kernel_test"), "install Debian's python3-jupyter-kernel-test").toBe(true);
-    const run = spawnSync(python, ["-m", "unittest", "-v", "tests/python/test_tsrl_kernel.py"], { cwd: root, env, encoding: "utf8", timeout: 300_000 });
+    const run = await runProcess(python, ["-m", "unittest", "-v", "tests/python/test_tsrl_kernel.py"], { cwd: root, env, timeout: 300_000 });
     const report = run.stdout + run.stderr;
     expect(report, report).toMatch(/\nOK\s*$/);
     expect(report).not.toMatch(/skipped/);
@@ -41,7 +42,7 @@ describe("tsrl kernel with Jupyter's tools", () => {
     expect(run.status).toBe(0);
   });
 
-  it("executes a notebook headless with nbconvert", () => {
+  it("executes a notebook headless with nbconvert", async () => {
     expect(hasPython("nbclient"), "install Debian's python3-nbclient python3-nbconvert").toBe(true);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-nb-"));
     const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
@@ -58,7 +59,7 @@ describe("tsrl kernel with Jupyter's tools", () => {
       ],
     };
     fs.writeFileSync(path.join(dir, "smoke.ipynb"), JSON.stringify(notebook));
-    const run = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=120", "smoke.ipynb", "--output-dir", path.join(dir, "out")], { cwd: dir, env, encoding: "utf8", timeout: 300_000 });
+    const run = await runProcess("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=120", "smoke.ipynb", "--output-dir", path.join(dir, "out")], { cwd: dir, env, timeout: 300_000 });
     expect(run.status, run.stderr).toBe(0);
     const executed = JSON.parse(fs.readFileSync(path.join(dir, "out", "smoke.ipynb"), "utf8"));
     const outputs = executed.cells.filter((c: { cell_type: string }) => c.cell_type === "code").map((c: { outputs: unknown[] }) => c.outputs);

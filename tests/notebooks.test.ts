@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jupyterEnv, localJupyterDataDir } from "../lib/kernel/install";
+import { runProcess } from "./run-process";
 
 const root = resolve(__dirname, "..");
 const notebooksDir = join(root, "notebooks");
@@ -38,19 +39,15 @@ describe("notebooks execute headless on the tsrl kernel", () => {
     expect(specs.tsrl?.resource_dir, "the notebooks must run on this checkout's kernel").toBe(join(localJupyterDataDir(), "kernels", "tsrl"));
   });
 
-  it.each(notebooks)("%s", (name) => {
+  it.each(notebooks)("%s", async (name) => {
     const outDir = mkdtempSync(join(tmpdir(), "tsrl-nb-"));
-    try {
-      execFileSync(
-        "jupyter",
-        ["nbconvert", "--to", "notebook", "--execute", join(notebooksDir, name), "--output-dir", outDir,
-          "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=900"],
-        { env: { ...env, TSRL_QUICK: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
-      );
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`${name} failed to execute:\n${(e.stderr ?? e.message).slice(-4000)}`);
-    }
+    const run = await runProcess(
+      "jupyter",
+      ["nbconvert", "--to", "notebook", "--execute", join(notebooksDir, name), "--output-dir", outDir,
+        "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=900"],
+      { env: { ...env, TSRL_QUICK: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" } },
+    );
+    if (run.status !== 0) throw new Error(`${name} failed to execute:\n${run.stderr.slice(-4000)}`);
     const nb = JSON.parse(readFileSync(join(outDir, name), "utf8")) as { cells: Cell[] };
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
     const errors = outputs.filter((o) => o.output_type === "error");
