@@ -8,6 +8,8 @@ export * from "./surrogate";
 export * from "./reinforce";
 export * from "./actor-critic";
 export * from "./grpo";
+export * from "./grpo-lm";
+export * from "./grpo-lm-loss";
 export * from "./ppo";
 export * from "./ppo-loss";
 export * from "./ppo-nets";

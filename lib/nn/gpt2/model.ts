@@ -63,6 +63,12 @@ export interface Gpt2 {
    * 0 on padding. What RLHF/GRPO losses need; differentiable. Prompts must be non-empty.
    */
   logProbs(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts?: Gpt2LogProbOptions): tf.Tensor2D;
+  /**
+   * `logProbs` and, from the same logits, the entropy of each next-token distribution (softmax of
+   * logits / temperature), both [batch, maxCompletionLen] and 0 on padding. The entropy is for
+   * logging (GRPO's `entropy` column); only the log-probs are meant to be differentiated.
+   */
+  logProbsAndEntropy(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts?: Gpt2LogProbOptions): { logProbs: tf.Tensor2D; entropy: tf.Tensor2D };
   /** A plain-data copy of the weights (for saving, or another model's setWeights). */
   weights(): Gpt2Weights;
   /** Assigns weights by name; throws naming a missing or mis-shaped one. */
@@ -202,6 +208,18 @@ export function tokenLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Ten
   return op(logits, targets) as tf.Tensor1D;
 }
 
+/**
+ * Entropy −Σ p·log p of softmax(logits) per row, [n] from logits [n, vocab]: log Σ exp(l) − Σ p·l,
+ * with log Σ exp(l) = max(l) − log(max(softmax(l))) as in tokenLogProbs. For logging.
+ */
+export function tokenEntropies(logits: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const probs = tf.softmax(logits);
+    const lse = tf.sub(tf.max(logits, -1), tf.log(tf.max(probs, -1)));
+    return tf.sub(lse, tf.sum(tf.mul(probs, logits), -1)) as tf.Tensor1D;
+  });
+}
+
 // ---------------------------------------------------------------- the model
 
 function toInt2d(x: tf.Tensor2D | readonly (readonly number[])[], what: string, shape: [number, number]): tf.Tensor2D {
@@ -266,13 +284,22 @@ class Gpt2Model implements Gpt2 {
   }
 
   logProbs(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts: Gpt2LogProbOptions = {}): tf.Tensor2D {
+    return this.completionScores(promptIds, completionIds, opts, false).logProbs;
+  }
+
+  logProbsAndEntropy(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts: Gpt2LogProbOptions = {}): { logProbs: tf.Tensor2D; entropy: tf.Tensor2D } {
+    const out = this.completionScores(promptIds, completionIds, opts, true);
+    return { logProbs: out.logProbs, entropy: out.entropy! };
+  }
+
+  private completionScores(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[], opts: Gpt2LogProbOptions, withEntropy: boolean): { logProbs: tf.Tensor2D; entropy?: tf.Tensor2D } {
     const c = this.config;
     const temperature = opts.temperature ?? 1;
     if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
     const batch = promptCompletionBatch(promptIds, completionIds);
     const { batch: B, length: L, promptLength: P, completionLength: C } = batch;
-    return tf.tidy(() => {
-      if (C === 0) return tf.zeros([B, 0]) as tf.Tensor2D;
+    const result = tf.tidy(() => {
+      if (C === 0) return withEntropy ? [tf.zeros([B, 0]), tf.zeros([B, 0])] : [tf.zeros([B, 0])];
       const h = transformer(this.params, c, {
         ids: tf.tensor2d(batch.ids, [B, L], "int32"),
         positions: tf.tensor2d(batch.positions, [B, L], "int32"),
@@ -284,8 +311,11 @@ class Gpt2Model implements Gpt2 {
       let logits = this.head(predicting);
       if (temperature !== 1) logits = tf.div(logits, temperature);
       const targets = tf.tensor1d(Int32Array.from({ length: B * C }, (_, i) => batch.ids[Math.floor(i / C) * L + P + (i % C)]), "int32");
-      return tf.mul(tf.reshape(tokenLogProbs(logits, targets), [B, C]), completionMask(completionIds)) as tf.Tensor2D;
+      const mask = completionMask(completionIds);
+      const logProbs = tf.mul(tf.reshape(tokenLogProbs(logits, targets), [B, C]), mask);
+      return withEntropy ? [logProbs, tf.mul(tf.reshape(tokenEntropies(logits), [B, C]), mask)] : [logProbs];
     });
+    return { logProbs: result[0] as tf.Tensor2D, entropy: result[1] as tf.Tensor2D | undefined };
   }
 
   weights(): Gpt2Weights {
