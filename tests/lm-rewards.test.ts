@@ -1,14 +1,15 @@
 /**
  * Rule rewards against hand-computed values, config errors naming the field, combining rewards, and
- * the Transformers.js classifier reward: its error paths and its label-to-score mapping, on a stub
- * pipeline (no text-classification model can be built offline here, and @huggingface/transformers
- * is not a dependency: see lib/lm/hf-classifier.ts).
+ * the Transformers.js classifier reward: its error paths and its label-to-score mapping on a stub
+ * pipeline; and, where @huggingface/transformers is installed (it is not a tsrl dependency: see
+ * lib/lm/hf-classifier.ts), end to end on a tiny ONNX classifier the test writes (./lm-onnx-classifier.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkClassifierDir, hfClassifierReward, labelScores, requireTransformers, type TextClassifier } from "../lib/lm/hf-classifier";
+import { writeLexiconClassifier } from "./lm-onnx-classifier";
 import { combineRewards, lengthPenalty, lexiconSentiment, ruleBreakdown, ruleReward, type RewardFn } from "../lib/lm/rule-rewards";
 
 describe("rule rewards", () => {
@@ -101,6 +102,17 @@ describe("Transformers.js text-classification reward", () => {
     expect(() => checkClassifierDir(dir, "q8")).toThrow(/onnx\/model_quantized\.onnx/);
     fs.rmSync(dir, { recursive: true, force: true });
     await expect(hfClassifierReward({ dir, label: "" })).rejects.toThrow(/label must be a non-empty string/);
+  });
+
+  const hasTransformers = (() => { try { requireTransformers(); return true; } catch { return false; } })();
+  it.skipIf(!hasTransformers)("end to end through Transformers.js' pipeline on a local ONNX classifier (skipped without @huggingface/transformers)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-classifier-"));
+    writeLexiconClassifier(dir, ["great", "good", "wonderful"], ["bad", "dull"]);
+    const reward = await hfClassifierReward({ dir, label: "POSITIVE" });
+    const sigma = (x: number) => 1 / (1 + Math.exp(-x));
+    const r = await reward(["a", "b", "c", "d"], [" great and wonderful", " bad", " nothing here", " good but dull and bad"]);
+    [sigma(4), sigma(-2), 0.5, sigma(-2)].forEach((v, i) => expect(r[i]).toBeCloseTo(v, 5)); // P(POSITIVE) = σ(2·Σ w)
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("without @huggingface/transformers installed: an error saying how to install it", () => {
