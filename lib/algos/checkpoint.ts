@@ -6,7 +6,7 @@
  */
 import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
 import type { Env } from "../core/env";
-import { makeEnv } from "../core/registry";
+import { envSpec, makeEnv } from "../core/registry";
 import { softmaxRow } from "../nn/categorical";
 import type { NamedTensors } from "../nn/mlp";
 import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
@@ -33,7 +33,7 @@ export interface LoadedPolicy {
   algorithm: string;
   envId: string;
   config: Record<string, unknown> & { envId: string; seed: number };
-  /** Acts with the checkpoint's policy (typed-array forward; no tfjs needed). */
+  /** Acts with the checkpoint's policy (an MLP's typed-array forward; the edit net's tfjs graph), on the env's own observations. */
   act: ActFn;
   /** π(·|obs) among the legal actions (mask: 1 legal), for `tsrl serve` and heat maps. */
   probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
@@ -83,8 +83,11 @@ export function loadPolicy(dir: string): LoadedPolicy {
   const { spec, config, env, loaded } = readAgentCheckpoint(dir);
   try {
     const policy = spec.policy(config, env, loaded.tensors as NamedTensors);
-    const probs = (obs: Float32Array, mask?: Uint8Array) => softmaxRow(policy.logits(obs, 1), mask);
-    return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act: policy.act, probs, metrics: loaded.metrics };
+    // an env with a featuriser (EditAgent-v0): the policy reads features, its callers pass the env's observations
+    const observe = envSpec(config.envId).featurize ?? ((obs: unknown) => obs as Float32Array);
+    const act: ActFn = (obs, ctx) => policy.act(observe(obs), ctx);
+    const probs = (obs: Float32Array, mask?: Uint8Array) => softmaxRow(policy.logits(observe(obs), 1), mask);
+    return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act, probs, metrics: loaded.metrics };
   } finally {
     env.close?.();
   }

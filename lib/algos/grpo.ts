@@ -19,23 +19,32 @@
  *     4. log; every `evalEvery` updates the environment's report card (Tic-Tac-Toe: win/draw/loss
  *        against each opponent and the exhaustive loss count); stop once it says "solved"
  *
+ * The policy is a network from lib/algos/policy-nets (`net`): an MLP on the flat observation, or
+ * the edit agent's pointer network. An env whose observation is not a flat vector gives its
+ * `featurize` in the env registry; rollouts store and act on the features, the agent's `act` takes
+ * the env's own observation. Optionally (`warmStartSteps`) a behaviour-cloning warm start on the
+ * env's `demonstrations` comes first — minibatch steps of −log π(a*|s) on expert steps, logged as
+ * rows of their own with the report card after the last — and GRPO goes on from there.
+ *
  * The language-model form (per-token log-probs of completions, TRL's loss types) reuses the same
  * surrogate (surrogate.ts) and advantages (advantages.ts).
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkpoint } from "../core/abort";
 import type { Env } from "../core/env";
-import { envSpec, makeEnv } from "../core/registry";
+import { envSpec, makeEnv, type Demonstration } from "../core/registry";
 import { createRng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
 import { entropyOfLogProbs, logProbOfAction, logSoftmax, pickLogProb } from "../nn/categorical";
-import { mlpShapes, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import type { NamedTensors } from "../nn/mlp";
+import { mapObservation } from "../core/wrappers";
 import { groupAdvantages, rankAdvantages } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
-import { evaluatePolicy } from "./evaluate";
+import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createAdam, minimize } from "./optim";
+import { createPolicyNet, frozenPolicyNet, policyNetShapes, POLICY_NET_NAMES, type TrainablePolicy } from "./policy-nets";
 import { collectEpisodes, discreteSizes, type EpisodeBatch } from "./rollout";
 import { clippedSurrogate, klK3 } from "./surrogate";
 import { createTrainingState, runTraining } from "./train-loop";
@@ -53,7 +62,8 @@ export const grpoSchema = defineSchema("grpo", {
   lr: num(1e-3, "Adam learning rate", { min: 0, minExclusive: true }),
   weightDecay: num(1e-4, "L2 weight decay (added to the gradient, as PyTorch Adam's weight_decay)", { min: 0 }),
   dropout: num(0.1, "dropout on the hidden layers while updating (acting uses none)", { min: 0, max: 0.9 }),
-  hiddenSizes: intList([128, 128], "hidden layer widths, comma-separated"),
+  net: choice(POLICY_NET_NAMES, "mlp", "policy network: mlp (on the flat observation) or edit (EditAgent-v0's pointer network over its relational features)"),
+  hiddenSizes: intList([128, 128], "hidden layer widths, comma-separated (net edit: H,D — location/payload width, instruction-token width)"),
   activation: choice(["tanh", "relu"], "relu", "hidden activation"),
   epochs: int(2, "mu: passes over each batch (after the first, the ratio clipping matters)", { min: 1 }),
   clipEpsilon: num(0.2, "epsilon of the ratio clipping", { min: 0 }),
@@ -63,6 +73,9 @@ export const grpoSchema = defineSchema("grpo", {
   evalEvery: int(10, "updates between evaluations (the environment's report card)", { min: 1 }),
   evalGames: int(200, "episodes per evaluation", { min: 1 }),
   stopWhenSolved: bool(true, "stop once an evaluation says the task is solved"),
+  warmStartSteps: int(0, "behaviour-cloning minibatch steps on the env's demonstrations before GRPO (0 = none)", { min: 0 }),
+  warmStartBatch: int(64, "expert steps per warm-start minibatch", { min: 1 }),
+  warmStartLr: num(1e-3, "Adam learning rate of the warm start", { min: 0, minExclusive: true }),
 });
 
 export type GrpoConfig = ConfigOf<typeof grpoSchema>;
@@ -70,6 +83,13 @@ export type GrpoConfig = ConfigOf<typeof grpoSchema>;
 /** Tuned per environment; anything you pass wins. */
 export const GRPO_PRESETS: Readonly<Record<string, Partial<GrpoConfig>>> = {
   "TicTacToe-v0": { envOptions: { opponent: { random: 2, greedy: 1, minimax: 1 }, agentPlays: "random" } },
+  // a short warm start on the oracle's edits, then GRPO: groups of 8 attempts at one task, 16 tasks per update
+  "EditAgent-v0": {
+    net: "edit", hiddenSizes: [64, 32], dropout: 0, weightDecay: 0, lr: 3e-4, entropyCoef: 0.001,
+    groupSize: 8, groupsPerUpdate: 16, advantage: "group", maxEpisodes: 8 * 16 * 150,
+    evalEvery: 25, evalGames: 200, stopWhenSolved: false,
+    warmStartSteps: 150, warmStartBatch: 64, warmStartLr: 1e-3,
+  },
 };
 
 export const grpoConfig = (partial: Partial<GrpoConfig> = {}): GrpoConfig => {
@@ -97,6 +117,9 @@ export interface GrpoRow extends BaseRow {
   gradNorm: number;
   /** Greedy mean return at an evaluation, else NaN. */
   evalReturn: number;
+  /** Warm-start rows: mean −log π(a*|s) and how often the greedy action was the expert's (NaN in GRPO rows). */
+  warmStartLoss: number;
+  warmStartAccuracy: number;
   /** The env's report card columns (e.g. win_random, exhaustive_losses_x, solved), NaN between evaluations. */
   [column: string]: number;
 }
@@ -110,21 +133,30 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
   const config = grpoConfig(partial);
   await initBackend({ quiet: true });
   const K = config.groupSize, G = config.groupsPerUpdate;
-  const envs: Env<Float32Array, number>[] = Array.from({ length: K }, () => makeEnv(config.envId, { options: config.envOptions }));
-  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO");
   const spec = envSpec(config.envId);
+  // the env's observations, or their features when the env has a featuriser (rollouts store these)
+  const observe = spec.featurize ?? ((obs: unknown) => obs as Float32Array);
+  const envs: Env<Float32Array, number>[] = Array.from({ length: K }, () => {
+    const env = makeEnv<unknown, number>(config.envId, { options: config.envOptions });
+    return spec.featurize ? mapObservation(env, spec.featurize) : (env as Env<Float32Array, number>);
+  });
+  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO");
 
   const rng = createRng(config.seed);
-  const initRng = rng.fork(), actRng = rng.fork(), startRng = rng.fork(), dropoutRng = rng.fork();
+  const initRng = rng.fork(), actRng = rng.fork(), startRng = rng.fork(), dropoutRng = rng.fork(), demoRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
 
-  const net = netSpec(config, obsSize, nActions);
-  const policy = createDiscretePolicy("policy", net, initRng);
-  const reference = policyFromWeights("policy", net, mlpWeights(policy.net)); // π_ref: the initial policy, frozen
+  const policy = createPolicyNet("policy", config, obsSize, nActions, initRng);
+  let reference = frozenPolicyNet("policy", config, obsSize, nActions, policy.weights()); // π_ref: the initial policy, frozen
   const optimizer = createAdam({ lr: config.lr, weightDecay: config.weightDecay });
+  // acting on the env's own observations
+  const act: ActFn = (obs, ctx) => policy.act(observe(obs), ctx);
+  const probs = (obs: Float32Array, mask?: Uint8Array) => policy.probs(observe(obs), mask);
 
   const state = createTrainingState<GrpoRow>();
-  let episodes = 0, envSteps = 0, lastEval = NaN;
+  let episodes = 0, envSteps = 0, lastEval = NaN, warmSteps = 0;
+  let demos: { steps: Demonstration[]; next: number } | undefined;
+  const warmOptimizer = config.warmStartSteps > 0 ? createAdam({ lr: config.warmStartLr }) : undefined;
   let solved: NamedTensors | undefined;
   let lastReport: Record<string, number> | undefined;
   const recentReturns: number[] = [];
@@ -134,25 +166,29 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
     config,
     envId: config.envId,
     metrics: state.metrics,
-    act: policy.act,
-    probs: policy.probs,
+    act,
+    probs,
     get lastReport() {
       return lastReport;
     },
-    weights: () => mlpWeights(policy.net),
-    checkpointWeights: () => solved ?? mlpWeights(policy.net),
+    weights: () => policy.weights(),
+    checkpointWeights: () => solved ?? policy.weights(),
     setWeights(t) {
-      setMlpWeights(policy.net, t);
+      policy.setWeights(t);
       policy.sync();
     },
     dispose() {
-      policy.net.dispose();
+      policy.dispose();
+      reference.dispose?.();
       optimizer.dispose();
+      warmOptimizer?.dispose();
       for (const env of envs) env.close?.();
     },
     train: (opts = {}) => runTraining(state, opts, {
-      budgetLeft: () => episodes < config.maxEpisodes,
+      budgetLeft: () => warmSteps < config.warmStartSteps || episodes < config.maxEpisodes,
       async update(signal, log) {
+        if (warmSteps < config.warmStartSteps) return warmStartUpdate(signal, log);
+
         // 1. collect G groups of K episodes, each group from one start
         const groups: EpisodeBatch[] = [];
         for (let g = 0; g < G; g++) {
@@ -168,7 +204,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
         // 3. the clipped surrogate, `epochs` passes
         let stats!: UpdateStats;
         for (let e = 0; e < config.epochs; e++) {
-          stats = grpoUpdate(policy.net, optimizer, batch, refLogp, config, dropoutRng.nextUint32());
+          stats = grpoUpdate(policy, optimizer, batch, refLogp, config, dropoutRng.nextUint32());
         }
         policy.sync();
 
@@ -190,17 +226,24 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
           groupStd: summarize(groups.map((b) => meanStd(b.returns).std)).mean,
           ...stats,
           evalReturn: NaN,
+          warmStartLoss: NaN,
+          warmStartAccuracy: NaN,
         } as Omit<GrpoRow, "wallTime" | "sps">);
         if (update % config.evalEvery === 0) {
           const report = await evaluateNow(signal);
           Object.assign(row, report);
           if (config.stopWhenSolved && report.solved === 1) {
-            solved = mlpWeights(policy.net);
+            solved = policy.weights();
             return "target";
           }
         }
       },
-      progress: () => ({ done: episodes, total: config.maxEpisodes, unit: "ep", fields: { return: meanStd(recentReturns).mean.toFixed(2), eval: Number.isNaN(lastEval) ? "—" : lastEval.toFixed(2) } }),
+      progress: () => ({
+        done: episodes, total: config.maxEpisodes, unit: "ep",
+        fields: (warmSteps < config.warmStartSteps || (episodes === 0 && config.warmStartSteps > 0)
+          ? { "warm start": `${warmSteps}/${config.warmStartSteps}`, accuracy: (state.metrics.at(-1)?.warmStartAccuracy ?? NaN).toFixed(3) }
+          : { return: meanStd(recentReturns).mean.toFixed(2), eval: Number.isNaN(lastEval) ? "—" : lastEval.toFixed(2) }) as Record<string, string>,
+      }),
       summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: lastEval }),
       plot: { x: "episodes", y: "return", window: 20, title: `GRPO on ${config.envId} (seed ${config.seed})` },
     }),
@@ -208,17 +251,81 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
 
   /** Greedy mean return, plus the env's own report card when it has one. */
   async function evaluateNow(signal: AbortSignal | undefined): Promise<Record<string, number>> {
-    const { mean } = await evaluatePolicy(config.envId, policy.act, { episodes: config.evalGames, seed: evalSeed, greedy: true, signal });
+    const { mean } = await evaluatePolicy(config.envId, act, { episodes: config.evalGames, seed: evalSeed, greedy: true, signal });
     lastEval = mean;
-    lastReport = { evalReturn: mean, ...(spec.evaluate?.(policy.act, { seed: evalSeed, games: config.evalGames }) ?? {}) };
+    lastReport = { evalReturn: mean, ...(spec.evaluate?.(act, { seed: evalSeed, games: config.evalGames }) ?? {}) };
     return lastReport;
+  }
+
+  /**
+   * One row of the warm start: up to WARM_STEPS_PER_ROW minibatch steps of behaviour cloning on the
+   * env's demonstrations (passes over them in a seeded order). After the last, π_ref becomes the
+   * warm-started policy (KL is measured from where GRPO starts) and the report card is drawn.
+   */
+  async function warmStartUpdate(signal: AbortSignal | undefined, log: (row: Omit<GrpoRow, "wallTime" | "sps">) => GrpoRow): Promise<void> {
+    if (!spec.demonstrations) throw new RangeError(`grpo: warmStartSteps = ${config.warmStartSteps}, but ${config.envId} has no demonstrations to clone; set it to 0`);
+    demos ??= { steps: spec.demonstrations(config.envOptions, demoRng), next: 0 };
+    if (demos.steps.length === 0) throw new RangeError(`grpo: ${config.envId} gave no demonstrations`);
+    const B = config.warmStartBatch, n = Math.min(WARM_STEPS_PER_ROW, config.warmStartSteps - warmSteps);
+    let loss = 0, accuracy = 0;
+    const obs = new Float32Array(B * obsSize), actions = new Int32Array(B), masks = new Uint8Array(B * nActions);
+    for (let s = 0; s < n; s++) {
+      await checkpoint(signal);
+      for (let b = 0; b < B; b++) {
+        if (demos.next === demos.steps.length) {
+          demos.next = 0;
+          demoRng.shuffle(demos.steps);
+        }
+        const d = demos.steps[demos.next++];
+        obs.set(observe(d.obs), b * obsSize);
+        actions[b] = d.action;
+        if (d.mask) masks.set(d.mask, b * nActions);
+        else masks.fill(1, b * nActions, (b + 1) * nActions);
+      }
+      const r = cloneStep(policy, warmOptimizer!, obs, actions, masks, config.maxGradNorm);
+      loss += r.loss / n;
+      accuracy += r.accuracy / n;
+      warmSteps++;
+    }
+    policy.sync();
+    const row = log({
+      update: state.metrics.length + 1, episodes, envSteps,
+      return: NaN, returnStd: NaN, length: NaN, groupStd: NaN, loss: NaN, clipFrac: NaN, approxKl: NaN, refKl: NaN, entropy: NaN, gradNorm: NaN,
+      evalReturn: NaN, warmStartLoss: loss, warmStartAccuracy: accuracy,
+    } as Omit<GrpoRow, "wallTime" | "sps">);
+    if (warmSteps === config.warmStartSteps) {
+      reference.dispose?.();
+      reference = frozenPolicyNet("policy", config, obsSize, nActions, policy.weights());
+      demos = undefined;
+      Object.assign(row, await evaluateNow(signal));
+    }
   }
 
   return agent;
 }
 
-function netSpec(config: Pick<GrpoConfig, "hiddenSizes" | "activation">, obsSize: number, outputSize: number): MlpSpec {
-  return { inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize, activation: config.activation };
+/** Warm-start minibatch steps per logged row. */
+const WARM_STEPS_PER_ROW = 25;
+
+/** One behaviour-cloning step: minimise −mean log π(a*|s) among the legal actions; the loss and how often argmax π = a*. */
+export function cloneStep(policy: Pick<TrainablePolicy, "forward" | "params" | "nActions">, optimizer: ReturnType<typeof createAdam>, obs: Float32Array, actions: Int32Array, masks: Uint8Array, maxGradNorm: number): { loss: number; accuracy: number } {
+  const B = actions.length;
+  const kept: tf.Tensor[] = [];
+  try {
+    return tf.tidy(() => {
+      const a = tf.tensor1d(actions, "int32");
+      const mask = tf.tensor2d(masks.subarray(0, B * policy.nActions), [B, policy.nActions], "float32");
+      const step = minimize(() => {
+        const logp = logSoftmax(policy.forward(obs, B), mask);
+        kept.push(tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logp, 1), a), "float32"))));
+        return tf.neg(tf.mean(pickLogProb(logp, a))) as tf.Scalar;
+      }, Object.values(policy.params), optimizer, maxGradNorm);
+      const [loss, accuracy] = tf.stack([step.loss, kept[0] as tf.Scalar]).dataSync();
+      return { loss, accuracy };
+    });
+  } finally {
+    tf.dispose(kept);
+  }
 }
 
 /** The steps of all groups, with each step's advantage (its episode's) and weight 1/(|τ_i|·N). */
@@ -273,7 +380,7 @@ type UpdateStats = Pick<GrpoRow, "loss" | "clipFrac" | "approxKl" | "refKl" | "e
 
 /** One gradient step of the GRPO loss on the batch, inside tf.tidy; the logged numbers in one read. */
 export function grpoUpdate(
-  net: ReturnType<typeof createDiscretePolicy>["net"],
+  policy: Pick<TrainablePolicy, "forward" | "params" | "nActions">,
   optimizer: ReturnType<typeof createAdam>,
   batch: GrpoBatch,
   refLogp: Float32Array,
@@ -285,17 +392,16 @@ export function grpoUpdate(
   const keep = <X extends tf.Tensor>(x: X): X => (kept.push(tf.keep(x)), x);
   try {
     return tf.tidy(() => {
-      const obs = tf.tensor2d(batch.obs.subarray(0, T * net.spec.inputSize), [T, net.spec.inputSize]);
       const actions = tf.tensor1d(batch.actions, "int32");
       const oldLogp = tf.tensor1d(batch.oldLogp);
       const ref = tf.tensor1d(refLogp);
       const adv = tf.tensor1d(batch.advantages);
       const w = tf.tensor1d(batch.weights);
-      const mask = batch.masks ? tf.tensor2d(batch.masks, [T, net.spec.outputSize], "float32") : undefined;
+      const mask = batch.masks ? tf.tensor2d(batch.masks, [T, policy.nActions], "float32") : undefined;
       let parts!: { clipFrac: tf.Scalar; approxKl: tf.Scalar; refKl: tf.Scalar; entropy: tf.Scalar };
       const step = minimize(() => {
         const train = config.dropout > 0 ? { dropout: config.dropout, seed: dropoutSeed } : undefined;
-        const logpAll = logSoftmax(net.apply(obs, train), mask);
+        const logpAll = logSoftmax(policy.forward(batch.obs, T, train), mask);
         const logp = pickLogProb(logpAll, actions);
         const sur = clippedSurrogate(logp, oldLogp, adv, config.clipEpsilon);
         const kl = klK3(logp, ref);
@@ -308,7 +414,7 @@ export function grpoUpdate(
           entropy: keep(entropy),
         };
         return tf.sub(tf.sum(tf.mul(w, perStep)), tf.mul(config.entropyCoef, entropy)) as tf.Scalar;
-      }, Object.values(net.params), optimizer, config.maxGradNorm);
+      }, Object.values(policy.params), optimizer, config.maxGradNorm);
       const [loss, clipFrac, approxKl, refKl, entropy, gradNorm] = tf.stack([step.loss, parts.clipFrac, parts.approxKl, parts.refKl, parts.entropy, step.gradNorm]).dataSync();
       return { loss, clipFrac, approxKl, refKl, entropy, gradNorm };
     });
@@ -328,10 +434,10 @@ export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
   create: createGrpoAgent,
   tensorShapes(config, env) {
     const { obsSize, nActions } = discreteSizes(env, "GRPO");
-    return mlpShapes("policy", netSpec(config, obsSize, nActions));
+    return policyNetShapes("policy", config, obsSize, nActions);
   },
   policy(config, env, tensors) {
     const { obsSize, nActions } = discreteSizes(env, "GRPO");
-    return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors);
+    return frozenPolicyNet("policy", config, obsSize, nActions, tensors);
   },
 };

@@ -1,7 +1,8 @@
 /**
- * `tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--opponents a,b] [--exhaustive] [--json]` — loads a checkpoint of any
- * registered algorithm (dispatching on its config.json) and runs evaluation episodes. Needs no
- * tfjs: the policy runs as a typed-array forward.
+ * `tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--opponents a,b] [--exhaustive] [--tasks FILE] [--json]` — loads a checkpoint of any
+ * registered algorithm (dispatching on its config.json) and runs evaluation episodes. MLP policies
+ * run as a typed-array forward; the edit agent's network on tfjs. An edit agent's checkpoint takes
+ * `--tasks FILE.jsonl` (lib/cli/eval-edit): its scores on those tasks, per family.
  * A missing or corrupt checkpoint (absent files, wrong shapes, unknown algorithm) exits 1 with the
  * problem named; bad flags exit 2.
  */
@@ -10,10 +11,12 @@ import { CheckpointError } from "../data/checkpoint";
 import { textTable } from "../viz/table";
 import { evaluatePolicy } from "../algos/evaluate";
 import { loadPolicy } from "../algos/checkpoint";
+import { initBackend } from "../nn/backend";
 import { parseCommand, type CommandSpec } from "./args";
+import { evalEditTasks } from "./eval-edit";
 
 const spec: CommandSpec = {
-  usage: "tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--opponents random,greedy,minimax] [--exhaustive] [--json]",
+  usage: "tsrl eval <dir> [--episodes N] [--seed S] [--sample] [--opponents random,greedy,minimax] [--exhaustive] [--tasks FILE.jsonl] [--json]",
   positionals: ["dir"],
   flags: [
     { name: "episodes", type: "integer", help: "evaluation episodes", default: 100 },
@@ -21,6 +24,7 @@ const spec: CommandSpec = {
     { name: "sample", type: "boolean", help: "sample actions from the policy instead of taking the most probable" },
     { name: "opponents", type: "string", help: "two-player games: comma-separated opponents to play as every side, e.g. random,greedy,minimax" },
     { name: "exhaustive", type: "boolean", help: "two-player games: count the losses any opponent can force against the greedy policy, as every side" },
+    { name: "tasks", type: "string", help: "edit agents: evaluate on every task of this JSONL file (exact match, edit distance, steps, per family)" },
     { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   ],
 };
@@ -34,6 +38,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (seed < 0 || seed > 0xffffffff) { console.error(`tsrl eval: --seed ${seed}: expected an integer in [0, 2^32)`); return 2; }
   const greedy = parsed.flags.sample !== true;
 
+  await initBackend({ quiet: true }); // the edit agent's network runs on tfjs
   let policy;
   try {
     policy = loadPolicy(parsed.positionals[0]);
@@ -41,6 +46,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (err instanceof CheckpointError) { console.error(`tsrl eval: ${err.message}`); return 1; }
     throw err;
   }
+  if (parsed.flags.tasks !== undefined) return evalEditTasks(policy, String(parsed.flags.tasks), { json: parsed.flags.json === true, greedy, seed });
   const env = envSpec(policy.envId);
   const opponents = parsed.flags.opponents === undefined ? [] : String(parsed.flags.opponents).split(",").map((o) => o.trim()).filter(Boolean);
   if ((opponents.length || parsed.flags.exhaustive) && !(env.opponents && env.sides && env.playMatches && env.exhaustive)) {

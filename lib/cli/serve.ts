@@ -8,7 +8,8 @@
  * `mask` (1 legal, 0 illegal) is optional; `greedy` (default true) picks the most probable legal
  * action, false samples it (seeded by --seed); an `id` is echoed back. A malformed line gets one
  * line `{"error": "line 3: …"}` naming the problem, and the server goes on; it ends at end of input.
- * Progress and diagnostics go to stderr; stdout carries only answers.
+ * Progress and diagnostics go to stderr; stdout carries only answers. An edit agent's checkpoint
+ * answers {"instruction", "text"} lines with the edited text and its steps instead (lib/cli/serve-edit).
  */
 import * as readline from "node:readline";
 import { makeEnv } from "../core/registry";
@@ -16,7 +17,10 @@ import { createRng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import { CheckpointError } from "../data/checkpoint";
 import { loadPolicy } from "../algos/checkpoint";
+import { EDIT_AGENT_ID } from "../envs/edit-agent";
+import { initBackend } from "../nn/backend";
 import { parseCommand, type CommandSpec } from "./args";
+import { answerEditRequest } from "./serve-edit";
 
 const spec: CommandSpec = {
   usage: "tsrl serve <dir> --stdio [--seed S]",
@@ -34,6 +38,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.error("tsrl serve: give --stdio (JSON lines on stdin and stdout; the only transport so far)");
     return 2;
   }
+  await initBackend({ quiet: true }); // the edit agent's network runs on tfjs
   let policy: ReturnType<typeof loadPolicy>;
   try {
     policy = loadPolicy(parsed.positionals[0]);
@@ -48,12 +53,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const rng = createRng((parsed.flags.seed as number | undefined) ?? 0);
   console.error(`tsrl serve: ${policy.algorithm} on ${policy.envId} from ${policy.dir}; reading JSON lines on stdin`);
 
+  const edits = policy.envId === EDIT_AGENT_ID;
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === "") continue;
-    process.stdout.write(JSON.stringify(answer(line, lineNo)) + "\n");
+    process.stdout.write(JSON.stringify(edits ? answerEditRequest(policy, line, lineNo) : answer(line, lineNo)) + "\n");
   }
   return 0;
 

@@ -29,6 +29,18 @@ export interface EnvSpec<O = unknown, A = unknown> {
    */
   groupStart?: (rng: Rng, options: Record<string, unknown>) => Record<string, unknown>;
   /**
+   * For an env whose observation is not a flat vector (EditAgent-v0's is an object): the flat
+   * Float32Array of its `observationSpace` that networks read. Algorithms that support it store and
+   * act on `featurize(obs)`, and their agents' `act` takes the env's own observation.
+   */
+  featurize?: (obs: unknown) => Float32Array;
+  /**
+   * Expert steps for a behaviour-cloning warm start (EditAgent-v0: its oracle's minimal edits on
+   * the training tasks), in an order drawn with `rng`: the env's observation, the expert's action
+   * and the legal actions there.
+   */
+  demonstrations?: (options: Record<string, unknown>, rng: Rng) => Demonstration[];
+  /**
    * For two-player games: env options that make each new game's opponent `draw()` — a frozen
    * policy for self-play — or, when it returns undefined, the opponent the options already name.
    */
@@ -39,6 +51,13 @@ export interface EnvSpec<O = unknown, A = unknown> {
   playMatches?: (act: PolicyAct, opponent: string, opts: { games: number; side: string; seed: number }) => MatchCounts;
   /** Every game any opponent can force against the greedy policy, as a side: a proof, not a sample. */
   exhaustive?: (act: PolicyAct, side: string) => MatchCounts;
+}
+
+/** One expert step: what the env showed, what the expert did, what was legal. */
+export interface Demonstration {
+  obs: unknown;
+  action: number;
+  mask?: Uint8Array;
 }
 
 /** Outcomes of a set of games. */

@@ -26,3 +26,26 @@ export function timeLimit<O, A>(env: Env<O, A>, maxSteps: number): Env<O, A> {
     close: env.close?.bind(env),
   };
 }
+
+/**
+ * The env with every observation passed through `f` (Gymnasium's TransformObservation): e.g. an
+ * env with structured observations seen as the flat vectors a network reads.
+ */
+export function mapObservation<O, P, A>(env: Env<O, A>, f: (obs: O) => P, observationSpace: Env<P, A>["observationSpace"] = env.observationSpace): Env<P, A> {
+  return {
+    id: env.id,
+    unwrapped: (env.unwrapped ?? env) as unknown as Env<P, A>,
+    observationSpace,
+    actionSpace: env.actionSpace,
+    reset(args) {
+      const r = env.reset(args);
+      return { ...r, obs: f(r.obs) };
+    },
+    step(action) {
+      const r = env.step(action);
+      return { ...r, obs: f(r.obs) };
+    },
+    render: env.render?.bind(env),
+    close: env.close?.bind(env),
+  };
+}

@@ -19,11 +19,12 @@
  * the greedy policy on the validation split.
  */
 import { createRng } from "../core/rng";
-import { EDIT_STOP } from "./edit-actions";
+import { EDIT_MAX_TOKENS, EDIT_STOP, applyEditAction, describeAction, editActionMask, editObservation } from "./edit-actions";
 import { EDIT_MAX_STEPS, makeEditAgent, resolveEditTasks } from "./edit-agent";
 import { charEditDistance, diffText, normalizedEditDistance, type DiffSegment } from "./edit-distance";
 import type { EditAct } from "./edit-oracle";
 import { EDIT_FAMILIES, type EditTask } from "./edit-tasks";
+import { editDetokenize, editTokenize } from "./edit-text";
 
 export interface EditScores {
   count: number;
@@ -154,4 +155,41 @@ export function editAgentReport(act: EditAct, opts: { seed?: number; games?: num
   for (const family of EDIT_FAMILIES) out[`exact_${family}`] = r.perFamily[family]?.exactMatch ?? NaN;
   out.solved = r.exactMatch >= EDIT_SOLVED_EXACT_MATCH ? 1 : 0;
   return out;
+}
+
+/** One step of `applyEditPolicy`: the action, in words, and the text after it. */
+export interface EditStep {
+  action: number;
+  description: string;
+  text: string;
+}
+
+/**
+ * Runs an edit policy on any instruction and text, with no target (what `tsrl serve` and a
+ * notebook's "try your own" cell do): greedy actions on the env's states until STOP or `maxSteps`
+ * actions. Returns the edited text and the steps (STOP included when taken). Throws naming the
+ * problem when the text is empty or longer than the agent handles (EDIT_MAX_TOKENS tokens).
+ */
+export function applyEditPolicy(act: EditAct, instruction: string, text: string, opts: { maxSteps?: number; greedy?: boolean; seed?: number } = {}): { text: string; steps: EditStep[]; stopped: boolean } {
+  const maxSteps = opts.maxSteps ?? EDIT_MAX_STEPS;
+  if (text.length === 0) throw new RangeError("the text is empty");
+  const instructionTokens = editTokenize(instruction);
+  let tokens = editTokenize(text);
+  if (tokens.length > EDIT_MAX_TOKENS) throw new RangeError(`the text has ${tokens.length} tokens; the edit agent handles at most ${EDIT_MAX_TOKENS}`);
+  const rng = createRng(opts.seed ?? 0);
+  const steps: EditStep[] = [];
+  for (let t = 0; t < maxSteps; t++) {
+    const obs = editObservation(instruction, tokens, instructionTokens);
+    const mask = editActionMask(tokens, obs.payloads);
+    const action = act(obs, { greedy: opts.greedy ?? true, rng, mask });
+    if (!mask[action]) throw new RangeError(`the policy chose a masked action (${describeAction(action, obs.payloads)})`);
+    const next = applyEditAction(tokens, obs.payloads, action);
+    if (next === "stop") {
+      steps.push({ action, description: "STOP", text: obs.text });
+      return { text: obs.text, steps, stopped: true };
+    }
+    tokens = next;
+    steps.push({ action, description: describeAction(action, obs.payloads), text: editDetokenize(tokens) });
+  }
+  return { text: editDetokenize(tokens), steps, stopped: false };
 }

@@ -116,6 +116,36 @@ export function runOracle(task: Pick<EditTask, "instruction" | "source" | "targe
   return { solved: stopped && output === task.target, edits: actions.length - (stopped ? 1 : 0), actions, output };
 }
 
+/** One oracle step: the observation, the oracle's action there and the mask. */
+export interface EditDemonstration {
+  obs: EditObservation;
+  action: number;
+  mask: Uint8Array;
+}
+
+/**
+ * The oracle's episodes on `tasks` (in an order shuffled by `rng`), step by step, STOP included:
+ * what a behaviour-cloning warm start imitates (the registry's `demonstrations`).
+ */
+export function editDemonstrations(tasks: readonly Pick<EditTask, "instruction" | "source" | "target">[], rng: Rng, maxSteps = 20): EditDemonstration[] {
+  const out: EditDemonstration[] = [];
+  for (const k of rng.shuffle(tasks.map((_, i) => i))) {
+    const task = tasks[k];
+    const instructionTokens = editTokenize(task.instruction);
+    let tokens = editTokenize(task.source);
+    for (let t = 0; t < maxSteps; t++) {
+      const obs = editObservation(task.instruction, tokens, instructionTokens);
+      const mask = editActionMask(tokens, obs.payloads);
+      const action = oracleAction(obs, task.target, mask);
+      out.push({ obs, action, mask });
+      const next = applyEditAction(tokens, obs.payloads, action);
+      if (next === "stop") break;
+      tokens = next;
+    }
+  }
+  return out;
+}
+
 export interface MinimalEditSearch {
   /** The fewest edit actions (STOP not counted) that reach the target, if found within the limits. */
   edits?: number;

@@ -8,7 +8,9 @@ import { OPPONENT_NAMES, type OpponentName } from "./tictactoe-opponents";
 import type { Side } from "./tictactoe";
 import { EDIT_MAX_STEPS, editAgentGroupStart, makeEditAgent, type EditAgentOptions } from "./edit-agent";
 import { editAgentReport } from "./edit-eval";
-import type { EditAct } from "./edit-oracle";
+import { editDemonstrations, type EditAct } from "./edit-oracle";
+import { featurizeEditObservation } from "./edit-features";
+import type { EditObservation } from "./edit-actions";
 
 registerEnv({ id: "CartPole-v1", create: (options) => makeCartPole(options), maxEpisodeSteps: 500, rewardThreshold: 475 });
 registerEnv({ id: "LunarLander-v3", create: (options) => makeLunarLander(options), maxEpisodeSteps: 1000, rewardThreshold: 200 });
@@ -24,13 +26,16 @@ registerEnv({
   playMatches: (act, opponent, { games, side, seed }) => playMatches(act, opponent as OpponentName, { games, agentPlays: side as Side, seed }),
   exhaustive: (act, side) => exhaustiveCheck(act, { agentPlays: side as Side, keep: 0 }),
 });
-// EditAgent-v0's observation is an object (lib/envs/edit-agent), so its policies act on that, not on a Float32Array
+// EditAgent-v0's observation is an object (lib/envs/edit-agent), so its policies act on that, not on a
+// Float32Array; `featurize` gives networks the relational featuriser's flat vector (its observationSpace)
 registerEnv({
   id: "EditAgent-v0",
   create: (options) => makeEditAgent(options as EditAgentOptions),
   maxEpisodeSteps: EDIT_MAX_STEPS,
   evaluate: (act, opts) => editAgentReport(act as unknown as EditAct, opts),
   groupStart: (rng, options) => editAgentGroupStart(rng, options as EditAgentOptions),
+  featurize: (obs) => featurizeEditObservation(obs as EditObservation).flat,
+  demonstrations: (options, rng) => editDemonstrations(makeEditAgent(options as EditAgentOptions).tasks, rng),
 });
 
 export * from "./cartpole";

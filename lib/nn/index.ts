@@ -3,3 +3,4 @@ export * from "./mlp";
 export * from "./categorical";
 export * from "./fast-forward";
 export { installWasmKernelFixes } from "./wasm-kernels";
+export * from "./edit-policy";
