@@ -6,14 +6,28 @@
 export type Verb = (args: string[]) => Promise<number>;
 
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
-  train: { summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x", load: async () => (await import("./train")).trainCommand },
+  train: {
+    summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x  (a language model: tsrl train grpo GPT2 --model DIR|tiny --reward SPEC)",
+    load: async () => async (args) => (isGpt2Training(args) ? (await import("./train-grpo-lm")).trainGrpoLmCommand(args) : (await import("./train")).trainCommand(args)),
+  },
   eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
-  serve: { summary: "drive a trained agent over JSON lines:  tsrl serve runs/x --stdio", load: async () => (await import("./serve")).serveCommand },
+  serve: {
+    summary: "drive a trained agent (or a GPT-2 directory's completions) over JSON lines:  tsrl serve runs/x --stdio",
+    load: async () => {
+      const gpt2 = await import("./serve-gpt2");
+      return async (args) => (gpt2.isGpt2Directory(args.find((a) => !a.startsWith("-"))) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+    },
+  },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
   kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
   bench: { summary: "speed benchmarks, JSON out:  tsrl bench [--out FILE]", load: async () => (await import("./bench")).benchCommand },
 };
+
+/** `tsrl train grpo GPT2 …`: GRPO on a language model (lib/cli/train-grpo-lm), not an environment agent. */
+function isGpt2Training(args: readonly string[]): boolean {
+  return args.find((a) => !a.startsWith("-")) === "grpo" && args.includes("GPT2");
+}
 
 export function usage(): string {
   const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(7)} ${v.summary}`);
