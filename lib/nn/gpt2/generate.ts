@@ -4,11 +4,11 @@
  *   prefill(model, prompts)     runs the left-padded prompts once (./batch.ts), keeps every layer's
  *                               keys and values, returns the logits of each prompt's last token
  *   decodeStep(model, cache, t) feeds one new token per row: its query attends to the cached keys
- *                               plus its own; the cache grows by one column (tf.concat)
+ *                               plus its own; the cache grows by one row per head (tf.concat)
  *   generate(model, prompts, o) prefill, then sample / decodeStep until every row has produced EOS
  *                               or maxNewTokens tokens
  *
- * Keys are cached transposed ([batch·heads, headDim, T]) so q·kᵀ needs no transpose per step. The
+ * Keys and values are cached as [batch·heads, T, headDim] (appending a step copies whole rows). The
  * LM head uses a cached transposed copy of wte (remade after an optimiser step changes wte), so
  * decoding does not gradient-track — use `model.logProbs` for anything you differentiate.
  *
@@ -86,7 +86,7 @@ export function decodeStep(model: Gpt2, cache: KvCache, tokens: readonly number[
     });
     return m.head(h, true);
   });
-  for (const kv of cache.layers) tf.dispose([kv.kT, kv.v]);
+  for (const kv of cache.layers) tf.dispose([kv.k, kv.v]);
   cache.layers = present;
   cache.mask = mask;
   cache.length = L + 1;
@@ -95,7 +95,7 @@ export function decodeStep(model: Gpt2, cache: KvCache, tokens: readonly number[
 }
 
 export function disposeKvCache(cache: KvCache): void {
-  for (const kv of cache.layers) tf.dispose([kv.kT, kv.v]);
+  for (const kv of cache.layers) tf.dispose([kv.k, kv.v]);
   cache.layers = [];
 }
 
