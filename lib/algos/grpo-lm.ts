@@ -102,6 +102,8 @@ export interface GrpoLmRow extends BaseRow {
   learningRate: number;
   generateSeconds: number;
   updateSeconds: number;
+  /** Every column is a number (so rows go straight into charts and CSV). */
+  [column: string]: number;
 }
 
 export interface GrpoLmOptions {

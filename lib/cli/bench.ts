@@ -1,9 +1,12 @@
 /**
- * `tsrl bench [--out FILE] [--quick]` — the speed numbers behind our backend and design choices,
+ * `tsrl bench [--out FILE] [--quick] [--only gpt2]` — the speed numbers behind our backend and design choices,
  * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
  * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one PPO
- * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second.
- * Runs one thing at a time on one core; ~1 minute.
+ * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second;
+ * GPT-2 (lib/nn/gpt2/bench): forward+backward tokens/s at 128 tokens and KV-cache generation new
+ * tokens/s at batch 8, with GFLOP/s, for the tiny config and GPT-2-124M shapes (random weights;
+ * --quick: the tiny config only), next to PyTorch's numbers on this machine.
+ * Runs one thing at a time; a few minutes (124M alone ~1 minute).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,14 +21,17 @@ import { vectorEnv } from "../core/vector-env";
 import { createPpoAgent } from "../algos/ppo";
 import { reinforceUpdate } from "../algos/reinforce";
 import { createAdam } from "../algos/optim";
+import { benchGpt2, type Gpt2BenchResult } from "../nn/gpt2/bench";
+import { GPT2_124M, GPT2_TINY } from "../nn/gpt2/config";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
-  usage: "tsrl bench [--out FILE] [--quick]",
+  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2]",
   positionals: [],
   flags: [
     { name: "out", type: "string", help: "also write the JSON to this file" },
     { name: "quick", type: "boolean", help: "shorter timings and fewer sizes (a smoke test)" },
+    { name: "only", type: "string", choices: ["gpt2"], help: "run one section only: gpt2 (tiny config and 124M shapes, ~1 minute)" },
   ],
 };
 
@@ -36,6 +42,22 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const timing = quick ? { budgetMs: 50, minReps: 1 } : { budgetMs: 300, minReps: 3 };
   const batches = quick ? [1, 128] : [1, 4, 8, 16, 128, 512, 2048]; // 1–8: acting (evaluation, 8 env copies)
   const log = (msg: string) => console.error(`tsrl bench: ${msg}`);
+  const emit = (report: Record<string, unknown>) => {
+    const text = JSON.stringify(report, (_, v) => (typeof v === "number" ? Number(v.toPrecision(4)) : v), 2);
+    console.log(text);
+    if (parsed.flags.out) {
+      const file = path.resolve(String(parsed.flags.out));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text + "\n");
+      log(`wrote ${file}`);
+    }
+    return 0;
+  };
+  if (parsed.flags.only === "gpt2") {
+    const backend = await initBackend({ quiet: true });
+    log(`GPT-2 forward+backward (128 tokens) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);
+    return emit({ createdAt: new Date().toISOString(), node: process.version, tfjs: tf.version.tfjs, backend, gpt2: await benchGpt2Configs(quick) });
+  }
 
   log("matMul 512×768×768 (wasm, cpu)");
   const matmulShape: [number, number, number] = quick ? [128, 192, 192] : [512, 768, 768];
@@ -58,6 +80,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const vectorEnvs = { cartpole: benchVectorEnv("CartPole-v1", 16, quick ? 20_000 : 400_000), lunarLander: benchVectorEnv("LunarLander-v3", 16, quick ? 5_000 : 100_000) };
   log("PPO: steps and seconds until CartPole's last 100 episodes average 475 (seed 1), LunarLander SPS");
   const ppo = quick ? undefined : await benchPpo();
+  log(`GPT-2 forward+backward (128 tokens) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);
+  const gpt2 = await benchGpt2Configs(quick);
 
   const report = {
     createdAt: new Date().toISOString(),
@@ -74,16 +98,23 @@ export async function benchCommand(argv: string[]): Promise<number> {
     lunarLander,
     vectorEnvs,
     ...(ppo ? { ppo } : {}),
+    gpt2,
   };
-  const text = JSON.stringify(report, (_, v) => (typeof v === "number" ? Number(v.toPrecision(4)) : v), 2);
-  console.log(text);
-  if (parsed.flags.out) {
-    const file = path.resolve(String(parsed.flags.out));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text + "\n");
-    log(`wrote ${file}`);
-  }
-  return 0;
+  return emit(report);
+}
+
+/**
+ * GPT-2's training and generation speed, tiny config and (unless quick) 124M shapes, with PyTorch's
+ * numbers for 124M on this 2-core machine (CPU, measured by the lead) to compare against.
+ */
+async function benchGpt2Configs(quick: boolean): Promise<{ tiny: Gpt2BenchResult; "124M"?: Gpt2BenchResult; pytorch124M: Record<string, unknown> }> {
+  const tiny = await benchGpt2({ ...GPT2_TINY }, quick ? { reps: 1, newTokens: 8 } : {});
+  const big = quick ? undefined : await benchGpt2({ ...GPT2_124M });
+  return {
+    tiny,
+    ...(big ? { "124M": big } : {}),
+    pytorch124M: { trainTokensPerSec: [126, 155], generateNewTokensPerSec: [72, 86], note: "PyTorch CPU, 2 cores, same shapes: fwd+bwd at 128 tokens, KV-cache generation at batch 8" },
+  };
 }
 
 /** Milliseconds per REINFORCE update (value baseline, advantages, policy + value step) on a synthetic batch of T steps. */
