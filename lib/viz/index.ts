@@ -8,6 +8,7 @@
  *   progress (progress.ts)      tqdm-style bar: one notebook output updated in place, or stderr
  *   save (save.ts)              spec → .svg / .png file
  *   table (table.ts)            rows → HTML + text table bundle
+ *   diffView (diff.ts)          text diffs, insertions and deletions highlighted (HTML + text)
  *   display (display.ts)        the sink contract shared with lib/kernel
  *   render, png*, apng          headless rendering and the PNG/APNG encoders underneath
  *
@@ -44,3 +45,4 @@ export { ColourTable, choosePixelFormat, encodePng, encodePngAsync, type EncodeP
 export { encodeApng, encodeIndexedApng, type ApngOptions, type ApngSummary, type IndexedFrames } from "./apng";
 export { save, type SaveOptions } from "./save";
 export { formatCell, htmlTable, table, textTable, type TableOptions } from "./table";
+export { diffPlain, diffView, type DiffRow, type DiffSegmentLike } from "./diff";
