@@ -9,14 +9,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGrpoAgent, grpoConfig } from "../lib/algos/grpo";
+import { createGrpoAgent, grpoConfig, grpoUpdate, type GrpoBatch } from "../lib/algos/grpo";
+import { createAdam } from "../lib/algos/optim";
+import { createPolicyNet } from "../lib/algos/policy-nets";
+import { logProbOfAction } from "../lib/nn/categorical";
 import { loadPolicy, saveAgent } from "../lib/algos/checkpoint";
 import { envSpec } from "../lib/core/registry";
 import { createRng } from "../lib/core/rng";
 import { datasetsDir } from "../lib/data/paths";
 import {
   EDIT_ACTIONS, EDIT_FEATURE_SIZE, EDIT_LOCATIONS, EDIT_MAX_PAYLOADS, EDIT_STOP, applyEditPolicy, decodeAction, editActionMask, editObservation,
-  editTokenize, featurizeEditObservation, readEditTasks, type EditAct, type EditObservation, type EditTask,
+  editTokenize, featurizeEditObservation, oracleAction, readEditTasks, type EditAct, type EditObservation, type EditTask,
 } from "../lib/envs";
 import { initBackend } from "../lib/nn/backend";
 import { createEditPolicyNet, editPolicy, editPolicyNetFromWeights, editPolicyWeights } from "../lib/nn/edit-policy";
@@ -124,6 +127,37 @@ describe("GRPO on EditAgent-v0", () => {
     const demos = s.demonstrations!({ tasks: train.slice(0, 10) }, createRng(1));
     expect(demos.filter((d) => d.action === EDIT_STOP)).toHaveLength(10); // every oracle episode ends in STOP
     for (const d of demos) expect(d.mask![d.action]).toBe(1);
+  });
+
+  it("GRPO's update on the edit network: the preferred attempt's actions become likelier, the other's less likely", () => {
+    const policy = createPolicyNet("policy", { net: "edit", hiddenSizes: [16, 8], activation: "relu" }, EDIT_FEATURE_SIZE, EDIT_ACTIONS, createRng(9));
+    // two one-step attempts at each of three tasks: the oracle's edit (A = +1) and STOP at once (A = −1)
+    const tasks = train.filter((t) => t.family === "period").slice(0, 3);
+    const rows = tasks.flatMap((t) => {
+      const obs = obsOf(t), mask = editActionMask(obs.textTokens, obs.payloads), x = featurizeEditObservation(obs).flat;
+      return [{ x, mask, action: oracleAction(obs, t.target, mask), adv: 1 }, { x, mask, action: EDIT_STOP, adv: -1 }];
+    });
+    const T = rows.length;
+    const batch: GrpoBatch = {
+      obs: new Float32Array(T * EDIT_FEATURE_SIZE), actions: Int32Array.from(rows, (r) => r.action), oldLogp: new Float32Array(T),
+      advantages: Float32Array.from(rows, (r) => r.adv), weights: new Float32Array(T).fill(1 / T), masks: new Uint8Array(T * EDIT_ACTIONS),
+    };
+    rows.forEach((r, t) => { batch.obs.set(r.x, t * EDIT_FEATURE_SIZE); batch.masks!.set(r.mask, t * EDIT_ACTIONS); });
+    const logps = () => {
+      const z = policy.logits(batch.obs, T);
+      return rows.map((r, t) => logProbOfAction(z, t, EDIT_ACTIONS, r.action, batch.masks));
+    };
+    const before = logps();
+    batch.oldLogp.set(before);
+    const optimizer = createAdam({ lr: 3e-3 });
+    const config = { clipEpsilon: 0.2, klCoef: 0, entropyCoef: 0, maxGradNorm: 1, dropout: 0 };
+    let stats;
+    for (let k = 0; k < 3; k++) stats = grpoUpdate(policy, optimizer, batch, batch.oldLogp, config, k);
+    const after = logps();
+    rows.forEach((r, t) => (r.adv > 0 ? expect(after[t]).toBeGreaterThan(before[t]) : expect(after[t]).toBeLessThan(before[t])));
+    expect(Number.isFinite(stats!.loss) && stats!.gradNorm > 0).toBe(true);
+    optimizer.dispose();
+    policy.dispose();
   });
 
   it("the warm start clones the oracle (its loss falls), then GRPO logs its rows; the agent acts on the env's own observations", async () => {
