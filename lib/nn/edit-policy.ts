@@ -36,7 +36,7 @@ import { EDIT_ACTIONS, EDIT_LOCATIONS, EDIT_MAX_PAYLOADS } from "../envs/edit-ac
 import { EDIT_FEATURE_SHAPES, EDIT_FEATURE_SIZE } from "../envs/edit-features";
 import { greedyAction, sampleAction, softmaxRow } from "./categorical";
 import { orthogonal, type NamedTensors } from "./mlp";
-import type { PickAction } from "./policy";
+import type { DiscretePolicy } from "./policy";
 
 export interface EditPolicySpec {
   /** H: width of the location, payload and context vectors. */
@@ -242,17 +242,8 @@ export function editPolicyNetFromWeights(name: string, spec: EditPolicySpec, ten
   return fromParams(name, spec, params);
 }
 
-export interface EditPolicy {
-  readonly net: EditPolicyNet;
-  readonly obsSize: number;
-  readonly nActions: number;
-  /** Logits for `rows` flat feature rows → [rows, 3168] (a fresh array). */
-  logits(obs: Float32Array, rows: number): Float32Array;
-  act: PickAction;
-  probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
-  /** Nothing to copy (acting runs the tfjs graph); here so it fits where an MLP policy goes. */
-  sync(): void;
-}
+/** A DiscretePolicy with the edit network: `logits` run the tfjs graph (a fresh array), `sync` has nothing to copy. */
+export type EditPolicy = Omit<DiscretePolicy, "net"> & { readonly net: EditPolicyNet };
 
 /** Acting on top of a network: logits through tfjs, sampling and argmax on typed arrays. */
 export function editPolicy(net: EditPolicyNet): EditPolicy {
