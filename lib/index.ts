@@ -19,3 +19,4 @@ export * from "./data";
 export * from "./teach";
 export { isQuick, budget } from "./quick";
 export * from "./nn/gpt2";
+export * from "./lm";
