@@ -178,6 +178,14 @@ describe("GRPO on EditAgent-v0", () => {
     agent.dispose();
   });
 
+  it("the rank-and-prefer (top-m) advantages run on the edit agent too", async () => {
+    const agent = await createGrpoAgent({ ...small, warmStartSteps: 0, advantage: "rank", topM: 1, maxEpisodes: 16 });
+    const r = await agent.train();
+    expect(r.metrics).toHaveLength(2);
+    for (const row of r.metrics) for (const k of ["return", "loss", "gradNorm"]) expect(Number.isFinite(row[k]), k).toBe(true);
+    agent.dispose();
+  });
+
   it("a checkpoint round trip acts identically (same probabilities, same edits)", async () => {
     const agent = await createGrpoAgent({ ...small, warmStartSteps: 0, maxEpisodes: 8 });
     await agent.train();
