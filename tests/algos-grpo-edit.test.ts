@@ -170,7 +170,13 @@ describe("GRPO on EditAgent-v0", () => {
     expect(warm[1].exact_match).toBeGreaterThanOrEqual(0); // the report card after the warm start
     const grpoRows = r.metrics.filter((m) => !Number.isFinite(m.warmStartLoss));
     expect(grpoRows).toHaveLength(2);
-    for (const row of grpoRows) for (const k of ["return", "loss", "entropy", "gradNorm"]) expect(Number.isFinite(row[k]), k).toBe(true);
+    for (const row of grpoRows) {
+      for (const k of ["return", "loss", "entropy", "gradNorm"]) expect(Number.isFinite(row[k]), k).toBe(true);
+      // the env's per-episode numbers, averaged over the update's 8 episodes
+      expect(row.exactMatch * 8).toBeCloseTo(Math.round(row.exactMatch * 8), 6);
+      expect(row.minimalEdits).toBeGreaterThanOrEqual(1);
+      expect(Number.isFinite(row.edits)).toBe(true);
+    }
     expect(r.episodes).toBe(16);
     const obs = obsOf(train[1]);
     const mask = editActionMask(obs.textTokens, obs.payloads);

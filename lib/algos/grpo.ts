@@ -121,7 +121,11 @@ export interface GrpoRow extends BaseRow {
   /** Warm-start rows: mean −log π(a*|s) and how often the greedy action was the expert's (NaN in GRPO rows). */
   warmStartLoss: number;
   warmStartAccuracy: number;
-  /** The env's report card columns (e.g. win_random, exhaustive_losses_x, solved), NaN between evaluations. */
+  /**
+   * The env's report card columns (e.g. win_random, exhaustive_losses_x, solved), NaN between
+   * evaluations; and its per-episode numbers averaged over the batch (EditAgent-v0: exactMatch,
+   * edits, minimalEdits of the training episodes).
+   */
   [column: string]: number;
 }
 
@@ -226,6 +230,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
           length: batch.actions.length / returns.length,
           groupStd: summarize(groups.map((b) => meanStd(b.returns).std)).mean,
           ...stats,
+          ...episodeMetrics(groups),
           evalReturn: NaN,
           warmStartLoss: NaN,
           warmStartAccuracy: NaN,
@@ -251,6 +256,18 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
       plot: { x: "episodes", y: "return", window: 20, title: `GRPO on ${config.envId} (seed ${config.seed})` },
     }),
   };
+
+  /** The env's per-episode numbers (spec.episodeMetrics of each last info), averaged over the batch. */
+  function episodeMetrics(groups: readonly EpisodeBatch[]): Record<string, number> {
+    if (!spec.episodeMetrics) return {};
+    const sums: Record<string, number> = {};
+    let n = 0;
+    for (const b of groups) for (const info of b.finalInfos ?? []) {
+      for (const [k, v] of Object.entries(spec.episodeMetrics(info))) sums[k] = (sums[k] ?? 0) + v;
+      n++;
+    }
+    return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+  }
 
   /** Greedy mean return, plus the env's own report card when it has one. */
   async function evaluateNow(signal: AbortSignal | undefined): Promise<Record<string, number>> {

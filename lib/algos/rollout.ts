@@ -48,6 +48,8 @@ export interface EpisodeBatch {
   returns: number[];
   lengths: number[];
   terminated: boolean[];
+  /** Per episode, the `info` of its last step (what the env said about how it ended). */
+  finalInfos?: Info[];
 }
 
 export interface CollectEpisodesOptions {
@@ -77,6 +79,7 @@ export function collectEpisodes(envs: readonly Env<Float32Array, number>[], acto
   const perEnv = Array.from({ length: n }, () => ({ obs: [] as Float32Array[], actions: [] as number[], logProbs: [] as number[], rewards: [] as number[], masks: [] as (Uint8Array | undefined)[] }));
   const returns = new Array<number>(n).fill(0);
   const terminated = new Array<boolean>(n).fill(false);
+  const finalInfos = new Array<Info>(n);
   let anyMask = false;
   const obsBatch = new Float32Array(n * obsSize);
   const maskBatch = new Uint8Array(n * nActions);
@@ -103,6 +106,7 @@ export function collectEpisodes(envs: readonly Env<Float32Array, number>[], acto
       returns[i] += r.reward;
       if (r.terminated || r.truncated) {
         terminated[i] = r.terminated;
+        finalInfos[i] = r.info;
       } else {
         current[i] = checkObs(r.obs, obsSize, envs[i].id);
         masks[i] = actionMaskOf(r.info, nActions, envs[i].id);
@@ -122,6 +126,7 @@ export function collectEpisodes(envs: readonly Env<Float32Array, number>[], acto
     returns,
     lengths: perEnv.map((e) => e.actions.length),
     terminated,
+    finalInfos,
   };
   let t = 0;
   for (const ep of perEnv) {

@@ -2,7 +2,7 @@
  * `makeEnv("CartPole-v1")`: environments by name, with the wrappers Gymnasium's registry applies
  * (a time limit that *truncates*, never terminates).
  */
-import type { Env } from "./env";
+import type { Env, Info } from "./env";
 import type { Rng } from "./rng";
 import { timeLimit } from "./wrappers";
 import { vectorEnv, type VectorEnv } from "./vector-env";
@@ -34,6 +34,11 @@ export interface EnvSpec<O = unknown, A = unknown> {
    * act on `featurize(obs)`, and their agents' `act` takes the env's own observation.
    */
   featurize?: (obs: unknown) => Float32Array;
+  /**
+   * Numbers the last step's `info` says about a training episode (EditAgent-v0: exact match, edits,
+   * the task's minimal edits), averaged over each update's episodes into its metrics row.
+   */
+  episodeMetrics?: (info: Info) => Record<string, number>;
   /**
    * Expert steps for a behaviour-cloning warm start (EditAgent-v0: its oracle's minimal edits on
    * the training tasks), in an order drawn with `rng`: the env's observation, the expert's action

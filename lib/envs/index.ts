@@ -35,6 +35,7 @@ registerEnv({
   evaluate: (act, opts) => editAgentReport(act as unknown as EditAct, opts),
   groupStart: (rng, options) => editAgentGroupStart(rng, options as EditAgentOptions),
   featurize: (obs) => featurizeEditObservation(obs as EditObservation).flat,
+  episodeMetrics: (info) => ({ exactMatch: info.exactMatch ? 1 : 0, edits: Number(info.edits), minimalEdits: Number(info.minimalEdits) }),
   demonstrations: (options, rng) => editDemonstrations(makeEditAgent(options as EditAgentOptions).tasks, rng),
 });
 
