@@ -12,7 +12,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AbortError, setAmbientSignalProvider } from "../core/abort";
 import { createRng } from "../core/rng";
 import { writeCsv } from "../data/metrics";
 import { createGrpoLmTrainer, grpoLmConfig, grpoLmSchema, type GrpoLmConfig, type GrpoLmRow, type TextCodec } from "../algos/grpo-lm";
@@ -22,6 +21,7 @@ import { loadGpt2, saveGpt2 } from "../nn/gpt2/load";
 import { createGpt2, type Gpt2 } from "../nn/gpt2/model";
 import { loadGpt2Tokenizer, writeGpt2TokenizerFiles } from "../nn/gpt2/tokenizer";
 import { readPrompts } from "../lm/preferences";
+import { installCtrlC } from "./interrupt";
 import { parseCommand, type CommandSpec, type FlagSpec } from "./args";
 import { loadReward, parseRewardSpec, RewardSpecError, type RewardSource } from "./reward-spec";
 import { schemaFlags } from "./train";
@@ -105,14 +105,7 @@ export async function trainGrpoLmCommand(argv: string[]): Promise<number> {
   const tok = loadGpt2Tokenizer();
   const codec: TextCodec = { encode: (p) => [tok.eosId, ...tok.encode(p)], decode: (ids) => tok.decode(ids) };
 
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    console.error("\ntsrl: interrupted — stopping after this step and saving (Ctrl-C again to quit now)");
-    controller.abort(new AbortError("interrupted by Ctrl-C"));
-  };
-  process.on("SIGINT", onSigint);
-  setAmbientSignalProvider(() => controller.signal);
+  const removeCtrlC = installCtrlC("step");
   const trainer = createGrpoLmTrainer({ model, tokenizer: codec, prompts, reward: reward.reward, config });
   const save = (stopped: string, wallTime: number) => {
     saveGpt2(model, out);
@@ -149,8 +142,7 @@ export async function trainGrpoLmCommand(argv: string[]): Promise<number> {
     trainer.dispose();
     reward.dispose();
     model.dispose();
-    process.off("SIGINT", onSigint);
-    setAmbientSignalProvider(undefined);
+    removeCtrlC();
   }
 }
 

@@ -8,11 +8,11 @@
  * training exits 1 with its stack, after writing the weights and metrics so far.
  */
 import * as path from "node:path";
-import { AbortError, setAmbientSignalProvider } from "../core/abort";
 import type { Field } from "../core/schema";
 import type { Agent, BaseRow, TrainResult } from "../algos/agent";
 import { saveAgent } from "../algos/checkpoint";
 import { algorithmNames, algorithmSpec } from "../algos/registry";
+import { installCtrlC } from "./interrupt";
 import { kebab, parseCommand, type CommandSpec, type FlagSpec } from "./args";
 
 /** The CLI flag of each config field that is one (the env id is the positional <env>). */
@@ -85,14 +85,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${config.seed}`);
 
   // Ctrl-C: the first stops training between updates (the ambient signal every loop checks)
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    console.error("\ntsrl: interrupted — stopping after this update and saving (Ctrl-C again to quit now)");
-    controller.abort(new AbortError("interrupted by Ctrl-C"));
-  };
-  process.on("SIGINT", onSigint);
-  setAmbientSignalProvider(() => controller.signal);
+  const removeCtrlC = installCtrlC();
   try {
     let agent: Agent<object, BaseRow>;
     try {
@@ -135,8 +128,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     else console.error(`tsrl: ${result.stopped} after ${result.episodes} episodes, ${result.envSteps} env steps, ${result.wallTime.toFixed(1)} s; train return ${result.trainReturn.toFixed(1)}, eval ${Number.isNaN(result.evalReturn) ? "—" : result.evalReturn.toFixed(1)}; checkpoint ${dir}`);
     return result.stopped === "aborted" ? 130 : 0;
   } finally {
-    process.off("SIGINT", onSigint);
-    setAmbientSignalProvider(undefined);
+    removeCtrlC();
   }
 }
 
