@@ -26,8 +26,10 @@
  * env's `demonstrations` comes first — minibatch steps of −log π(a*|s) on expert steps, logged as
  * rows of their own with the report card after the last — and GRPO goes on from there.
  *
- * The language-model form (per-token log-probs of completions, TRL's loss types) reuses the same
- * surrogate (surrogate.ts) and advantages (advantages.ts).
+ * The language-model form (per-token log-probs of completions, TRL's names: scaleRewards, lossType,
+ * epsilon/epsilonHigh, numIterations, importanceSamplingLevel, beta) is ./grpo-lm.ts
+ * (createGrpoLmTrainer), its loss ./grpo-lm-loss.ts; it reuses the same clipped surrogate and k3 KL
+ * (surrogate.ts). A separate module, so that Tic-Tac-Toe's GRPO does not load GPT-2.
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkpoint } from "../core/abort";
