@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxDiff } from "./max-diff";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, decodeStep, disposeKvCache, generate, prefill, sampleToken, samplingDistribution, type Gpt2 } from "../lib/nn/gpt2";
@@ -15,13 +16,6 @@ beforeAll(async () => {
   tf.tidy(() => model.params["wte.weight"].assign(tf.mul(model.params["wte.weight"], 20)));
 });
 afterAll(() => model?.dispose());
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 describe("KV-cache decoding", () => {
   it("equals the full forward pass at every step (within 1e-4), batched, prompts of different lengths", () => {

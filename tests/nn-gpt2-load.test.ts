@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxDiff } from "./max-diff";
 import { createRng } from "../lib/core/rng";
 import { encodeSafetensors, f16ToNumber, numberToF16, readSafetensors, bf16ToNumber, numberToBf16, type Dtype } from "../lib/data/safetensors";
 import { initBackend } from "../lib/nn/backend";
@@ -25,13 +26,6 @@ afterAll(() => {
 
 function logitsOf(m: Gpt2): Float32Array {
   return tf.tidy(() => m.forward(IDS).dataSync() as Float32Array);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
 }
 
 /** Writes a Hugging Face-style checkpoint by hand: config.json + model.safetensors with the given keys. */

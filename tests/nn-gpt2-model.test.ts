@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxDiff } from "./max-diff";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, gpt2ParamCount, gpt2TrainStep, lmLoss, GPT2_124M, GPT2_TINY, type Gpt2 } from "../lib/nn/gpt2";
@@ -13,13 +14,6 @@ beforeAll(async () => {
   model = createGpt2(CONFIG, createRng(1));
 });
 afterAll(() => model?.dispose());
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 /** logits[b, t, :] of a [B, T, V] tensor as plain arrays. */
 function rowsOf(logits: tf.Tensor3D): Float32Array[][] {

@@ -45,13 +45,17 @@ export interface PpoLossConfig {
   maxGradNorm: number;
 }
 
+/** What one minibatch step measured. */
 export interface PpoStepStats {
   policyLoss: number;
   valueLoss: number;
   entropy: number;
+  /** −mean log r and mean((r − 1) − log r) (CleanRL's old_approx_kl, approx_kl). */
   oldApproxKl: number;
   approxKl: number;
+  /** Share of steps whose ratio left [1 − ε, 1 + ε]. */
   clipFrac: number;
+  /** Global gradient norm before clipping. */
   gradNorm: number;
 }
 

@@ -109,24 +109,18 @@ export const ppoConfig = (partial: Partial<PpoConfig> = {}): PpoConfig => {
   return config;
 };
 
-/** One row per iteration (rollout + update). */
-export interface PpoRow extends BaseRow {
+/**
+ * One row per iteration (rollout + update). The update's numbers are those of its last minibatch
+ * step (PpoStepStats), except clipFrac: the share over all minibatches of the update.
+ */
+export interface PpoRow extends BaseRow, PpoStepStats {
   /** Mean return / length of the episodes that ended in this rollout (NaN if none); the last 100's mean. */
   return: number;
   length: number;
   trainReturn: number;
   lr: number;
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  /** −mean log r and mean((r − 1) − log r) on the last minibatch (CleanRL's old_approx_kl, approx_kl). */
-  oldApproxKl: number;
-  approxKl: number;
-  /** Share of steps whose ratio left [1 − ε, 1 + ε], over all minibatches of the update. */
-  clipFrac: number;
   /** 1 − Var[R − V]/Var[R] of the rollout's values against its λ-returns. */
   explainedVariance: number;
-  gradNorm: number;
   /** Epochs run (fewer than updateEpochs when the KL target stopped them). */
   epochs: number;
   /** Seconds of this iteration spent collecting the rollout (env physics and acting) and updating. */
@@ -316,7 +310,7 @@ export interface PpoBatch {
   returns: Float32Array;
 }
 
-type UpdateStats = Pick<PpoRow, "policyLoss" | "valueLoss" | "entropy" | "oldApproxKl" | "approxKl" | "clipFrac" | "gradNorm" | "epochs">;
+type UpdateStats = PpoStepStats & Pick<PpoRow, "epochs">;
 
 /** K epochs of clipped-surrogate minibatch steps on one rollout (section 3 of the module comment). */
 export function ppoUpdate(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng): UpdateStats {
