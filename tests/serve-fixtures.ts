@@ -4,7 +4,10 @@
  * agent (GRPO's edit network), a small GPT-2 with GPT-2's vocabulary, and an "overflow" copy of the
  * Tic-Tac-Toe one whose finite weights (±3e38) overflow to NaN in the forward pass.
  */
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { loadPolicy, saveAgent } from "../lib/algos/checkpoint";
 import { createAgent } from "../lib/algos/registry";
 import { createRng } from "../lib/core/rng";
@@ -53,4 +56,17 @@ export async function writeServeFixtures(dir: string): Promise<ServeFixtures> {
   saveGpt2(model, out.gpt2);
   model.dispose();
   return out;
+}
+
+/** Writes the fixtures into a temporary folder before the file's tests (removed after them); its fields are set from then on. */
+export function useServeFixtures(name: string): { dir: string; fx: ServeFixtures } {
+  const state = {} as { dir: string; fx: ServeFixtures };
+  beforeAll(async () => {
+    state.dir = fs.mkdtempSync(path.join(os.tmpdir(), `tsrl-serve-${name}-`));
+    state.fx = await writeServeFixtures(state.dir);
+  }, 60_000);
+  afterAll(() => {
+    if (state.dir) fs.rmSync(state.dir, { recursive: true, force: true });
+  });
+  return state;
 }

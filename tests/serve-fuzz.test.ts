@@ -9,26 +9,19 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createRng, type Rng } from "../lib/core/rng";
-import { writeServeFixtures, type ServeFixtures } from "./serve-fixtures";
+import { useServeFixtures } from "./serve-fixtures";
 
 const root = path.resolve(__dirname, "..");
 const tsrl = path.join(root, "lib", "cli", "tsrl.cjs");
 const MAX_LINE = 64 * 1024;
 
-let tmp: string;
-let fx: ServeFixtures;
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-serve-fuzz-"));
-  fx = await writeServeFixtures(tmp);
-}, 60_000);
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const fixtures = useServeFixtures("fuzz");
 
 function startServer(dir: string, extra: string[] = []): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [tsrl, "serve", dir, "--stdio", ...extra], { cwd: tmp });
+  return spawn(process.execPath, [tsrl, "serve", dir, "--stdio", ...extra], { cwd: fixtures.dir });
 }
 
 /** Feeds `input` and collects everything; kills the server after `timeout` ms. */
@@ -148,19 +141,19 @@ async function fuzz(dir: string, good: Good, seed: number): Promise<void> {
 
 describe("tsrl serve --stdio under fuzz", () => {
   it("a Tic-Tac-Toe policy answers every hostile line, then a good one", async () => {
-    await fuzz(fx.ticTacToe, () => ({ obs: [0, 0, 0, 0, 0, 0, 0, 0, 0], mask: [1, 1, 1, 1, 1, 1, 1, 1, 1], greedy: true }), 1);
+    await fuzz(fixtures.fx.ticTacToe, () => ({ obs: [0, 0, 0, 0, 0, 0, 0, 0, 0], mask: [1, 1, 1, 1, 1, 1, 1, 1, 1], greedy: true }), 1);
   }, 120_000);
 
   it("an edit agent answers every hostile line, then a good one", async () => {
-    await fuzz(fx.edit, () => ({ instruction: "Delete the word cat.", text: "the cat sat" }), 2);
+    await fuzz(fixtures.fx.edit, () => ({ instruction: "Delete the word cat.", text: "the cat sat" }), 2);
   }, 120_000);
 
   it("a GPT-2 answers every hostile line, then a good one", async () => {
-    await fuzz(fx.gpt2, () => ({ prompt: "The soup was", max_new_tokens: 2, temperature: 0.7 }), 3);
+    await fuzz(fixtures.fx.gpt2, () => ({ prompt: "The soup was", max_new_tokens: 2, temperature: 0.7 }), 3);
   }, 120_000);
 
   it("a checkpoint whose output is NaN answers each request with an error line and exits 0", async () => {
-    const r = await runServer(fx.overflow, Buffer.from('{"obs": [0,0,0,0,0,0,0,0,0], "id": 1}\n{"obs": [0,0,0,0,0,0,0,0,0], "mask": [0,0,0,0,1,0,0,0,0]}\n'));
+    const r = await runServer(fixtures.fx.overflow, Buffer.from('{"obs": [0,0,0,0,0,0,0,0,0], "id": 1}\n{"obs": [0,0,0,0,0,0,0,0,0], "mask": [0,0,0,0,1,0,0,0,0]}\n'));
     expect(r.code).toBe(0);
     const answers = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(answers).toEqual([
@@ -195,7 +188,7 @@ function firstLines(child: ChildProcessWithoutNullStreams, n: number): Promise<s
 
 describe.runIf(process.platform === "linux")("tsrl serve --stdio memory", () => {
   it("stops reading while its answers are not read: memory stays flat, and every answer comes once they are", async () => {
-    const child = startServer(fx.ticTacToe);
+    const child = startServer(fixtures.fx.ticTacToe);
     child.stdin.write('{"obs": [0,0,0,0,0,0,0,0,0]}\n');
     await firstLines(child, 1);
     const before = memoryOf(child.pid!);
@@ -230,7 +223,7 @@ describe.runIf(process.platform === "linux")("tsrl serve --stdio memory", () => 
   }, 60_000);
 
   it("streams past a 64 MB line without keeping it, and answers the next one", async () => {
-    const child = startServer(fx.ticTacToe);
+    const child = startServer(fixtures.fx.ticTacToe);
     child.stdin.write('{"obs": [0,0,0,0,0,0,0,0,0], "id": 1}\n');
     await firstLines(child, 1);
     const before = memoryOf(child.pid!);

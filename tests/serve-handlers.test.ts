@@ -4,9 +4,6 @@
  * masks against the board, NaN outputs named, edit bounds, and GPT-2 prompts cut before tokenising
  * (the tail's tokens equal the full tokenisation's).
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPolicy, type LoadedPolicy } from "../lib/algos/checkpoint";
 import { createRng } from "../lib/core/rng";
@@ -17,15 +14,9 @@ import { createActHandler } from "../lib/serve/act";
 import { createCompletionHandler } from "../lib/serve/completion";
 import { createEditHandler } from "../lib/serve/edit";
 import type { RequestHandler } from "../lib/serve/request";
-import { SERVE_GPT2, writeServeFixtures, type ServeFixtures } from "./serve-fixtures";
+import { SERVE_GPT2, useServeFixtures } from "./serve-fixtures";
 
-let tmp: string;
-let fx: ServeFixtures;
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-serve-handlers-"));
-  fx = await writeServeFixtures(tmp);
-}, 60_000);
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const fixtures = useServeFixtures("handlers");
 
 /** The handler's answer, or the message of what it threw (prefixed by the error's class). */
 async function ask(handle: RequestHandler, request: unknown): Promise<Record<string, unknown> | string> {
@@ -41,7 +32,7 @@ const EMPTY = [0, 0, 0, 0, 0, 0, 0, 0, 0];
 describe("act on TicTacToe-v0", () => {
   let handle: RequestHandler;
   beforeAll(() => {
-    handle = createActHandler(loadPolicy(fx.ticTacToe), createRng(0));
+    handle = createActHandler(loadPolicy(fixtures.fx.ticTacToe), createRng(0));
   });
 
   it("refuses cells that are not board values, naming the cell", async () => {
@@ -87,7 +78,7 @@ describe("act on TicTacToe-v0", () => {
   });
 
   it("a checkpoint whose weights overflow answers with ModelOutputError, whatever the mask", async () => {
-    const overflow = createActHandler(loadPolicy(fx.overflow), createRng(0));
+    const overflow = createActHandler(loadPolicy(fixtures.fx.overflow), createRng(0));
     expect(await ask(overflow, { obs: EMPTY })).toMatch(/^ModelOutputError: the policy's output is not a number/);
     expect(await ask(overflow, { obs: EMPTY, mask: [0, 0, 0, 0, 1, 0, 0, 0, 0] })).toMatch(/^ModelOutputError/);
     const nanPolicy: Pick<LoadedPolicy, "envId" | "act" | "probs"> = { envId: "TicTacToe-v0", act: () => 0, probs: () => new Float32Array(9).fill(NaN) };
@@ -97,7 +88,7 @@ describe("act on TicTacToe-v0", () => {
 
 describe("act on CartPole-v1", () => {
   it("takes finite numbers of the right length", async () => {
-    const handle = createActHandler(loadPolicy(fx.cartPole), createRng(0));
+    const handle = createActHandler(loadPolicy(fixtures.fx.cartPole), createRng(0));
     expect(await ask(handle, { obs: [0.01, -0.02, 0.03, 0.04] })).toMatchObject({ action: expect.any(Number) });
     expect(await ask(handle, { obs: [0, 0, 0] })).toBe("RequestError: obs must be an array of 4 finite numbers, got [0,0,0]");
     expect(await ask(handle, { obs: [0, 0, 0, Infinity] })).toBe("RequestError: obs must be an array of 4 finite numbers, got [0,0,0,Infinity]");
@@ -108,7 +99,7 @@ describe("act on CartPole-v1", () => {
 
 describe("edit", () => {
   it("bounds the instruction and text, and names missing fields", async () => {
-    const handle = createEditHandler(loadPolicy(fx.edit));
+    const handle = createEditHandler(loadPolicy(fixtures.fx.edit));
     expect(await ask(handle, { instruction: "Delete the word cat.", text: "the cat sat" })).toMatchObject({ text: expect.any(String), stopped: expect.any(Boolean) });
     expect(await ask(handle, { instruction: "x".repeat(5000), text: "a" })).toBe("RequestError: instruction has 5000 characters; at most 2000");
     expect(await ask(handle, { instruction: "x", text: "a ".repeat(40) })).toBe("RequestError: text has 80 tokens; the edit agent handles at most 32");
