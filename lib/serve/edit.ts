@@ -27,14 +27,12 @@ export function createEditHandler(policy: Pick<LoadedPolicy, "act" | "probs">): 
   return (request: unknown) => {
     const r = checkFields(request, FIELDS, EXAMPLE);
     for (const k of FIELDS) {
-      if (!(k in r)) throw new RequestError(`missing field "${k}"`);
-      if (typeof r[k] !== "string" || (r[k] as string).length === 0) throw new RequestError(`${k} must be a non-empty string, got ${excerpt(r[k])}`);
+      const v = r[k];
+      if (!Object.hasOwn(r, k)) throw new RequestError(`missing field "${k}"`);
+      if (typeof v !== "string" || v.length === 0) throw new RequestError(`${k} must be a non-empty string, got ${excerpt(v)}`);
+      if (v.length > EDIT_MAX_CHARS) throw new RequestError(`${k} has ${v.length} characters; at most ${EDIT_MAX_CHARS}`);
     }
     const instruction = r.instruction as string, text = r.text as string;
-    for (const k of FIELDS) {
-      const n = (r[k] as string).length;
-      if (n > EDIT_MAX_CHARS) throw new RequestError(`${k} has ${n} characters; at most ${EDIT_MAX_CHARS}`);
-    }
     const tokens = editTokenize(text).length;
     if (tokens > EDIT_MAX_TOKENS) throw new RequestError(`text has ${tokens} tokens; the edit agent handles at most ${EDIT_MAX_TOKENS}`);
     let out: ReturnType<typeof applyEditPolicy>;
