@@ -143,9 +143,9 @@ function chartOutputProblems(name: string, nb: NbFile, cells: RenderedCell[], ru
   return problems;
 }
 
-/** The markers of a word diff, [-…-] and {+…+}, in order; "·" (a space inside a change, in HTML) read as a space. */
+/** The markers of a word diff, [-…-] and {+…+}, in order; "␣" (a space inside a change, in HTML) read as a space. */
 function diffMarkers(text: string): string[] {
-  return [...text.replace(/·/g, " ").matchAll(/\[-[\s\S]*?-\]|\{\+[\s\S]*?\+\}/g)].map((m) => m[0]);
+  return [...text.replace(/␣/g, " ").matchAll(/\[-[\s\S]*?-\]|\{\+[\s\S]*?\+\}/g)].map((m) => m[0]);
 }
 
 /** A progress bar's text form: one line with tqdm's |bar| in block characters. */

@@ -24,8 +24,8 @@ describe("diffView", () => {
     const b = diffView([{ label: "Capitalise it.", segments, note: "exact — 1 edit", ok: true }], { title: "successes" });
     const html = String(b["text/html"]);
     expect(html).not.toMatch(/style=/);
-    // the markers stay when colour is lost; a space inside a change is drawn as "·"
-    expect(textOf(html)).toContain("[-t-]{+T+}he dusty{+·+} otter{+.+}");
+    // the markers stay when colour is lost; a space inside a change is drawn as "␣"
+    expect(textOf(html)).toContain("[-t-]{+T+}he dusty{+␣+} otter{+.+}");
     expect(html).toContain(`<font color="#cf222e">[-<del>t</del>-]</font>`);
     expect(html).toContain(`<font color="#1a7f37">{+<ins><b>T</b></ins>+}</font>`);
     expect(textOf(html)).toMatch(/^successes\n✓ Capitalise it\.\[-t-\]/);

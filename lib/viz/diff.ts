@@ -8,7 +8,8 @@
  * in the classic Notebook) goes through a sanitiser that turns every style into
  * `style="undefined:undefined"`, while these tags and `color` attributes pass it unchanged. The
  * markers keep a diff readable without any colour at all (printed, or copied as text). Spaces
- * stay visible: the diff line is preformatted, and a space inside a change is drawn as "·".
+ * stay visible: the diff line is preformatted, and a space inside a change is drawn as "␣" (a
+ * middle dot would vanish under the strike-through line of a deletion).
  */
 import type { MimeBundle } from "./display";
 
@@ -30,7 +31,7 @@ export interface DiffRow {
 const RED = "#cf222e", GREEN = "#1a7f37", GREY = "#57606a";
 
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const visibleSpaces = (s: string) => s.replace(/ /g, "·");
+const visibleSpaces = (s: string) => s.replace(/ /g, "␣");
 const okMark = (ok: boolean | undefined) => (ok === undefined ? "" : ok ? "✓ " : "✗ ");
 
 /** The plain-text form of one diff: [-deleted-]{+inserted+}. */
