@@ -497,16 +497,34 @@ export async function screenshotNotebook(page: Page, file: string): Promise<void
 }
 
 /**
- * Screenshot of one output area: cell `cellIndex`'s area `areaIndex` (as `renderedCells` counts
- * them), scrolled into view first (the classic notebook scrolls inside #site).
+ * Screenshots of single output areas: for each shot, cell `cell`'s area `area` (as
+ * `renderedCells` counts them) into `file`. The classic notebook scrolls inside #site, where
+ * element screenshots of a long page miss their element, so the page is let grow to its content
+ * first (as `screenshotNotebook` does) and each area is clipped out in page coordinates.
  */
-export async function screenshotOutput(page: Page, cellIndex: number, areaIndex: number, file: string): Promise<void> {
-  const cells = await page.$$("#notebook-container > .cell");
-  const areas = (await cells[cellIndex]?.$$(".output_wrapper .output_area")) ?? [];
-  const area = areas[areaIndex];
-  if (!area) throw new Error(`screenshotOutput: cell ${cellIndex} has no output area ${areaIndex}`);
-  await area.evaluate((el: any) => el.scrollIntoView({ block: "start" }));
-  await area.screenshot({ path: file as `${string}.png` });
+export async function screenshotOutputs(page: Page, shots: readonly { cell: number; area: number; file: string }[]): Promise<void> {
+  if (shots.length === 0) return;
+  await page.evaluate(() => {
+    const style = document.createElement("style");
+    style.id = "tsrl-full-page";
+    style.textContent = "html, body, #site { height: auto !important; overflow: visible !important; }";
+    document.head.appendChild(style);
+  });
+  try {
+    for (const shot of shots) {
+      const box = await page.evaluate((cellIndex: number, areaIndex: number) => {
+        const cell = document.querySelectorAll("#notebook-container > .cell")[cellIndex];
+        const area = cell?.querySelectorAll(".output_wrapper .output_area")[areaIndex];
+        if (!area) return undefined;
+        const r = area.getBoundingClientRect();
+        return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+      }, shot.cell, shot.area);
+      if (!box || box.width < 1 || box.height < 1) throw new Error(`screenshotOutputs: cell ${shot.cell} has no visible output area ${shot.area}`);
+      await page.screenshot({ path: shot.file as `${string}.png`, clip: box, captureBeyondViewport: true });
+    }
+  } finally {
+    await page.evaluate(() => document.getElementById("tsrl-full-page")?.remove());
+  }
 }
 
 /**

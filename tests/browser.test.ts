@@ -34,7 +34,7 @@ import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import {
   executeNotebook, findChromium, hasClassicNotebook, isChartOutput, isTrusted, launchChromium, newPage, notAPicture, openNotebook,
-  outputAreaIndices, outputRules, renderedCells, screenshotNotebook, screenshotOutput, startNotebookServer, tempDir, tsrlNotebook,
+  outputAreaIndices, outputRules, renderedCells, screenshotNotebook, screenshotOutputs, startNotebookServer, tempDir, tsrlNotebook,
   codeCellsFinished, showsChartWhileRunning, waitForImages, waitForKernelIdle, watchCellOutput, watchedFrames,
   type NbFile, type NbOutput, type NotebookServer, type OutputFrame, type OutputRules, type RenderedCell,
 } from "./browser-harness";
@@ -270,7 +270,7 @@ describe("notebooks in a real browser (Chromium on the classic Jupyter Notebook)
         const shots = name === LIBRARY_NOTEBOOK
           ? cells.flatMap((c, i) => c.outputs.map((_, a) => ({ cell: i, area: a, label: `cell${i}-area${a}` })))
           : reading.shots;
-        for (const shot of shots) await screenshotOutput(page, shot.cell, shot.area, screenshotPath(`${name.replace(/\.ipynb$/, "")}-${shot.label}`));
+        await screenshotOutputs(page, shots.map((shot) => ({ ...shot, file: screenshotPath(`${name.replace(/\.ipynb$/, "")}-${shot.label}`) })));
       }
       expect(problems, `${name}: outputs a new reader does not see right (screenshot ${screenshotPath(name)}; page errors: ${pageErrors.join("; ") || "none"})`).toEqual([]);
     } finally {

@@ -39,6 +39,13 @@ describe("text in pictures", () => {
     const lastBaseline = Math.max(...[...svg.matchAll(/<tspan[^>]* y="([\d.]+)"/g)].map((m) => Number(m[1])));
     expect(lastBaseline + 4).toBeLessThanOrEqual(height - 10); // inside the picture, above its bottom margin
   });
+
+  test("captions a size smaller fit on one line rather than wrap one word onto a second", () => {
+    const svg = renderBoardsSvg([{ board: new Int8Array(9), opts: { caption: "X to move" } }, { board: new Int8Array(9), opts: { caption: "O to move, must block 2" } }], 150);
+    expect(svgLines(svg)).toEqual(["X to move", "O to move, must block 2"]);
+    expect(svg).toMatch(/font-size="1[23]"[^>]*><tspan[^>]*>X to move/); // the whole row at one size
+    expect(textWidth("O to move, must block 2", 14)).toBeGreaterThan(150 + 16 - 6); // at 14 px it would have wrapped
+  });
 });
 
 describe("play", () => {

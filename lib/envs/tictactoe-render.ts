@@ -4,9 +4,10 @@
  * of boards for a whole game, with a title above and a note below. Notebooks show them as PNG
  * (lib/viz/picture), so they appear in every front end.
  *
- * Text is laid out here, not left to chance: a caption wraps to the width of its own board (and
- * the row grows to the tallest caption), so neighbouring captions never run into each other or
- * off the picture's edge.
+ * Text is laid out here, not left to chance: a row's captions take the largest size (14, 13 or
+ * 12 px) at which each fits under its own board on one line, else wrap there at 14 px (the row
+ * growing to the tallest caption), so neighbouring captions never run into each other or off the
+ * picture's edge.
  */
 import { svgTextLines, wrapText } from "../viz/svg-text";
 import type { Board } from "./tictactoe-rules";
@@ -39,23 +40,38 @@ const X_COLOUR = "#1f77b4", O_COLOUR = "#d62728", GRID = "#333";
 /** The last move's outline, and the winning line's stroke: different colours, so both read on one board. */
 export const HIGHLIGHT_COLOUR = "#f5a623", LINE_COLOUR = "#2ca02c";
 
-const CAPTION_FONT = 14, TITLE_FONT = 15, NOTE_FONT = 13;
+const TITLE_FONT = 15, NOTE_FONT = 13;
+/** Caption sizes, largest first: a row takes the largest at which every caption fits on one line, else wraps at the first. */
+const CAPTION_FONTS = [14, 13, 12];
 const lineHeight = (font: number) => Math.round(font * 1.25);
 /** Room between a board and the first caption line's baseline. */
 const CAPTION_GAP = 20;
 
-/** The caption's lines for a board of side `size` (it may use the gap beside it, less a margin). */
-function captionLines(caption: string | undefined, size: number, gap: number): string[] {
-  return caption ? wrapText(caption, size + gap - 6, CAPTION_FONT) : [];
+interface Captions {
+  font: number;
+  /** Each board's caption, in lines. */
+  lines: string[][];
 }
 
-/** Height below a board that `lines` caption lines take. */
-function captionHeight(lines: number): number {
-  return lines === 0 ? 0 : CAPTION_GAP + (lines - 1) * lineHeight(CAPTION_FONT) + 8;
+/** The captions of a row of boards of side `size` (each may use the gap beside it, less a margin). */
+function layCaptions(captions: readonly (string | undefined)[], size: number, gap: number): Captions {
+  const width = size + gap - 6;
+  const lay = (font: number) => captions.map((c) => (c ? wrapText(c, width, font) : []));
+  for (const font of CAPTION_FONTS) {
+    const lines = lay(font);
+    if (lines.every((l) => l.length <= 1)) return { font, lines };
+  }
+  return { font: CAPTION_FONTS[0], lines: lay(CAPTION_FONTS[0]) };
+}
+
+/** Height below the boards that their captions take. */
+function captionHeight(c: Captions): number {
+  const lines = Math.max(0, ...c.lines.map((l) => l.length));
+  return lines === 0 ? 0 : CAPTION_GAP + (lines - 1) * lineHeight(c.font) + 8;
 }
 
 /** One board as an SVG element group at (x, y), its caption (already wrapped) underneath. */
-function boardGroup(board: ArrayLike<number>, x: number, y: number, opts: BoardPictureOptions, caption: readonly string[]): string {
+function boardGroup(board: ArrayLike<number>, x: number, y: number, opts: BoardPictureOptions, caption: readonly string[], captionFont: number): string {
   const size = opts.size ?? 180, cell = size / 3, pad = cell * 0.2;
   const centre = (i: number) => [(i % 3) * cell + cell / 2, Math.floor(i / 3) * cell + cell / 2];
   const parts: string[] = [`<g transform="translate(${x},${y})">`, `<rect width="${size}" height="${size}" fill="#fff"/>`];
@@ -84,7 +100,7 @@ function boardGroup(board: ArrayLike<number>, x: number, y: number, opts: BoardP
     const dx = ((x2 - x1) / len) * ext, dy = ((y2 - y1) / len) * ext;
     parts.push(`<line x1="${x1 - dx}" y1="${y1 - dy}" x2="${x2 + dx}" y2="${y2 + dy}" stroke="${LINE_COLOUR}" stroke-width="${cell * 0.16}" stroke-linecap="round" stroke-opacity="0.8"/>`);
   }
-  if (caption.length) parts.push(svgTextLines(caption, size / 2, size + CAPTION_GAP, { fontSize: CAPTION_FONT, anchor: "middle", lineHeight: lineHeight(CAPTION_FONT) }));
+  if (caption.length) parts.push(svgTextLines(caption, size / 2, size + CAPTION_GAP, { fontSize: captionFont, anchor: "middle", lineHeight: lineHeight(captionFont) }));
   parts.push("</g>");
   return parts.join("");
 }
@@ -92,10 +108,10 @@ function boardGroup(board: ArrayLike<number>, x: number, y: number, opts: BoardP
 /** A board as an SVG document. */
 export function renderBoardSvg(board: ArrayLike<number>, opts: BoardPictureOptions = {}): string {
   const size = opts.size ?? 180, margin = 10;
-  const caption = captionLines(opts.caption, size, 2 * margin);
-  const width = size + 2 * margin, height = size + captionHeight(caption.length) + 2 * margin;
+  const caption = layCaptions([opts.caption], size, 2 * margin);
+  const width = size + 2 * margin, height = size + captionHeight(caption) + 2 * margin;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="${-margin} ${-margin} ${width} ${height}">`
-    + boardGroup(board, 0, 0, opts, caption) + "</svg>";
+    + boardGroup(board, 0, 0, opts, caption.lines[0], caption.font) + "</svg>";
 }
 
 /**
@@ -105,13 +121,13 @@ export function renderBoardSvg(board: ArrayLike<number>, opts: BoardPictureOptio
 export function renderBoardsSvg(boards: readonly { board: ArrayLike<number> | Board; opts?: BoardPictureOptions }[], size = 120, row: BoardRowOptions = {}): string {
   const gap = 16, margin = 10;
   const boardsWidth = Math.max(size, boards.length * (size + gap) - gap);
-  const captions = boards.map((b) => captionLines(b.opts?.caption, size, gap));
-  const captionsHeight = captionHeight(Math.max(0, ...captions.map((c) => c.length)));
+  const captions = layCaptions(boards.map((b) => b.opts?.caption), size, gap);
+  const captionsHeight = captionHeight(captions);
   const title = row.title ? wrapText(row.title, boardsWidth, TITLE_FONT, { bold: true }) : [];
   const note = row.note ? wrapText(row.note, boardsWidth, NOTE_FONT) : [];
   const titleHeight = title.length ? title.length * lineHeight(TITLE_FONT) + 8 : 0;
   const noteHeight = note.length ? note.length * lineHeight(NOTE_FONT) + 4 : 0;
-  const groups = boards.map((b, k) => boardGroup(b.board, k * (size + gap), titleHeight, { ...b.opts, size }, captions[k]));
+  const groups = boards.map((b, k) => boardGroup(b.board, k * (size + gap), titleHeight, { ...b.opts, size }, captions.lines[k], captions.font));
   const parts = [...groups];
   if (title.length) parts.unshift(svgTextLines(title, 0, TITLE_FONT, { fontSize: TITLE_FONT, bold: true, fill: row.titleColour ?? "#222", lineHeight: lineHeight(TITLE_FONT) }));
   if (note.length) parts.push(svgTextLines(note, 0, titleHeight + size + captionsHeight + NOTE_FONT, { fontSize: NOTE_FONT, fill: row.noteColour ?? "#57606a", lineHeight: lineHeight(NOTE_FONT) }));
