@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { makeLunarLander } from "../lib/envs/lunar-lander";
 import { LANDER_POLY, SCALE } from "../lib/envs/lunar-lander-constants";
+import { box2dBox } from "../lib/envs/planck-box2d23";
 import { compileInRealm, planck, vec2 } from "../lib/envs/planck-realm";
 
 describe("planck's realm", () => {
@@ -59,5 +60,11 @@ describe("the realm's planck, as Box2D 2.3 computes", () => {
     expect(quad.mass).toBeCloseTo(8, 12);
     expect(quad.center.x).toBeCloseTo((2 * (8 / 3) + 6 * (4 / 3)) / 8, 12);
     expect(quad.center.y).toBeCloseTo((2 * (1 / 3) + 6 * (4 / 3)) / 8, 12);
+  });
+
+  it("box2dBox numbers a box's corners and faces as b2PolygonShape::SetAsBox: from (-hx, -hy), face 0 the bottom", () => {
+    const box = box2dBox(2, 8) as unknown as { m_vertices: { x: number; y: number }[]; m_normals: { x: number; y: number }[] };
+    expect(box.m_vertices.map((v) => [v.x, v.y])).toEqual([[-2, -8], [2, -8], [2, 8], [-2, 8]]);
+    expect(box.m_normals.map((n) => [n.x + 0, n.y + 0])).toEqual([[0, -1], [1, 0], [0, 1], [-1, 0]]);
   });
 });

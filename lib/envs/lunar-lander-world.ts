@@ -3,12 +3,14 @@
  * — the moon (static edges along the terrain), the lander's hull, two legs on motorised, limited
  * revolute joints — with the contact listener that sets the legs' ground-contact flags and
  * `gameOver` when the hull touches the ground, and the engines' impulses applied where the original
- * applies them.
+ * applies them. Where planck parts from Box2D 2.3 (the order of new contacts, a box's corner
+ * numbering), planck-box2d23.ts brings the world back in line.
  */
 import type { Body, Contact, World as PlanckWorld } from "planck";
+import { box2dBox, useBox2dPairOrder } from "./planck-box2d23";
 import { compileInRealm, planck, vec2 } from "./planck-realm";
 
-const { Box, Edge, Polygon, RevoluteJoint, World } = planck;
+const { Edge, Polygon, RevoluteJoint, World } = planck;
 import {
   DEFAULT_FRICTION,
   FPS,
@@ -70,6 +72,7 @@ export interface LunarLanderWorld {
 /** Builds a new world, as Gymnasium does at every reset. The caller applies the initial force. */
 export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: number): LunarLanderWorld {
   const world = new World({ gravity: vec2(0, gravity) });
+  useBox2dPairOrder(world);
 
   // The moon: a flat edge along y = 0 (default fixture, as `shapes=edgeShape(...)` makes), then one
   // edge per terrain chunk.
@@ -92,7 +95,7 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
   const legs: Body[] = [];
   for (const i of [-1, 1]) {
     const leg = world.createBody({ type: "dynamic", position: vec2(INITIAL_X - (i * LEG_AWAY) / SCALE, INITIAL_Y), angle: i * 0.05 });
-    leg.createFixture(new Box(LEG_W / SCALE, LEG_H / SCALE), {
+    leg.createFixture(box2dBox(LEG_W / SCALE, LEG_H / SCALE), {
       density: LEG_DENSITY,
       friction: DEFAULT_FRICTION,
       restitution: 0,
@@ -204,8 +207,8 @@ export function stepWorld(w: LunarLanderWorld): void {
 // ─── Speed: the legs' joints without allocation ──────────────────────────────────────────────────
 // With Gymnasium's 180 velocity iterations, planck's RevoluteJoint.solveVelocityConstraints runs
 // 360 times a step and allocates ~8 small vectors each time: about half of a step's time went to it
-// and to the garbage collector. The function below is the same computation — planck 1.5's
-// arithmetic, operation for operation, so results are bit-identical (tests/envs-lunar-lander
+// and to the garbage collector. The function below is the same computation — planck's arithmetic
+// (1.4.2 to 1.5 alike), operation for operation, so results are bit-identical (tests/envs-lunar-lander
 // compares whole episodes both ways) — on scalars. It is installed on the two leg joints only, and
 // only when the joint has the fields it reads; otherwise planck's own method stays.
 
@@ -215,7 +218,7 @@ export const lunarLanderPhysicsSettings = { allocationFreeJoints: true };
 interface Vec2Fields { x: number; y: number }
 interface Vec3Fields { x: number; y: number; z: number }
 interface SolverBody { c_velocity: { v: Vec2Fields; w: number } }
-/** The planck 1.5 RevoluteJoint fields the velocity solver reads and writes. */
+/** The planck 1.x RevoluteJoint fields the velocity solver reads and writes. */
 interface RevoluteFields {
   m_bodyA: SolverBody;
   m_bodyB: SolverBody;
