@@ -94,7 +94,8 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
 
   const legs: Body[] = [];
   for (const i of [-1, 1]) {
-    const leg = world.createBody({ type: "dynamic", position: vec2(INITIAL_X - (i * LEG_AWAY) / SCALE, INITIAL_Y), angle: i * 0.05 });
+    const legAngle = i * 0.05;
+    const leg = world.createBody({ type: "dynamic", position: vec2(INITIAL_X - (i * LEG_AWAY) / SCALE, INITIAL_Y), angle: legAngle });
     leg.createFixture(box2dBox(LEG_W / SCALE, LEG_H / SCALE), {
       density: LEG_DENSITY,
       friction: DEFAULT_FRICTION,
@@ -102,15 +103,18 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
       filterCategoryBits: LEG_CATEGORY,
       filterMaskBits: GROUND_CATEGORY,
     });
-    // Box2D's revoluteJointDef filled field by field: referenceAngle stays 0 (planck would otherwise
-    // take the bodies' current angle difference, ±0.05). The limits are "the most esoteric numbers".
+    // referenceAngle: the bodies' angle difference at creation, leg − hull = ±0.05 rad, as pybox2d's
+    // `revoluteJointDef(bodyA=…, bodyB=…)` sets it (Box2D_joints.i: `referenceAngle = bodyB.angle −
+    // bodyA.angle` unless given), so the joint angle starts at 0. With 0 instead, the joint angle
+    // was off by 0.05 rad and the legs hit their limits 8 steps early, at step 15–16 of every episode
+    // (issue 14). The limits are "the most esoteric numbers" of the original.
     const joint = world.createJoint(
       new RevoluteJoint({
         bodyA: lander,
         bodyB: leg,
         localAnchorA: vec2(0, 0),
         localAnchorB: vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
-        referenceAngle: 0,
+        referenceAngle: legAngle - 0, // hull angle 0
         enableMotor: true,
         enableLimit: true,
         maxMotorTorque: LEG_SPRING_TORQUE,
