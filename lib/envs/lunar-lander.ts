@@ -105,9 +105,9 @@
  * - `render()` returns an SVG string; there is no window.
  *
  * ## Speed
- * About 40k steps/s for random-action episodes once the JIT is warm (the first ~20k steps run at a
- * third of that); the legs' joints use an allocation-free copy of planck's velocity solver
- * (`lunarLanderPhysicsSettings`), bit-identical to it and ~1.7× faster overall.
+ * About 45k steps/s for random-action episodes once the JIT is warm (the first ~20k steps run at a
+ * third of that); the legs' joints use allocation-free copies of planck's velocity and position
+ * solvers (planck-revolute-solver.ts, `lunarLanderPhysicsSettings`), bit-identical to them.
  */
 import { InvalidActionError, formatValue, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
 import { createRng, randomSeed } from "../core/rng";

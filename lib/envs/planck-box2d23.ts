@@ -60,6 +60,8 @@ let realmUpdatePairs: typeof updatePairsInBox2dOrder | undefined;
 
 /** b2BroadPhase::UpdatePairs: query, collect, sort, drop duplicates, then report. */
 function updatePairsInBox2dOrder(this: BroadPhaseFields, addPair: (a: ProxyFields, b: ProxyFields) => void): void {
+  const moved = this.m_moveBuffer;
+  if (moved.length === 0) return; // most steps: no proxy left its fat AABB
   if (this.box2dCollect === undefined) {
     const found: ProxyFields[] = [];
     this.box2dPairs = found;
@@ -69,7 +71,6 @@ function updatePairsInBox2dOrder(this: BroadPhaseFields, addPair: (a: ProxyField
   }
   const pairs = this.box2dPairs!;
   this.m_callback = this.box2dCollect;
-  const moved = this.m_moveBuffer;
   for (let i = 0; i < moved.length; i++) {
     const id = moved[i];
     if (id === null) continue;

@@ -113,9 +113,11 @@ export const vec2 = realm.vec2;
 /**
  * A copy of `fn` compiled inside the realm, for code planck calls in its hot loops: V8 does not
  * inline across realms, so a solver step we install on a planck object must live in planck's realm.
- * `fn` must be self-contained: it may use only its arguments, `this` and the given constants.
+ * `fn` must be self-contained: it may use only its arguments, `this`, the given constants and
+ * `Math` (handed in as a parameter, as planck gets it: a global lookup in the realm is slow).
  */
 export function compileInRealm<F extends (...args: never[]) => unknown>(fn: F, constants: Record<string, number> = {}): F {
   const decls = Object.entries(constants).map(([k, v]) => `const ${k} = ${JSON.stringify(v)};`).join(" ");
-  return vm.runInContext(`(() => { "use strict"; ${decls} return (${fn.toString()}); })()`, realm.context) as F;
+  const factory = vm.runInContext(`(function (Math) { "use strict"; ${decls} return (${fn.toString()}); })`, realm.context) as (math: Math) => F;
+  return factory(Math);
 }
