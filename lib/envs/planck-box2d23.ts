@@ -1,7 +1,8 @@
 /**
  * Where planck parts from Box2D 2.3 (the version pybox2d, hence Gymnasium, builds), and the small
- * overrides that bring a LunarLander world back in line. Each is installed on one world (or checked
- * once per process), inside planck's realm, and only when planck has the fields it touches.
+ * overrides that bring a LunarLander world back in line. Each acts only where it is installed (a
+ * world's broad phase, a leg's box), and only when planck has the fields it touches; code that
+ * planck calls is compiled in planck's realm.
  *
  * - New contacts in Box2D's order. Box2D 2.3's b2BroadPhase::UpdatePairs collects every pair the
  *   moved proxies overlap, sorts them by (smaller proxy id, larger proxy id) — `std::sort(...,
