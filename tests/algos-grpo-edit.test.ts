@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpoAgent, grpoConfig, grpoUpdate, type GrpoBatch } from "../lib/algos/grpo";
-import { createAdam } from "../lib/algos/optim";
+import { createAdam } from "../lib/nn/optim";
 import { createPolicyNet } from "../lib/algos/policy-nets";
 import { logProbOfAction } from "../lib/nn/categorical";
 import { loadPolicy, saveAgent } from "../lib/algos/checkpoint";
@@ -22,7 +22,7 @@ import {
   editTokenize, featurizeEditObservation, oracleAction, readEditTasks, type EditAct, type EditObservation, type EditTask,
 } from "../lib/envs";
 import { initBackend } from "../lib/nn/backend";
-import { createEditPolicyNet, editPolicy, editPolicyNetFromWeights, editPolicyWeights } from "../lib/nn/edit-policy";
+import { createEditPolicyNet, editPolicy, editPolicyNetFromWeights, editPolicyWeights } from "../lib/envs/edit/policy-net";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-edit-"));

@@ -12,7 +12,7 @@ import { initBackend } from "../lib/nn/backend";
 import { createGpt2, tokenEntropies, type Gpt2 } from "../lib/nn/gpt2";
 import { createGrpoLmTrainer, grpoLmConfig, stopGradient, updatePolicy, type LmRewardFn, type TextCodec } from "../lib/algos/grpo-lm";
 import { ADVANTAGE_EPS, grpoLmLoss, lmGroupAdvantages, type GrpoLmLossOptions } from "../lib/algos/grpo-lm-loss";
-import type { Adam } from "../lib/algos/optim";
+import type { Adam } from "../lib/nn/optim";
 
 beforeAll(async () => {
   await initBackend({ quiet: true });

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../lib/nn/backend";
-import { clipByGlobalNorm, createAdam, minimize } from "../lib/algos/optim";
+import { clipByGlobalNorm, createAdam, minimize } from "../lib/nn/optim";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
 

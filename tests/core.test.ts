@@ -3,7 +3,7 @@ import { createRng } from "../lib/core/rng";
 import { box, discrete } from "../lib/core/spaces";
 import { makeEnv, makeVectorEnv } from "../lib/core/registry";
 import "../lib/envs";
-import { makeCartPole, type CartPoleEnv } from "../lib/envs/cartpole";
+import { makeCartPole, type CartPoleEnv } from "../lib/envs/cartpole/cartpole";
 
 describe("Rng", () => {
   it("gives the same numbers for the same seed and different ones for another", () => {
@@ -201,7 +201,7 @@ describe("vector env", () => {
 
 describe("CartPole animation", () => {
   it("animates one frame per state", async () => {
-    const { renderCartPoleAnimation } = await import("../lib/envs/cartpole");
+    const { renderCartPoleAnimation } = await import("../lib/envs/cartpole/cartpole");
     const states = [[0, 0, 0, 0], [0.1, 0, 0.05, 0], [0.2, 0, 0.1, 0]] as [number, number, number, number][];
     const svg = renderCartPoleAnimation(states, { fps: 50 });
     const translate = /type="translate" values="([^"]+)"/.exec(svg)![1].split(";");

@@ -148,7 +148,7 @@ describe("GPT-2 model", () => {
   });
 
   it("lmLoss starts near ln(vocab) and a few train steps on one batch lower it", async () => {
-    const { createAdam } = await import("../lib/algos/optim");
+    const { createAdam } = await import("../lib/nn/optim");
     const m = createGpt2({ ...CONFIG, dropout: 0 }, createRng(4));
     const batch = [[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]];
     const first = lmLoss(m, batch);

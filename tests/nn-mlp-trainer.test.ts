@@ -1,17 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clipByGlobalNorm, createAdam } from "../lib/algos/optim";
+import { clipByGlobalNorm, createAdam } from "../lib/nn/optim";
 import { clippedSurrogate } from "../lib/algos/surrogate";
 import { createRng, type Rng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../lib/nn/categorical";
-import { createFastMlp } from "../lib/nn/fast-forward";
-import { createMlp, mlpWeights, type Activation, type Mlp, type MlpSpec } from "../lib/nn/mlp";
-import { copyMlpToTrainer, copyTrainerToFastMlp, copyTrainerToMlp, createMlpTrainer, initMlpTrainer, mlpTrainerFrom } from "../lib/nn/mlp-trainer";
-import { createPpoStepPair } from "../lib/nn/mlp-trainer-bench";
-import { tanh } from "../lib/nn/mlp-trainer-gemm";
-import { ppoPolicyLoss, ppoValueLoss } from "../lib/nn/mlp-trainer-loss";
-import { clipGradNorm, createTypedAdam, globalGradNorm } from "../lib/nn/mlp-trainer-optim";
+import { createFastMlp } from "../lib/nn/mlp/fast-forward";
+import { createMlp, mlpWeights, type Activation, type Mlp, type MlpSpec } from "../lib/nn/mlp/mlp";
+import { copyMlpToTrainer, copyTrainerToFastMlp, copyTrainerToMlp, createMlpTrainer, initMlpTrainer, mlpTrainerFrom } from "../lib/nn/mlp/trainer";
+import { createPpoStepPair } from "../lib/algos/ppo-bench";
+import { tanh } from "../lib/nn/mlp/gemm";
+import { ppoPolicyLoss, ppoValueLoss } from "../lib/algos/ppo-loss-typed";
+import { clipGradNorm, createTypedAdam, globalGradNorm } from "../lib/nn/optim-typed";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
 
@@ -218,7 +218,7 @@ describe("weights", () => {
   });
 });
 
-describe("clipping and Adam match lib/algos/optim", () => {
+describe("clipping and Adam match lib/nn/optim", () => {
   it("clipGradNorm gives clipByGlobalNorm's norm and clipped gradients (over and under the max, and 0 = off)", () => {
     const rng = createRng(6);
     for (const maxNorm of [0.5, 100, 0]) {

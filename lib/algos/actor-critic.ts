@@ -27,12 +27,12 @@ import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
 import { initBackend } from "../nn/backend";
 import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
-import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { createDiscretePolicy, policyFromWeights } from "../nn/mlp/policy";
 import { computeGae, nextValues } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
-import { createAdam, minimize, type Adam } from "./optim";
+import { createAdam, minimize, type Adam } from "../nn/optim";
 import { collectSteps, discreteSizes, startRollout, type StepBatch } from "./rollout";
 import { createTrainingState, runTraining } from "./train-loop";
 

@@ -5,7 +5,7 @@
  */
 import type { Env } from "../core/env";
 import type { ConfigSchema, Fields } from "../core/schema";
-import type { NamedTensors } from "../nn/mlp";
+import type { NamedTensors } from "../nn/mlp/mlp";
 import type { ActFn } from "./evaluate";
 
 /** The columns every metrics row starts with; each algorithm adds its own diagnostics. */

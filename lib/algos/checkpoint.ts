@@ -8,7 +8,7 @@ import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type
 import type { Env } from "../core/env";
 import { envSpec, makeEnv } from "../core/registry";
 import { softmaxRow } from "../nn/categorical";
-import type { NamedTensors } from "../nn/mlp";
+import type { NamedTensors } from "../nn/mlp/mlp";
 import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
 import type { ActFn } from "./evaluate";
 import { algorithmNames, algorithmSpec } from "./registry";

@@ -34,7 +34,7 @@ import { customOp } from "../nn/gpt2/kernels";
 import { gpt2FromWeights, type Gpt2 } from "../nn/gpt2/model";
 import type { BaseRow, TrainOptions, TrainResult } from "./agent";
 import { IMPORTANCE_SAMPLING_LEVELS, LM_LOSS_TYPES, SCALE_REWARDS, grpoLmLoss, lmGroupAdvantages, maskedSumCount, type GrpoLmLossOptions } from "./grpo-lm-loss";
-import { clipByGlobalNorm, createAdam, type Adam } from "./optim";
+import { clipByGlobalNorm, createAdam, type Adam } from "../nn/optim";
 import { createTrainingState, runTraining, type TrainingState } from "./train-loop";
 
 export const grpoLmSchema = defineSchema("grpo-lm", {

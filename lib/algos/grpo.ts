@@ -40,12 +40,12 @@ import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, 
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
 import { entropyOfLogProbs, logProbOfAction, logSoftmax, pickLogProb } from "../nn/categorical";
-import type { NamedTensors } from "../nn/mlp";
+import type { NamedTensors } from "../nn/mlp/mlp";
 import { mapObservation } from "../core/wrappers";
 import { groupAdvantages, rankAdvantages } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
-import { createAdam, minimize } from "./optim";
+import { createAdam, minimize } from "../nn/optim";
 import { createPolicyNet, frozenPolicyNet, policyNetShapes, POLICY_NET_NAMES, type TrainablePolicy } from "./policy-nets";
 import { collectEpisodes, discreteSizes, type EpisodeBatch } from "./rollout";
 import { clippedSurrogate, klK3 } from "./surrogate";

@@ -1,7 +1,6 @@
 export * from "./agent";
 export * from "./advantages";
 export * from "./rollout";
-export * from "./optim";
 export * from "./train-loop";
 export * from "./evaluate";
 export * from "./surrogate";

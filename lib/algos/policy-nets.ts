@@ -3,17 +3,17 @@
  * differentiates, what acts, what a checkpoint holds. Each reads flat observation rows — the env's
  * own, or its `featurize`d ones (lib/core/registry) — and gives logits over the discrete actions.
  *
- *   mlp    an MLP on the flat observation (hiddenSizes, activation)            lib/nn/mlp, lib/nn/policy
- *   edit   the edit agent's pointer network over its relational features:      lib/nn/edit-policy
+ *   mlp    an MLP on the flat observation (hiddenSizes, activation)            lib/nn/mlp/mlp, lib/nn/mlp/policy
+ *   edit   the edit agent's pointer network over its relational features:      lib/envs/edit/policy-net
  *          hiddenSizes = [H, D] (location/payload width, instruction-token width)
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/rng";
-import { EDIT_ACTIONS } from "../envs/edit-actions";
-import { EDIT_FEATURE_SIZE } from "../envs/edit-features";
-import { createEditPolicyNet, editPolicy, editPolicyNetFromWeights, editPolicyShapes, editPolicyWeights, type EditPolicySpec } from "../nn/edit-policy";
-import { mlpShapes, mlpWeights, setMlpWeights, type Activation, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { createDiscretePolicy, policyFromWeights, type PickAction } from "../nn/policy";
+import { EDIT_ACTIONS } from "../envs/edit/actions";
+import { EDIT_FEATURE_SIZE } from "../envs/edit/features";
+import { createEditPolicyNet, editPolicy, editPolicyNetFromWeights, editPolicyShapes, editPolicyWeights, type EditPolicySpec } from "../envs/edit/policy-net";
+import { mlpShapes, mlpWeights, setMlpWeights, type Activation, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { createDiscretePolicy, policyFromWeights, type PickAction } from "../nn/mlp/policy";
 
 export const POLICY_NET_NAMES = ["mlp", "edit"] as const;
 export type PolicyNetName = (typeof POLICY_NET_NAMES)[number];

@@ -1,6 +1,6 @@
 /**
  * PPO's loss as a pure function of tensors, for the tfjs engine (ppo-nets.ts) and for tests that
- * check it term by term; the typed engine computes the same numbers in lib/nn/mlp-trainer-loss.ts.
+ * check it term by term; the typed engine computes the same numbers in lib/algos/ppo-loss-typed.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";

@@ -3,8 +3,8 @@
  *
  *   "tfjs"   tfjs variables, the loss as a pure tensor function (ppoLoss), autograd, our Adam —
  *            the reference, readable form
- *   "typed"  the same MLPs on Float32Arrays (lib/nn/mlp-trainer): forward, backprop by hand, the
- *            loss gradients by hand (lib/nn/mlp-trainer-loss), Adam and clipping on typed arrays —
+ *   "typed"  the same MLPs on Float32Arrays (lib/nn/mlp/trainer): forward, backprop by hand, the
+ *            loss gradients by hand (lib/algos/ppo-loss-typed), Adam and clipping on typed arrays —
  *            ~1 ms per 64-row minibatch step against ~3.5-4.5 ms for tfjs-wasm (figs/bench.json),
  *            because small steps are priced by tfjs's per-op overhead, not by arithmetic
  *
@@ -15,13 +15,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/rng";
 import { greedyAction, logProbOfAction, sampleAction, softmaxRow } from "../nn/categorical";
-import { createFastMlp, syncFastMlp } from "../nn/fast-forward";
-import { createMlp, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { initMlpTrainer } from "../nn/mlp-trainer";
-import { ppoPolicyLoss, ppoValueLoss } from "../nn/mlp-trainer-loss";
-import { clipGradNorm, createTypedAdam } from "../nn/mlp-trainer-optim";
+import { createFastMlp, syncFastMlp } from "../nn/mlp/fast-forward";
+import { createMlp, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { initMlpTrainer } from "../nn/mlp/trainer";
+import { ppoPolicyLoss, ppoValueLoss } from "./ppo-loss-typed";
+import { clipGradNorm, createTypedAdam } from "../nn/optim-typed";
 import type { ActContext } from "./evaluate";
-import { createAdam, minimize } from "./optim";
+import { createAdam, minimize } from "../nn/optim";
 import { ppoLoss, type PpoLossTerms } from "./ppo-loss";
 
 export type PpoEngine = "typed" | "tfjs";

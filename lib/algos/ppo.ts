@@ -26,8 +26,8 @@ import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, 
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
 import { initBackend } from "../nn/backend";
-import { mlpShapes, type MlpSpec } from "../nn/mlp";
-import { policyFromWeights } from "../nn/policy";
+import { mlpShapes, type MlpSpec } from "../nn/mlp/mlp";
+import { policyFromWeights } from "../nn/mlp/policy";
 import { computeGae, nextValues } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";

@@ -12,7 +12,7 @@
  *
  * The shared pieces live in their own modules: rollout.ts (step 1), advantages.ts (2–3), optim.ts
  * (Adam, gradient clipping), train-loop.ts (interrupts, clock, live plot). Acting uses the policy's
- * typed-array copy (lib/nn/policy); each update is one tfjs pass over the batch inside tf.tidy.
+ * typed-array copy (lib/nn/mlp/policy); each update is one tfjs pass over the batch inside tf.tidy.
  *
  * Training never rewinds its weights. When a greedy evaluation beats the best one so far, those
  * weights are remembered as the checkpoint's (`checkpointWeights()`); the run itself carries on.
@@ -25,12 +25,12 @@ import { bool, choice, defineSchema, int, intList, num, str, type ConfigOf } fro
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
 import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
-import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { createDiscretePolicy, policyFromWeights } from "../nn/mlp/policy";
 import { baselineAdvantages, rewardToGo } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
-import { createAdam, minimize, type Adam } from "./optim";
+import { createAdam, minimize, type Adam } from "../nn/optim";
 import { collectEpisodes, discreteSizes } from "./rollout";
 import { createTrainingState, runTraining } from "./train-loop";
 

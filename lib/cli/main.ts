@@ -19,7 +19,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
     },
   },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
-  kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
+  kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("./kernel")).kernelCommand },
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
   bench: { summary: "speed benchmarks, JSON out:  tsrl bench [--out FILE]", load: async () => (await import("./bench")).benchCommand },
 };

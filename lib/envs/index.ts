@@ -1,17 +1,17 @@
 /** Importing this module registers every environment with `makeEnv`. */
 import { registerEnv } from "../core/registry";
-import { makeCartPole } from "./cartpole";
-import { makeLunarLander } from "./lunar-lander";
-import { makeTicTacToe, ticTacToeGroupStart, ticTacToeSelfPlayOptions } from "./tictactoe";
-import { exhaustiveCheck, playMatches, ticTacToeReport } from "./tictactoe-analysis";
-import { OPPONENT_NAMES, type OpponentName } from "./tictactoe-opponents";
-import { checkTicTacToeObservation, legalMask } from "./tictactoe-rules";
-import type { Side } from "./tictactoe";
-import { EDIT_MAX_STEPS, editAgentGroupStart, makeEditAgent, type EditAgentOptions } from "./edit-agent";
-import { editAgentReport } from "./edit-eval";
-import { editDemonstrations, type EditAct } from "./edit-oracle";
-import { featurizeEditObservation } from "./edit-features";
-import type { EditObservation } from "./edit-actions";
+import { makeCartPole } from "./cartpole/cartpole";
+import { makeLunarLander } from "./lunar-lander/lunar-lander";
+import { makeTicTacToe, ticTacToeGroupStart, ticTacToeSelfPlayOptions } from "./tictactoe/tictactoe";
+import { exhaustiveCheck, playMatches, ticTacToeReport } from "./tictactoe/analysis";
+import { OPPONENT_NAMES, type OpponentName } from "./tictactoe/opponents";
+import { checkTicTacToeObservation, legalMask } from "./tictactoe/rules";
+import type { Side } from "./tictactoe/tictactoe";
+import { EDIT_MAX_STEPS, editAgentGroupStart, makeEditAgent, type EditAgentOptions } from "./edit/edit-agent";
+import { editAgentReport } from "./edit/evaluate";
+import { editDemonstrations, type EditAct } from "./edit/oracle";
+import { featurizeEditObservation } from "./edit/features";
+import type { EditObservation } from "./edit/actions";
 
 registerEnv({ id: "CartPole-v1", create: (options) => makeCartPole(options), maxEpisodeSteps: 500, rewardThreshold: 475 });
 registerEnv({ id: "LunarLander-v3", create: (options) => makeLunarLander(options), maxEpisodeSteps: 1000, rewardThreshold: 200 });
@@ -29,7 +29,7 @@ registerEnv({
   checkObservation: (obs) => checkTicTacToeObservation(obs),
   legalActions: (obs) => legalMask(obs),
 });
-// EditAgent-v0's observation is an object (lib/envs/edit-agent), so its policies act on that, not on a
+// EditAgent-v0's observation is an object (lib/envs/edit/edit-agent), so its policies act on that, not on a
 // Float32Array; `featurize` gives networks the relational featuriser's flat vector (its observationSpace)
 registerEnv({
   id: "EditAgent-v0",
@@ -42,22 +42,23 @@ registerEnv({
   demonstrations: (options, rng) => editDemonstrations(makeEditAgent(options as EditAgentOptions).tasks, rng),
 });
 
-export * from "./cartpole";
-export * from "./lunar-lander";
-export * from "./tictactoe";
-export * from "./tictactoe-rules";
-export * from "./tictactoe-opponents";
-export * from "./tictactoe-analysis";
-export * from "./tictactoe-render";
-export * from "./tictactoe-play";
-export * from "./edit-text";
-export * from "./edit-distance";
-export * from "./edit-actions";
-export * from "./edit-tasks";
-export * from "./edit-oracle";
-export * from "./edit-features";
-export * from "./edit-agent";
-export * from "./edit-eval";
-export { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, phrasingOf, type EditSlots } from "./edit-phrasings";
-export { FUNCTION_WORDS as EDIT_FUNCTION_WORDS, HELDOUT_VOCAB as EDIT_HELDOUT_VOCAB, TRAIN_VOCAB as EDIT_TRAIN_VOCAB, type EditVocabulary } from "./edit-vocab";
-export { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets, type GenerateEditOptions } from "./edit-generator";
+export * from "./cartpole/cartpole";
+export * from "./lunar-lander/lunar-lander";
+export * from "./tictactoe/tictactoe";
+export * from "./tictactoe/rules";
+export * from "./tictactoe/opponents";
+export * from "./tictactoe/analysis";
+export * from "./tictactoe/render";
+export * from "./tictactoe/play";
+export * from "./edit/text";
+export * from "./edit/distance";
+export * from "./edit/actions";
+export * from "./edit/tasks";
+export * from "./edit/oracle";
+export * from "./edit/features";
+export * from "./edit/edit-agent";
+export * from "./edit/evaluate";
+export * from "./edit/policy-net";
+export { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, phrasingOf, type EditSlots } from "./edit/phrasings";
+export { FUNCTION_WORDS as EDIT_FUNCTION_WORDS, HELDOUT_VOCAB as EDIT_HELDOUT_VOCAB, TRAIN_VOCAB as EDIT_TRAIN_VOCAB, type EditVocabulary } from "./edit/vocab";
+export { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets, type GenerateEditOptions } from "./edit/generator";

@@ -401,7 +401,7 @@ export function lmLoss(model: Gpt2, ids: tf.Tensor2D | readonly (readonly number
   });
 }
 
-/** What an optimiser must offer `gpt2TrainStep` (lib/algos/optim's Adam does). */
+/** What an optimiser must offer `gpt2TrainStep` (lib/nn/optim's Adam does). */
 export interface Gpt2Optimizer {
   apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
 }

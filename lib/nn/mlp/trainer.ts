@@ -1,6 +1,6 @@
 /**
  * Training the MLPs of ./mlp.ts on plain Float32Arrays: forward, exact backprop, and (in
- * ./mlp-trainer-optim.ts) global-norm clipping and Adam — no tfjs ops at all.
+ * ../optim-typed.ts) global-norm clipping and Adam — no tfjs ops at all.
  *
  * Why: PPO takes many small minibatch steps (64 rows through a 4→64→64→2 policy and a value net),
  * and in tfjs-wasm every op costs tens to hundreds of µs whatever its size, so one step of
@@ -13,10 +13,10 @@
  * The network is the same as `createMlp`'s: x → [x·W + b → tanh/relu]* → x·W + b, parameters
  * named `name/l{k}/w` (shape [in, out], row-major) and `name/l{k}/b` (shape [out]), so weights move
  * between the two (and into checkpoints) by name. Values are stored as float32; every dot product
- * is summed in float64; tanh is a rational approximation within 3e-8 (./mlp-trainer-gemm.ts). The
+ * is summed in float64; tanh is a rational approximation within 3e-8 (./gemm.ts). The
  * tests check forward, gradients, Adam and a whole PPO step against tfjs. No dropout.
  *
- * Usage, one minibatch step (the loss gradient dL/dout is yours to compute: ./mlp-trainer-loss.ts
+ * Usage, one minibatch step (the loss gradient dL/dout is yours to compute: lib/algos/ppo-loss-typed.ts
  * has PPO's):
  *
  *   const out = net.forward(x, rows);          // [rows, outputSize]; kept for backward
@@ -31,8 +31,8 @@
  * between does not disturb a pending backward (and it is faster than FastMlp at every row count).
  * Buffers grow to the largest `rows` seen, then nothing is allocated per call.
  */
-import type { Rng } from "../core/rng";
-import { activationGrad, addBiasActivate, columnSums, gemm, LINEAR, RELU, TANH } from "./mlp-trainer-gemm";
+import type { Rng } from "../../core/rng";
+import { activationGrad, addBiasActivate, columnSums, gemm, LINEAR, RELU, TANH } from "./gemm";
 import { layerNames, layerSizes, orthogonal, setMlpWeights, type Mlp, type MlpInit, type MlpSpec, type NamedTensors } from "./mlp";
 import type { FastMlp } from "./fast-forward";
 
@@ -120,7 +120,7 @@ export function copyTrainerToMlp(trainer: MlpTrainer, mlp: Mlp): void {
 }
 
 /**
- * trainer → acting copy: writes the trainer's weights into a `FastMlp` (lib/nn/fast-forward), which
+ * trainer → acting copy: writes the trainer's weights into a `FastMlp` (lib/nn/mlp/fast-forward), which
  * holds them transposed. ~9k numbers for 4→64→64→2: a few µs, so do it after every update.
  * (Or act with `trainer.infer`, which reads the trainer's own arrays and needs no copy.)
  */

@@ -3,7 +3,7 @@
  * one family.
  *
  * ## Sentences (`generateSentence`)
- * Four shapes, words drawn from one vocabulary (lib/envs/edit-vocab):
+ * Four shapes, words drawn from one vocabulary (lib/envs/edit/vocab):
  *   subject verb object [place] [adverb].            "The lazy fox carried my basket near the lake."
  *   subject verb [place] [adverb].                   "Anna slept in the old barn today."
  *   Adverb, subject verb object [place].             "Yesterday, the baker found a key."
@@ -34,13 +34,13 @@
  * included) appears in train. Families are balanced (counts differ by at most one) and each split is
  * shuffled. Same seed, same tasks, same bytes.
  */
-import { createRng, type Rng } from "../core/rng";
-import { EDIT_MAX_TOKENS } from "./edit-actions";
-import { runOracle } from "./edit-oracle";
-import { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, type EditSlots } from "./edit-phrasings";
-import { EDIT_FAMILIES, EDIT_SPLITS, checkEditTask, minimalEdits, type EditFamily, type EditSplit, type EditTask } from "./edit-tasks";
-import { capitalizeWord, editDetokenize, isSpaceToken, isWordToken, editTokenize } from "./edit-text";
-import { HELDOUT_VOCAB, TRAIN_VOCAB, vocabularyWords, type EditVocabulary } from "./edit-vocab";
+import { createRng, type Rng } from "../../core/rng";
+import { EDIT_MAX_TOKENS } from "./actions";
+import { runOracle } from "./oracle";
+import { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, type EditSlots } from "./phrasings";
+import { EDIT_FAMILIES, EDIT_SPLITS, checkEditTask, minimalEdits, type EditFamily, type EditSplit, type EditTask } from "./tasks";
+import { capitalizeWord, editDetokenize, isSpaceToken, isWordToken, editTokenize } from "./text";
+import { HELDOUT_VOCAB, TRAIN_VOCAB, vocabularyWords, type EditVocabulary } from "./vocab";
 
 /** A word's grammatical role in a generated sentence. */
 export type WordRole = "name" | "being" | "thing" | "place" | "adjective" | "transitive" | "intransitive" | "adverb" | "function" | "punct";

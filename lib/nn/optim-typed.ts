@@ -1,6 +1,6 @@
 /**
- * Global-norm clipping and Adam on plain Float32Arrays, for ./mlp-trainer.ts: the same arithmetic
- * as lib/algos/optim.ts (`clipByGlobalNorm`, `createAdam`), which does it on tfjs tensors — the
+ * Global-norm clipping and Adam on plain Float32Arrays, for ./mlp/trainer.ts: the same arithmetic
+ * as lib/nn/optim.ts (`clipByGlobalNorm`, `createAdam`), which does it on tfjs tensors — the
  * tests check that both give the same numbers for the same gradients.
  *
  *   clip:  ‖g‖ = √(Σᵢ Σ gᵢ²)   g ← g · min(1, maxNorm / (‖g‖ + 1e-6))         (PyTorch's clip_grad_norm_)
@@ -9,7 +9,7 @@
  *
  * Moments are float32 (as tfjs's and PyTorch's); each element's update is computed in float64.
  */
-import type { AdamOptions } from "../algos/optim";
+import type { AdamOptions } from "./optim";
 
 /** √(Σ over every array of Σ g²), summed in float64. */
 export function globalGradNorm(grads: readonly Float32Array[]): number {
@@ -30,7 +30,7 @@ export function globalGradNorm(grads: readonly Float32Array[]): number {
 
 /**
  * Scales `grads` in place so their global L2 norm is at most `maxNorm` (0 = leave them), as
- * PyTorch's clip_grad_norm_ and lib/algos/optim's clipByGlobalNorm. Pass every network's gradients
+ * PyTorch's clip_grad_norm_ and lib/nn/optim's clipByGlobalNorm. Pass every network's gradients
  * that one optimiser step covers (`[...policy.grads, ...value.grads]`). Returns the norm before clipping.
  */
 export function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): number {

@@ -38,11 +38,11 @@
  * The state is kept in float64 and integrated with explicit Euler (tau = 0.02 s); the observation
  * is its float32 copy — exactly as Gymnasium does, so trajectories match step for step.
  */
-import { InvalidActionError, type Env, type ResetArgs, type StepResult } from "../core/env";
-import { createRng, randomSeed, type Rng } from "../core/rng";
-import { box, discrete } from "../core/spaces";
-import type { MimeBundle } from "../viz/display";
-import { animationBundle } from "../viz/picture";
+import { InvalidActionError, type Env, type ResetArgs, type StepResult } from "../../core/env";
+import { createRng, randomSeed, type Rng } from "../../core/rng";
+import { box, discrete } from "../../core/spaces";
+import type { MimeBundle } from "../../viz/display";
+import { animationBundle } from "../../viz/picture";
 
 export const CARTPOLE = {
   gravity: 9.8,

@@ -9,12 +9,12 @@
  * Both return values that a notebook shows as pictures (PNG) and a terminal as text.
  */
 import util from "node:util";
-import { createRng } from "../core/rng";
-import type { MimeBundle } from "../viz/display";
-import { svgBundle } from "../viz/picture";
-import type { MaskedAct } from "./tictactoe-opponents";
-import { renderBoardSvg, renderBoardsSvg } from "./tictactoe-render";
-import { boardText, fromPointOfView, legalMask, outcome, winningMoves, LINES, type Mark, type Outcome } from "./tictactoe-rules";
+import { createRng } from "../../core/rng";
+import type { MimeBundle } from "../../viz/display";
+import { svgBundle } from "../../viz/picture";
+import type { MaskedAct } from "./opponents";
+import { renderBoardSvg, renderBoardsSvg } from "./render";
+import { boardText, fromPointOfView, legalMask, outcome, winningMoves, LINES, type Mark, type Outcome } from "./rules";
 
 /** Anything that can act (`agent.act`), optionally with its probabilities (`agent.probs`). */
 export interface Player {

@@ -5,7 +5,7 @@
  * Python, point 0's left neighbour is `height[-1]`, the 12th height. The helipad is therefore flat
  * from x = helipad_x1 to helipad_x2 at 0.99·H/4, a hair below `helipadY` = H/4.
  */
-import { CHUNKS, H, W } from "./lunar-lander-constants";
+import { CHUNKS, H, W } from "./constants";
 
 export interface LunarLanderTerrain {
   /** The CHUNKS + 1 heights after the helipad overwrite (index CHUNKS is only used by the wrap-around). */

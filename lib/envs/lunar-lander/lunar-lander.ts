@@ -109,9 +109,9 @@
  * third of that); the legs' joints use allocation-free copies of planck's velocity and position
  * solvers (planck-revolute-solver.ts, `lunarLanderPhysicsSettings`), bit-identical to them.
  */
-import { InvalidActionError, formatValue, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
-import { createRng, randomSeed } from "../core/rng";
-import { box, discrete, type BoxSpace, type DiscreteSpace } from "../core/spaces";
+import { InvalidActionError, formatValue, type Env, type Info, type ResetArgs, type StepResult } from "../../core/env";
+import { createRng, randomSeed } from "../../core/rng";
+import { box, discrete, type BoxSpace, type DiscreteSpace } from "../../core/spaces";
 import {
   CRASH_REWARD,
   FPS,
@@ -125,12 +125,12 @@ import {
   W,
   WIND_INDEX_RANGE,
   WIND_K,
-} from "./lunar-lander-constants";
-import { ExhaustTrail, renderLunarLanderSvg, type LunarLanderFrame } from "./lunar-lander-render";
-import { lunarLanderTerrain, type LunarLanderTerrain } from "./lunar-lander-terrain";
-import { createLunarLanderWorld, fireEngines, stepWorld, type LunarLanderWorld } from "./lunar-lander-world";
+} from "./constants";
+import { ExhaustTrail, renderLunarLanderSvg, type LunarLanderFrame } from "./render";
+import { lunarLanderTerrain, type LunarLanderTerrain } from "./terrain";
+import { createLunarLanderWorld, fireEngines, stepWorld, type LunarLanderWorld } from "./world";
 
-export { lunarLanderHeuristic, type LunarLanderHeuristicOptions } from "./lunar-lander-heuristic";
+export { lunarLanderHeuristic, type LunarLanderHeuristicOptions } from "./heuristic";
 export {
   lunarLanderAnimation,
   renderLunarLanderOverview,
@@ -140,9 +140,9 @@ export {
   type LunarLanderFrame,
   type LunarLanderPictureOptions,
   type LunarLanderPose,
-} from "./lunar-lander-render";
-export { lunarLanderTerrain, type LunarLanderTerrain } from "./lunar-lander-terrain";
-export { lunarLanderPhysicsSettings, type EngineExhaust, type LunarLanderWorld } from "./lunar-lander-world";
+} from "./render";
+export { lunarLanderTerrain, type LunarLanderTerrain } from "./terrain";
+export { lunarLanderPhysicsSettings, type EngineExhaust, type LunarLanderWorld } from "./world";
 
 const ID = "LunarLander-v3";
 

@@ -1,21 +1,21 @@
 /**
  * Writes datasets/edit: train.jsonl, validation.jsonl and heldout.jsonl, from the seeded generator
- * (lib/envs/edit-generator). Same seed and sizes, byte-identical files.
+ * (lib/envs/edit/generator). Same seed and sizes, byte-identical files.
  *
- *   npx tsrl run lib/envs/edit-generate.ts --out datasets/edit --seed 7
- *   npx tsrl run lib/envs/edit-generate.ts --out /tmp/edit --seed 1 --train 900 --validation 90 --heldout 90
+ *   npx tsrl run lib/envs/edit/generate.ts --out datasets/edit --seed 7
+ *   npx tsrl run lib/envs/edit/generate.ts --out /tmp/edit --seed 1 --train 900 --validation 90 --heldout 90
  *
  * Prints, on stderr, the tasks per family and split, the phrasings used and the minimal edits.
  * Runs only as a script (`tsrl run` or `node -r lib/node/register-ts.cjs`); importing it does nothing.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { datasetsDir } from "../data/paths";
-import { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets } from "./edit-generator";
-import { EDIT_PHRASINGS, phrasingOf } from "./edit-phrasings";
-import { EDIT_FAMILIES, EDIT_SPLITS, formatEditTasks, minimalEdits, type EditSplit, type EditTask } from "./edit-tasks";
+import { datasetsDir } from "../../data/paths";
+import { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets } from "./generator";
+import { EDIT_PHRASINGS, phrasingOf } from "./phrasings";
+import { EDIT_FAMILIES, EDIT_SPLITS, formatEditTasks, minimalEdits, type EditSplit, type EditTask } from "./tasks";
 
-const USAGE = `usage: tsrl run lib/envs/edit-generate.ts [--out DIR] [--seed N] [--train N] [--validation N] [--heldout N]
+const USAGE = `usage: tsrl run lib/envs/edit/generate.ts [--out DIR] [--seed N] [--train N] [--validation N] [--heldout N]
   --out DIR         where the three .jsonl files go (default datasets/edit)
   --seed N          the generator's seed (default ${DEFAULT_EDIT_SEED})
   --train N         tasks in train.jsonl (default ${DEFAULT_EDIT_SIZES.train}; spread evenly over the ${EDIT_FAMILIES.length} families)

@@ -32,7 +32,7 @@
  * Nothing else is masked: an edit that moves away from the target is legal, and is what the reward
  * is for. The mask depends only on the observation (text tokens and payloads), never on the target.
  */
-import { capitalizeWord, editDetokenize, isSpaceToken, isWordToken, lowerCaseWord, editTokenize, upperCaseWord } from "./edit-text";
+import { capitalizeWord, editDetokenize, isSpaceToken, isWordToken, lowerCaseWord, editTokenize, upperCaseWord } from "./text";
 
 export const EDIT_OPS = ["INSERT", "REPLACE", "DELETE", "STOP"] as const;
 export type EditOp = (typeof EDIT_OPS)[number];

@@ -3,7 +3,7 @@
  *
  *   levenshtein(a, b)           minimal insertions + deletions + substitutions turning sequence a into b
  *   charEditDistance(a, b)      on the characters (code points) of two strings
- *   tokenEditDistance(a, b)     on tokens (lib/envs/edit-text): one edit = one token inserted, deleted or replaced
+ *   tokenEditDistance(a, b)     on tokens (lib/envs/edit/text): one edit = one token inserted, deleted or replaced
  *   editAlignment(a, b)        one minimal edit script: keep / substitute / insert / delete, with indices
  *   diffText(a, b)              that script as display segments { kind: "same" | "insert" | "delete", text }
  *   withinOneEdit(a, b)         distance ≤ 1, in linear time (the featuriser's typo relation)
@@ -13,7 +13,7 @@
  *   D[i][j] = min(D[i−1][j] + 1 (delete a[i−1]),  D[i][j−1] + 1 (insert b[j−1]),  D[i−1][j−1] + [a[i−1] ≠ b[j−1]]).
  * For example kitten → sitting is 3: substitute k→s, substitute e→i, insert g.
  */
-import { editTokenize } from "./edit-text";
+import { editTokenize } from "./text";
 
 /** The full table D (rows a.length + 1, columns b.length + 1), row-major. */
 export function editDistanceTable<T>(a: ArrayLike<T>, b: ArrayLike<T>): Int32Array {
@@ -56,7 +56,7 @@ export function charEditDistance(a: string, b: string): number {
   return levenshtein(Array.from(a), Array.from(b));
 }
 
-/** Token-level Levenshtein distance; strings are tokenised first (lib/envs/edit-text). */
+/** Token-level Levenshtein distance; strings are tokenised first (lib/envs/edit/text). */
 export function tokenEditDistance(a: string | readonly string[], b: string | readonly string[]): number {
   return levenshtein(typeof a === "string" ? editTokenize(a) : a, typeof b === "string" ? editTokenize(b) : b);
 }

@@ -9,9 +9,9 @@
  * and what is wrong; `readEditTasks(file, { lenient: true })` keeps the good lines and lists the bad.
  */
 import * as fs from "node:fs";
-import { EDIT_MAX_TOKENS } from "./edit-actions";
-import { tokenEditDistance } from "./edit-distance";
-import { editTokenize } from "./edit-text";
+import { EDIT_MAX_TOKENS } from "./actions";
+import { tokenEditDistance } from "./distance";
+import { editTokenize } from "./text";
 
 export const EDIT_FAMILIES = ["capitalise", "period", "spaces", "delete", "insert", "replace", "upper", "lower", "typo"] as const;
 export type EditFamily = (typeof EDIT_FAMILIES)[number];

@@ -5,11 +5,11 @@
  * from red to grey. `env.render()` gives the current frame; `recordLunarLanderEpisode` keeps the
  * frames of a whole episode and `lunarLanderAnimation` turns them into an animated PNG.
  */
-import type { MimeBundle } from "../viz/display";
-import { animationBundle } from "../viz/picture";
-import { COLORS, FPS, H, LANDER_POLY, LEG_H, LEG_W, MAIN_ENGINE_POWER, SCALE, SIDE_ENGINE_POWER, VIEWPORT_H, VIEWPORT_W } from "./lunar-lander-constants";
-import type { LunarLanderTerrain } from "./lunar-lander-terrain";
-import type { EngineExhaust, LunarLanderWorld } from "./lunar-lander-world";
+import type { MimeBundle } from "../../viz/display";
+import { animationBundle } from "../../viz/picture";
+import { COLORS, FPS, H, LANDER_POLY, LEG_H, LEG_W, MAIN_ENGINE_POWER, SCALE, SIDE_ENGINE_POWER, VIEWPORT_H, VIEWPORT_W } from "./constants";
+import type { LunarLanderTerrain } from "./terrain";
+import type { EngineExhaust, LunarLanderWorld } from "./world";
 
 export interface LunarLanderPose {
   x: number;

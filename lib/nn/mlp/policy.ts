@@ -1,11 +1,11 @@
 /**
  * A discrete MLP policy in its two forms: the tfjs network the updates differentiate, and a typed-
- * array copy that acts (lib/nn/fast-forward: ~10 µs per forward at 1 row against ~29 µs for one
+ * array copy that acts (lib/nn/mlp/fast-forward: ~10 µs per forward at 1 row against ~29 µs for one
  * tfjs-wasm call, about even at 8 rows; figs/bench.json). The tfjs variables are the truth;
  * `sync()` refreshes the copy after each update.
  */
-import type { Rng } from "../core/rng";
-import { greedyAction, sampleAction, softmaxRow } from "./categorical";
+import type { Rng } from "../../core/rng";
+import { greedyAction, sampleAction, softmaxRow } from "../categorical";
 import { createFastMlp, setFastMlpWeights, syncFastMlp, type FastMlp } from "./fast-forward";
 import { createMlp, type Mlp, type MlpInit, type MlpSpec, type NamedTensors } from "./mlp";
 

@@ -38,8 +38,8 @@ import {
   TERRAIN_FRICTION,
   VELOCITY_ITERATIONS,
   W,
-} from "./lunar-lander-constants";
-import type { LunarLanderTerrain } from "./lunar-lander-terrain";
+} from "./constants";
+import type { LunarLanderTerrain } from "./terrain";
 
 /** Where the lander starts: the top centre of the viewport. */
 export const INITIAL_X = W / 2;

@@ -8,8 +8,8 @@
  *             equally good moves — it never loses, and it varies its games
  *   a policy  a frozen snapshot of a learner (`policyOpponent`), for self-play
  */
-import type { Rng } from "../core/rng";
-import { boardKey, freeCells, fromPointOfView, legalMask, outcome, winningMoves, type Board, type Mark } from "./tictactoe-rules";
+import type { Rng } from "../../core/rng";
+import { boardKey, freeCells, fromPointOfView, legalMask, outcome, winningMoves, type Board, type Mark } from "./rules";
 
 /** Picks a free cell for `mark` on `board` (never modifies the board). */
 export type TicTacToeOpponent = (board: Board, mark: Mark, rng: Rng) => number;

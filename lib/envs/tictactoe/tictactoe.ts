@@ -53,12 +53,12 @@
  * The side drawn for "random" and the opponent's choices come from the env's generator, seeded by
  * `reset({ seed })`: same seed, same games for the same agent moves.
  */
-import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
-import { createRng, randomSeed, type Rng } from "../core/rng";
-import { box, discrete } from "../core/spaces";
-import { namedOpponent, OPPONENT_NAMES, policyOpponent, type MaskedAct, type OpponentName, type TicTacToeOpponent } from "./tictactoe-opponents";
-import { CENTER, boardText, emptyBoard, freeCells, fromPointOfView, isFork, legalMask, outcome, toMove, type Board, type Mark, type Outcome } from "./tictactoe-rules";
-import { renderBoardSvg } from "./tictactoe-render";
+import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResult } from "../../core/env";
+import { createRng, randomSeed, type Rng } from "../../core/rng";
+import { box, discrete } from "../../core/spaces";
+import { namedOpponent, OPPONENT_NAMES, policyOpponent, type MaskedAct, type OpponentName, type TicTacToeOpponent } from "./opponents";
+import { CENTER, boardText, emptyBoard, freeCells, fromPointOfView, isFork, legalMask, outcome, toMove, type Board, type Mark, type Outcome } from "./rules";
+import { renderBoardSvg } from "./render";
 
 export interface TicTacToeRewards {
   win: number;

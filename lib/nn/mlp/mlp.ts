@@ -6,7 +6,7 @@
  * `policy/l0/b` (shape [out]) so checkpoints save and load them by name and shape.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Rng } from "../core/rng";
+import type { Rng } from "../../core/rng";
 
 export type Activation = "tanh" | "relu";
 

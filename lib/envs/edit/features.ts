@@ -27,10 +27,10 @@
  * "One letter apart" is a Levenshtein distance of exactly 1 ignoring case, between words of 3
  * letters or more: the typo relation.
  */
-import { EDIT_LOCATIONS, EDIT_MAX_PAYLOADS, EDIT_MAX_TOKENS, type EditObservation } from "./edit-actions";
-import { withinOneEdit } from "./edit-distance";
-import { EDIT_KNOWN_WORDS } from "./edit-phrasings";
-import { capitalizeWord, editTokenKind, isSpaceToken, isWordToken, lowerCaseWord, upperCaseWord, wordCasePattern } from "./edit-text";
+import { EDIT_LOCATIONS, EDIT_MAX_PAYLOADS, EDIT_MAX_TOKENS, type EditObservation } from "./actions";
+import { withinOneEdit } from "./distance";
+import { EDIT_KNOWN_WORDS } from "./phrasings";
+import { capitalizeWord, editTokenKind, isSpaceToken, isWordToken, lowerCaseWord, upperCaseWord, wordCasePattern } from "./text";
 
 export const EDIT_MAX_INSTRUCTION_TOKENS = 48;
 

@@ -4,14 +4,14 @@
  * of LLM post-training (instruction in, text out, a verifier's reward).
  *
  * ## Tasks
- * `{ id, family, instruction, source, target }` records (lib/envs/edit-tasks). `options.tasks` is an
+ * `{ id, family, instruction, source, target }` records (lib/envs/edit/tasks). `options.tasks` is an
  * array of them or the path of a JSONL file; otherwise `options.split` ("train" default,
  * "validation", "heldout") reads datasets/edit/<split>.jsonl. `reset({ seed })` draws a task with the
  * env's generator; `reset({ options: { taskIndex } })` or `reset({ options: { task } })` sets one. The
  * registry's `groupStart` draws a `taskIndex` once per GRPO group, so a group's K episodes share it.
  *
  * ## Text model
- * The current text is a list of tokens (lib/envs/edit-text): words, runs of spaces and single
+ * The current text is a list of tokens (lib/envs/edit/text): words, runs of spaces and single
  * punctuation characters; the text is their concatenation, so every character is kept. An edit
  * changes one token and the list is not re-tokenised between steps (inserting a word next to a
  * word leaves two tokens), so a location means the same token before and after other edits.
@@ -19,7 +19,7 @@
  * ## Action space: Discrete(3168)
  * `index = (op · 33 + location) · 24 + payload`, ops INSERT 0, REPLACE 1, DELETE 2, STOP 3;
  * locations tokens 0…31 and END (32); payload slots 0…23 of the observation's `payloads`.
- * `decodeAction` / `encodeAction` convert; lib/envs/edit-actions has the table, the payload list
+ * `decodeAction` / `encodeAction` convert; lib/envs/edit/actions has the table, the payload list
  * and the mask's rules. `info.actionMask` marks the legal actions; a masked action (a policy that
  * ignores the mask) leaves the text unchanged and costs `illegalPenalty`, with `info.illegal` true.
  *
@@ -59,15 +59,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
-import { createRng, randomSeed, type Rng } from "../core/rng";
-import { box, discrete } from "../core/spaces";
-import { datasetsDir } from "../data/paths";
-import { EDIT_ACTIONS, EDIT_STOP, applyEditAction, describeAction, editActionMask, editObservation, type EditObservation } from "./edit-actions";
-import { charEditDistance } from "./edit-distance";
-import { EDIT_FEATURE_SIZE } from "./edit-features";
-import { EDIT_SPLITS, checkEditTask, minimalEdits, readEditTasks, type EditSplit, type EditTask } from "./edit-tasks";
-import { editDetokenize, editTokenize } from "./edit-text";
+import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResult } from "../../core/env";
+import { createRng, randomSeed, type Rng } from "../../core/rng";
+import { box, discrete } from "../../core/spaces";
+import { datasetsDir } from "../../data/paths";
+import { EDIT_ACTIONS, EDIT_STOP, applyEditAction, describeAction, editActionMask, editObservation, type EditObservation } from "./actions";
+import { charEditDistance } from "./distance";
+import { EDIT_FEATURE_SIZE } from "./features";
+import { EDIT_SPLITS, checkEditTask, minimalEdits, readEditTasks, type EditSplit, type EditTask } from "./tasks";
+import { editDetokenize, editTokenize } from "./text";
 
 export const EDIT_AGENT_ID = "EditAgent-v0";
 /** The registry's time limit. */
@@ -246,7 +246,7 @@ function readCached(file: string): EditTask[] {
   try {
     stat = fs.statSync(abs);
   } catch {
-    throw new RangeError(`${EDIT_AGENT_ID}: no task file ${abs}${/datasets[\\/]edit/.test(abs) ? " (make it with: npx tsrl run lib/envs/edit-generate.ts --out datasets/edit --seed 7)" : ""}`);
+    throw new RangeError(`${EDIT_AGENT_ID}: no task file ${abs}${/datasets[\\/]edit/.test(abs) ? " (make it with: npx tsrl run lib/envs/edit/generate.ts --out datasets/edit --seed 7)" : ""}`);
   }
   const hit = fileCache.get(abs);
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.tasks;

@@ -7,10 +7,10 @@
  *                   reachable losses is a proof — zero means no opponent, however clever or lucky,
  *                   can beat it — not an estimate
  */
-import { createRng, type Rng } from "../core/rng";
+import { createRng, type Rng } from "../../core/rng";
 import { makeTicTacToe, type Side } from "./tictactoe";
-import { namedOpponent, type MaskedAct, type OpponentName, type TicTacToeOpponent } from "./tictactoe-opponents";
-import { boardText, freeCells, fromPointOfView, legalMask, outcome, type Mark } from "./tictactoe-rules";
+import { namedOpponent, type MaskedAct, type OpponentName, type TicTacToeOpponent } from "./opponents";
+import { boardText, freeCells, fromPointOfView, legalMask, outcome, type Mark } from "./rules";
 
 export interface ExhaustiveResult {
   agentPlays: Side;

@@ -10,14 +10,14 @@
  *   searchMinimalEdits(task)       breadth-first search over the real action space (payloads and
  *                                  mask included): the true minimum, for checking `minimalEdits`
  */
-import { type Rng } from "../core/rng";
+import { type Rng } from "../../core/rng";
 import {
   EDIT_END, EDIT_STOP, applyEditAction, editActionMask, editObservation, encodeAction,
   type EditObservation, type EditOp,
-} from "./edit-actions";
-import { editDistanceTable } from "./edit-distance";
-import { editDetokenize, editTokenize } from "./edit-text";
-import type { EditTask } from "./edit-tasks";
+} from "./actions";
+import { editDistanceTable } from "./distance";
+import { editDetokenize, editTokenize } from "./text";
+import type { EditTask } from "./tasks";
 
 /** What an edit policy is given besides the observation; `task` only in the evaluation harness, for reference policies. */
 export interface EditActContext {

@@ -4,8 +4,8 @@
  * both, ε = 1e-5; clipped surrogate 0.2, entropy 0.01, clipped value loss with vf_coef 0.5, global
  * gradient norm clipped to 0.5), on a synthetic minibatch.
  *
- *   typed: forward both nets (./mlp-trainer), the losses and dL/dout by hand (./mlp-trainer-loss),
- *          backward, clipGradNorm, Adam on Float32Arrays (./mlp-trainer-optim)
+ *   typed: forward both nets (lib/nn/mlp/trainer), the losses and dL/dout by hand (./ppo-loss-typed),
+ *          backward, clipGradNorm, Adam on Float32Arrays (lib/nn/optim-typed)
  *   tfjs:  tf.variableGrads of the same loss over both nets' variables (lib/nn/categorical,
  *          lib/algos/surrogate), clipByGlobalNorm, createAdam — inside tf.tidy, loss read back
  *
@@ -13,13 +13,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../core/rng";
-import { clipByGlobalNorm, createAdam } from "../algos/optim";
-import { clippedSurrogate } from "../algos/surrogate";
-import { entropyOfLogProbs, logSoftmax, pickLogProb } from "./categorical";
-import { createMlp, mlpWeights, type MlpSpec, type NamedTensors } from "./mlp";
-import { mlpTrainerFrom } from "./mlp-trainer";
-import { ppoPolicyLoss, ppoValueLoss } from "./mlp-trainer-loss";
-import { clipGradNorm, createTypedAdam } from "./mlp-trainer-optim";
+import { clipByGlobalNorm, createAdam } from "../nn/optim";
+import { clippedSurrogate } from "./surrogate";
+import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
+import { createMlp, mlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { mlpTrainerFrom } from "../nn/mlp/trainer";
+import { ppoPolicyLoss, ppoValueLoss } from "./ppo-loss-typed";
+import { clipGradNorm, createTypedAdam } from "../nn/optim-typed";
 
 export const PPO_STEP = { clipCoef: 0.2, entropyCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5, lr: 2.5e-4, eps: 1e-5 } as const;
 

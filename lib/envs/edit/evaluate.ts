@@ -18,13 +18,13 @@
  * `editAgentReport` is EditAgent-v0's report card for the training log (the registry's `evaluate`):
  * the greedy policy on the validation split.
  */
-import { createRng } from "../core/rng";
-import { EDIT_MAX_TOKENS, EDIT_STOP, applyEditAction, describeAction, editActionMask, editObservation } from "./edit-actions";
+import { createRng } from "../../core/rng";
+import { EDIT_MAX_TOKENS, EDIT_STOP, applyEditAction, describeAction, editActionMask, editObservation } from "./actions";
 import { EDIT_MAX_STEPS, makeEditAgent, resolveEditTasks } from "./edit-agent";
-import { charEditDistance, diffText, normalizedEditDistance, type DiffSegment } from "./edit-distance";
-import type { EditAct } from "./edit-oracle";
-import { EDIT_FAMILIES, type EditTask } from "./edit-tasks";
-import { editDetokenize, editTokenize } from "./edit-text";
+import { charEditDistance, diffText, normalizedEditDistance, type DiffSegment } from "./distance";
+import type { EditAct } from "./oracle";
+import { EDIT_FAMILIES, type EditTask } from "./tasks";
+import { editDetokenize, editTokenize } from "./text";
 
 export interface EditScores {
   count: number;

@@ -7,12 +7,12 @@
  *
  * The words of the phrasings and the shared function words form the instruction language,
  * EDIT_KNOWN_WORDS: the same in every split, so a featuriser may name them (a one-hot), while the
- * sentences' content words (lib/envs/edit-vocab) must stay anonymous. Checked when this module
+ * sentences' content words (lib/envs/edit/vocab) must stay anonymous. Checked when this module
  * loads: no phrasing word is a content word of either vocabulary.
  */
-import { isWordToken, editTokenize } from "./edit-text";
-import type { EditFamily } from "./edit-tasks";
-import { FUNCTION_WORDS, HELDOUT_VOCAB, TRAIN_VOCAB, vocabularyWords } from "./edit-vocab";
+import { isWordToken, editTokenize } from "./text";
+import type { EditFamily } from "./tasks";
+import { FUNCTION_WORDS, HELDOUT_VOCAB, TRAIN_VOCAB, vocabularyWords } from "./vocab";
 
 export const EDIT_PHRASINGS: Readonly<Record<EditFamily, readonly string[]>> = {
   capitalise: [

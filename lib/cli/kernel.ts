@@ -9,9 +9,9 @@
  *                                           register the kernel with Jupyter (install.ts)
  */
 import fs from "node:fs";
-import { parseCommand, type CommandSpec } from "../cli/args";
-import type { ConnectionInfo } from "./channels";
-import { installCommand } from "./install";
+import { parseCommand, type CommandSpec } from "./args";
+import type { ConnectionInfo } from "../kernel/channels";
+import { installCommand } from "./kernel-install";
 
 const RUN_SPEC: CommandSpec = {
   usage: "tsrl kernel --connection-file FILE [--no-supervisor]  |  tsrl kernel install --help",
@@ -38,13 +38,13 @@ export async function kernelCommand(args: string[]): Promise<number> {
     console.error(`tsrl kernel: cannot read the connection file ${file}: ${(err as Error).message}`);
     return 1;
   }
-  if (parsed.flags.supervisor !== false) return (await import("./supervisor")).superviseKernel(file, info);
+  if (parsed.flags.supervisor !== false) return (await import("../kernel/supervisor")).superviseKernel(file, info);
 
   // Cells run in this process: process.exit and friends throw in them (process-guard.ts); the kernel leaves by `guard.exit`.
-  const { guardProcess } = await import("./process-guard");
+  const { guardProcess } = await import("../kernel/process-guard");
   const guard = guardProcess();
-  const { linkToSupervisor } = await import("./supervision");
-  const { startKernel } = await import("./kernel");
+  const { linkToSupervisor } = await import("../kernel/supervision");
+  const { startKernel } = await import("../kernel/kernel");
   const kernel = await startKernel(info, process.cwd(), linkToSupervisor((code) => guard.exit(code)));
   await kernel.done;
   // zeromq keeps the loop alive through native handles; leave explicitly once the channels are closed.

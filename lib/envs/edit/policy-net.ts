@@ -1,6 +1,6 @@
 /**
  * The edit agent's policy: a pointer network over the relational features of EditAgent-v0
- * (lib/envs/edit-features), scoring every (op, location, payload) of the Discrete(3168) action
+ * (lib/envs/edit/features), scoring every (op, location, payload) of the Discrete(3168) action
  * space from small layers shared across locations and payloads. No layer ever sees which content
  * word a token is — only what it is like and how it relates to the instruction, the other tokens
  * and the payloads — so a held-out task's unseen words are scored like training words in the same
@@ -31,12 +31,12 @@
  * and broadcasts by matMul, pad and add instead.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Rng } from "../core/rng";
-import { EDIT_ACTIONS, EDIT_LOCATIONS, EDIT_MAX_PAYLOADS } from "../envs/edit-actions";
-import { EDIT_FEATURE_SHAPES, EDIT_FEATURE_SIZE } from "../envs/edit-features";
-import { greedyAction, sampleAction, softmaxRow } from "./categorical";
-import { orthogonal, type NamedTensors } from "./mlp";
-import type { DiscretePolicy } from "./policy";
+import type { Rng } from "../../core/rng";
+import { EDIT_ACTIONS, EDIT_LOCATIONS, EDIT_MAX_PAYLOADS } from "./actions";
+import { EDIT_FEATURE_SHAPES, EDIT_FEATURE_SIZE } from "./features";
+import { greedyAction, sampleAction, softmaxRow } from "../../nn/categorical";
+import { orthogonal, type NamedTensors } from "../../nn/mlp/mlp";
+import type { DiscretePolicy } from "../../nn/mlp/policy";
 
 export interface EditPolicySpec {
   /** H: width of the location, payload and context vectors. */

@@ -9,8 +9,8 @@
  * growing to the tallest caption), so neighbouring captions never run into each other or off the
  * picture's edge.
  */
-import { svgTextLines, wrapText } from "../viz/svg-text";
-import type { Board } from "./tictactoe-rules";
+import { svgTextLines, wrapText } from "../../viz/svg-text";
+import type { Board } from "./rules";
 
 export interface BoardPictureOptions {
   /** Probability of each cell (9 numbers): drawn as a heat map on the free cells. */

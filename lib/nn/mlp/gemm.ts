@@ -1,5 +1,5 @@
 /**
- * The loops behind the typed-array MLP trainer (./mlp-trainer.ts): one strided matrix product on
+ * The loops behind the typed-array MLP trainer (./trainer.ts): one strided matrix product on
  * Float32Arrays that sums in JS numbers (float64), and the element-wise passes around it.
  *
  *   C[m, n] = Σ_k A[aOff + m·am + k·ak] · B[k·bk + n·bn]           C row-major [M, N]

@@ -18,7 +18,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseCommand, type CommandSpec } from "../cli/args";
+import { parseCommand, type CommandSpec } from "./args";
 
 export const KERNEL_NAME = "tsrl";
 const packageRoot = path.resolve(__dirname, "..", "..");
