@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAbortError } from "../lib/core/abort";
-import { makeEnv } from "../lib/core/registry";
+import { makeEnv } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import type { BaseRow } from "../lib/algos/agent";

@@ -11,10 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpoAgent, grpoConfig, grpoUpdate, type GrpoBatch } from "../lib/algos/grpo";
 import { createAdam } from "../lib/nn/optim";
-import { createPolicyNet } from "../lib/algos/policy-nets";
+import { createPolicyNet } from "../lib/nn/policy-nets";
 import { logProbOfAction } from "../lib/nn/categorical";
 import { loadPolicy, saveAgent } from "../lib/algos/checkpoint";
-import { envSpec } from "../lib/core/registry";
+import { envSpec } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { datasetsDir } from "../lib/data/paths";
 import {
@@ -123,7 +123,7 @@ describe("GRPO on EditAgent-v0", () => {
   it("the env registry's hooks: a featuriser onto the observation space, the oracle's demonstrations", () => {
     const s = envSpec("EditAgent-v0");
     const obs = obsOf(train[0]);
-    expect(s.featurize!(obs)).toEqual(featurizeEditObservation(obs).flat);
+    expect(s.observation!.featurize!(obs)).toEqual(featurizeEditObservation(obs).flat);
     const demos = s.demonstrations!({ tasks: train.slice(0, 10) }, createRng(1));
     expect(demos.filter((d) => d.action === EDIT_STOP)).toHaveLength(10); // every oracle episode ends in STOP
     for (const d of demos) expect(d.mask![d.action]).toBe(1);

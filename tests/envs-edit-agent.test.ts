@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { InvalidActionError } from "../lib/core/env";
-import { envSpec, makeEnv } from "../lib/core/registry";
+import { envSpec, makeEnv } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { datasetsDir } from "../lib/data/paths";
 import {
@@ -233,8 +233,8 @@ describe("EditAgent-v0 in the registry", () => {
   it("groupStart gives a group one task: K envs reset with it see the same task", () => {
     const spec = envSpec("EditAgent-v0");
     const options = { split: "validation" };
-    const start = spec.groupStart!(createRng(1), options);
-    expect(start).toEqual(spec.groupStart!(createRng(1), options));
+    const start = spec.episodes!.groupStart!(createRng(1), options);
+    expect(start).toEqual(spec.episodes!.groupStart!(createRng(1), options));
     const envs = [0, 1, 2].map(() => makeEnv<EditObservation, number>("EditAgent-v0", { options }));
     const obs = envs.map((e, i) => e.reset({ seed: 100 + i, options: start }).obs);
     expect(obs[1]).toEqual(obs[0]);

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { createRng } from "../lib/core/rng";
-import { envSpec, makeEnv } from "../lib/core/registry";
-import "../lib/envs";
+import { envSpec, makeEnv } from "../lib/envs/registry";
 import { lunarLanderShaping, makeLunarLander, recordLunarLanderEpisode, type LunarLanderAction, type UniformSource } from "../lib/envs/lunar-lander/lunar-lander";
 import { FPS, H, MAIN_ENGINE_POWER, MAIN_ENGINE_Y_LOCATION, SCALE } from "../lib/envs/lunar-lander/constants";
 import { lunarLanderHeuristic } from "../lib/envs/lunar-lander/heuristic";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isAbortError } from "../lib/core/abort";
-import { makeEnv, registerEnv } from "../lib/core/registry";
+import { makeEnv, registerEnv } from "../lib/envs/registry";
 import { standardize } from "../lib/core/stats";
 import { initBackend } from "../lib/nn/backend";
 import { baselineAdvantages, rewardToGo } from "../lib/algos/advantages";

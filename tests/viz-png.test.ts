@@ -9,7 +9,7 @@ import {
   animationBundle, crc32, encodeApng, encodePng, pngChunk, pngDisplaySize, rasterizeSvg, readPngChunks, readPngHeader, svgBundle,
   tableCrc32, type RgbaImage,
 } from "../lib/viz";
-import { cartPoleAnimation, renderCartPoleStrip, renderCartPoleSvg } from "../lib/envs/cartpole/cartpole";
+import { cartPoleAnimation, renderCartPoleStrip, renderCartPoleSvg } from "../lib/envs/cartpole/render";
 
 // ─── an independent decoder ────────────────────────────────────────────────────────────────────
 

@@ -20,7 +20,8 @@
  * train as plain A2C.
  */
 import * as tf from "@tensorflow/tfjs";
-import { envSpec, makeEnv, type PolicyAct } from "../core/registry";
+import type { PolicyAct } from "../core/registry";
+import { envSpec, makeEnv } from "../envs/registry";
 import { createRng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
@@ -119,9 +120,10 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
       if (pool.snapshots.length > config.poolSize) pool.snapshots.shift();
     },
   };
-  const selfPlay = config.selfPlay > 0 && spec.selfPlayOptions !== undefined;
+  const twoPlayer = spec.twoPlayer;
+  const selfPlay = config.selfPlay > 0 && twoPlayer !== undefined;
   const envs = Array.from({ length: config.numEnvs }, () => {
-    const options = selfPlay ? { ...config.envOptions, ...spec.selfPlayOptions!(config.envOptions, () => drawSnapshot()) } : config.envOptions;
+    const options = selfPlay ? { ...config.envOptions, ...twoPlayer!.selfPlayOptions(config.envOptions, () => drawSnapshot()) } : config.envOptions;
     return makeEnv<Float32Array, number>(config.envId, { options });
   });
   /** Per game: a snapshot with probability selfPlay (once the pool has one), else undefined: the env's own opponent. */

@@ -6,7 +6,7 @@
  */
 import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
 import type { Env } from "../core/env";
-import { envSpec, makeEnv } from "../core/registry";
+import { envSpec, makeEnv } from "../envs/registry";
 import { softmaxRow } from "../nn/categorical";
 import type { NamedTensors } from "../nn/mlp/mlp";
 import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
@@ -84,7 +84,7 @@ export function loadPolicy(dir: string): LoadedPolicy {
   try {
     const policy = spec.policy(config, env, loaded.tensors as NamedTensors);
     // an env with a featuriser (EditAgent-v0): the policy reads features, its callers pass the env's observations
-    const observe = envSpec(config.envId).featurize ?? ((obs: unknown) => obs as Float32Array);
+    const observe = envSpec(config.envId).observation?.featurize ?? ((obs: unknown) => obs as Float32Array);
     const act: ActFn = (obs, ctx) => policy.act(observe(obs), ctx);
     const probs = (obs: Float32Array, mask?: Uint8Array) => softmaxRow(policy.logits(observe(obs), 1), mask);
     return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act, probs, metrics: loaded.metrics };

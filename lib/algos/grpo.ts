@@ -19,9 +19,9 @@
  *     4. log; every `evalEvery` updates the environment's report card (Tic-Tac-Toe: win/draw/loss
  *        against each opponent and the exhaustive loss count); stop once it says "solved"
  *
- * The policy is a network from lib/algos/policy-nets (`net`): an MLP on the flat observation, or
+ * The policy is a network from lib/nn/policy-nets (`net`): an MLP on the flat observation, or
  * the edit agent's pointer network. An env whose observation is not a flat vector gives its
- * `featurize` in the env registry; rollouts store and act on the features, the agent's `act` takes
+ * `observation.featurize` in the env registry; rollouts store and act on the features, the agent's `act` takes
  * the env's own observation. Optionally (`warmStartSteps`) a behaviour-cloning warm start on the
  * env's `demonstrations` comes first — minibatch steps of −log π(a*|s) on expert steps, logged as
  * rows of their own with the report card after the last — and GRPO goes on from there.
@@ -34,7 +34,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { checkpoint } from "../core/abort";
 import type { Env } from "../core/env";
-import { envSpec, makeEnv, type Demonstration } from "../core/registry";
+import type { Demonstration } from "../core/registry";
+import { envSpec, makeEnv } from "../envs/registry";
 import { createRng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";
@@ -46,7 +47,7 @@ import { groupAdvantages, rankAdvantages } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createAdam, minimize } from "../nn/optim";
-import { createPolicyNet, frozenPolicyNet, policyNetShapes, POLICY_NET_NAMES, type TrainablePolicy } from "./policy-nets";
+import { createPolicyNet, frozenPolicyNet, policyNetNames, policyNetShapes, type TrainablePolicy } from "../nn/policy-nets";
 import { collectEpisodes, discreteSizes, type EpisodeBatch } from "./rollout";
 import { clippedSurrogate, klK3 } from "./surrogate";
 import { createTrainingState, runTraining } from "./train-loop";
@@ -64,7 +65,7 @@ export const grpoSchema = defineSchema("grpo", {
   lr: num(1e-3, "Adam learning rate", { min: 0, minExclusive: true }),
   weightDecay: num(1e-4, "L2 weight decay (added to the gradient, as PyTorch Adam's weight_decay)", { min: 0 }),
   dropout: num(0.1, "dropout on the hidden layers while updating (acting uses none)", { min: 0, max: 0.9 }),
-  net: choice(POLICY_NET_NAMES, "mlp", "policy network: mlp (on the flat observation) or edit (EditAgent-v0's pointer network over its relational features)"),
+  net: choice(policyNetNames(), "mlp", "policy network: mlp (on the flat observation) or edit (EditAgent-v0's pointer network over its relational features)"),
   hiddenSizes: intList([128, 128], "hidden layer widths, comma-separated (net edit: H,D — location/payload width, instruction-token width)"),
   activation: choice(["tanh", "relu"], "relu", "hidden activation"),
   epochs: int(2, "mu: passes over each batch (after the first, the ratio clipping matters)", { min: 1 }),
@@ -142,10 +143,11 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
   const K = config.groupSize, G = config.groupsPerUpdate;
   const spec = envSpec(config.envId);
   // the env's observations, or their features when the env has a featuriser (rollouts store these)
-  const observe = spec.featurize ?? ((obs: unknown) => obs as Float32Array);
+  const featurize = spec.observation?.featurize;
+  const observe = featurize ?? ((obs: unknown) => obs as Float32Array);
   const envs: Env<Float32Array, number>[] = Array.from({ length: K }, () => {
     const env = makeEnv<unknown, number>(config.envId, { options: config.envOptions });
-    return spec.featurize ? mapObservation(env, spec.featurize) : (env as Env<Float32Array, number>);
+    return featurize ? mapObservation(env, featurize) : (env as Env<Float32Array, number>);
   });
   const { obsSize, nActions } = discreteSizes(envs[0], "GRPO");
 
@@ -199,7 +201,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
         // 1. collect G groups of K episodes, each group from one start
         const groups: EpisodeBatch[] = [];
         for (let g = 0; g < G; g++) {
-          const options = spec.groupStart?.(startRng, config.envOptions);
+          const options = spec.episodes?.groupStart?.(startRng, config.envOptions);
           groups.push(collectEpisodes(envs, policy, actRng, { seed: startRng.nextUint32(), sameSeed: config.sameSeed, options }));
         }
 
@@ -259,13 +261,14 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
     }),
   };
 
-  /** The env's per-episode numbers (spec.episodeMetrics of each last info), averaged over the batch. */
+  /** The env's per-episode numbers (spec.episodes.metrics of each last info), averaged over the batch. */
   function episodeMetrics(groups: readonly EpisodeBatch[]): Record<string, number> {
-    if (!spec.episodeMetrics) return {};
+    const metricsOf = spec.episodes?.metrics;
+    if (!metricsOf) return {};
     const sums: Record<string, number> = {};
     let n = 0;
     for (const b of groups) for (const info of b.finalInfos ?? []) {
-      for (const [k, v] of Object.entries(spec.episodeMetrics(info))) sums[k] = (sums[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(metricsOf(info))) sums[k] = (sums[k] ?? 0) + v;
       n++;
     }
     return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));

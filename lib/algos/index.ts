@@ -7,7 +7,6 @@ export * from "./surrogate";
 export * from "./reinforce";
 export * from "./actor-critic";
 export * from "./grpo";
-export * from "./policy-nets";
 export * from "./grpo-lm";
 export * from "./grpo-lm-loss";
 export * from "./ppo";

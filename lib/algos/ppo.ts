@@ -20,7 +20,7 @@
  * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
  */
-import { makeEnv } from "../core/registry";
+import { makeEnv } from "../envs/registry";
 import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";

@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
-import { makeEnv } from "../core/registry";
+import { makeEnv } from "../envs/registry";
 import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, num, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";

@@ -1,5 +1,6 @@
 export * from "./backend";
 export * from "./optim";
+export * from "./policy-nets";
 export * from "./mlp/mlp";
 export * from "./categorical";
 export * from "./mlp/fast-forward";

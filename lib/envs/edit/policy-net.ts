@@ -29,6 +29,9 @@
  * Acting runs the same tfjs graph, one call per batch of rows. Written for tfjs-wasm's speed: no
  * column slices or concatenations of activations (their kernels are generic loops there), shifts
  * and broadcasts by matMul, pad and add instead.
+ *
+ * `EDIT_POLICY_NET` is this network as a policy-network kind (lib/nn/policy-nets): GRPO's `net: "edit"`
+ * builds it, with hiddenSizes [H, D]; lib/envs/registry.ts registers it beside EditAgent-v0.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
@@ -37,6 +40,7 @@ import { EDIT_FEATURE_SHAPES, EDIT_FEATURE_SIZE } from "./features";
 import { greedyAction, sampleAction, softmaxRow } from "../../nn/categorical";
 import { orthogonal, type NamedTensors } from "../../nn/mlp/mlp";
 import type { DiscretePolicy } from "../../nn/mlp/policy";
+import type { PolicyNetConfig, PolicyNetKind } from "../../nn/policy-nets";
 
 export interface EditPolicySpec {
   /** H: width of the location, payload and context vectors. */
@@ -44,8 +48,6 @@ export interface EditPolicySpec {
   /** D: width of an instruction token's vector. */
   instructionWidth: number;
 }
-
-export const DEFAULT_EDIT_POLICY_SPEC: Readonly<EditPolicySpec> = Object.freeze({ hidden: 64, instructionWidth: 32 });
 
 const L = EDIT_LOCATIONS, P = EDIT_MAX_PAYLOADS;
 const [, FT] = EDIT_FEATURE_SHAPES.text;
@@ -272,3 +274,48 @@ function checkSpec(spec: EditPolicySpec): void {
     if (!Number.isInteger(spec[k]) || spec[k] < 1) throw new RangeError(`edit policy: ${k} must be a positive integer, got ${JSON.stringify(spec[k])}`);
   }
 }
+
+/** Setting the weights of a live network by name; throws naming a missing or mis-shaped one. */
+export function setEditPolicyWeights(net: Pick<EditPolicyNet, "params">, tensors: NamedTensors): void {
+  for (const [k, v] of Object.entries(net.params)) {
+    const w = tensors[k];
+    if (!w) throw new RangeError(`missing weight '${k}'`);
+    if (w.shape.join("×") !== v.shape.join("×")) throw new RangeError(`weight '${k}' has shape [${w.shape.join("×")}], expected [${v.shape.join("×")}]`);
+    tf.tidy(() => v.assign(tf.tensor(w.data, w.shape)));
+  }
+}
+
+/** An algorithm config's network fields as this network's spec; throws when the env or the sizes do not fit. */
+function specOf(config: PolicyNetConfig, obsSize: number, nActions: number): EditPolicySpec {
+  if (obsSize !== EDIT_FEATURE_SIZE || nActions !== EDIT_ACTIONS) {
+    throw new RangeError(`net "edit" reads EditAgent-v0's features (${EDIT_FEATURE_SIZE} numbers, ${EDIT_ACTIONS} actions); this env has ${obsSize} and ${nActions}`);
+  }
+  if (config.hiddenSizes.length !== 2) throw new RangeError(`net "edit" takes hiddenSizes [H, D] (location/payload width, instruction-token width), got [${config.hiddenSizes.join(", ")}]`);
+  return { hidden: config.hiddenSizes[0], instructionWidth: config.hiddenSizes[1] };
+}
+
+/** The edit network as a kind of policy network (`net: "edit"`). */
+export const EDIT_POLICY_NET: PolicyNetKind = {
+  summary: "EditAgent-v0's pointer network over its relational features; hiddenSizes H,D (location/payload width, instruction-token width)",
+  shapes: (name, config, obsSize, nActions) => editPolicyShapes(name, specOf(config, obsSize, nActions)),
+  create(name, config, obsSize, nActions, rng) {
+    const net = createEditPolicyNet(name, specOf(config, obsSize, nActions), rng);
+    const policy = editPolicy(net);
+    return {
+      obsSize, nActions,
+      params: net.params,
+      forward: (obs, rows) => net.forward(obs, rows),
+      logits: policy.logits,
+      act: policy.act,
+      probs: policy.probs,
+      sync: policy.sync,
+      weights: () => editPolicyWeights(net),
+      setWeights: (t) => setEditPolicyWeights(net, t),
+      dispose: () => net.dispose(),
+    };
+  },
+  frozen(name, config, obsSize, nActions, tensors) {
+    const net = editPolicyNetFromWeights(name, specOf(config, obsSize, nActions), tensors);
+    return { ...editPolicy(net), dispose: () => net.dispose() };
+  },
+};
