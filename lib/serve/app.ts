@@ -114,8 +114,20 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.decorateRequest("answerSignal", null as unknown as AbortSignal);
   app.decorate("routeList", registerErrorHandlers(app, log, limits.bodyBytes));
 
+  // Closing: new requests get a 503; a keep-alive connection is closed as soon as its request in
+  // flight is answered (Node closes only the connections idle when close() starts).
   let closing = false;
-  app.addHook("preClose", (done) => { closing = true; done(); });
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+    done();
+  });
+  app.addHook("onClose", (_instance, done) => { clearInterval(sweeper); done(); });
+  app.addHook("onSend", (_request, reply, _payload, done) => {
+    if (closing) reply.header("connection", "close");
+    done();
+  });
   app.addHook("onRequest", (request, reply, done) => {
     if (closing) return done(Object.assign(new Error("the server is shutting down; try again on another instance or later"), { code: "shutting_down" }));
     const deadline = new AbortController();
