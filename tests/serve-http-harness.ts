@@ -81,9 +81,3 @@ export function sse(text: string): (Record<string, any> | "[DONE]")[] { // eslin
     return data === "[DONE]" ? "[DONE]" : JSON.parse(data);
   });
 }
-
-/** The p-th percentile (0–100) of `xs`, nearest rank. */
-export function percentile(xs: readonly number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}

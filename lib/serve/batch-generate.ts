@@ -3,8 +3,8 @@
  * batch (one prefill, one decode step per token for all of them), each row with its own settings.
  *
  *   submit(rows) ──► queue (bounded: QueueFullError when full) ──► batch of up to maxBatch rows
- *                    the first row to arrive at an idle generator waits windowMs for company;
- *                    rows that queued while a batch ran go in the next batch at once
+ *                    a batch starts windowMs after the first row waiting for it arrived (or the
+ *                    last batch ended), or at once when maxBatch rows are waiting
  *
  * Why not lib/nn/gpt2/generate: that is one call with one set of options for every row, run to the
  * end without a pause. A server needs per row: its own temperature, top-p, random stream (so a
@@ -114,10 +114,15 @@ export function createBatchGenerator(model: Gpt2, tok: Gpt2Tokenizer, opts: Batc
     waiters.forEach((w) => w());
   };
 
-  /** Starts a batch now, or after the window when the generator was idle and the batch is not full. */
-  const schedule = (afterBatch: boolean) => {
+  /**
+   * Starts a batch now when a full one is waiting, else after the window — after a batch too: the
+   * clients it just answered send their next requests within a few ms, and without the wait they
+   * would miss the next batch and form one of their own (8 clients then settle into two
+   * alternating batches of 4; tsrl bench --only serve measures it).
+   */
+  const schedule = () => {
     if (busy || !queue.length) return settleIdle();
-    if (afterBatch || queue.length >= maxBatch || windowMs === 0) {
+    if (queue.length >= maxBatch || windowMs === 0) {
       if (timer) { clearTimeout(timer); timer = undefined; }
       void runBatch();
     } else if (!timer) {
@@ -157,7 +162,7 @@ export function createBatchGenerator(model: Gpt2, tok: Gpt2Tokenizer, opts: Batc
     } finally {
       running = [];
       busy = false;
-      schedule(true);
+      schedule();
     }
   };
 
@@ -241,7 +246,7 @@ export function createBatchGenerator(model: Gpt2, tok: Gpt2Tokenizer, opts: Batc
         signal.addEventListener("abort", onAbort, { once: true });
         void all.then(() => signal.removeEventListener("abort", onAbort), () => signal.removeEventListener("abort", onAbort));
       }
-      schedule(false);
+      schedule();
       return new Promise<RowResult[]>((resolve, reject) => {
         gone.signal.addEventListener("abort", () => reject(gone.signal.reason), { once: true });
         all.then(resolve, reject);
