@@ -12,12 +12,14 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   },
   eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
   serve: {
-    summary: "drive a trained agent (or a GPT-2 directory's completions) over JSON lines:  tsrl serve runs/x --stdio",
+    summary: "drive a trained agent (or a GPT-2's completions) over JSON lines or HTTP:  tsrl serve runs/x --stdio | --port 8000",
     load: async () => {
       const gpt2 = await import("./serve-gpt2");
-      return async (args) => (gpt2.isGpt2Directory(args.find((a) => !a.startsWith("-"))) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+      // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
+      return async (args) => (args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
     },
   },
+  export: { summary: "export a GPT-2 GRPO run for TRL:  tsrl export trl runs/grpo-gpt2 --out trl-grpo-gpt2", load: async () => (await import("./export")).exportCommand },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
   kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("./kernel")).kernelCommand },
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },

@@ -7,13 +7,12 @@ import type { RequestHandler } from "../serve/request";
 import type { FlagSpec, ParsedArgs } from "./args";
 
 export const STDIO_FLAGS: readonly FlagSpec[] = [
-  { name: "stdio", type: "boolean", help: "answer JSON lines on stdin with JSON lines on stdout (the only transport so far)" },
-  { name: "max-line-bytes", type: "integer", help: "longest request line read, in bytes; a longer one is answered \"line too long\" unread", default: DEFAULT_MAX_LINE_BYTES },
+  { name: "stdio", type: "boolean", help: "answer JSON lines on stdin with JSON lines on stdout" },
+  { name: "max-line-bytes", type: "integer", help: "(--stdio) longest request line read, in bytes; a longer one is answered \"line too long\" unread", default: DEFAULT_MAX_LINE_BYTES },
 ];
 
-/** The transport settings of the flags, or the usage problem (the caller prints it and exits 2). */
+/** The stdio settings of the flags, or the usage problem (the caller prints it and exits 2). */
 export function stdioSettings(flags: ParsedArgs["flags"]): { maxLineBytes: number } | string {
-  if (flags.stdio !== true) return "give --stdio (JSON lines on stdin and stdout; the only transport so far)";
   const maxLineBytes = (flags["max-line-bytes"] as number | undefined) ?? DEFAULT_MAX_LINE_BYTES;
   if (!(maxLineBytes >= 1)) return `--max-line-bytes ${maxLineBytes}: expected a positive number of bytes`;
   return { maxLineBytes };

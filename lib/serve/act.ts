@@ -34,7 +34,7 @@ export function createActHandler(policy: Pick<LoadedPolicy, "envId" | "act" | "p
     const obs = readObservation(r.obs, obsSize, policy.envId, spec.observation?.check);
     const legal = spec.observation?.legalActions?.(obs);
     const mask = r.mask === undefined ? legal : readMask(r.mask, nActions, legal);
-    if (r.greedy !== undefined && typeof r.greedy !== "boolean") throw new RequestError(`greedy must be true or false, got ${excerpt(r.greedy)}`);
+    if (r.greedy !== undefined && typeof r.greedy !== "boolean") throw new RequestError(`greedy must be true or false, got ${excerpt(r.greedy)}`, "greedy");
     checkFiniteOutput(policy, obs);
     const action = policy.act(obs, { greedy: (r.greedy as boolean | undefined) ?? true, rng, mask });
     return { action, probs: Array.from(policy.probs(obs, mask), (p) => Number(p.toPrecision(6))) };
@@ -43,21 +43,21 @@ export function createActHandler(policy: Pick<LoadedPolicy, "envId" | "act" | "p
 
 function readObservation(value: unknown, size: number, envId: string, check: ((obs: ArrayLike<number>) => string | undefined) | undefined): Float32Array {
   if (!Array.isArray(value) || value.length !== size || !value.every((x) => typeof x === "number" && Number.isFinite(x))) {
-    throw new RequestError(`obs must be an array of ${size} finite numbers, got ${excerpt(value)}`);
+    throw new RequestError(`obs must be an array of ${size} finite numbers, got ${excerpt(value)}`, "obs");
   }
   const problem = check?.(value as number[]); // the numbers as sent, so a message quotes them exactly
-  if (problem) throw new RequestError(`obs is not a ${envId} observation: ${problem}`);
+  if (problem) throw new RequestError(`obs is not a ${envId} observation: ${problem}`, "obs");
   return Float32Array.from(value as number[]);
 }
 
 function readMask(value: unknown, nActions: number, legal: Uint8Array | undefined): Uint8Array {
   if (!Array.isArray(value) || value.length !== nActions || !value.every((x) => x === 0 || x === 1)) {
-    throw new RequestError(`mask must be an array of ${nActions} zeros and ones, got ${excerpt(value)}`);
+    throw new RequestError(`mask must be an array of ${nActions} zeros and ones, got ${excerpt(value)}`, "mask");
   }
-  if (!value.includes(1)) throw new RequestError("mask allows no action");
+  if (!value.includes(1)) throw new RequestError("mask allows no action", "mask");
   if (legal) {
     const illegal = value.flatMap((m, a) => (m === 1 && !legal[a] ? [a] : []));
-    if (illegal.length) throw new RequestError(`mask allows action${illegal.length > 1 ? "s" : ""} ${illegal.join(", ")}, which obs does not (legal: ${legal.reduce<number[]>((acc, m, a) => (m ? [...acc, a] : acc), []).join(", ")})`);
+    if (illegal.length) throw new RequestError(`mask allows action${illegal.length > 1 ? "s" : ""} ${illegal.join(", ")}, which obs does not (legal: ${legal.reduce<number[]>((acc, m, a) => (m ? [...acc, a] : acc), []).join(", ")})`, "mask");
   }
   return Uint8Array.from(value as number[]);
 }

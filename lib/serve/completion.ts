@@ -40,11 +40,22 @@ export function completionSettings(request: unknown, model: Pick<Gpt2, "config">
   };
 }
 
+/**
+ * What the model reads for `prompt` when `room` positions are left for it: <|endoftext|> (the start
+ * of a document) then the prompt's tokens — only the last `room` of them when there are more, and
+ * then the <|endoftext|> gives way too. A string is tokenised only as far back as that (prompt-tail.ts);
+ * token ids are taken as they are. `promptTokens`: how many of the prompt's own tokens were read.
+ */
+export function promptIds(tok: Pick<Gpt2Tokenizer, "encode" | "eosId">, prompt: string | readonly number[], room: number): { ids: number[]; promptTokens: number } {
+  if (!Number.isInteger(room) || room < 1) throw new RangeError(`promptIds: room must be a positive integer, got ${room}`);
+  const tail = typeof prompt === "string" ? encodeTail(tok, prompt, room) : prompt.slice(Math.max(0, prompt.length - room));
+  return { ids: [tok.eosId, ...tail].slice(-room), promptTokens: tail.length };
+}
+
 export function createCompletionHandler(model: Gpt2, tok: Gpt2Tokenizer, defaults: CompletionDefaults, rng: Rng): RequestHandler {
   return (request: unknown) => {
     const s = completionSettings(request, model, defaults);
-    const room = model.config.nPositions - s.maxNewTokens;
-    const ids = [tok.eosId, ...encodeTail(tok, s.prompt, room)].slice(-room);
+    const { ids } = promptIds(tok, s.prompt, model.config.nPositions - s.maxNewTokens);
     let gen: ReturnType<typeof generate>;
     try {
       gen = generate(model, [ids], { maxNewTokens: s.maxNewTokens, temperature: s.temperature, topK: s.topK, topP: s.topP, rng: s.temperature > 0 ? rng : undefined });

@@ -4,7 +4,7 @@
  * (`stopped` false).
  *
  *   {"instruction": "Capitalise the first word.", "text": "the cat sat."}
- *   → {"text": "The cat sat.", "steps": ["REPLACE token 0 with \"The\"", "STOP"], "stopped": true}
+ *   → {"text": "The cat sat.", "steps": ["REPLACE token 0 with \"The\"", "STOP"], "stopped": true, "understood": true}
  */
 import { applyEditPolicy } from "../envs/edit/evaluate";
 import type { EditAct } from "../envs/edit/oracle";
@@ -28,13 +28,13 @@ export function createEditHandler(policy: Pick<LoadedPolicy, "act" | "probs">): 
     const r = checkFields(request, FIELDS, EXAMPLE);
     for (const k of FIELDS) {
       const v = r[k];
-      if (!Object.hasOwn(r, k)) throw new RequestError(`missing field "${k}"`);
-      if (typeof v !== "string" || v.length === 0) throw new RequestError(`${k} must be a non-empty string, got ${excerpt(v)}`);
-      if (v.length > EDIT_MAX_CHARS) throw new RequestError(`${k} has ${v.length} characters; at most ${EDIT_MAX_CHARS}`);
+      if (!Object.hasOwn(r, k)) throw new RequestError(`missing field "${k}"`, k);
+      if (typeof v !== "string" || v.length === 0) throw new RequestError(`${k} must be a non-empty string, got ${excerpt(v)}`, k);
+      if (v.length > EDIT_MAX_CHARS) throw new RequestError(`${k} has ${v.length} characters; at most ${EDIT_MAX_CHARS}`, k);
     }
     const instruction = r.instruction as string, text = r.text as string;
     const tokens = editTokenize(text).length;
-    if (tokens > EDIT_MAX_TOKENS) throw new RequestError(`text has ${tokens} tokens; the edit agent handles at most ${EDIT_MAX_TOKENS}`);
+    if (tokens > EDIT_MAX_TOKENS) throw new RequestError(`text has ${tokens} tokens; the edit agent handles at most ${EDIT_MAX_TOKENS}`, "text");
     let out: ReturnType<typeof applyEditPolicy>;
     try {
       out = applyEditPolicy(policy.act as unknown as EditAct, instruction, text);
@@ -42,6 +42,9 @@ export function createEditHandler(policy: Pick<LoadedPolicy, "act" | "probs">): 
       checkFiniteOutput(policy, editObservation(instruction, editTokenize(text))); // NaN weights: say that, not what broke downstream
       throw err;
     }
-    return { text: out.text, steps: out.steps.map((s) => s.description), stopped: out.stopped };
+    // TODO(edit agent, issue 16): `understood` is true until applyEditPolicy reports its own verdict
+    // (abstention: understood false, with a reason); then pass that through here, and both
+    // transports (stdio and POST /v1/edit) carry it.
+    return { text: out.text, steps: out.steps.map((s) => s.description), stopped: out.stopped, understood: true };
   };
 }

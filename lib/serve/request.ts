@@ -1,15 +1,20 @@
 /**
- * What every request handler shares, whatever carries the request (JSON lines on stdio today, HTTP
- * later): the error a bad request throws, the check of its fields, and a short excerpt of a value
- * for messages — a request may be megabytes or thousands of levels deep, and an error line must
- * stay short whatever it got.
+ * What every request handler shares, whatever carries the request (JSON lines on stdio, HTTP): the
+ * error a bad request throws, the check of its fields, and a short excerpt of a value for messages —
+ * a request may be megabytes or thousands of levels deep, and an error line must stay short
+ * whatever it got.
  */
 
-/** A request that is wrong; the message names the field and what was expected (HTTP: a 400). */
+/**
+ * A request that is wrong; the message names the field and what was expected (HTTP: a 400, with
+ * `param` as OpenAI's error object's `param`: the field at fault, when there is one).
+ */
 export class RequestError extends Error {
-  constructor(message: string) {
+  readonly param: string | null;
+  constructor(message: string, param?: string) {
     super(message);
     this.name = "RequestError";
+    this.param = param ?? null;
   }
 }
 
@@ -71,7 +76,7 @@ export function checkFields(request: unknown, fields: readonly string[], example
   const unknown = Object.keys(request).filter((k) => !fields.includes(k));
   if (unknown.length) {
     const named = unknown.slice(0, 5).map((k) => excerpt(k, 40)).join(", ") + (unknown.length > 5 ? `, … (${unknown.length} in all)` : "");
-    throw new RequestError(`unknown field${unknown.length > 1 ? "s" : ""} ${named}; expected ${fields.join(", ")}`);
+    throw new RequestError(`unknown field${unknown.length > 1 ? "s" : ""} ${named}; expected ${fields.join(", ")}`, unknown[0].slice(0, 40));
   }
   return request as RequestObject;
 }
@@ -80,7 +85,7 @@ export function checkFields(request: unknown, fields: readonly string[], example
 export function optionalInteger(request: RequestObject, field: string, lo: number, hi: number): number | undefined {
   const v = request[field];
   if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new RequestError(`${field} must be an integer in [${lo}, ${hi}], got ${excerpt(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new RequestError(`${field} must be an integer in [${lo}, ${hi}], got ${excerpt(v)}`, field);
   return v;
 }
 
@@ -89,7 +94,7 @@ export function optionalNumber(request: RequestObject, field: string, lo: number
   const v = request[field];
   if (v === undefined) return undefined;
   if (typeof v !== "number" || !Number.isFinite(v) || (openLow ? v <= lo : v < lo) || v > hi) {
-    throw new RequestError(`${field} must be a number in ${openLow ? "(" : "["}${lo}, ${hi}], got ${excerpt(v)}`);
+    throw new RequestError(`${field} must be a number in ${openLow ? "(" : "["}${lo}, ${hi}], got ${excerpt(v)}`, field);
   }
   return v;
 }
