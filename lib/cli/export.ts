@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ExportError, trlExport } from "../export/trl";
-import { RewardSpecError } from "./reward-spec";
+import { RewardSpecError } from "../lm/reward-spec";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {

@@ -23,7 +23,7 @@ import { loadGpt2Tokenizer, writeGpt2TokenizerFiles } from "../nn/gpt2/tokenizer
 import { readPrompts } from "../lm/preferences";
 import { installCtrlC } from "./interrupt";
 import { parseCommand, type CommandSpec, type FlagSpec } from "./args";
-import { loadReward, parseRewardSpec, RewardSpecError, type RewardSource } from "./reward-spec";
+import { loadReward, parseRewardSpec, RewardSpecError, type RewardSource } from "../lm/reward-spec";
 import { schemaFlags } from "./train";
 
 export const GRPO_LM_ENV = "GPT2";
@@ -31,7 +31,7 @@ export const GRPO_RUN_FILE = "grpo_run.json";
 
 const FLAGS: FlagSpec[] = [
   { name: "model", type: "string", help: "a GPT-2 directory (config.json + model.safetensors), or 'tiny' for a fresh random tiny GPT-2" },
-  { name: "reward", type: "string", help: "reward SPEC: rules:sentiment=1,length=0.2:16 | rm:DIR | hf:DIR:LABEL, parts joined by + (see lib/cli/reward-spec.ts)" },
+  { name: "reward", type: "string", help: "reward SPEC: rules:sentiment=1,length=0.2:16 | rm:DIR | hf:DIR:LABEL, parts joined by + (see lib/lm/reward-spec.ts)" },
   { name: "prompts", type: "string", help: "JSON lines with a \"prompt\" field", default: "datasets/lm/prompts.jsonl" },
   { name: "out", type: "string", help: "output directory (HF GPT-2 layout + metrics.csv + grpo_run.json)", default: "runs/grpo-GPT2-seed<seed>" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },

@@ -19,7 +19,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { grpoLmConfig, type GrpoLmConfig } from "../algos/grpo-lm";
-import { parseRewardSpec } from "../cli/reward-spec";
+import { parseRewardSpec } from "../lm/reward-spec";
 import { readPrompts } from "../lm/preferences";
 import { rewardPython } from "./trl-reward";
 

@@ -1,5 +1,5 @@
 /**
- * `--reward SPEC` of `tsrl train grpo GPT2`: which reward (lib/lm) scores the completions.
+ * A reward SPEC (`tsrl train grpo GPT2 --reward SPEC`, `tsrl export trl`): which reward (lib/lm) scores the completions.
  *
  *   SPEC  := PART ("+" PART)*                     the sum of the parts
  *   PART  := [WEIGHT "*"] SOURCE                  e.g. 0.5*rm:runs/rm
@@ -16,8 +16,7 @@
  *
  * A bad spec is a RewardSpecError naming the piece and what was expected.
  */
-import type { LmRewardFn } from "../algos/grpo-lm";
-import { combineRewards, ruleReward, type RewardFn, type RewardRule } from "../lm/rule-rewards";
+import { combineRewards, ruleReward, type RewardFn, type RewardRule } from "./rule-rewards";
 
 export class RewardSpecError extends RangeError {
   constructor(spec: string, problem: string) {
@@ -102,12 +101,12 @@ interface RewardModelModule {
 }
 
 async function importRewardModel(): Promise<RewardModelModule> {
-  const specifier = "../lm/reward-model"; // a variable: the module is loaded (and typed) only when used
+  const specifier = "./reward-model"; // a variable: the module is loaded (and typed) only when used
   return (await import(specifier)) as RewardModelModule;
 }
 
 /** The reward function the parts make (reward models and classifiers loaded now), and what to free after. */
-export async function loadReward(sources: readonly RewardSource[]): Promise<{ reward: LmRewardFn; dispose(): void }> {
+export async function loadReward(sources: readonly RewardSource[]): Promise<{ reward: RewardFn; dispose(): void }> {
   const parts: { reward: RewardFn; weight: number }[] = [];
   const disposers: (() => void)[] = [];
   for (const s of sources) {
@@ -117,10 +116,10 @@ export async function loadReward(sources: readonly RewardSource[]): Promise<{ re
       disposers.push(() => rm.dispose());
       parts.push({ reward: (p, c) => rm.score(p, c), weight: s.weight });
     } else {
-      const { hfClassifierReward } = await import("../lm/hf-classifier");
+      const { hfClassifierReward } = await import("./hf-classifier");
       parts.push({ reward: await hfClassifierReward({ dir: s.dir, label: s.label }), weight: s.weight });
     }
   }
-  const reward: LmRewardFn = parts.length === 1 && parts[0].weight === 1 ? parts[0].reward : combineRewards(parts);
+  const reward: RewardFn = parts.length === 1 && parts[0].weight === 1 ? parts[0].reward : combineRewards(parts);
   return { reward, dispose: () => disposers.forEach((d) => d()) };
 }
