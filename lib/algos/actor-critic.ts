@@ -27,12 +27,12 @@ import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, 
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
 import { initBackend } from "../nn/backend";
-import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
 import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
 import { createDiscretePolicy, policyFromWeights } from "../nn/mlp/policy";
 import { computeGae, nextValues } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
+import { reinforceLoss } from "./reinforce";
 import { createAdam, minimize, type Adam } from "../nn/optim";
 import { collectSteps, discreteSizes, startRollout, type StepBatch } from "./rollout";
 import { createTrainingState, runTraining } from "./train-loop";
@@ -267,12 +267,11 @@ export function actorCriticUpdate(nets: ActorCriticNets, batch: StepBatch, confi
       const mask = batch.masks ? tf.tensor2d(batch.masks, [n, nActions], "float32") : undefined;
       let parts!: { policyLoss: tf.Scalar; valueLoss: tf.Scalar; entropy: tf.Scalar };
       const step = minimize(() => {
-        const logp = logSoftmax(policy.apply(obs), mask);
-        const policyLoss = tf.neg(tf.mean(tf.mul(pickLogProb(logp, actions), advT))) as tf.Scalar;
-        const entropy = tf.mean(entropyOfLogProbs(logp)) as tf.Scalar;
+        // REINFORCE's loss with the critic's advantages, plus the critic's regression
+        const pg = reinforceLoss(policy.apply(obs), actions, advT, config.entropyCoef, mask);
         const valueLoss = tf.mean(tf.squaredDifference(tf.squeeze(critic.apply(obs), [1]), retT)) as tf.Scalar;
-        parts = { policyLoss: keep(policyLoss), valueLoss: keep(valueLoss), entropy: keep(entropy) };
-        return tf.sub(tf.add(policyLoss, tf.mul(config.valueCoef, valueLoss)), tf.mul(config.entropyCoef, entropy)) as tf.Scalar;
+        parts = { policyLoss: keep(pg.policyLoss), valueLoss: keep(valueLoss), entropy: keep(pg.entropy) };
+        return tf.add(pg.loss, tf.mul(config.valueCoef, valueLoss)) as tf.Scalar;
       }, [...Object.values(policy.params), ...Object.values(critic.params)], optimizer, config.maxGradNorm);
       const [policyLoss, valueLoss, entropy, gradNorm] = tf.stack([parts.policyLoss, parts.valueLoss, parts.entropy, step.gradNorm]).dataSync();
       return { policyLoss, valueLoss, entropy, gradNorm, explainedVariance: explained };

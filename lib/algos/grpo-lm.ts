@@ -49,7 +49,7 @@ export const grpoLmSchema = defineSchema("grpo-lm", {
   eosId: int(50256, "token that ends a completion (GPT-2's <|endoftext|>); -1 = none", { min: -1 }),
   learningRate: num(1e-5, "Adam learning rate", { min: 0, minExclusive: true, flag: "lr" }),
   lrSchedule: choice(["constant", "linear"], "linear", "learning rate over the run: constant, or linear decay to 0 (transformers' default)"),
-  weightDecay: num(0, "AdamW's decoupled weight decay", { min: 0 }),
+  weightDecay: num(0, "AdamW's decoupled weight decay (of weight matrices and embeddings; biases and LayerNorm are not decayed)", { min: 0 }),
   maxGradNorm: num(1, "clip the global gradient norm to this (0 = off)", { min: 0 }),
   beta: num(0, "beta: weight of the k3 KL to the frozen initial model (0: no reference model is kept)", { min: 0 }),
   epsilon: num(0.2, "epsilon: the ratio's lower clip 1 - epsilon", { min: 0 }),
@@ -155,7 +155,8 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
   const orderRng = rng.fork(), sampleRng = rng.fork();
   const params = Object.values(model.params);
   const reference = config.beta > 0 ? gpt2FromWeights(model.config, model.weights()) : undefined;
-  const optimizer: Adam = createAdam({ lr: config.learningRate, weightDecay: config.weightDecay, decoupled: true });
+  // AdamW with nanoGPT's (and Hugging Face Trainer's) groups: matrices and embeddings decay, biases and LayerNorm do not
+  const optimizer: Adam = createAdam({ lr: config.learningRate, weightDecay: config.weightDecay, decoupled: true, decay: "matrices" });
   const state: TrainingState<GrpoLmRow> = createTrainingState();
   let order: number[] = [], cursor = 0, completions = 0, tokensSeen = 0, steps = 0;
   const recent: number[] = [];

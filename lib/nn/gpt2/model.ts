@@ -400,25 +400,3 @@ export function lmLoss(model: Gpt2, ids: tf.Tensor2D | readonly (readonly number
     return tf.neg(tf.mean(tokenLogProbs(logits, targets))) as tf.Scalar;
   });
 }
-
-/** What an optimiser must offer `gpt2TrainStep` (lib/nn/optim's Adam does). */
-export interface Gpt2Optimizer {
-  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
-}
-
-/**
- * One pretraining step: lmLoss on `ids`, gradients, global-norm clipping (0 = off), the optimiser's
- * update. Returns the loss before the step and the gradient norm before clipping.
- */
-export function gpt2TrainStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Tensor2D | readonly (readonly number[])[], opts: { maxGradNorm?: number; dropoutSeed?: number } = {}): { loss: number; gradNorm: number } {
-  const params = Object.values(model.params);
-  const maxNorm = opts.maxGradNorm ?? 1;
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => lmLoss(model, ids, { training: true, dropoutSeed: opts.dropoutSeed }), params);
-    const g = params.map((p) => grads[p.name]);
-    const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
-    const scale = maxNorm > 0 ? tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
-    optimizer.apply(params, g.map((x) => tf.mul(x, scale)));
-    return { loss: value.dataSync()[0], gradNorm: norm.dataSync()[0] };
-  });
-}

@@ -1,6 +1,6 @@
 /**
  * Training the MLPs of ./mlp.ts on plain Float32Arrays: forward, exact backprop, and (in
- * ../optim-typed.ts) global-norm clipping and Adam — no tfjs ops at all.
+ * ../optim.ts) global-norm clipping and Adam — no tfjs ops at all.
  *
  * Why: PPO takes many small minibatch steps (64 rows through a 4→64→64→2 policy and a value net),
  * and in tfjs-wasm every op costs tens to hundreds of µs whatever its size, so one step of

@@ -1,9 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { maxDiff as maxAbs, randn, relErr } from "./max-diff";
 import { initBackend } from "../lib/nn/backend";
-import { clipByGlobalNorm, createAdam, minimize } from "../lib/nn/optim";
+import { createRng } from "../lib/core/rng";
+import { clipByGlobalNorm, clipGradNorm, createAdam, createTypedAdam, globalGradNorm, minimize } from "../lib/nn/optim";
 
+/**
+ * lib/nn/optim: Adam and global-norm clipping on tfjs tensors (checked against the update rule by
+ * hand and against tf.train.adam), and the typed-array form of both checked equal to it.
+ */
 beforeAll(async () => { await initBackend({ quiet: true }); });
+
 
 describe("Adam", () => {
   it("two steps match the update rule worked by hand", () => {
@@ -73,6 +80,28 @@ describe("Adam", () => {
     expect(tf.memory().numTensors).toBe(after1 - 2);
   });
 
+  it("decay \"matrices\": nanoGPT's groups — weights of rank ≥ 2 decay, biases and LayerNorm vectors do not", () => {
+    for (const decoupled of [true, false]) {
+      const w = tf.variable(tf.tensor2d([[1, 2], [3, 4]])), b = tf.variable(tf.tensor1d([1, 2]));
+      const wAll = tf.variable(tf.tensor2d([[1, 2], [3, 4]])), bAll = tf.variable(tf.tensor1d([1, 2]));
+      const groups = createAdam({ lr: 0.1, weightDecay: 0.5, decoupled, decay: "matrices" });
+      const all = createAdam({ lr: 0.1, weightDecay: 0.5, decoupled });
+      tf.tidy(() => {
+        groups.apply([w, b], [tf.zerosLike(w), tf.zerosLike(b)]);
+        all.apply([wAll, bAll], [tf.zerosLike(wAll), tf.zerosLike(bAll)]);
+      });
+      expect(Array.from(b.dataSync())).toEqual([1, 2]); // no gradient, no decay: untouched
+      expect(Array.from(bAll.dataSync())).not.toEqual([1, 2]);
+      expect(maxAbs(w.dataSync(), wAll.dataSync())).toBe(0); // the matrix decays as under "all"
+      expect(w.dataSync()[0]).toBeLessThan(1);
+      tf.dispose([w, b, wAll, bAll]);
+      groups.dispose();
+      all.dispose();
+    }
+    expect(() => createAdam({ lr: 1, decay: "biases" as never })).toThrow(/decay must be "all" or "matrices"/);
+    expect(() => createTypedAdam({ lr: 1, decay: "matrices" })).toThrow(/flat arrays carry no rank/);
+  });
+
   it("rejects bad settings, naming them", () => {
     expect(() => createAdam({ lr: 0 })).toThrow(/lr must be > 0/);
     expect(() => createAdam({ lr: 1, beta1: 1 })).toThrow(/betas/);
@@ -99,5 +128,71 @@ describe("global-norm clipping", () => {
     const sgdLike = createAdam({ lr: 0.1 });
     const norm = tf.tidy(() => minimize(() => tf.sum(tf.mul(v, tf.tensor1d([3, 4]))) as tf.Scalar, [v], sgdLike, 1).gradNorm.dataSync()[0]);
     expect(norm).toBeCloseTo(5, 5);
+  });
+});
+
+describe("the typed-array form equals the tfjs form", () => {
+  it("clipGradNorm gives clipByGlobalNorm's norm and clipped gradients (over and under the max, and 0 = off)", () => {
+    const rng = createRng(6);
+    for (const maxNorm of [0.5, 100, 0]) {
+      const grads = [randn(rng, 12), randn(rng, 7, 3), randn(rng, 1)];
+      const copy = grads.map((g) => Float32Array.from(g));
+      const norm = clipGradNorm(copy, maxNorm);
+      tf.tidy(() => {
+        const ref = clipByGlobalNorm(grads.map((g) => tf.tensor1d(g)), maxNorm);
+        expect(norm).toBeCloseTo(ref.norm.dataSync()[0], 5);
+        ref.grads.forEach((g, i) => expect(relErr(copy[i], g.dataSync())).toBeLessThan(1e-6));
+      });
+      if (maxNorm === 0.5) expect(globalGradNorm(copy)).toBeCloseTo(0.5, 5);
+      if (maxNorm !== 0.5) expect(copy).toEqual(grads); // untouched
+    }
+    expect(() => clipGradNorm([], -1)).toThrow(/maxGradNorm must be ≥ 0/);
+  });
+
+  const cases = [
+    { label: "plain", opts: { lr: 0.01 } },
+    { label: "L2 weight decay", opts: { lr: 0.01, weightDecay: 0.1 } },
+    { label: "decoupled weight decay (AdamW), ε 1e-5, betas 0.8/0.99", opts: { lr: 0.01, weightDecay: 0.1, decoupled: true, eps: 1e-5, beta1: 0.8, beta2: 0.99 } },
+  ];
+  for (const { label, opts } of cases) {
+    it(`Adam, ${label}: 8 steps with the same gradients and an lr change after 4 give createAdam's parameters (within 1e-6)`, () => {
+      const rng = createRng(12);
+      const shapes = [[5, 3], [3], [7]];
+      const start = shapes.map((s) => randn(rng, s.reduce((a, b) => a * b, 1)));
+      const ours = start.map((p) => Float32Array.from(p));
+      const vars = start.map((p, i) => tf.variable(tf.tensor(p, shapes[i])));
+      const adam = createTypedAdam(opts), ref = createAdam(opts);
+      for (let step = 0; step < 8; step++) {
+        if (step === 4) adam.lr = ref.lr = opts.lr / 10;
+        const grads = start.map((p) => randn(rng, p.length, step % 2 ? 0.01 : 1));
+        adam.apply(ours, grads);
+        tf.tidy(() => ref.apply(vars, grads.map((g, i) => tf.tensor(g, shapes[i]))));
+      }
+      expect(adam.steps).toBe(8);
+      vars.forEach((v, i) => {
+        const theirs = v.dataSync();
+        let diff = 0;
+        for (let j = 0; j < theirs.length; j++) diff = Math.max(diff, Math.abs(ours[i][j] - theirs[j]));
+        expect(diff).toBeLessThan(1e-6);
+        expect(relErr(ours[i], start[i])).toBeGreaterThan(1e-3); // it moved
+      });
+      ref.dispose();
+      tf.dispose(vars);
+    });
+  }
+
+  it("Adam rejects bad settings and mismatched arrays, naming them; reset forgets the moments", () => {
+    expect(() => createTypedAdam({ lr: 0 })).toThrow(/lr must be > 0/);
+    expect(() => createTypedAdam({ lr: 1, beta2: 1 })).toThrow(/betas/);
+    const adam = createTypedAdam({ lr: 0.1 });
+    expect(() => adam.apply([new Float32Array(2)], [])).toThrow(/1 parameters but 0 gradients/);
+    expect(() => adam.apply([new Float32Array(2)], [new Float32Array(3)])).toThrow(/parameter 0 has 2 values but its gradient 3/);
+    const p = Float32Array.of(1);
+    adam.apply([p], [Float32Array.of(5)]);
+    expect(p[0]).toBeCloseTo(0.9, 6); // Adam's first step moves by lr
+    adam.reset();
+    expect(adam.steps).toBe(0);
+    adam.apply([p], [Float32Array.of(-0.001)]);
+    expect(p[0]).toBeCloseTo(1.0, 5);
   });
 });
