@@ -110,11 +110,11 @@ describe("the edit pointer network", () => {
 });
 
 describe("GRPO on EditAgent-v0", () => {
-  const small = { envId: "EditAgent-v0", seed: 2, hiddenSizes: [16, 8], groupSize: 4, groupsPerUpdate: 2, evalEvery: 1000, evalGames: 4 };
+  const small = { envId: "EditAgent-v0", seed: 2, hiddenSizes: [16, 8], numGenerations: 4, groupsPerUpdate: 2, evalEvery: 1000, evalGames: 4 };
 
   it("the preset: the edit network, a warm start, GRPO's groups", () => {
     const c = grpoConfig({ envId: "EditAgent-v0" });
-    expect(c).toMatchObject({ net: "edit", advantage: "group", groupSize: 8 });
+    expect(c).toMatchObject({ net: "edit", advantage: "group", numGenerations: 8 });
     expect(c.warmStartSteps).toBeGreaterThan(0);
     expect(grpoConfig({ envId: "TicTacToe-v0" })).toMatchObject({ net: "mlp", warmStartSteps: 0 });
     expect(() => grpoConfig({ envId: "EditAgent-v0", hiddenSizes: [16] })).not.toThrow(); // checked when the net is built
@@ -150,7 +150,7 @@ describe("GRPO on EditAgent-v0", () => {
     const before = logps();
     batch.oldLogp.set(before);
     const optimizer = createAdam({ lr: 3e-3 });
-    const config = { clipEpsilon: 0.2, klCoef: 0, entropyCoef: 0, maxGradNorm: 1, dropout: 0 };
+    const config = { epsilon: 0.2, beta: 0, entCoef: 0, maxGradNorm: 1, dropout: 0 };
     let stats;
     for (let k = 0; k < 3; k++) stats = grpoUpdate(policy, optimizer, batch, batch.oldLogp, config, k);
     const after = logps();
@@ -161,13 +161,13 @@ describe("GRPO on EditAgent-v0", () => {
   });
 
   it("the warm start clones the oracle (its loss falls), then GRPO logs its rows; the agent acts on the env's own observations", async () => {
-    const agent = await createGrpoAgent({ ...small, warmStartSteps: 50, warmStartBatch: 16, warmStartLr: 3e-3, maxEpisodes: 16 });
+    const agent = await createGrpoAgent({ ...small, warmStartSteps: 50, warmStartBatch: 16, warmStartLearningRate: 3e-3, maxEpisodes: 16 });
     const r = await agent.train();
     const warm = r.metrics.filter((m) => Number.isFinite(m.warmStartLoss));
     expect(warm).toHaveLength(2); // 25 steps per row
     expect(warm[1].warmStartLoss).toBeLessThan(warm[0].warmStartLoss);
     expect(warm[1].warmStartLoss).toBeLessThan(Math.log(200) * 0.8); // well below uniform over the legal actions
-    expect(warm[1].exact_match).toBeGreaterThanOrEqual(0); // the report card after the warm start
+    expect(warm[1].evalExactMatch).toBeGreaterThanOrEqual(0); // the report card after the warm start
     const grpoRows = r.metrics.filter((m) => !Number.isFinite(m.warmStartLoss));
     expect(grpoRows).toHaveLength(2);
     for (const row of grpoRows) {

@@ -192,7 +192,7 @@ describe("REINFORCE training", () => {
 
   for (const baseline of ["none", "mean"] as const) {
     it(`baseline "${baseline}" trains without a value net`, async () => {
-      const { agent, result } = await trainReinforce({ seed: 2, baseline, normalizeAdvantages: false, maxEpisodes: 80, targetReturn: 0, evalThreshold: 0 });
+      const { agent, result } = await trainReinforce({ seed: 2, baseline, normAdv: false, maxEpisodes: 80, targetReturn: 0, evalThreshold: 0 });
       expect(agent.value).toBeUndefined();
       expect(Object.keys(agent.weights()).every((k) => k.startsWith("policy/"))).toBe(true);
       expect(result.metrics).toHaveLength(10);

@@ -42,15 +42,15 @@ export const actorCriticSchema = defineSchema("actor-critic", {
   envOptions: json({}, "environment options as JSON, e.g. {\"opponent\": \"minimax\"}"),
   seed: int(1, "seed of weights, sampling, opponents and env resets", { min: 0, max: 0xffffffff }),
   numEnvs: int(16, "N: env copies stepped together", { min: 1 }),
-  nSteps: int(8, "T: steps per env copy per update (the n of n-step returns)", { min: 1 }),
-  totalSteps: int(2_000_000, "stop after this many env steps", { min: 1, flag: "total-steps" }),
+  numSteps: int(8, "T: steps per env copy per update (the n of n-step returns)", { min: 1, aliases: ["nSteps"] }),
+  totalTimesteps: int(2_000_000, "stop after this many env steps", { min: 1, aliases: ["totalSteps"] }),
   gamma: num(0.99, "discount factor", { min: 0, max: 1 }),
   gaeLambda: num(0.95, "lambda of GAE: 1 = n-step returns, 0 = one-step TD", { min: 0, max: 1 }),
-  lr: num(1e-3, "Adam learning rate (policy and critic)", { min: 0, minExclusive: true }),
-  valueCoef: num(0.5, "c_V: weight of the critic's loss", { min: 0 }),
-  entropyCoef: num(0.01, "c_H: entropy bonus weight", { min: 0 }),
+  learningRate: num(1e-3, "Adam learning rate (policy and critic)", { min: 0, minExclusive: true, aliases: ["lr"] }),
+  vfCoef: num(0.5, "c_V: weight of the critic's loss", { min: 0, aliases: ["valueCoef"] }),
+  entCoef: num(0.01, "c_H: entropy bonus weight", { min: 0, aliases: ["entropyCoef"] }),
   maxGradNorm: num(0.5, "clip the global gradient norm to this (0 = off)", { min: 0 }),
-  normalizeAdvantages: bool(true, "standardise advantages over each batch"),
+  normAdv: bool(true, "standardise advantages over each batch", { aliases: ["normalizeAdvantages"] }),
   hiddenSizes: intList([128, 128], "hidden layer widths of the policy and critic, comma-separated"),
   activation: choice(["tanh", "relu"], "relu", "hidden activation"),
   selfPlay: num(0.5, "probability that a game's opponent is a frozen snapshot of the learner (two-player envs)", { min: 0, max: 1 }),
@@ -65,7 +65,7 @@ export type ActorCriticConfig = ConfigOf<typeof actorCriticSchema>;
 
 export const ACTOR_CRITIC_PRESETS: Readonly<Record<string, Partial<ActorCriticConfig>>> = {
   "TicTacToe-v0": { envOptions: { opponent: { random: 1, greedy: 1, minimax: 1 }, agentPlays: "random", exploringStarts: 0.5 }, gamma: 1 },
-  "CartPole-v1": { selfPlay: 0, hiddenSizes: [64, 64], activation: "tanh", totalSteps: 300_000, entropyCoef: 0, lr: 7e-4 },
+  "CartPole-v1": { selfPlay: 0, hiddenSizes: [64, 64], activation: "tanh", totalTimesteps: 300_000, entCoef: 0, learningRate: 7e-4 },
 };
 
 export const actorCriticConfig = (partial: Partial<ActorCriticConfig> = {}): ActorCriticConfig =>
@@ -135,7 +135,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
 
   const policy = createDiscretePolicy("policy", net(nActions), initRng);
   const critic = createMlp("value", net(1), initRng, { outputGain: 1 });
-  const optimizer = createAdam({ lr: config.lr });
+  const optimizer = createAdam({ lr: config.learningRate });
   if (selfPlay) pool.add(mlpWeights(policy.net));
 
   const state = createTrainingState<ActorCriticRow>();
@@ -171,10 +171,10 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
       venv.close();
     },
     train: (opts = {}) => runTraining(state, opts, {
-      budgetLeft: () => envSteps < config.totalSteps,
+      budgetLeft: () => envSteps < config.totalTimesteps,
       async update(signal, log) {
         // 1. T steps from every env copy (opponents drawn per game from the pool inside the envs)
-        const batch = collectSteps(venv, rollout, policy, config.nSteps, actRng);
+        const batch = collectSteps(venv, rollout, policy, config.numSteps, actRng);
 
         // 2–4. critic values, GAE advantages and the gradient step, in one tfjs pass
         const stats = actorCriticUpdate({ policy: policy.net, critic, optimizer }, batch, config);
@@ -207,7 +207,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
           }
         }
       },
-      progress: () => ({ done: envSteps, total: config.totalSteps, unit: "step", fields: { return: meanStd(recentReturns).mean.toFixed(2), eval: Number.isNaN(lastEval) ? "—" : lastEval.toFixed(2) } }),
+      progress: () => ({ done: envSteps, total: config.totalTimesteps, unit: "step", fields: { return: meanStd(recentReturns).mean.toFixed(2), eval: Number.isNaN(lastEval) ? "—" : lastEval.toFixed(2) } }),
       summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: lastEval }),
       plot: { x: "envSteps", y: "return", window: 20, title: `Actor-critic on ${config.envId} (seed ${config.seed})` },
     }),
@@ -236,7 +236,7 @@ type UpdateStats = Pick<ActorCriticRow, "policyLoss" | "valueLoss" | "entropy" |
  * of each truncated episode, and of the observations after the last step) under the weights that
  * collected it; GAE advantages and λ-returns; then one step on the joint loss. Logged numbers in one read.
  */
-export function actorCriticUpdate(nets: ActorCriticNets, batch: StepBatch, config: Pick<ActorCriticConfig, "gamma" | "gaeLambda" | "valueCoef" | "entropyCoef" | "maxGradNorm" | "normalizeAdvantages">): UpdateStats {
+export function actorCriticUpdate(nets: ActorCriticNets, batch: StepBatch, config: Pick<ActorCriticConfig, "gamma" | "gaeLambda" | "vfCoef" | "entCoef" | "maxGradNorm" | "normAdv">): UpdateStats {
   const { policy, critic, optimizer } = nets;
   const n = batch.actions.length, N = batch.numEnvs, obsSize = policy.spec.inputSize, nActions = policy.spec.outputSize;
 
@@ -254,7 +254,7 @@ export function actorCriticUpdate(nets: ActorCriticNets, batch: StepBatch, confi
   const next = nextValues(values, tail.subarray(0, N), N, finalValues);
   const { advantages, returns } = computeGae({ rewards: batch.rewards, values, nextValues: next, terminated: batch.terminated, truncated: batch.truncated, numEnvs: N, gamma: config.gamma, lambda: config.gaeLambda });
   const { mean: am, std: as } = meanStd(advantages);
-  const adv = config.normalizeAdvantages ? Float32Array.from(advantages, (a) => (a - am) / (as + 1e-8)) : advantages;
+  const adv = config.normAdv ? Float32Array.from(advantages, (a) => (a - am) / (as + 1e-8)) : advantages;
   const explained = explainedVariance(values, returns);
 
   const kept: tf.Tensor[] = [];
@@ -268,10 +268,10 @@ export function actorCriticUpdate(nets: ActorCriticNets, batch: StepBatch, confi
       let parts!: { policyLoss: tf.Scalar; valueLoss: tf.Scalar; entropy: tf.Scalar };
       const step = minimize(() => {
         // REINFORCE's loss with the critic's advantages, plus the critic's regression
-        const pg = reinforceLoss(policy.apply(obs), actions, advT, config.entropyCoef, mask);
+        const pg = reinforceLoss(policy.apply(obs), actions, advT, config.entCoef, mask);
         const valueLoss = tf.mean(tf.squaredDifference(tf.squeeze(critic.apply(obs), [1]), retT)) as tf.Scalar;
         parts = { policyLoss: keep(pg.policyLoss), valueLoss: keep(valueLoss), entropy: keep(pg.entropy) };
-        return tf.add(pg.loss, tf.mul(config.valueCoef, valueLoss)) as tf.Scalar;
+        return tf.add(pg.loss, tf.mul(config.vfCoef, valueLoss)) as tf.Scalar;
       }, [...Object.values(policy.params), ...Object.values(critic.params)], optimizer, config.maxGradNorm);
       const [policyLoss, valueLoss, entropy, gradNorm] = tf.stack([parts.policyLoss, parts.valueLoss, parts.entropy, step.gradNorm]).dataSync();
       return { policyLoss, valueLoss, entropy, gradNorm, explainedVariance: explained };
@@ -288,7 +288,7 @@ export const actorCritic: AlgorithmSpec<ActorCriticConfig, ActorCriticAgent> = {
   schema: actorCriticSchema,
   presets: ACTOR_CRITIC_PRESETS,
   config: (partial) => actorCriticConfig(partial as Partial<ActorCriticConfig>),
-  smokeConfig: { numEnvs: 4, nSteps: 4, totalSteps: 4 * 4 * 6, evalEvery: 3, evalGames: 4, snapshotEvery: 2, hiddenSizes: [16] },
+  smokeConfig: { numEnvs: 4, numSteps: 4, totalTimesteps: 4 * 4 * 6, evalEvery: 3, evalGames: 4, snapshotEvery: 2, hiddenSizes: [16] },
   create: createActorCriticAgent,
   tensorShapes(config, env) {
     const { obsSize, nActions } = discreteSizes(env, "actor-critic");

@@ -4,7 +4,10 @@
  * weights; and loaders that dispatch on config.json's algorithm and check every tensor's name and
  * shape before anything acts.
  */
-import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
+import * as path from "node:path";
+import { CheckpointError, METRICS_FILE, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
+import { readCsv } from "../data/csv";
+import type { MetricsRow } from "../data/metrics";
 import type { Env } from "../core/env";
 import { envSpec, makeEnv } from "../envs/registry";
 import { softmaxRow } from "../nn/categorical";
@@ -71,7 +74,9 @@ function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: Loaded
     throw new CheckpointError(head.dir, (err as Error).message);
   }
   try {
-    return { spec, config, env, loaded: loadCheckpoint(dir, { expect }) };
+    const loaded = loadCheckpoint(dir, { expect });
+    if (loaded.metrics) loaded.metrics = renameMetricsColumns(loaded.metrics);
+    return { spec, config, env, loaded };
   } catch (err) {
     env.close?.();
     throw err;
@@ -105,3 +110,29 @@ export async function loadAgent(dir: string): Promise<Agent<Record<string, unkno
   agent.setWeights(loaded.tensors as NamedTensors);
   return agent;
 }
+
+/**
+ * A checkpoint's training log (its metrics.csv), under this release's column names: a checkpoint
+ * written before the report cards' columns became camelCase (win_random → winRandom, the edit
+ * agent's exact_match → evalExactMatch, exact_typo → evalExactTypo, …) or PPO's lr became
+ * learningRate reads as if written now. The old names are read for one release.
+ */
+export function loadMetrics(dir: string): MetricsRow[] {
+  return renameMetricsColumns(readCsv(path.join(dir, METRICS_FILE)));
+}
+
+/** Rows with renamed columns under their new names (see loadMetrics). */
+export function renameMetricsColumns(rows: MetricsRow[]): MetricsRow[] {
+  if (rows.length === 0 || !Object.keys(rows[0]).some((k) => newColumnName(k) !== k)) return rows;
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [newColumnName(k), v])));
+}
+
+const EDIT_REPORT_COLUMN = /^(exact_[a-z]+|norm_edit_distance|mean_steps|mean_minimal_steps)$/;
+
+function newColumnName(column: string): string {
+  if (column === "lr") return "learningRate";
+  if (!column.includes("_")) return column;
+  const camel = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return EDIT_REPORT_COLUMN.test(column) ? `eval${camel[0].toUpperCase()}${camel.slice(1)}` : camel;
+}
+

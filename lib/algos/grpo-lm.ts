@@ -47,7 +47,7 @@ export const grpoLmSchema = defineSchema("grpo-lm", {
   topK: int(0, "sample from the k most probable tokens only (0 = all)", { min: 0 }),
   topP: num(1, "nucleus sampling: the smallest set reaching this probability (1 = all)", { min: 0, max: 1, minExclusive: true }),
   eosId: int(50256, "token that ends a completion (GPT-2's <|endoftext|>); -1 = none", { min: -1 }),
-  learningRate: num(1e-5, "Adam learning rate", { min: 0, minExclusive: true, flag: "lr" }),
+  learningRate: num(1e-5, "Adam learning rate", { min: 0, minExclusive: true, aliases: ["lr"] }),
   lrSchedule: choice(["constant", "linear"], "linear", "learning rate over the run: constant, or linear decay to 0 (transformers' default)"),
   weightDecay: num(0, "AdamW's decoupled weight decay (of weight matrices and embeddings; biases and LayerNorm are not decayed)", { min: 0 }),
   maxGradNorm: num(1, "clip the global gradient norm to this (0 = off)", { min: 0 }),

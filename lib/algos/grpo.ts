@@ -11,7 +11,7 @@
  *          "rank":  rank the group by return; the top m are preferred (A = +1), the others share
  *                   A = −m/(K − m), so a group sums to zero (the original Tic-Tac-Toe scheme)
  *        every step of episode i gets A_i (outcome supervision: no critic, no bootstrapping)
- *     3. for `epochs` passes over the batch, the clipped surrogate (as PPO) on the ratio to the
+ *     3. for `numIterations` (μ) passes over the batch, the clipped surrogate (as PPO) on the ratio to the
  *        policy that collected it, averaged per episode then over episodes (GRPO's loss), plus
  *        β·KL(π_θ ‖ π_ref) to the initial policy (k3 estimator) and minus an entropy bonus:
  *          L = (1/N) Σ_i (1/|τ_i|) Σ_t [ −min(r_t A_i, clip(r_t, 1±ε) A_i) + β k3_t ] − c_H·H
@@ -56,29 +56,29 @@ export const grpoSchema = defineSchema("grpo", {
   envId: str("TicTacToe-v0", "environment id (flat observations, discrete actions)", { positional: true, nonEmpty: true }),
   envOptions: json({}, "environment options as JSON, e.g. {\"opponent\": \"minimax\"}"),
   seed: int(1337, "seed of weights, sampling, dropout and group starts", { min: 0, max: 0xffffffff }),
-  groupSize: int(64, "K: episodes per group, all from the same start", { min: 2 }),
+  numGenerations: int(64, "K: episodes per group, all from the same start (TRL's num_generations)", { min: 2, aliases: ["groupSize"] }),
   groupsPerUpdate: int(1, "G: groups collected per update", { min: 1 }),
   sameSeed: bool(false, "reset a group's episodes with one seed (identical starts); else each its own seed, sharing only the env's group start (e.g. the side)"),
   advantage: choice(["rank", "group"], "rank", "rank: the top m of a group are preferred; group: (R − mean)/(std + eps)"),
   topM: int(16, "m: preferred episodes per group (advantage rank)", { min: 1 }),
   maxEpisodes: int(600_000, "stop after this many training episodes", { min: 1, flag: "episodes" }),
-  lr: num(1e-3, "Adam learning rate", { min: 0, minExclusive: true }),
+  learningRate: num(1e-3, "Adam learning rate", { min: 0, minExclusive: true, aliases: ["lr"] }),
   weightDecay: num(1e-4, "L2 weight decay (added to the gradient, as PyTorch Adam's weight_decay)", { min: 0 }),
   dropout: num(0.1, "dropout on the hidden layers while updating (acting uses none)", { min: 0, max: 0.9 }),
   net: choice(policyNetNames(), "mlp", "policy network: mlp (on the flat observation) or edit (EditAgent-v0's pointer network over its relational features)"),
   hiddenSizes: intList([128, 128], "hidden layer widths, comma-separated (net edit: H,D — location/payload width, instruction-token width)"),
   activation: choice(["tanh", "relu"], "relu", "hidden activation"),
-  epochs: int(2, "mu: passes over each batch (after the first, the ratio clipping matters)", { min: 1 }),
-  clipEpsilon: num(0.2, "epsilon of the ratio clipping", { min: 0 }),
-  klCoef: num(0, "beta: weight of KL(pi || pi_ref) to the initial policy (k3 estimator)", { min: 0 }),
-  entropyCoef: num(0.01, "entropy bonus weight", { min: 0 }),
+  numIterations: int(2, "mu: passes over each batch (after the first, the ratio clipping matters)", { min: 1, aliases: ["epochs"] }),
+  epsilon: num(0.2, "epsilon of the ratio clipping", { min: 0, aliases: ["clipEpsilon"] }),
+  beta: num(0, "beta: weight of KL(pi || pi_ref) to the initial policy (k3 estimator)", { min: 0, aliases: ["klCoef"] }),
+  entCoef: num(0.01, "entropy bonus weight", { min: 0, aliases: ["entropyCoef"] }),
   maxGradNorm: num(1, "clip the global gradient norm to this (0 = off)", { min: 0 }),
   evalEvery: int(10, "updates between evaluations (the environment's report card)", { min: 1 }),
   evalGames: int(200, "episodes per evaluation", { min: 1 }),
   stopWhenSolved: bool(true, "stop once an evaluation says the task is solved"),
   warmStartSteps: int(0, "behaviour-cloning minibatch steps on the env's demonstrations before GRPO (0 = none)", { min: 0 }),
   warmStartBatch: int(64, "expert steps per warm-start minibatch", { min: 1 }),
-  warmStartLr: num(1e-3, "Adam learning rate of the warm start", { min: 0, minExclusive: true }),
+  warmStartLearningRate: num(1e-3, "Adam learning rate of the warm start", { min: 0, minExclusive: true, aliases: ["warmStartLr"] }),
 });
 
 export type GrpoConfig = ConfigOf<typeof grpoSchema>;
@@ -89,17 +89,17 @@ export const GRPO_PRESETS: Readonly<Record<string, Partial<GrpoConfig>>> = {
   // a warm start on the oracle's edits (600 steps of 64: about four passes over its 9,488 steps), then 36 GRPO updates: groups of
   // 8 attempts at one task, 16 tasks per update, a small learning rate (larger ones drifted: figs/README.md)
   "EditAgent-v0": {
-    net: "edit", hiddenSizes: [64, 32], dropout: 0, weightDecay: 0, lr: 5e-5, entropyCoef: 0.001,
-    groupSize: 8, groupsPerUpdate: 16, advantage: "group", maxEpisodes: 8 * 16 * 36,
+    net: "edit", hiddenSizes: [64, 32], dropout: 0, weightDecay: 0, learningRate: 5e-5, entCoef: 0.001,
+    numGenerations: 8, groupsPerUpdate: 16, advantage: "group", maxEpisodes: 8 * 16 * 36,
     evalEvery: 10, evalGames: 200, stopWhenSolved: false,
-    warmStartSteps: 600, warmStartBatch: 64, warmStartLr: 1e-3,
+    warmStartSteps: 600, warmStartBatch: 64, warmStartLearningRate: 1e-3,
   },
 };
 
 export const grpoConfig = (partial: Partial<GrpoConfig> = {}): GrpoConfig => {
   const config = parseWithPresets(grpoSchema, GRPO_PRESETS, partial as Record<string, unknown>);
-  if (config.advantage === "rank" && config.topM >= config.groupSize) {
-    throw new RangeError(`grpo config: topM = ${config.topM}, expected fewer than groupSize (${config.groupSize}) so some episodes are not preferred`);
+  if (config.advantage === "rank" && config.topM >= config.numGenerations) {
+    throw new RangeError(`grpo config: topM = ${config.topM}, expected fewer than numGenerations (${config.numGenerations}) so some episodes are not preferred`);
   }
   return config;
 };
@@ -125,7 +125,7 @@ export interface GrpoRow extends BaseRow {
   warmStartLoss: number;
   warmStartAccuracy: number;
   /**
-   * The env's report card columns (e.g. win_random, exhaustive_losses_x, solved), NaN between
+   * The env's report card columns (e.g. winRandom, exhaustiveLossesX, solved), NaN between
    * evaluations; and its per-episode numbers averaged over the batch (EditAgent-v0: exactMatch,
    * edits, minimalEdits of the training episodes).
    */
@@ -140,7 +140,7 @@ export interface GrpoAgent extends Agent<GrpoConfig, GrpoRow> {
 export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promise<GrpoAgent> {
   const config = grpoConfig(partial);
   await initBackend({ quiet: true });
-  const K = config.groupSize, G = config.groupsPerUpdate;
+  const K = config.numGenerations, G = config.groupsPerUpdate;
   const spec = envSpec(config.envId);
   // the env's observations, or their features when the env has a featuriser (rollouts store these)
   const featurize = spec.observation?.featurize;
@@ -157,7 +157,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
 
   const policy = createPolicyNet("policy", config, obsSize, nActions, initRng);
   let reference = frozenPolicyNet("policy", config, obsSize, nActions, policy.weights()); // π_ref: the initial policy, frozen
-  const optimizer = createAdam({ lr: config.lr, weightDecay: config.weightDecay });
+  const optimizer = createAdam({ lr: config.learningRate, weightDecay: config.weightDecay });
   // acting on the env's own observations
   const act: ActFn = (obs, ctx) => policy.act(observe(obs), ctx);
   const probs = (obs: Float32Array, mask?: Uint8Array) => policy.probs(observe(obs), mask);
@@ -165,7 +165,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
   const state = createTrainingState<GrpoRow>();
   let episodes = 0, envSteps = 0, lastEval = NaN, warmSteps = 0;
   let demos: { steps: Demonstration[]; next: number } | undefined;
-  const warmOptimizer = config.warmStartSteps > 0 ? createAdam({ lr: config.warmStartLr }) : undefined;
+  const warmOptimizer = config.warmStartSteps > 0 ? createAdam({ lr: config.warmStartLearningRate }) : undefined;
   let solved: NamedTensors | undefined;
   let lastReport: Record<string, number> | undefined;
   const recentReturns: number[] = [];
@@ -210,9 +210,9 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
           config.advantage === "rank" ? rankAdvantages(returns, config.topM).advantages : groupAdvantages(returns));
         const refLogp = logProbsUnder(reference.logits, batch, obsSize, nActions);
 
-        // 3. the clipped surrogate, `epochs` passes
+        // 3. the clipped surrogate, `numIterations` passes
         let stats!: UpdateStats;
-        for (let e = 0; e < config.epochs; e++) {
+        for (let e = 0; e < config.numIterations; e++) {
           stats = grpoUpdate(policy, optimizer, batch, refLogp, config, dropoutRng.nextUint32());
         }
         policy.sync();
@@ -409,7 +409,7 @@ export function grpoUpdate(
   optimizer: ReturnType<typeof createAdam>,
   batch: GrpoBatch,
   refLogp: Float32Array,
-  config: Pick<GrpoConfig, "clipEpsilon" | "klCoef" | "entropyCoef" | "maxGradNorm" | "dropout">,
+  config: Pick<GrpoConfig, "epsilon" | "beta" | "entCoef" | "maxGradNorm" | "dropout">,
   dropoutSeed: number,
 ): UpdateStats {
   const T = batch.actions.length;
@@ -428,17 +428,17 @@ export function grpoUpdate(
         const train = config.dropout > 0 ? { dropout: config.dropout, seed: dropoutSeed } : undefined;
         const logpAll = logSoftmax(policy.forward(batch.obs, T, train), mask);
         const logp = pickLogProb(logpAll, actions);
-        const sur = clippedSurrogate(logp, oldLogp, adv, config.clipEpsilon);
+        const sur = clippedSurrogate(logp, oldLogp, adv, config.epsilon);
         const kl = klK3(logp, ref);
         const entropy = tf.sum(tf.mul(w, entropyOfLogProbs(logpAll))) as tf.Scalar;
-        const perStep = config.klCoef > 0 ? tf.add(sur.loss, tf.mul(config.klCoef, kl)) : sur.loss;
+        const perStep = config.beta > 0 ? tf.add(sur.loss, tf.mul(config.beta, kl)) : sur.loss;
         parts = {
           clipFrac: keep(tf.mean(sur.clipped) as tf.Scalar),
           approxKl: keep(tf.mean(sur.approxKl) as tf.Scalar),
           refKl: keep(tf.sum(tf.mul(w, kl)) as tf.Scalar),
           entropy: keep(entropy),
         };
-        return tf.sub(tf.sum(tf.mul(w, perStep)), tf.mul(config.entropyCoef, entropy)) as tf.Scalar;
+        return tf.sub(tf.sum(tf.mul(w, perStep)), tf.mul(config.entCoef, entropy)) as tf.Scalar;
       }, Object.values(policy.params), optimizer, config.maxGradNorm);
       const [loss, clipFrac, approxKl, refKl, entropy, gradNorm] = tf.stack([step.loss, parts.clipFrac, parts.approxKl, parts.refKl, parts.entropy, step.gradNorm]).dataSync();
       return { loss, clipFrac, approxKl, refKl, entropy, gradNorm };
@@ -455,7 +455,7 @@ export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
   schema: grpoSchema,
   presets: GRPO_PRESETS,
   config: (partial) => grpoConfig(partial as Partial<GrpoConfig>),
-  smokeConfig: { groupSize: 8, topM: 2, maxEpisodes: 8 * 4, evalEvery: 2, evalGames: 4, hiddenSizes: [16], epochs: 2 },
+  smokeConfig: { numGenerations: 8, topM: 2, maxEpisodes: 8 * 4, evalEvery: 2, evalGames: 4, hiddenSizes: [16], numIterations: 2 },
   create: createGrpoAgent,
   tensorShapes(config, env) {
     const { obsSize, nActions } = discreteSizes(env, "GRPO");

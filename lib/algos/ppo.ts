@@ -41,10 +41,10 @@ export const ppoSchema = defineSchema("ppo", {
   envOptions: json({}, "environment options as JSON"),
   preset: choice(["env", "cleanrl"], "env", "env: the environment's tuned preset (rl-zoo's for CartPole and LunarLander); cleanrl: CleanRL ppo.py's settings"),
   seed: int(1, "seed of weights, sampling, minibatch order and env resets", { min: 0, max: 0xffffffff }),
-  totalSteps: int(500_000, "total environment steps", { min: 1, flag: "total-steps" }),
+  totalTimesteps: int(500_000, "total environment steps", { min: 1, aliases: ["totalSteps"] }),
   numEnvs: int(4, "N: env copies stepped together", { min: 1 }),
   numSteps: int(128, "T: steps per env copy per rollout", { min: 1 }),
-  lr: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true }),
+  learningRate: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true, aliases: ["lr"] }),
   annealLr: bool(true, "anneal the learning rate linearly to 0 over the run"),
   adamEps: num(1e-5, "Adam epsilon", { min: 0, minExclusive: true }),
   gamma: num(0.99, "discount factor", { min: 0, max: 1 }),
@@ -86,11 +86,11 @@ export type PpoConfig = ConfigOf<typeof ppoSchema>;
 export const PPO_PRESETS: Readonly<Record<string, Partial<PpoConfig>>> = {
   "CartPole-v1": {
     numEnvs: 8, numSteps: 32, numMinibatches: 1, updateEpochs: 20, gamma: 0.98, gaeLambda: 0.8,
-    entCoef: 0, lr: 1e-3, annealLr: true, totalSteps: 100_000,
+    entCoef: 0, learningRate: 1e-3, annealLr: true, totalTimesteps: 100_000,
   },
   "LunarLander-v3": {
     numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,
-    entCoef: 0.01, lr: 3e-4, annealLr: false, totalSteps: 1_000_000, maxGradNorm: 0.5,
+    entCoef: 0.01, learningRate: 3e-4, annealLr: false, totalTimesteps: 1_000_000, maxGradNorm: 0.5,
     // SB3 leaves the value loss unclipped and weighs its MSE by vf_coef 0.5, i.e. ½·MSE: our vfCoef 1 on ½·mean
     clipVloss: false, vfCoef: 1,
     // Not in rl-zoo's LunarLander entry: observations span very different scales (x ~0.1, speeds ~1,
@@ -118,7 +118,7 @@ export interface PpoRow extends BaseRow, PpoStepStats {
   return: number;
   length: number;
   trainReturn: number;
-  lr: number;
+  learningRate: number;
   /** 1 − Var[R − V]/Var[R] of the rollout's values against its λ-returns. */
   explainedVariance: number;
   /** Epochs run (fewer than updateEpochs when the KL target stopped them). */
@@ -147,7 +147,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
 
-  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.lr, adamEps: config.adamEps }, initRng);
+  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps }, initRng);
   const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
   const rewardScaler = config.normalizeReward ? createRewardScaler(N, config.gamma) : undefined;
 
@@ -168,7 +168,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
 
   const state = createTrainingState<PpoRow>();
   const rollout = startRollout(venv, nActions, config.seed);
-  const iterations = Math.max(1, Math.floor(config.totalSteps / (N * T)));
+  const iterations = Math.max(1, Math.floor(config.totalTimesteps / (N * T)));
   let envSteps = 0, episodes = 0, lastEval = NaN;
   const recent: number[] = [];
 
@@ -195,7 +195,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
       budgetLeft: () => state.metrics.length < iterations && !(config.targetReturn > 0 && recent.length >= 100 && meanStd(recent).mean >= config.targetReturn),
       async update(signal, log) {
         const iteration = state.metrics.length + 1;
-        if (config.annealLr) nets.lr = config.lr * (1 - (iteration - 1) / iterations);
+        if (config.annealLr) nets.lr = config.learningRate * (1 - (iteration - 1) / iterations);
 
         // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
         const t0 = performance.now();
@@ -223,7 +223,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
           return: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.return)).mean : NaN,
           length: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.length)).mean : NaN,
           trainReturn: meanStd(recent).mean,
-          lr: nets.lr,
+          learningRate: nets.lr,
           ...stats,
           explainedVariance: explainedVariance(values, returns),
           rolloutTime: (t1 - t0) / 1000,
@@ -371,7 +371,7 @@ export const ppo: AlgorithmSpec<PpoConfig, PpoAgent> = {
   schema: ppoSchema,
   presets: PPO_PRESETS,
   config: (partial) => ppoConfig(partial as Partial<PpoConfig>),
-  smokeConfig: { numEnvs: 2, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalSteps: 2 * 16 * 4, hiddenSizes: [16], evalEpisodes: 2 },
+  smokeConfig: { numEnvs: 2, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 2 * 16 * 4, hiddenSizes: [16], evalEpisodes: 2 },
   create: createPpoAgent,
   tensorShapes(config, env) {
     const { obsSize, nActions } = discreteSizes(env, "PPO");

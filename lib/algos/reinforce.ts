@@ -40,15 +40,15 @@ export const reinforceSchema = defineSchema("reinforce", {
   episodesPerUpdate: int(8, "episodes collected (in parallel, one per env copy) per policy update", { min: 1 }),
   maxEpisodes: int(5000, "stop after this many training episodes", { min: 1, flag: "episodes" }),
   gamma: num(0.99, "discount factor of the reward-to-go", { min: 0, max: 1 }),
-  lr: num(2e-3, "Adam learning rate of the policy", { min: 0, minExclusive: true }),
-  valueLr: num(5e-3, "Adam learning rate of the value baseline", { min: 0, minExclusive: true }),
+  learningRate: num(2e-3, "Adam learning rate of the policy", { min: 0, minExclusive: true, aliases: ["lr"] }),
+  valueLearningRate: num(5e-3, "Adam learning rate of the value baseline", { min: 0, minExclusive: true, aliases: ["valueLr"] }),
   valueIters: int(10, "gradient steps on the value baseline per update (Spinning Up's VPG takes 80)", { min: 1 }),
   valueBatch: int(256, "steps in each value minibatch after the first, full-batch step", { min: 1 }),
   hiddenSizes: intList([64, 64], "hidden layer widths of the policy and value MLPs, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
   baseline: choice(["none", "mean", "value"], "value", "subtracted from G_t: nothing, the batch-mean return, or a learned V(s)"),
-  normalizeAdvantages: bool(true, "standardise advantages over each batch"),
-  entropyCoef: num(0, "entropy bonus weight beta", { min: 0 }),
+  normAdv: bool(true, "standardise advantages over each batch", { aliases: ["normalizeAdvantages"] }),
+  entCoef: num(0, "entropy bonus weight beta", { min: 0, aliases: ["entropyCoef"] }),
   maxGradNorm: num(1, "clip each network's global gradient norm to this (0 = off)", { min: 0 }),
   targetReturn: num(490, "evaluate when the last target-window training episodes average this (0 = never)", { min: 0 }),
   targetWindow: int(20, "episodes in the training-return moving average", { min: 1 }),
@@ -101,14 +101,14 @@ export function reinforceLoss(
   logits: tf.Tensor2D,
   actions: tf.Tensor1D,
   advantages: tf.Tensor1D,
-  entropyCoef: number,
+  entCoef: number,
   mask?: tf.Tensor2D,
 ): { loss: tf.Scalar; policyLoss: tf.Scalar; entropy: tf.Scalar } {
   return tf.tidy(() => {
     const logp = logSoftmax(logits, mask); // log π(·|s_t), built once for both terms
     const policyLoss = tf.neg(tf.mean(tf.mul(pickLogProb(logp, actions), advantages))) as tf.Scalar;
     const entropy = tf.mean(entropyOfLogProbs(logp)) as tf.Scalar;
-    const loss = tf.sub(policyLoss, tf.mul(entropyCoef, entropy)) as tf.Scalar;
+    const loss = tf.sub(policyLoss, tf.mul(entCoef, entropy)) as tf.Scalar;
     return { loss, policyLoss, entropy };
   });
 }
@@ -130,8 +130,8 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
   const nets: ReinforceNets = {
     policy: policy.net,
     value,
-    policyOpt: createAdam({ lr: config.lr }),
-    valueOpt: value ? createAdam({ lr: config.valueLr }) : undefined,
+    policyOpt: createAdam({ lr: config.learningRate }),
+    valueOpt: value ? createAdam({ lr: config.valueLearningRate }) : undefined,
   };
 
   const state = createTrainingState<ReinforceRow>();
@@ -254,7 +254,7 @@ export type UpdateStats = Pick<ReinforceRow, "loss" | "policyLoss" | "valueLoss"
 export function reinforceUpdate(
   nets: ReinforceNets,
   batch: UpdateBatch,
-  config: Pick<ReinforceConfig, "baseline" | "normalizeAdvantages" | "entropyCoef" | "maxGradNorm" | "valueIters" | "valueBatch">,
+  config: Pick<ReinforceConfig, "baseline" | "normAdv" | "entCoef" | "maxGradNorm" | "valueIters" | "valueBatch">,
   rng: Rng = createRng(0),
 ): UpdateStats {
   const { policy, value, policyOpt, valueOpt } = nets;
@@ -288,12 +288,12 @@ export function reinforceUpdate(
         }
       }
 
-      const adv = baselineAdvantages(returns, config.baseline, values, config.normalizeAdvantages);
+      const adv = baselineAdvantages(returns, config.baseline, values, config.normAdv);
 
       // policy step
       let parts!: { policyLoss: tf.Scalar; entropy: tf.Scalar };
       const policyStep = minimize(() => {
-        const out = reinforceLoss(policy.apply(obs), actions, adv, config.entropyCoef, mask);
+        const out = reinforceLoss(policy.apply(obs), actions, adv, config.entCoef, mask);
         parts = { policyLoss: keep(out.policyLoss), entropy: keep(out.entropy) };
         return out.loss;
       }, Object.values(policy.params), policyOpt, config.maxGradNorm);

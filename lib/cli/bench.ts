@@ -193,7 +193,7 @@ function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minRe
       actions: Int32Array.from({ length: T }, () => rng.int(2)),
       returns: Float32Array.from({ length: T }, () => rng.uniform(0, 100)),
     };
-    const config = { baseline: "value", normalizeAdvantages: true, entropyCoef: 0, maxGradNorm: 1, valueIters: 1, valueBatch: 512 } as const;
+    const config = { baseline: "value", normAdv: true, entCoef: 0, maxGradNorm: 1, valueIters: 1, valueBatch: 512 } as const;
     return { steps: T, ms: timeCall(() => void reinforceUpdate(nets, batch, config), timing) / 1000 };
   });
   policy.dispose(); value.dispose(); nets.policyOpt.dispose(); nets.valueOpt.dispose();
@@ -254,7 +254,7 @@ async function benchPpo(): Promise<Record<string, number>> {
   const cartpole = await createPpoAgent({ envId: "CartPole-v1", seed: 1, targetReturn: 475 });
   const r = await cartpole.train();
   cartpole.dispose();
-  const lander = await createPpoAgent({ envId: "LunarLander-v3", seed: 1, totalSteps: 4 * 16 * 1024, evalEpisodes: 1 });
+  const lander = await createPpoAgent({ envId: "LunarLander-v3", seed: 1, totalTimesteps: 4 * 16 * 1024, evalEpisodes: 1 });
   const l = await lander.train();
   const rows = lander.metrics;
   lander.dispose();

@@ -27,6 +27,7 @@ export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; fi
         choices: f.kind === "choice" ? f.choices : undefined,
         help: f.help,
         default: f.kind === "json" ? JSON.stringify(f.default) : f.default,
+        aliases: f.aliases?.map(kebab),
       },
     }));
 }

@@ -136,8 +136,9 @@ export const EDIT_SOLVED_EXACT_MATCH = 0.95;
 /**
  * EditAgent-v0's report card (the registry's `evaluate`): the greedy policy on the validation split
  * (or on the first `games` tasks of a seeded shuffle of it), as columns for the training log —
- * exact_match, norm_edit_distance, mean_steps, mean_minimal_steps, exact_<family> per family, and
- * solved = 1 when exact_match ≥ 0.95.
+ * evalExactMatch, evalNormEditDistance, evalMeanSteps, evalMeanMinimalSteps, evalExact<Family> per
+ * family (evalExactTypo, …), and solved = 1 when evalExactMatch ≥ 0.95. (The `eval` prefix keeps them
+ * apart from the training episodes' own exactMatch, edits, minimalEdits in a GRPO row.)
  */
 export function editAgentReport(act: EditAct, opts: { seed?: number; games?: number; tasks?: readonly EditTask[] } = {}): Record<string, number> {
   let tasks = opts.tasks ?? resolveEditTasks({ split: "validation" });
@@ -147,14 +148,19 @@ export function editAgentReport(act: EditAct, opts: { seed?: number; games?: num
   }
   const r = evaluateEditPolicy(act, tasks, { greedy: true, seed: opts.seed ?? 0, keepEpisodes: false });
   const out: Record<string, number> = {
-    exact_match: r.exactMatch,
-    norm_edit_distance: r.meanNormalizedEditDistance,
-    mean_steps: r.meanSteps,
-    mean_minimal_steps: r.meanMinimalSteps,
+    evalExactMatch: r.exactMatch,
+    evalNormEditDistance: r.meanNormalizedEditDistance,
+    evalMeanSteps: r.meanSteps,
+    evalMeanMinimalSteps: r.meanMinimalSteps,
   };
-  for (const family of EDIT_FAMILIES) out[`exact_${family}`] = r.perFamily[family]?.exactMatch ?? NaN;
+  for (const family of EDIT_FAMILIES) out[evalExactColumn(family)] = r.perFamily[family]?.exactMatch ?? NaN;
   out.solved = r.exactMatch >= EDIT_SOLVED_EXACT_MATCH ? 1 : 0;
   return out;
+}
+
+/** The report card's column of one family's exact-match rate: "typo" → "evalExactTypo". */
+export function evalExactColumn(family: string): string {
+  return `evalExact${family[0].toUpperCase()}${family.slice(1)}`;
 }
 
 /** One step of `applyEditPolicy`: the action, in words, and the text after it. */

@@ -110,9 +110,10 @@ export function playMatches(act: MaskedAct, opponent: OpponentName | TicTacToeOp
 
 /**
  * Tic-Tac-Toe's report card for a policy (the env registry's `evaluate`): win/draw/loss rates of the
- * greedy policy against random, greedy and minimax, half the games as X and half as O; the losses
- * any opponent can force (exhaustive, both sides); and `solved` = 1 when no loss is reachable and
- * it wins ≥ 95% against random as X.
+ * greedy policy against random, greedy and minimax (winRandom, drawRandom, lossRandom, winGreedy, …),
+ * half the games as X and half as O, and winRandomAsX; the losses any opponent can force
+ * (exhaustiveLossesX, exhaustiveLossesO); and `solved` = 1 when no loss is reachable and it wins
+ * ≥ 95% against random as X.
  */
 export function ticTacToeReport(act: MaskedAct, opts: { seed?: number; games?: number } = {}): Record<string, number> {
   const games = opts.games ?? 200, seed = opts.seed ?? 0;
@@ -121,13 +122,14 @@ export function ticTacToeReport(act: MaskedAct, opts: { seed?: number; games?: n
     const asX = playMatches(act, opponent, { games: Math.ceil(games / 2), agentPlays: "X", seed });
     const asO = playMatches(act, opponent, { games: Math.floor(games / 2), agentPlays: "O", seed: seed + 100_000 });
     const n = asX.games + asO.games;
-    out[`win_${opponent}`] = (asX.wins + asO.wins) / n;
-    out[`draw_${opponent}`] = (asX.draws + asO.draws) / n;
-    out[`loss_${opponent}`] = (asX.losses + asO.losses) / n;
-    if (opponent === "random") out.win_random_as_x = asX.winRate;
+    const name = opponent[0].toUpperCase() + opponent.slice(1);
+    out[`win${name}`] = (asX.wins + asO.wins) / n;
+    out[`draw${name}`] = (asX.draws + asO.draws) / n;
+    out[`loss${name}`] = (asX.losses + asO.losses) / n;
+    if (opponent === "random") out.winRandomAsX = asX.winRate;
   }
-  out.exhaustive_losses_x = exhaustiveCheck(act, { agentPlays: "X", keep: 0 }).losses;
-  out.exhaustive_losses_o = exhaustiveCheck(act, { agentPlays: "O", keep: 0 }).losses;
-  out.solved = out.exhaustive_losses_x === 0 && out.exhaustive_losses_o === 0 && out.win_random_as_x >= 0.95 ? 1 : 0;
+  out.exhaustiveLossesX = exhaustiveCheck(act, { agentPlays: "X", keep: 0 }).losses;
+  out.exhaustiveLossesO = exhaustiveCheck(act, { agentPlays: "O", keep: 0 }).losses;
+  out.solved = out.exhaustiveLossesX === 0 && out.exhaustiveLossesO === 0 && out.winRandomAsX >= 0.95 ? 1 : 0;
   return out;
 }
