@@ -16,16 +16,18 @@ import { algorithmNames, algorithmSpec } from "./registry";
 /**
  * Writes `dir`: config.json (algorithm, env, hyperparameters, the result's summary), the weights a
  * checkpoint keeps (`agent.checkpointWeights()`: the best evaluated snapshot if one was kept) and
- * metrics.csv. Replaces an existing checkpoint only once the new one is complete. Returns the path.
+ * metrics.csv. Replaces an existing tsrl checkpoint only once the new one is complete (`overwrite:
+ * false` refuses to); never a file or a directory tsrl did not write (an OutDirError says why,
+ * before anything is written). Returns the path.
  */
-export function saveAgent(dir: string, agent: Agent<object, BaseRow>, result?: TrainResult<BaseRow>): string {
+export function saveAgent(dir: string, agent: Agent<object, BaseRow>, result?: TrainResult<BaseRow>, opts: { overwrite?: boolean } = {}): string {
   const summary = result ? Object.fromEntries(Object.entries(result).filter(([k]) => k !== "metrics")) : undefined;
   const metrics = agent.metrics as unknown as Record<string, number>[];
   return saveCheckpoint(dir, {
     config: checkpointConfig({ algorithm: agent.algorithm, env: agent.envId, hyperparameters: { ...agent.config }, result: summary, metrics }),
     tensors: agent.checkpointWeights(),
     metrics,
-  });
+  }, opts);
 }
 
 export interface LoadedPolicy {

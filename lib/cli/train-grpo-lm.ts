@@ -7,24 +7,26 @@
  *
  * The output directory is a Hugging Face GPT-2 directory (config.json, model.safetensors,
  * tokenizer.json, tokenizer_config.json: `transformers` and `tsrl serve` load it) plus the run:
- * metrics.csv (one row per generation batch) and grpo_run.json (config, reward, summary).
+ * metrics.csv (one row per generation batch) and grpo_run.json (config, reward, summary), written
+ * together atomically. --out follows `tsrl train`'s contract (lib/data/out-dir): new, empty, or a
+ * tsrl directory replaced with --overwrite; checked before training.
  * Each prompt is fed as <|endoftext|> + its tokens, as the course's tiny model saw text start.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRng } from "../core/rng";
-import { writeCsv } from "../data/metrics";
+import { csvBytes } from "../data/metrics";
+import { datasetsDir } from "../data/paths";
 import { createGrpoLmTrainer, grpoLmConfig, grpoLmSchema, type GrpoLmConfig, type GrpoLmRow, type TextCodec } from "../algos/grpo-lm";
 import { initBackend } from "../nn/backend";
 import { GPT2_TINY } from "../nn/gpt2/config";
 import { loadGpt2, saveGpt2 } from "../nn/gpt2/load";
 import { createGpt2, type Gpt2 } from "../nn/gpt2/model";
-import { loadGpt2Tokenizer, writeGpt2TokenizerFiles } from "../nn/gpt2/tokenizer";
+import { gpt2TokenizerConfig, gpt2TokenizerJson, loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { readPrompts } from "../lm/preferences";
 import { installCtrlC } from "./interrupt";
 import { parseCommand, type CommandSpec, type FlagSpec } from "./args";
 import { loadReward, parseRewardSpec, RewardSpecError, type RewardSource } from "./reward-spec";
-import { schemaFlags } from "./train";
+import { checkOut, schemaFlags } from "./train";
 
 export const GRPO_LM_ENV = "GPT2";
 export const GRPO_RUN_FILE = "grpo_run.json";
@@ -32,8 +34,9 @@ export const GRPO_RUN_FILE = "grpo_run.json";
 const FLAGS: FlagSpec[] = [
   { name: "model", type: "string", help: "a GPT-2 directory (config.json + model.safetensors), or 'tiny' for a fresh random tiny GPT-2" },
   { name: "reward", type: "string", help: "reward SPEC: rules:sentiment=1,length=0.2:16 | rm:DIR | hf:DIR:LABEL, parts joined by + (see lib/cli/reward-spec.ts)" },
-  { name: "prompts", type: "string", help: "JSON lines with a \"prompt\" field", default: "datasets/lm/prompts.jsonl" },
-  { name: "out", type: "string", help: "output directory (HF GPT-2 layout + metrics.csv + grpo_run.json)", default: "runs/grpo-GPT2-seed<seed>" },
+  { name: "prompts", type: "string", help: "JSON lines with a \"prompt\" field", default: "<tsrl>/datasets/lm/prompts.jsonl" },
+  { name: "out", type: "string", help: "output directory (HF GPT-2 layout + metrics.csv + grpo_run.json): new, empty, or tsrl's with --overwrite", default: "runs/grpo-GPT2-seed<seed>" },
+  { name: "overwrite", type: "boolean", help: "replace the tsrl directory at --out (kept as DIR.previous until the new one is complete)" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   { name: "quiet", type: "boolean", help: "no progress bar" },
 ];
@@ -79,14 +82,17 @@ export async function trainGrpoLmCommand(argv: string[]): Promise<number> {
     if (err instanceof RewardSpecError) return fail(err.message);
     throw err;
   }
-  const promptsFile = (parsed.flags.prompts as string | undefined) ?? "datasets/lm/prompts.jsonl";
+  const promptsFile = (parsed.flags.prompts as string | undefined) ?? datasetsDir("lm", "prompts.jsonl");
   let prompts: string[];
   try {
     prompts = readPrompts(promptsFile);
   } catch (err) {
     return fail(`--prompts: ${(err as Error).message}`);
   }
-  const out = path.resolve((parsed.flags.out as string | undefined) ?? path.join("runs", `grpo-${GRPO_LM_ENV}-seed${config.seed}`));
+  const outArg = (parsed.flags.out as string | undefined) ?? path.join("runs", `grpo-${GRPO_LM_ENV}-seed${config.seed}`);
+  const outProblem = checkOut(outArg, parsed.flags.overwrite === true);
+  if (outProblem) return fail(outProblem);
+  const out = path.resolve(outArg);
 
   await initBackend({ quiet: true });
   let model: Gpt2;
@@ -108,16 +114,22 @@ export async function trainGrpoLmCommand(argv: string[]): Promise<number> {
   const removeCtrlC = installCtrlC("step");
   const trainer = createGrpoLmTrainer({ model, tokenizer: codec, prompts, reward: reward.reward, config });
   const save = (stopped: string, wallTime: number) => {
-    saveGpt2(model, out);
-    writeGpt2TokenizerFiles(out);
-    if (trainer.metrics.length) writeCsv(trainer.metrics, path.join(out, "metrics.csv"));
     const change = rewardChange(trainer.metrics);
     const summary = {
       algorithm: "grpo", env: GRPO_LM_ENV, model: modelSource, reward: rewardText, prompts: promptsFile, seed: config.seed, stopped,
       steps: trainer.metrics.length, completions: trainer.metrics.at(-1)?.episodes ?? 0, wallTime: round(wallTime, 3),
       rewardFirst: round(change.first, 4), rewardLast: round(change.last, 4), kl: round(trainer.metrics.at(-1)?.kl ?? NaN, 5), checkpoint: out,
     };
-    fs.writeFileSync(path.join(out, GRPO_RUN_FILE), JSON.stringify({ ...summary, config }, null, 2) + "\n");
+    // one atomic directory: the model, its tokenizer and the run (this run's --out, checked before training)
+    saveGpt2(model, out, {
+      overwrite: true,
+      extraFiles: {
+        "tokenizer.json": JSON.stringify(gpt2TokenizerJson()),
+        "tokenizer_config.json": JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n",
+        ...(trainer.metrics.length ? { "metrics.csv": csvBytes(trainer.metrics) } : {}),
+        [GRPO_RUN_FILE]: JSON.stringify({ ...summary, config }, null, 2) + "\n",
+      },
+    });
     return summary;
   };
   try {

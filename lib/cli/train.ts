@@ -3,6 +3,11 @@
  * shows progress on stderr, writes a checkpoint, prints one JSON summary line on stdout (with
  * --json; a short human summary on stderr without). The flags are the algorithm's config schema.
  *
+ * --out DIR is checked before training (lib/data/out-dir): a new or empty directory, or an existing
+ * tsrl checkpoint with --overwrite (kept as DIR.previous until the new one is complete); never a
+ * file, the current or home directory, a git work tree or a directory tsrl did not write (exit 2,
+ * naming the path and the reason), and a path that cannot be written fails before training too.
+ *
  * Ctrl-C stops training between updates and still writes the checkpoint (exit code 130); a second
  * Ctrl-C exits at once. Bad flags or config values exit 2 before training starts; an error during
  * training exits 1 with its stack, after writing the weights and metrics so far.
@@ -11,6 +16,7 @@ import * as path from "node:path";
 import type { Field } from "../core/schema";
 import type { Agent, BaseRow, TrainResult } from "../algos/agent";
 import { saveAgent } from "../algos/checkpoint";
+import { OutDirError, checkOutDir, probeWritable } from "../data/out-dir";
 import { algorithmNames, algorithmSpec } from "../algos/registry";
 import { installCtrlC } from "./interrupt";
 import { kebab, parseCommand, type CommandSpec, type FlagSpec } from "./args";
@@ -32,7 +38,8 @@ export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; fi
 }
 
 const COMMON_FLAGS: FlagSpec[] = [
-  { name: "out", type: "string", help: "checkpoint directory", default: "runs/<algorithm>-<env>-seed<seed>" },
+  { name: "out", type: "string", help: "checkpoint directory: new, empty, or a tsrl checkpoint to replace with --overwrite", default: "runs/<algorithm>-<env>-seed<seed>" },
+  { name: "overwrite", type: "boolean", help: "replace the tsrl checkpoint at --out (the old one is kept as DIR.previous until the new one is complete)" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   { name: "quiet", type: "boolean", help: "no progress bar" },
 ];
@@ -83,6 +90,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const out = (parsed.flags.out as string | undefined) ?? path.join("runs", `${algorithm}-${envId}-seed${config.seed}`);
+  const outProblem = checkOut(out, parsed.flags.overwrite === true);
+  if (outProblem) return usageFailure(outProblem);
 
   // Ctrl-C: the first stops training between updates (the ambient signal every loop checks)
   const removeCtrlC = installCtrlC();
@@ -102,14 +111,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
       // report the failure (exit 1), but keep the weights and metrics learned before it
       console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${(err as Error)?.stack ?? String(err)}`);
       try {
-        console.error(`tsrl train: weights and metrics so far written to ${saveAgent(out, agent)}`);
+        console.error(`tsrl train: weights and metrics so far written to ${saveAgent(out, agent, undefined, { overwrite: true })}`);
       } catch (saveErr) {
         console.error(`tsrl train: could not write the checkpoint either: ${(saveErr as Error)?.message ?? String(saveErr)}`);
       }
       agent.dispose();
       return 1;
     }
-    const dir = saveAgent(out, agent, result);
+    const dir = saveAgent(out, agent, result, { overwrite: true }); // --out was checked before training: this run's directory
     agent.dispose();
     const summary = {
       algorithm,
@@ -129,6 +138,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return result.stopped === "aborted" ? 130 : 0;
   } finally {
     removeCtrlC();
+  }
+}
+
+/**
+ * The problem with --out, if any (checked before training, see lib/data/out-dir): not a place for a
+ * checkpoint, a tsrl checkpoint without --overwrite, or a path that cannot be written.
+ */
+export function checkOut(out: string, overwrite: boolean): string | undefined {
+  try {
+    checkOutDir(out, { overwrite });
+    probeWritable(out);
+    return undefined;
+  } catch (err) {
+    if (err instanceof OutDirError) return `--out ${err.message}`;
+    throw err;
   }
 }
 

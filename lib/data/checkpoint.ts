@@ -5,15 +5,18 @@
  *                             time, a metrics summary — any JSON object the caller gives
  *   <dir>/model.safetensors   named float32 tensors with their shapes
  *   <dir>/metrics.csv         (optional) the training log
+ *   <dir>/tsrl-checkpoint.json  tsrl's marker: this directory is tsrl's to replace (lib/data/out-dir)
  *
  * Saving replaces the whole directory atomically (see `replaceDirAtomic`), so a crash mid-save
- * never leaves a half-written checkpoint and never loses the previous one. Loading validates
+ * never leaves a half-written checkpoint and never loses the previous one; and only where
+ * `checkOutDir` allows (never over a file or a directory tsrl did not write). Loading validates
  * everything and, given the shapes the model expects, says exactly which tensor is wrong.
  */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { replaceDirAtomic, stagingDirs, writeFileAtomic } from "./atomic";
+import { checkOutDir, type CheckOutDirOptions } from "./out-dir";
 import { readCsv } from "./csv";
 import { type MetricsLog, type MetricsRow, summarizeMetrics, writeCsv } from "./metrics";
 import { packageRoot } from "./paths";
@@ -68,8 +71,10 @@ export class CheckpointError extends Error {
 }
 
 /**
- * Writes a checkpoint directory, replacing any previous one at `dir` only once the new one is
- * complete. Returns the absolute directory path.
+ * Writes a checkpoint directory, replacing a previous tsrl checkpoint at `dir` only once the new
+ * one is complete (`overwrite: false` refuses to replace one). Throws an OutDirError, before
+ * writing anything, when `dir` is not a place for a checkpoint (lib/data/out-dir). Returns the
+ * absolute directory path.
  *
  * @example
  *   saveCheckpoint("runs/cartpole-reinforce", {
@@ -78,8 +83,8 @@ export class CheckpointError extends Error {
  *     metrics: log,
  *   });
  */
-export function saveCheckpoint(dir: string, input: SaveCheckpointInput): string {
-  const target = path.resolve(dir);
+export function saveCheckpoint(dir: string, input: SaveCheckpointInput, opts: CheckOutDirOptions = {}): string {
+  const { dir: target } = checkOutDir(dir, opts); // the guard, on the path as given ("" is not ".")
   if (typeof input.config !== "object" || input.config === null || Array.isArray(input.config)) {
     throw new CheckpointError(target, "config must be a JSON object");
   }
@@ -95,7 +100,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): string 
       const rows = Array.isArray(input.metrics) ? (input.metrics as readonly object[]) : (input.metrics as MetricsLog).rows;
       writeCsv(rows, path.join(staging, METRICS_FILE));
     }
-  });
+  }, { overwrite: opts.overwrite, kind: "agent" });
   return target;
 }
 

@@ -9,7 +9,8 @@
 import * as path from "node:path";
 import { createRng } from "../core/rng";
 import { runsDir } from "../data/paths";
-import { loadOrPretrain, sampleCompletions, writePretrainCsv, type PretrainOptions } from "./pretrain";
+import { checkOutDir, probeWritable } from "../data/out-dir";
+import { hasSavedGpt2, loadOrPretrain, pretrainGpt2, readPretrainInfo, sampleCompletions, savePretrained, writePretrainCsv, type LoadOrPretrainResult, type PretrainOptions } from "./pretrain";
 
 const USAGE = `usage: tsrl run lib/lm/pretrain-cli.ts [--out DIR] [--steps N] [--seed N] [--batch N] [--seq N] [--lr X] [--layers N] [--embd N] [--csv FILE] [--force]
   --out DIR     the model directory (default runs/tiny-gpt2); loaded if it holds a model, unless --force
@@ -18,7 +19,7 @@ const USAGE = `usage: tsrl run lib/lm/pretrain-cli.ts [--out DIR] [--steps N] [-
   --lr X        peak learning rate (default 3e-3)
   --layers N, --embd N, --heads N   model shape (default GPT2_TINY: 4, 128, 4)
   --csv FILE    write the loss curve there
-  --force       train even if DIR holds a model (replacing it)`;
+  --force       train even if DIR holds a model, and replace it (only a directory tsrl wrote)`;
 
 export async function main(args: readonly string[]): Promise<number> {
   let out = runsDir("tiny-gpt2"), csv: string | undefined, force = false;
@@ -46,13 +47,14 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--heads") opts.config!.nHead = need();
     else throw new RangeError(`pretrain-cli: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
   }
-  if (force) {
-    const fs = await import("node:fs");
-    fs.rmSync(path.join(out, "model.safetensors"), { force: true });
+  // --out is checked before training (lib/data/out-dir): new, empty, or a tsrl directory (replaced only with --force)
+  if (force || !hasSavedGpt2(out)) {
+    checkOutDir(out, { overwrite: true });
+    probeWritable(out);
   }
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
-  const r = await loadOrPretrain(out, {
+  const run: PretrainOptions = {
     ...opts,
     signal: controller.signal,
     onProgress: (p) => {
@@ -60,7 +62,8 @@ export async function main(args: readonly string[]): Promise<number> {
         console.error(`step ${p.step}/${p.steps}  loss ${p.loss.toFixed(3)}${p.heldoutLoss !== undefined ? `  held-out ${p.heldoutLoss.toFixed(3)}` : ""}  lr ${p.lr.toExponential(2)}  ${p.seconds.toFixed(1)} s`);
       }
     },
-  });
+  };
+  const r = force ? await pretrainAndSave(out, run) : await loadOrPretrain(out, run);
   console.error(r.loaded ? `loaded ${out}` : `trained and saved ${out}`);
   if (r.history && csv) {
     writePretrainCsv(r.history, csv);
@@ -72,6 +75,13 @@ export async function main(args: readonly string[]): Promise<number> {
   console.log(JSON.stringify({ dir: out, loaded: r.loaded, ...r.info, samples: prompts.map((p, i) => p + samples[i]) }));
   r.model.dispose();
   return 0;
+}
+
+/** --force: pretrain even though `dir` holds a model, and replace it (tsrl's own only: lib/data/out-dir) once done. */
+async function pretrainAndSave(dir: string, opts: PretrainOptions): Promise<LoadOrPretrainResult> {
+  const result = await pretrainGpt2(opts);
+  if (!result.aborted) savePretrained(result, dir);
+  return { model: result.model, loaded: false, history: result.history, info: result.aborted ? undefined : readPretrainInfo(dir) };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {

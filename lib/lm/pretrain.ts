@@ -33,6 +33,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createAdam, minimize } from "../algos/optim";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";
+import { checkOutDir } from "../data/out-dir";
 import { datasetsDir } from "../data/paths";
 import { initBackend } from "../nn/backend";
 import { GPT2_TINY, gpt2Config, type Gpt2Config } from "../nn/gpt2/config";
@@ -334,13 +335,15 @@ export interface LoadOrPretrainResult {
 /**
  * The model in `dir` if it holds one (config.json + model.safetensors: any GPT-2 in HF's layout,
  * so a real GPT-2 directory works too); otherwise pretrains one with `opts` and saves it in `dir`
- * atomically. An aborted training is returned but not saved.
+ * atomically. An aborted training is returned but not saved. A `dir` that may not receive a model
+ * (a file, a directory tsrl did not write, …: lib/data/out-dir) throws an OutDirError before training.
  */
 export async function loadOrPretrain(dir: string, opts: PretrainOptions = {}): Promise<LoadOrPretrainResult> {
   if (hasSavedGpt2(dir)) {
     await initBackend({ quiet: true });
     return { model: loadGpt2(dir), loaded: true, info: readPretrainInfo(dir) };
   }
+  checkOutDir(dir); // before training, not after: a place that may not receive the model fails now (lib/data/out-dir)
   const result = await pretrainGpt2(opts);
   if (!result.aborted) savePretrained(result, dir);
   return { model: result.model, loaded: false, history: result.history, info: result.aborted ? undefined : readPretrainInfo(dir) };

@@ -9,6 +9,7 @@
  */
 import * as path from "node:path";
 import { createRng } from "../core/rng";
+import { checkOutDir, probeWritable } from "../data/out-dir";
 import { datasetsDir, runsDir } from "../data/paths";
 import { readPreferencePairs } from "./preferences";
 import { loadOrPretrain } from "./pretrain";
@@ -43,6 +44,9 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--eval-every") evalEvery = need();
     else throw new RangeError(`reward-model-cli: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
   }
+  // --out is checked before training (lib/data/out-dir): new, empty, or a reward model tsrl wrote (replaced when done)
+  checkOutDir(out, { overwrite: true });
+  probeWritable(out);
   const pairs = readPreferencePairs(datasetsDir("lm", "preferences.train.jsonl"));
   const heldout = readPreferencePairs(datasetsDir("lm", "preferences.heldout.jsonl"));
   const { model: pretrained } = await loadOrPretrain(base);

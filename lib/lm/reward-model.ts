@@ -27,6 +27,7 @@ import { createAdam, minimize, type Adam } from "../algos/optim";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";
 import { CheckpointError } from "../data/checkpoint";
+import { checkOutDir } from "../data/out-dir";
 import { datasetsDir } from "../data/paths";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from "../data/safetensors";
 import { initBackend } from "../nn/backend";
@@ -357,10 +358,12 @@ export interface LoadOrTrainRewardModelResult {
  * The reward model saved in `dir` if there is one; otherwise one made from `base` (copied, see
  * rewardModelFromGpt2), trained on `pairs` (default datasets/lm/preferences.train.jsonl, held-out
  * accuracy on datasets/lm/preferences.heldout.jsonl) and saved in `dir` atomically. An aborted
- * training is returned but not saved.
+ * training is returned but not saved. A `dir` that may not receive the model (a file, a directory
+ * tsrl did not write, …: lib/data/out-dir) throws an OutDirError before training.
  */
 export async function loadOrTrainRewardModel(dir: string, base: Gpt2, opts: Partial<TrainRewardModelOptions> & { seed?: number } = {}): Promise<LoadOrTrainRewardModelResult> {
   if (fs.existsSync(path.join(dir, REWARD_HEAD_FILE))) return { rm: await loadRewardModel(dir), loaded: true, info: readRewardModelInfo(dir) };
+  checkOutDir(dir); // before training, not after (lib/data/out-dir)
   const rng = createRng(opts.seed ?? 1);
   const pairs = opts.pairs ?? readPreferencePairs(datasetsDir("lm", "preferences.train.jsonl"));
   const heldout = opts.heldout ?? readPreferencePairs(datasetsDir("lm", "preferences.heldout.jsonl"));

@@ -16,13 +16,16 @@
  * both files; otherwise the error says where to put them.
  *
  * `saveGpt2(model, dir)` writes the same two files (keys with `transformer.`, as HF saves
- * GPT2LMHeadModel, and safetensors metadata format "pt"), replacing `dir` atomically.
+ * GPT2LMHeadModel, and safetensors metadata format "pt") and tsrl's marker, replacing `dir`
+ * atomically — only where lib/data/out-dir's `checkOutDir` allows (never a directory tsrl did not
+ * write, such as a downloaded model's).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { replaceDirAtomic, writeFileAtomic } from "../../data/atomic";
 import { CheckpointError } from "../../data/checkpoint";
+import { checkOutDir } from "../../data/out-dir";
 import { encodeSafetensors, readSafetensors, type Dtype, type SafetensorsContents } from "../../data/safetensors";
 import { fromHfConfig, toHfConfig, type Gpt2Config } from "./config";
 import { gpt2FromWeights, type Gpt2 } from "./model";
@@ -158,12 +161,14 @@ export interface SaveGpt2Options {
   prefix?: "transformer." | "";
   /** Extra files to write next to the weights (e.g. a tokenizer.json), name → contents. */
   extraFiles?: Record<string, string | Uint8Array>;
+  /** Replace a tsrl directory already at `dir` (default true; false refuses to). Never anything else. */
+  overwrite?: boolean;
 }
 
 /** Writes config.json + model.safetensors (see the module comment), replacing `dir` atomically; returns its absolute path. */
 export function saveGpt2(model: Gpt2, dir: string, opts: SaveGpt2Options = {}): string {
   const { dtype = "F32", prefix = "transformer." } = opts;
-  const target = path.resolve(dir);
+  const { dir: target } = checkOutDir(dir, { overwrite: opts.overwrite }); // the guard, on the path as given ("" is not ".")
   const tensors: Record<string, { data: Float32Array; shape: number[]; dtype: Dtype }> = {};
   for (const [name, w] of Object.entries(model.weights())) tensors[`${prefix}${name}`] = { ...w, dtype };
   const bytes = encodeSafetensors(tensors, { format: "pt" });
@@ -171,6 +176,6 @@ export function saveGpt2(model: Gpt2, dir: string, opts: SaveGpt2Options = {}): 
     writeFileAtomic(path.join(staging, GPT2_WEIGHTS_FILE), bytes);
     writeFileAtomic(path.join(staging, GPT2_CONFIG_FILE), JSON.stringify({ ...toHfConfig(model.config), torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype] }, null, 2) + "\n");
     for (const [name, contents] of Object.entries(opts.extraFiles ?? {})) writeFileAtomic(path.join(staging, name), contents);
-  });
+  }, { overwrite: opts.overwrite, kind: "gpt2" });
   return target;
 }

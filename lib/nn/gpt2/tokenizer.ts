@@ -22,6 +22,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { writeFileAtomic } from "../../data/atomic";
+import { CHECKPOINT_MARKER, checkOutDir, checkpointMarker } from "../../data/out-dir";
 
 export const GPT2_EOS_ID = 50256;
 export const GPT2_VOCAB_SIZE = 50257;
@@ -78,9 +80,11 @@ export function gpt2TokenizerConfig(): Record<string, unknown> {
 
 /** Writes tokenizer.json and tokenizer_config.json into `dir` (e.g. next to a saved model). */
 export function writeGpt2TokenizerFiles(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "tokenizer.json"), JSON.stringify(gpt2TokenizerJson()));
-  fs.writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n");
+  // only into a new or empty directory, or one tsrl wrote (lib/data/out-dir): never over someone's tokenizer
+  const { dir: target, state } = checkOutDir(dir);
+  if (state !== "checkpoint") writeFileAtomic(path.join(target, CHECKPOINT_MARKER), checkpointMarker("tokenizer"));
+  writeFileAtomic(path.join(target, "tokenizer.json"), JSON.stringify(gpt2TokenizerJson()));
+  writeFileAtomic(path.join(target, "tokenizer_config.json"), JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n");
 }
 
 let shared: Gpt2Tokenizer | undefined;
