@@ -47,6 +47,12 @@ export interface LoadedPolicy {
 function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: LoadedPolicy["config"]; env: Env<Float32Array, number>; loaded: LoadedCheckpoint } {
   const head = loadCheckpoint(dir, { metrics: false }); // config.json first: it says what shapes to expect
   const name = head.config.algorithm;
+  if (name === undefined) {
+    const gpt2 = head.config.model_type === "gpt2" || head.config.n_layer !== undefined;
+    throw new CheckpointError(head.dir, gpt2
+      ? "is a GPT-2 (language model) directory, not an agent checkpoint; tsrl eval and loadPolicy read what tsrl train <algorithm> <env> writes (serve this one with tsrl serve DIR --stdio)"
+      : `config.json has no "algorithm" field: not an agent checkpoint (tsrl train <algorithm> <env> writes one); expected one of ${algorithmNames().map((n) => JSON.stringify(n)).join(", ")}`);
+  }
   let spec: AlgorithmSpec;
   try {
     spec = algorithmSpec(String(name));

@@ -141,13 +141,15 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
   await initBackend({ quiet: true });
   const K = config.groupSize, G = config.groupsPerUpdate;
   const spec = envSpec(config.envId);
+  // a warm start needs demonstrations: say so now, not after the first update
+  if (config.warmStartSteps > 0 && !spec.demonstrations) throw new RangeError(`grpo: warmStartSteps = ${config.warmStartSteps}, but ${config.envId} has no demonstrations to clone; set it to 0`);
   // the env's observations, or their features when the env has a featuriser (rollouts store these)
   const observe = spec.featurize ?? ((obs: unknown) => obs as Float32Array);
   const envs: Env<Float32Array, number>[] = Array.from({ length: K }, () => {
     const env = makeEnv<unknown, number>(config.envId, { options: config.envOptions });
     return spec.featurize ? mapObservation(env, spec.featurize) : (env as Env<Float32Array, number>);
   });
-  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO");
+  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO", { featurized: true });
 
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), startRng = rng.fork(), dropoutRng = rng.fork(), demoRng = rng.fork();
@@ -285,8 +287,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
    * warm-started policy (KL is measured from where GRPO starts) and the report card is drawn.
    */
   async function warmStartUpdate(signal: AbortSignal | undefined, log: (row: Omit<GrpoRow, "wallTime" | "sps">) => GrpoRow): Promise<void> {
-    if (!spec.demonstrations) throw new RangeError(`grpo: warmStartSteps = ${config.warmStartSteps}, but ${config.envId} has no demonstrations to clone; set it to 0`);
-    demos ??= { steps: spec.demonstrations(config.envOptions, demoRng), next: 0 };
+    demos ??= { steps: spec.demonstrations!(config.envOptions, demoRng), next: 0 };
     if (demos.steps.length === 0) throw new RangeError(`grpo: ${config.envId} gave no demonstrations`);
     const B = config.warmStartBatch, n = Math.min(WARM_STEPS_PER_ROW, config.warmStartSteps - warmSteps);
     let loss = 0, accuracy = 0;
@@ -455,11 +456,11 @@ export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
   smokeConfig: { groupSize: 8, topM: 2, maxEpisodes: 8 * 4, evalEvery: 2, evalGames: 4, hiddenSizes: [16], epochs: 2 },
   create: createGrpoAgent,
   tensorShapes(config, env) {
-    const { obsSize, nActions } = discreteSizes(env, "GRPO");
+    const { obsSize, nActions } = discreteSizes(env, "GRPO", { featurized: true });
     return policyNetShapes("policy", config, obsSize, nActions);
   },
   policy(config, env, tensors) {
-    const { obsSize, nActions } = discreteSizes(env, "GRPO");
+    const { obsSize, nActions } = discreteSizes(env, "GRPO", { featurized: true });
     return frozenPolicyNet("policy", config, obsSize, nActions, tensors);
   },
 };

@@ -11,6 +11,7 @@
  * are sampled from the softmax among the legal actions (`info.actionMask`).
  */
 import { actionMaskOf, type Env, type Info } from "../core/env";
+import { envSpec } from "../core/registry";
 import type { Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import type { EpisodeStats, VectorEnv } from "../core/vector-env";
@@ -24,10 +25,28 @@ export interface DiscreteActor {
   logits(obs: Float32Array, rows: number): Float32Array;
 }
 
-/** Observation size and action count of an env with flat observations and discrete actions; throws naming what does not fit. */
-export function discreteSizes(env: Pick<Env, "id" | "observationSpace" | "actionSpace">, who: string): { obsSize: number; nActions: number } {
+/**
+ * Observation size and action count of an env with flat observations and discrete actions; throws
+ * a RangeError naming what the algorithm needs and what the env has when it does not fit — at
+ * agent creation, before any training. An env whose observations are not flat vectors (its registry
+ * entry has `featurize`, e.g. EditAgent-v0's objects) fits only an algorithm that reads its
+ * features (`opts.featurized`: GRPO).
+ */
+export function discreteSizes(env: Pick<Env, "id" | "observationSpace" | "actionSpace">, who: string, opts: { featurized?: boolean } = {}): { obsSize: number; nActions: number } {
   if (env.actionSpace.kind !== "discrete") throw new RangeError(`${who} needs a discrete action space; ${env.id} has ${env.actionSpace.toString()}`);
+  if (!opts.featurized && registeredFeaturizer(env.id)) {
+    throw new RangeError(`${who} needs observations that are flat vectors (Float32Array); ${env.id}'s are structured objects that only an algorithm reading its features handles (grpo)`);
+  }
   return { obsSize: flatSize(env.observationSpace), nActions: env.actionSpace.n };
+}
+
+/** Whether the registered env `id` has structured observations (a `featurize`); false for an unregistered env. */
+function registeredFeaturizer(id: string): boolean {
+  try {
+    return envSpec(id).featurize !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Whole episodes laid out one after another; t runs over every step of every episode. */

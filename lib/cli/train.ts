@@ -9,8 +9,9 @@
  * naming the path and the reason), and a path that cannot be written fails before training too.
  *
  * Ctrl-C stops training between updates and still writes the checkpoint (exit code 130); a second
- * Ctrl-C exits at once. Bad flags or config values exit 2 before training starts; an error during
- * training exits 1 with its stack, after writing the weights and metrics so far.
+ * Ctrl-C exits at once. Bad flags, config values, an unknown env or one the algorithm cannot handle
+ * exit 2 with one line before training starts (lib/cli/errors); an error during training exits 1,
+ * after writing the weights and metrics so far (with a stack only when it is a bug of tsrl's).
  */
 import * as path from "node:path";
 import type { Field } from "../core/schema";
@@ -18,6 +19,7 @@ import type { Agent, BaseRow, TrainResult } from "../algos/agent";
 import { saveAgent } from "../algos/checkpoint";
 import { OutDirError, checkOutDir, probeWritable } from "../data/out-dir";
 import { algorithmNames, algorithmSpec } from "../algos/registry";
+import { classifyError, reportError } from "./errors";
 import { installCtrlC } from "./interrupt";
 import { kebab, parseCommand, type CommandSpec, type FlagSpec } from "./args";
 
@@ -100,8 +102,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     try {
       agent = await algo.create(config as never);
     } catch (err) {
-      console.error(`tsrl train: ${(err as Error)?.stack ?? String(err)}`);
-      return 1;
+      // an unknown env, env options it refuses, an algorithm that cannot handle its spaces: exit 2, one line
+      return reportError("train", err);
     }
     let result: TrainResult<BaseRow>;
     try {
@@ -109,7 +111,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       result = await agent.train({ onAbort: "return", progress: parsed.flags.quiet !== true });
     } catch (err) {
       // report the failure (exit 1), but keep the weights and metrics learned before it
-      console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${(err as Error)?.stack ?? String(err)}`);
+      const report = classifyError(err);
+      console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${report.line}`);
+      if (report.stack) console.error(report.stack.split("\n").slice(1).join("\n"));
       try {
         console.error(`tsrl train: weights and metrics so far written to ${saveAgent(out, agent, undefined, { overwrite: true })}`);
       } catch (saveErr) {

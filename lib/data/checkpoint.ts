@@ -118,6 +118,9 @@ export function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): L
 
   const configPath = path.join(target, CONFIG_FILE);
   if (!fs.existsSync(configPath)) throw new CheckpointError(target, `missing ${CONFIG_FILE}`);
+  for (const f of [CONFIG_FILE, MODEL_FILE, METRICS_FILE]) {
+    if (fs.existsSync(path.join(target, f)) && fs.statSync(path.join(target, f)).isDirectory()) throw new CheckpointError(target, `${f} is a directory, expected a file`);
+  }
   let config: unknown;
   try {
     config = JSON.parse(fs.readFileSync(configPath, "utf8"));

@@ -166,8 +166,9 @@ export function removeCheckpointDir(dir: string): void {
 export function probeWritable(dir: string): void {
   const target = path.resolve(dir);
   const probe = `${target}.saving`;
+  let made: string[] = [];
   try {
-    makeDirs(path.dirname(target));
+    made = makeDirs(path.dirname(target));
     if (fs.existsSync(probe)) removeCheckpointDir(probe); // a leftover of an interrupted save (checked as tsrl's)
     fs.mkdirSync(probe);
     fs.writeFileSync(path.join(probe, CHECKPOINT_MARKER), checkpointMarker("probe"));
@@ -176,14 +177,18 @@ export function probeWritable(dir: string): void {
     throw new OutDirError(target, `cannot be written: ${systemReason(err)}`);
   } finally {
     try { removeCheckpointDir(probe); } catch { /* the probe was never made */ }
+    // the parents made for the probe go too (a refused or failed command leaves nothing behind); the save makes them again
+    for (const d of made.reverse()) {
+      try { fs.rmdirSync(d); } catch { /* not empty any more: someone else's now */ }
+    }
   }
 }
 
 /**
- * `mkdir -p` one level at a time. (Node's `mkdirSync(dir, { recursive: true })` never returns on
+ * `mkdir -p` one level at a time; returns the directories it made, outermost first. (Node's `mkdirSync(dir, { recursive: true })` never returns on
  * some paths, e.g. under /proc; this throws the system's error instead.)
  */
-export function makeDirs(dir: string): void {
+export function makeDirs(dir: string): string[] {
   const target = path.resolve(dir);
   const missing: string[] = [];
   let at = target;
@@ -193,14 +198,17 @@ export function makeDirs(dir: string): void {
     if (up === at) break;
     at = up;
   }
+  const made: string[] = [];
   for (const d of missing.reverse()) {
     try {
       fs.mkdirSync(d);
+      made.push(d);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
   }
   if (!fs.statSync(target).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${target}'`), { code: "ENOTDIR" });
+  return made;
 }
 
 function knownName(name: string): boolean {

@@ -75,6 +75,8 @@ export interface CartPoleOptions {
   suttonBartoReward?: boolean;
 }
 
+const CARTPOLE_OPTIONS = ["kinematicsIntegrator", "suttonBartoReward"];
+
 /** One step of the cart-pole dynamics (pure: returns the next state). */
 export function cartPoleDynamics(state: Readonly<CartPoleState>, action: number, integrator: "euler" | "semi-implicit" = "euler"): CartPoleState {
   const { gravity, totalMass, length, poleMassLength, massPole, forceMag, tau } = CARTPOLE;
@@ -101,7 +103,9 @@ export function cartPoleDynamics(state: Readonly<CartPoleState>, action: number,
 }
 
 export function makeCartPole(options: CartPoleOptions = {}): CartPoleEnv {
+  for (const k of Object.keys(options)) if (!CARTPOLE_OPTIONS.includes(k)) throw new RangeError(`CartPole-v1: unknown option '${k}'; expected one of ${CARTPOLE_OPTIONS.join(", ")}`);
   const integrator = options.kinematicsIntegrator ?? "euler";
+  if (integrator !== "euler" && integrator !== "semi-implicit") throw new RangeError(`CartPole-v1: kinematicsIntegrator = ${JSON.stringify(integrator)}, expected "euler" or "semi-implicit"`);
   const high = [CARTPOLE.xThreshold * 2, FLOAT32_MAX, CARTPOLE.thetaThresholdRadians * 2, FLOAT32_MAX];
   const observationSpace = box(high.map((h) => -h), high, [4]);
   const actionSpace = discrete(2);

@@ -7,6 +7,7 @@
  * Runs only as a script; importing it does nothing.
  */
 import * as path from "node:path";
+import { reportError } from "../cli/errors";
 import { createRng } from "../core/rng";
 import { runsDir } from "../data/paths";
 import { checkOutDir, probeWritable } from "../data/out-dir";
@@ -85,5 +86,6 @@ async function pretrainAndSave(dir: string, opts: PretrainOptions): Promise<Load
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
+  // a bad flag exits 2, a bad file or a failed run 1, with one line (lib/cli/errors)
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { process.exitCode = reportError("run lib/lm/pretrain-cli.ts", err); });
 }

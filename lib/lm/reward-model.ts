@@ -308,7 +308,9 @@ export async function loadRewardModel(dir: string, tokenizer: Gpt2Tokenizer = lo
   if (!fs.existsSync(abs)) throw new CheckpointError(abs, "directory does not exist (save one with saveRewardModel)");
   const headFile = path.join(abs, REWARD_HEAD_FILE);
   if (!fs.existsSync(headFile)) {
-    const hint = fs.existsSync(path.join(abs, GPT2_WEIGHTS_FILE)) ? ": this looks like a plain GPT-2 directory; make a reward model with rewardModelFromGpt2(loadGpt2(dir), rng) and train it" : "";
+    const agent = fs.existsSync(path.join(abs, "config.json")) && /"algorithm"\s*:/.test(fs.readFileSync(path.join(abs, "config.json"), "utf8"));
+    const hint = agent ? ": this is a tsrl agent checkpoint, not a reward model"
+      : fs.existsSync(path.join(abs, GPT2_WEIGHTS_FILE)) ? ": this looks like a plain GPT-2 directory; make a reward model with rewardModelFromGpt2(loadGpt2(dir), rng) and train it" : "";
     throw new CheckpointError(abs, `missing ${REWARD_HEAD_FILE} (the reward head)${hint}`);
   }
   let contents: SafetensorsContents;

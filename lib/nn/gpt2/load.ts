@@ -138,9 +138,14 @@ export function loadGpt2(source: string): Gpt2 {
     const other = ["model.safetensors.index.json", "pytorch_model.bin", "tf_model.h5"].find((f) => fs.existsSync(path.join(dir, f)));
     throw new CheckpointError(dir, `missing ${GPT2_WEIGHTS_FILE}${other ? ` (found ${other}: save the model as a single safetensors file, e.g. model.save_pretrained(dir, safe_serialization=True, max_shard_size="2GB"))` : ""}`);
   }
+  for (const f of [configFile, weightsFile]) if (fs.statSync(f).isDirectory()) throw new CheckpointError(dir, `${path.basename(f)} is a directory, expected a file`);
+  const hf = readJson(configFile, dir);
+  if (typeof hf.algorithm === "string" && hf.n_layer === undefined) {
+    throw new CheckpointError(dir, `is a tsrl agent checkpoint (algorithm ${hf.algorithm}), not a GPT-2 directory (config.json with n_layer, n_embd, …)`);
+  }
   let config: Gpt2Config;
   try {
-    config = fromHfConfig(readJson(configFile, dir), configFile);
+    config = fromHfConfig(hf, configFile);
   } catch (err) {
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(dir, (err as Error).message);
