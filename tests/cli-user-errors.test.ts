@@ -2,7 +2,8 @@
  * User errors are messages, not stack traces: the real `tsrl` in subprocesses (cwd a temporary
  * folder), each mistake a hostile but fair user makes answered with exit 2 (usage) or 1 (bad files)
  * and one line naming the problem and what is expected — before any training, and without writing
- * an untrained checkpoint. lib/cli/errors.ts is the mechanism; these are its cases.
+ * an untrained checkpoint. lib/cli/errors.ts is the mechanism; these are its cases. Budgets smaller
+ * than one rollout and sizes that cannot fit are refused the same way.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -53,6 +54,17 @@ describe("one line and exit 2 or 1, never a stack trace, never an untrained chec
       { args: ["eval", agentDirWeights], code: 1, line: /model\.safetensors is a directory, expected a file/ },
       { args: ["eval", gpt2], code: 1, line: /is a GPT-2 \(language model\) directory, not an agent checkpoint/ },
       { args: ["serve", badTokenizer, "--stdio", "--max-new-tokens", "4"], code: 1, line: /tokenizer\.json is not valid JSON/ },
+      // sizes and budgets that cannot work: refused before any env copy is made
+      ...([
+        [["ppo", "CartPole-v1", "--num-envs", "100000", "--total-steps", "256"], /totalSteps = 256 is less than one rollout \(numEnvs × numSteps = 100000 × 32 = 3200000\)/],
+        [["ppo", "CartPole-v1", "--num-envs", "20000", "--total-steps", "100000000"], /numEnvs = 20000 env copies, expected at most 4096/],
+        [["ppo", "CartPole-v1", "--num-envs", "4096", "--total-steps", "100000000"], /one gradient step would take 131072 rows .*raise numMinibatches/],
+        [["actor-critic", "CartPole-v1", "--num-envs", "4096", "--n-steps", "64"], /one gradient step would take 262144 rows/],
+        [["reinforce", "CartPole-v1", "--episodes", "2"], /maxEpisodes = 2 is less than one update's episodes \(episodesPerUpdate = 8\)/],
+        [["grpo", "TicTacToe-v0", "--episodes", "10"], /maxEpisodes = 10 is less than one update's episodes \(groupSize × groupsPerUpdate = 64 × 1\)/],
+        [["ppo", "CartPole-v1", "--save-every", "often"], /--save-every "often": expected a number of updates \(e\.g\. 50\) or a duration/],
+        [["ppo", "CartPole-v1", "--resume", "nowhere"], /--resume checkpoint .*nowhere: directory does not exist/],
+      ] as [string[], RegExp][]).map(([args, line], i) => ({ args: ["train", ...args, "--out", `never-${i}`], code: 2, line, out: `never-${i}` })),
     ];
     const results = await Promise.all(cases.map((c) => tsrlRun(c.args)));
     results.forEach((r, i) => {
@@ -88,3 +100,4 @@ describe("the loaders name the file", () => {
     expect(bug.stack).toMatch(/at /);
   });
 });
+

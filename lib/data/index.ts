@@ -23,8 +23,8 @@ export {
   type Dtype, type SafetensorsContents, type Tensor, type TensorData, type TensorInput,
 } from "./safetensors";
 export {
-  CONFIG_FILE, CheckpointError, METRICS_FILE, MODEL_FILE, checkpointConfig, loadCheckpoint, saveCheckpoint, shapeProblems, versions,
-  type CheckpointTensor, type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointInput,
+  CONFIG_FILE, CheckpointError, METRICS_FILE, MODEL_FILE, checkpointConfig, loadCheckpoint, nonFiniteProblems, saveCheckpoint, shapeProblems, versions,
+  type CheckpointTensor, type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointInput, type SaveCheckpointOptions,
 } from "./checkpoint";
 export { replaceDirAtomic, writeFileAtomic, type ReplaceDirOptions } from "./atomic";
 export {

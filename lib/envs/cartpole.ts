@@ -39,7 +39,7 @@
  * is its float32 copy — exactly as Gymnasium does, so trajectories match step for step.
  */
 import { InvalidActionError, type Env, type ResetArgs, type StepResult } from "../core/env";
-import { createRng, randomSeed, type Rng } from "../core/rng";
+import { createRng, randomSeed, type Rng, type RngState } from "../core/rng";
 import { box, discrete } from "../core/spaces";
 import type { MimeBundle } from "../viz/display";
 import { animationBundle } from "../viz/picture";
@@ -152,6 +152,23 @@ export function makeCartPole(options: CartPoleOptions = {}): CartPoleEnv {
     },
     render() {
       return state ? renderCartPoleSvg(state) : "";
+    },
+    saveState() {
+      return { rng: rng.getState(), state: state ? [...state] : null, stepsBeyondTerminated };
+    },
+    loadState(s) {
+      const st = s as { rng?: RngState; state?: unknown; stepsBeyondTerminated?: unknown };
+      const phys = st?.state;
+      if (phys !== null && !(Array.isArray(phys) && phys.length === 4 && phys.every((v) => typeof v === "number" && Number.isFinite(v)))) {
+        throw new RangeError(`CartPole-v1.loadState: state must be null or four finite numbers, got ${JSON.stringify(phys)}`);
+      }
+      const beyond = st.stepsBeyondTerminated;
+      if (beyond !== null && !(Number.isInteger(beyond) && (beyond as number) >= 0)) throw new RangeError(`CartPole-v1.loadState: stepsBeyondTerminated must be null or an integer ≥ 0, got ${JSON.stringify(beyond)}`);
+      const restored = createRng(0);
+      restored.setState(st.rng as RngState);
+      rng = restored;
+      state = phys === null ? null : (phys as CartPoleState);
+      stepsBeyondTerminated = beyond as number | null;
     },
   };
   return env;

@@ -31,6 +31,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { createAdam, minimize } from "../algos/optim";
+import { firstNonFinite, NonFiniteError } from "../core/finite";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";
 import { checkOutDir } from "../data/out-dir";
@@ -256,6 +257,8 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
         const r = minimize(() => corpusLmLoss(model, batch, vocab, o.fullVocabEvery, step), params, adam, o.maxGradNorm);
         return { loss: r.loss.dataSync()[0], gradNorm: r.gradNorm.dataSync()[0] };
       });
+      const bad = firstNonFinite({ loss, gradNorm });
+      if (bad) throw new NonFiniteError(`pretrain: step ${step + 1}: ${bad[0]} is ${bad[1]}; training diverged (a smaller lr may help)`);
       const row: PretrainProgress = { step: step + 1, steps: o.steps, loss, lr: adam.lr, gradNorm, tokens: (step + 1) * o.batchSize * o.seqLen, seconds: 0 };
       const last = step === o.steps - 1;
       if (heldout.length > 0 && (last || (o.evalEvery > 0 && (step + 1) % o.evalEvery === 0))) row.heldoutLoss = meanLmLoss(model, heldout);
