@@ -34,7 +34,7 @@ import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
 import { createAdam, minimize, type Adam } from "./optim";
 import { checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type StepBatch } from "./rollout";
-import { finiteOrNull, hasPrefixed, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed } from "./resume";
+import { finiteOrNull, hasPrefixed, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
 import { createTrainingState, runTraining } from "./train-loop";
 
 export const actorCriticSchema = defineSchema("actor-critic", {
@@ -193,7 +193,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
       pool.weights.forEach((w, i) => putPrefixed(tensors, `pool/${i}`, w));
       if (solved) putPrefixed(tensors, "solved", solved);
       const params = [...Object.values(policy.net.params), ...Object.values(critic.params)];
-      const envState = venv.saveState?.() ?? null;
+      const envState = vectorRolloutState(venv, rollout);
       return {
         exact: envState !== null,
         note: envState ? undefined : `${config.envId}'s state cannot be captured: the resumed run starts new games in every env copy`,
@@ -202,8 +202,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
           ...loopState(state), optimizers: { ac: putAdam(tensors, "adam/ac", optimizer.getState(params)) },
           rngs: { act: actRng.getState(), pool: poolRng.getState() },
           envSteps, episodes, lastEval: finiteOrNull(lastEval), recentReturns, lastReport: lastReport ?? null, poolSize: pool.weights.length,
-          rollout: envState ? { obs: rollout.obs.map((o) => Array.from(o)), masks: rollout.masks.map((m) => (m ? Array.from(m) : null)) } : null,
-          env: envState,
+          rollout: envState,
         },
       };
     },
@@ -224,17 +223,8 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
       lastEval = json.lastEval === null ? NaN : numberAt(json, "lastEval");
       recentReturns.splice(0, recentReturns.length, ...numbersAt(json, "recentReturns"));
       lastReport = (json.lastReport as Record<string, number> | null) ?? undefined;
-      const r = json.rollout as { obs: number[][]; masks: (number[] | null)[] } | null;
-      if (json.env && r && venv.loadState) {
-        venv.loadState(json.env);
-        r.obs.forEach((o, i) => (rollout.obs[i] = Float32Array.from(o)));
-        r.masks.forEach((m, i) => (rollout.masks[i] = m ? Uint8Array.from(m) : undefined));
-      } else {
-        // not captured: every copy starts a new game, seeded from the run's seed and how far it got
-        const fresh = startRollout(venv, nActions, (config.seed + 7919 * (state.metrics.length + 1)) >>> 0);
-        rollout.obs = fresh.obs;
-        rollout.masks = fresh.masks;
-      }
+      // not captured: every copy starts a new game, seeded from the run's seed and how far it got
+      restoreVectorRollout(venv, rollout, nActions, json.rollout, config.seed + 7919 * (state.metrics.length + 1));
     },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => envSteps < config.totalSteps,

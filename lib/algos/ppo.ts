@@ -35,7 +35,7 @@ import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RunningMeanStd } from "./normalize";
 import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
 import { MAX_STEP_ROWS, checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type DiscreteActor, type StepBatch } from "./rollout";
-import { finiteOrNull, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed } from "./resume";
+import { finiteOrNull, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
 import { createTrainingState, runTraining } from "./train-loop";
 
 export const ppoSchema = defineSchema("ppo", {
@@ -205,7 +205,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
     trainingState() {
       const tensors: NamedTensors = {};
       putPrefixed(tensors, "current", nets.weights());
-      const envState = venv.saveState?.() ?? null;
+      const envState = vectorRolloutState(venv, rollout);
       return {
         exact: envState !== null,
         note: envState ? undefined : `${config.envId}'s state cannot be captured: the resumed run starts new episodes in every env copy`,
@@ -216,8 +216,7 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
           envSteps, episodes, lastEval: finiteOrNull(lastEval), recent,
           obsStats: obsStats?.getState() ?? null,
           rewardScaler: rewardScaler ? { stats: rewardScaler.stats.getState(), returns: Array.from(rewardScaler.returns) } : null,
-          rollout: envState ? { obs: rollout.obs.map((o) => Array.from(o)), masks: rollout.masks.map((m) => (m ? Array.from(m) : null)) } : null,
-          env: envState,
+          rollout: envState,
         },
       };
     },
@@ -238,18 +237,9 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
         rewardScaler.stats.setState(rs.stats);
         rewardScaler.returns.set(rs.returns);
       }
-      const r = json.rollout as { obs: number[][]; masks: (number[] | null)[] } | null;
-      if (json.env && r && venv.loadState) {
-        venv.loadState(json.env);
-        r.obs.forEach((o, i) => (rollout.obs[i] = Float32Array.from(o)));
-        r.masks.forEach((m, i) => (rollout.masks[i] = m ? Uint8Array.from(m) : undefined));
-      } else {
-        // not captured: every copy starts a new episode, seeded from the run's seed and how far it got
-        const fresh = startRollout(venv, nActions, (config.seed + 7919 * (state.metrics.length + 1)) >>> 0);
-        rollout.obs = fresh.obs;
-        rollout.masks = fresh.masks;
-        if (rewardScaler) rewardScaler.returns.fill(0);
-      }
+      // not captured: every copy starts a new episode, seeded from the run's seed and how far it got
+      const exact = restoreVectorRollout(venv, rollout, nActions, json.rollout, config.seed + 7919 * (state.metrics.length + 1));
+      if (!exact && rewardScaler) rewardScaler.returns.fill(0);
     },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => state.metrics.length < iterations && !(config.targetReturn > 0 && recent.length >= 100 && meanStd(recent).mean >= config.targetReturn),

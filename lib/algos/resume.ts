@@ -11,6 +11,8 @@
  * an environment whose state cannot be saved (LunarLander's Box2D world) starts new episodes.
  */
 import type { RngState } from "../core/rng";
+import type { VectorEnv } from "../core/vector-env";
+import { startRollout, type RolloutState } from "./rollout";
 import type { NamedTensors } from "../nn/mlp";
 import type { BaseRow } from "./agent";
 import type { AdamState } from "./optim";
@@ -104,6 +106,34 @@ export function rngsAt(json: Record<string, unknown>): Record<string, RngState> 
   const v = json.rngs;
   if (typeof v !== "object" || v === null) throw new RangeError(`${TRAIN_STATE_JSON}: needs 'rngs'`);
   return v as Record<string, RngState>;
+}
+
+/**
+ * Where a vector env's rollout stands between updates, as JSON: every env copy's state and the
+ * observations (and masks) the next step acts on; null when the copies cannot save their state.
+ */
+export function vectorRolloutState(venv: VectorEnv<Float32Array, number>, rollout: RolloutState): { env: unknown; obs: number[][]; masks: (number[] | null)[] } | null {
+  const env = venv.saveState?.();
+  if (env === undefined) return null;
+  return { env, obs: rollout.obs.map((o) => Array.from(o)), masks: rollout.masks.map((m) => (m ? Array.from(m) : null)) };
+}
+
+/**
+ * Puts back `vectorRolloutState`'s JSON; without one (or when the copies cannot load it), every copy
+ * starts a new episode seeded with `seed`. Returns whether the rollout was restored exactly.
+ */
+export function restoreVectorRollout(venv: VectorEnv<Float32Array, number>, rollout: RolloutState, nActions: number, saved: unknown, seed: number): boolean {
+  const s = saved as { env?: unknown; obs?: number[][]; masks?: (number[] | null)[] } | null;
+  if (s?.env !== undefined && Array.isArray(s.obs) && Array.isArray(s.masks) && venv.loadState) {
+    venv.loadState(s.env);
+    s.obs.forEach((o, i) => (rollout.obs[i] = Float32Array.from(o)));
+    s.masks.forEach((m, i) => (rollout.masks[i] = m ? Uint8Array.from(m) : undefined));
+    return true;
+  }
+  const fresh = startRollout(venv, nActions, seed >>> 0);
+  rollout.obs = fresh.obs;
+  rollout.masks = fresh.masks;
+  return false;
 }
 
 /** JSON's null for NaN / ±∞ (a number field that may be "none yet"). */

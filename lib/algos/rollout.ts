@@ -9,6 +9,11 @@
  *
  * The policy acts for all running copies in one batched forward (`DiscreteActor.logits`); actions
  * are sampled from the softmax among the legal actions (`info.actionMask`).
+ *
+ * Each has an async twin (`collectEpisodesAsync`, `collectStepsAsync`) that checks the abort signal
+ * between steps, yielding to the event loop now and then, with the same numbers: the algorithms use
+ * those, so a collection stops on Ctrl-C. `checkEnvCopies`, `checkStepRows` and `checkRolloutFits`
+ * refuse, up front, sizes whose steps would run too long between two checks or not fit in memory.
  */
 import { checkpoint } from "../core/abort";
 import { actionMaskOf, type Env, type Info } from "../core/env";
