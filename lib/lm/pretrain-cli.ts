@@ -33,7 +33,7 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     if (flag === "--force") { force = true; continue; }
     const value = args[++k];
-    if (value === undefined) throw new RangeError(`pretrain-cli: ${flag} needs a value\n${USAGE}`);
+    if (value === undefined) throw new RangeError(`pretrain-cli: ${flag} needs a value; see --help`);
     const num = Number(value);
     const need = () => { if (!Number.isFinite(num)) throw new RangeError(`pretrain-cli: ${flag} must be a number, got ${JSON.stringify(value)}`); return num; };
     if (flag === "--out") out = path.resolve(value);
@@ -46,7 +46,7 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--layers") opts.config!.nLayer = need();
     else if (flag === "--embd") opts.config!.nEmbd = need();
     else if (flag === "--heads") opts.config!.nHead = need();
-    else throw new RangeError(`pretrain-cli: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
+    else throw new RangeError(`pretrain-cli: unknown flag ${JSON.stringify(flag)}; see --help`);
   }
   // --out is checked before training (lib/data/out-dir): new, empty, or a tsrl directory (replaced only with --force)
   if (force || !hasSavedGpt2(out)) {

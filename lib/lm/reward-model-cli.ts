@@ -32,7 +32,7 @@ export async function main(args: readonly string[]): Promise<number> {
     if (flag === "--help" || flag === "-h") { console.error(USAGE); return 0; }
     if (flag === "--freeze-embeddings") { trainEmbeddings = false; continue; }
     const value = args[++k];
-    if (value === undefined) throw new RangeError(`reward-model-cli: ${flag} needs a value\n${USAGE}`);
+    if (value === undefined) throw new RangeError(`reward-model-cli: ${flag} needs a value; see --help`);
     const num = Number(value);
     const need = () => { if (!Number.isFinite(num)) throw new RangeError(`reward-model-cli: ${flag} must be a number, got ${JSON.stringify(value)}`); return num; };
     if (flag === "--base") base = path.resolve(value);
@@ -43,7 +43,7 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--lr") lr = need();
     else if (flag === "--seed") seed = need();
     else if (flag === "--eval-every") evalEvery = need();
-    else throw new RangeError(`reward-model-cli: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
+    else throw new RangeError(`reward-model-cli: unknown flag ${JSON.stringify(flag)}; see --help`);
   }
   // --out is checked before training (lib/data/out-dir): new, empty, or a reward model tsrl wrote (replaced when done)
   checkOutDir(out, { overwrite: true });
