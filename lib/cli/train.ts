@@ -153,7 +153,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       // a checkpoint to resume that is not one: exit 1
       return reportError("train", err);
     }
-    const every = "updates" in saveEvery ? (saveEvery.updates > 0 ? `every ${saveEvery.updates} updates` : "at the end") : saveEvery.seconds > 0 ? `every ${saveEvery.seconds} s of training` : "at the end";
+    const every = "updates" in saveEvery ? (saveEvery.updates > 0 ? `every ${saveEvery.updates} updates` : "at the end") : saveEvery.seconds > 0 ? `every ${duration(saveEvery.seconds)} of training` : "at the end";
     console.error(`tsrl train: ${algorithm} on ${envId}, seed ${config.seed}; checkpoint ${path.resolve(out)} (${every})`);
     if (resumeDir !== undefined) {
       const s = agent.trainingState?.();
@@ -266,6 +266,11 @@ export function checkOut(out: string, overwrite: boolean): string | undefined {
 function usageFailure(message: string): number {
   console.error(`tsrl train: ${message}`);
   return 2;
+}
+
+/** 300 → "5 min", 90 → "90 s", 3600 → "1 h". */
+function duration(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 /** NaN → null in JSON anyway; round the rest so the summary line stays readable. */
