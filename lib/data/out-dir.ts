@@ -268,3 +268,43 @@ function systemReason(err: unknown): string {
   };
   return (e?.code && known[e.code]) ? `${known[e.code]} (${e.code})` : String(e?.message ?? err);
 }
+
+/**
+ * Writes a new directory of files (`name` may hold `/` for subfolders) at `dir`, which must be
+ * absent or empty and pass checkOutDir: the files go into a hidden sibling first, which is renamed
+ * into place once complete, so `dir` is either whole or as it was. On failure exactly the files and
+ * folders this call made are removed, one by one: nothing else is ever deleted. For exports (a
+ * directory that is not a checkpoint, e.g. `tsrl export trl`). Returns the absolute path.
+ */
+export function writeNewDirectory(dir: string, files: Readonly<Record<string, string | Uint8Array>>, opts: { executable?: readonly string[] } = {}): string {
+  const { dir: target, state } = checkOutDir(dir, { overwrite: false });
+  if (state === "checkpoint") throw new OutDirError(target, "already holds a tsrl checkpoint; give a new or empty directory");
+  const staging = path.join(path.dirname(target), `.${path.basename(target)}.tsrl-new-${process.pid}`);
+  makeDirs(path.dirname(target));
+  const madeDirs: string[] = [];
+  const madeFiles: string[] = [];
+  const mkdir = (d: string) => {
+    if (fs.existsSync(d)) return;
+    mkdir(path.dirname(d));
+    fs.mkdirSync(d);
+    madeDirs.push(d);
+  };
+  try {
+    if (fs.existsSync(staging)) throw new OutDirError(target, `${staging} exists (another export running, or a crashed one): move it away first`);
+    for (const [name, contents] of Object.entries(files)) {
+      const file = path.resolve(staging, name);
+      if (!contains(staging, file) || file === staging) throw new OutDirError(target, `file name ${JSON.stringify(name)} leaves the directory`);
+      mkdir(path.dirname(file));
+      fs.writeFileSync(file, contents, { flag: "wx" });
+      madeFiles.push(file);
+      if (opts.executable?.includes(name)) fs.chmodSync(file, 0o755);
+    }
+    if (state === "empty") fs.rmdirSync(target); // empty (checked above); rmdir refuses anything else
+    fs.renameSync(staging, target);
+    return target;
+  } catch (err) {
+    for (const f of madeFiles.reverse()) try { fs.unlinkSync(f); } catch { /* already gone */ }
+    for (const d of madeDirs.reverse()) try { fs.rmdirSync(d); } catch { /* not empty: not only ours */ }
+    throw err;
+  }
+}
