@@ -21,7 +21,7 @@ import { createFastMlp, syncFastMlp } from "../nn/mlp/fast-forward";
 import { createMlp, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
 import { initMlpTrainer } from "../nn/mlp/trainer";
 import type { ActContext } from "./evaluate";
-import { clipGradNorm, createAdam, createTypedAdam, minimize } from "../nn/optim";
+import { clipGradNorm, createAdam, createTypedAdam, minimize, type AdamState } from "../nn/optim";
 import { ppoLoss, ppoPolicyLoss, ppoValueLoss, type PpoLossTerms } from "./ppo-loss";
 
 export type PpoEngine = "typed" | "tfjs";
@@ -73,6 +73,9 @@ export interface PpoNets {
   lr: number;
   weights(): NamedTensors;
   setWeights(t: NamedTensors): void;
+  /** Adam's step count, learning rate and moments (actor's parameters, then the critic's): what a resumed run needs. */
+  optimizerState(): AdamState;
+  setOptimizerState(state: AdamState): void;
   dispose(): void;
 }
 
@@ -91,7 +94,7 @@ export function createPpoNets(engine: PpoEngine, opts: PpoNetsOptions, rng: Rng)
 }
 
 /** What both engines share: acting on the typed-array logits, and the optimiser's learning rate. */
-function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) => Float32Array, n: number, optimizer: { lr: number }, rest: Pick<PpoNets, "values" | "step" | "weights" | "setWeights" | "dispose">): PpoNets {
+function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) => Float32Array, n: number, optimizer: { lr: number }, rest: Pick<PpoNets, "values" | "step" | "weights" | "setWeights" | "optimizerState" | "setOptimizerState" | "dispose">): PpoNets {
   return {
     engine,
     logits,
@@ -141,6 +144,8 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
       policy.setWeights(t);
       critic.setWeights(t);
     },
+    optimizerState: () => adam.getState(params),
+    setOptimizerState: (s) => adam.setState(params, s),
     dispose() {},
   });
 }
@@ -167,6 +172,8 @@ function tfjsNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions,
       setMlpWeights(critic, t);
       syncFastMlp(fast, policy);
     },
+    optimizerState: () => optimizer.getState(params),
+    setOptimizerState: (s) => optimizer.setState(params, s),
     dispose() {
       policy.dispose();
       critic.dispose();
