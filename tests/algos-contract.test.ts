@@ -12,8 +12,8 @@ import { makeEnv } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import type { BaseRow } from "../lib/algos/agent";
-import { loadAgent, loadMetrics, loadPolicy, renameMetricsColumns, saveAgent } from "../lib/algos/checkpoint";
-import { algorithmNames, algorithmSpec, createAgent } from "../lib/algos/registry";
+import { loadMetrics, renameMetricsColumns, saveAgent } from "../lib/algos/checkpoint";
+import { algorithmNames, algorithmSpec, createAgent, loadAgent, loadPolicy, trainerFor } from "../lib/algos/registry";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-contract-"));
 beforeAll(async () => { await initBackend({ quiet: true }); });
@@ -154,5 +154,19 @@ describe("checkpoints written under the old names (one release of aliases)", () 
   it("renamed report-card columns read under their new names", () => {
     const rows = renameMetricsColumns([{ update: 1, win_random: 0.5, win_random_as_x: 0.6, exhaustive_losses_o: 2, exact_match: 0.9, exact_typo: 1, mean_minimal_steps: 1.5, lr: 0.1, exactMatch: 0.7 }]);
     expect(rows).toEqual([{ update: 1, winRandom: 0.5, winRandomAsX: 0.6, exhaustiveLossesO: 2, evalExactMatch: 0.9, evalExactTypo: 1, evalMeanMinimalSteps: 1.5, learningRate: 0.1, exactMatch: 0.7 }]);
+  });
+});
+
+describe("the registry resolves algorithm/env pairs (tsrl train's one path)", () => {
+  it("grpo on GPT2 is GRPO for language models; grpo on an environment is the episodic agent; an unknown pair is named", () => {
+    const lm = trainerFor("grpo", "GPT2"), episodic = trainerFor("grpo", "TicTacToe-v0");
+    expect(lm).not.toBe(episodic);
+    expect(lm.schema.fields).toHaveProperty("lossType"); // TRL's options
+    expect(episodic.schema.fields).toHaveProperty("topM");
+    expect(lm.unit).toBe("step");
+    expect(trainerFor("ppo", "LunarLander-v3").algorithm).toBe("ppo");
+    expect(() => trainerFor("ppo2", "CartPole-v1")).toThrow(/unknown algorithm "ppo2"; expected one of reinforce, actor-critic, ppo, grpo/);
+    expect(() => lm.config({ envId: "GPT2", reward: "rules:length" })).toThrow(/give --model DIR/);
+    expect(lm.config({ envId: "GPT2", model: "tiny", reward: "rules:length", beta: 0.1 })).toMatchObject({ envId: "GPT2", model: "tiny", beta: 0.1, numGenerations: 8 });
   });
 });

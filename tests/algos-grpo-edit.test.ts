@@ -13,7 +13,8 @@ import { createGrpoAgent, grpoConfig, grpoUpdate, type GrpoBatch } from "../lib/
 import { createAdam } from "../lib/nn/optim";
 import { createPolicyNet } from "../lib/nn/policy-nets";
 import { logProbOfAction } from "../lib/nn/categorical";
-import { loadPolicy, saveAgent } from "../lib/algos/checkpoint";
+import { saveAgent } from "../lib/algos/checkpoint";
+import { loadPolicy } from "../lib/algos/registry";
 import { envSpec } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { datasetsDir } from "../lib/data/paths";

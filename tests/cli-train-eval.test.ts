@@ -119,7 +119,7 @@ describe("tsrl train → eval round trip", () => {
     expect(r.stdout).toMatch(/--baseline <none\|mean\|value>\s+subtracted from G_t/);
     r = run("train", "--help");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Algorithms:\n\s+reinforce\s+REINFORCE/);
+    expect(r.stdout).toMatch(/Algorithms:\n\s+reinforce <env>\s+REINFORCE[\s\S]*\n\s+grpo GPT2\s+GRPO on a GPT-2/); // GRPO on a language model: the same grammar
   });
 
   it("Ctrl-C stops training and still writes the checkpoint", async () => {

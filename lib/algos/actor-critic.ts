@@ -30,7 +30,7 @@ import { initBackend } from "../nn/backend";
 import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
 import { createDiscretePolicy, policyFromWeights } from "../nn/mlp/policy";
 import { computeGae, nextValues } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { defineAlgorithm, type Agent, type BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
 import { createAdam, minimize, type Adam } from "../nn/optim";
 import { reinforceLoss } from "./reinforce";
@@ -69,8 +69,8 @@ export const ACTOR_CRITIC_PRESETS: Readonly<Record<string, Partial<ActorCriticCo
   "CartPole-v1": { selfPlay: 0, hiddenSizes: [64, 64], activation: "tanh", totalTimesteps: 300_000, entCoef: 0, learningRate: 7e-4 },
 };
 
-export const actorCriticConfig = (partial: Partial<ActorCriticConfig> = {}): ActorCriticConfig => {
-  const config = parseWithPresets(actorCriticSchema, ACTOR_CRITIC_PRESETS, partial as Record<string, unknown>);
+export const actorCriticConfig = (partial: Partial<ActorCriticConfig> | Record<string, unknown> = {}): ActorCriticConfig => {
+  const config = parseWithPresets(actorCriticSchema, ACTOR_CRITIC_PRESETS, partial);
   const batch = config.numEnvs * config.numSteps;
   if (config.totalTimesteps < batch) {
     throw new RangeError(`actor-critic config: totalTimesteps = ${config.totalTimesteps} is less than one update's steps (numEnvs × numSteps = ${config.numEnvs} × ${config.numSteps} = ${batch}); raise it or lower numEnvs / numSteps`);
@@ -344,12 +344,12 @@ export function actorCriticUpdate(nets: ActorCriticNets, batch: StepBatch, confi
 }
 
 /** Actor-critic in the algorithm registry. */
-export const actorCritic: AlgorithmSpec<ActorCriticConfig, ActorCriticAgent> = {
+export const actorCritic = defineAlgorithm<ActorCriticConfig, ActorCriticAgent>({
   name: "actor-critic",
   summary: "advantage actor-critic (A2C) with GAE, self-play against a pool of frozen snapshots in two-player games",
   schema: actorCriticSchema,
   presets: ACTOR_CRITIC_PRESETS,
-  config: (partial) => actorCriticConfig(partial as Partial<ActorCriticConfig>),
+  config: (partial) => actorCriticConfig(partial),
   smokeConfig: { numEnvs: 4, numSteps: 4, totalTimesteps: 4 * 4 * 6, evalEvery: 3, evalGames: 4, snapshotEvery: 2, hiddenSizes: [16] },
   create: createActorCriticAgent,
   tensorShapes(config, env) {
@@ -361,5 +361,5 @@ export const actorCritic: AlgorithmSpec<ActorCriticConfig, ActorCriticAgent> = {
     const { obsSize, nActions } = discreteSizes(env, "actor-critic");
     return policyFromWeights("policy", { inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: nActions, activation: config.activation }, tensors);
   },
-};
+});
 

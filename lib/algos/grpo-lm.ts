@@ -65,7 +65,7 @@ export const grpoLmSchema = defineSchema("grpo-lm", {
 
 export type GrpoLmConfig = ConfigOf<typeof grpoLmSchema>;
 
-export const grpoLmConfig = (partial: Partial<GrpoLmConfig> = {}): GrpoLmConfig => grpoLmSchema.parse(partial);
+export const grpoLmConfig = (partial: Partial<GrpoLmConfig> | Record<string, unknown> = {}): GrpoLmConfig => grpoLmSchema.parse(partial);
 
 /**
  * A reward: one number per completion. TRL's signature (prompts, completions) — lib/lm's rule

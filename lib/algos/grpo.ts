@@ -44,7 +44,7 @@ import { entropyOfLogProbs, logProbOfAction, logSoftmax, pickLogProb } from "../
 import type { NamedTensors } from "../nn/mlp/mlp";
 import { mapObservation } from "../core/wrappers";
 import { groupAdvantages, rankAdvantages } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow, TrainPhase } from "./agent";
+import { defineAlgorithm, type Agent, type BaseRow, type TrainPhase } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createAdam, minimize } from "../nn/optim";
 import { createPolicyNet, frozenPolicyNet, policyNetNames, policyNetShapes, type TrainablePolicy } from "../nn/policy-nets";
@@ -97,8 +97,8 @@ export const GRPO_PRESETS: Readonly<Record<string, Partial<GrpoConfig>>> = {
   },
 };
 
-export const grpoConfig = (partial: Partial<GrpoConfig> = {}): GrpoConfig => {
-  const config = parseWithPresets(grpoSchema, GRPO_PRESETS, partial as Record<string, unknown>);
+export const grpoConfig = (partial: Partial<GrpoConfig> | Record<string, unknown> = {}): GrpoConfig => {
+  const config = parseWithPresets(grpoSchema, GRPO_PRESETS, partial);
   checkEnvCopies("grpo", "numGenerations", config.numGenerations);
   if (config.maxEpisodes < config.numGenerations * config.groupsPerUpdate) {
     throw new RangeError(`grpo config: maxEpisodes = ${config.maxEpisodes} is less than one update's episodes (numGenerations × groupsPerUpdate = ${config.numGenerations} × ${config.groupsPerUpdate}); raise it or lower numGenerations / groupsPerUpdate`);
@@ -525,12 +525,12 @@ export function grpoUpdate(
 }
 
 /** GRPO in the algorithm registry. */
-export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
+export const grpo = defineAlgorithm<GrpoConfig, GrpoAgent>({
   name: "grpo",
   summary: "GRPO on episodes: groups of K episodes from one start, group-relative (rank or normalised) advantages, clipped surrogate, KL to the initial policy",
   schema: grpoSchema,
   presets: GRPO_PRESETS,
-  config: (partial) => grpoConfig(partial as Partial<GrpoConfig>),
+  config: (partial) => grpoConfig(partial),
   smokeConfig: { numGenerations: 8, topM: 2, maxEpisodes: 8 * 4, evalEvery: 2, evalGames: 4, hiddenSizes: [16], numIterations: 2 },
   create: createGrpoAgent,
   tensorShapes(config, env) {
@@ -541,4 +541,4 @@ export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
     const { obsSize, nActions } = discreteSizes(env, "GRPO", { featurized: true });
     return frozenPolicyNet("policy", config, obsSize, nActions, tensors);
   },
-};
+});

@@ -30,7 +30,7 @@ import { initBackend } from "../nn/backend";
 import { mlpShapes, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
 import { policyFromWeights } from "../nn/mlp/policy";
 import { computeGae, nextValues } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { defineAlgorithm, type Agent, type BaseRow } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RunningMeanStd } from "./normalize";
 import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
@@ -101,9 +101,9 @@ export const PPO_PRESETS: Readonly<Record<string, Partial<PpoConfig>>> = {
   },
 };
 
-export const ppoConfig = (partial: Partial<PpoConfig> = {}): PpoConfig => {
+export const ppoConfig = (partial: Partial<PpoConfig> | Record<string, unknown> = {}): PpoConfig => {
   const presets = partial.preset === "cleanrl" ? {} : PPO_PRESETS;
-  const config = parseWithPresets(ppoSchema, presets, partial as Record<string, unknown>);
+  const config = parseWithPresets(ppoSchema, presets, partial);
   const batch = config.numEnvs * config.numSteps;
   if (config.totalTimesteps < batch) {
     throw new RangeError(`ppo config: totalTimesteps = ${config.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${config.numEnvs} × ${config.numSteps} = ${batch}); raise it or lower numEnvs / numSteps`);
@@ -456,12 +456,12 @@ function standardizeUnbiased(x: Float32Array): void {
 }
 
 /** PPO in the algorithm registry. */
-export const ppo: AlgorithmSpec<PpoConfig, PpoAgent> = {
+export const ppo = defineAlgorithm<PpoConfig, PpoAgent>({
   name: "ppo",
   summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's LunarLander preset)",
   schema: ppoSchema,
   presets: PPO_PRESETS,
-  config: (partial) => ppoConfig(partial as Partial<PpoConfig>),
+  config: (partial) => ppoConfig(partial),
   smokeConfig: { numEnvs: 2, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 2 * 16 * 4, hiddenSizes: [16], evalEpisodes: 2 },
   create: createPpoAgent,
   tensorShapes(config, env) {
@@ -482,4 +482,4 @@ export const ppo: AlgorithmSpec<PpoConfig, PpoAgent> = {
     const norm = (obs: Float32Array, rows: number) => normalizeObservations(stats, Float32Array.from(obs.subarray(0, rows * obsSize)), rows);
     return { act: (obs, ctx) => p.act(norm(obs, 1), ctx), logits: (obs, rows) => p.logits(norm(obs, rows), rows) };
   },
-};
+});

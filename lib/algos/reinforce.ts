@@ -28,7 +28,7 @@ import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
 import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
 import { createDiscretePolicy, policyFromWeights } from "../nn/mlp/policy";
 import { baselineAdvantages, rewardToGo } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { defineAlgorithm, type Agent, type BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
 import { createAdam, minimize, type Adam } from "../nn/optim";
 import { checkEnvCopies, collectEpisodesAsync, discreteSizes } from "./rollout";
@@ -61,7 +61,7 @@ export const reinforceSchema = defineSchema("reinforce", {
 export type ReinforceConfig = ConfigOf<typeof reinforceSchema>;
 
 /** Validates a config (defaults filled in); throws a ConfigError naming the bad field and what was expected. */
-export const reinforceConfig = (partial: Partial<ReinforceConfig> = {}): ReinforceConfig => {
+export const reinforceConfig = (partial: Partial<ReinforceConfig> | Record<string, unknown> = {}): ReinforceConfig => {
   const config = reinforceSchema.parse(partial);
   checkEnvCopies("reinforce", "episodesPerUpdate", config.episodesPerUpdate);
   if (config.maxEpisodes < config.episodesPerUpdate) {
@@ -388,11 +388,11 @@ function explainedVarianceOf(values: tf.Tensor1D, returns: tf.Tensor1D): tf.Scal
 }
 
 /** REINFORCE in the algorithm registry: `tsrl train reinforce`, checkpoints, contract tests. */
-export const reinforce: AlgorithmSpec<ReinforceConfig, ReinforceAgent> = {
+export const reinforce = defineAlgorithm<ReinforceConfig, ReinforceAgent>({
   name: "reinforce",
   summary: "REINFORCE with reward-to-go and an optional baseline (none | batch mean | learned value)",
   schema: reinforceSchema,
-  config: (partial) => reinforceConfig(partial as Partial<ReinforceConfig>),
+  config: (partial) => reinforceConfig(partial),
   smokeConfig: { episodesPerUpdate: 4, maxEpisodes: 24, targetReturn: 0, evalThreshold: 0, hiddenSizes: [16] },
   create: createReinforceAgent,
   tensorShapes(config, env) {
@@ -406,4 +406,4 @@ export const reinforce: AlgorithmSpec<ReinforceConfig, ReinforceAgent> = {
     const { obsSize, nActions } = discreteSizes(env, "REINFORCE");
     return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors);
   },
-};
+});

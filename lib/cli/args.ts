@@ -152,7 +152,7 @@ export function formatHelp(spec: CommandSpec, summary?: string): string {
     const value = f.choices ? f.choices.join("|") : f.type === "integer-list" ? "list" : f.type;
     const left = `  --${f.name}${f.type === "boolean" ? "" : ` <${value}>`}`;
     const def =
-      f.default === undefined ? ""
+      f.default === undefined || f.default === "" ? ""
       : f.type === "boolean" && f.default === true ? ` (default on; --no-${f.name} turns it off)`
       : ` (default ${Array.isArray(f.default) ? f.default.join(",") : String(f.default)})`;
     return `${left.padEnd(34)} ${f.help}${def}`;

@@ -10,7 +10,7 @@ import { envSpec } from "../envs/registry";
 import { CheckpointError } from "../data/checkpoint";
 import { textTable } from "../viz/table";
 import { evaluatePolicy } from "../algos/evaluate";
-import { loadPolicy } from "../algos/checkpoint";
+import { loadPolicy } from "../algos/registry";
 import { initBackend } from "../nn/backend";
 import { parseCommand, type CommandSpec } from "./args";
 import { evalEditTasks } from "./eval-edit";

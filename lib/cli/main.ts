@@ -10,7 +10,7 @@ export type Verb = (args: string[]) => Promise<number>;
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   train: {
     summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x  (a language model: tsrl train grpo GPT2 --model DIR|tiny --reward SPEC)",
-    load: async () => async (args) => (isGpt2Training(args) ? (await import("./train-grpo-lm")).trainGrpoLmCommand(args) : (await import("./train")).trainCommand(args)),
+    load: async () => (await import("./train")).trainCommand,
   },
   eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
   serve: {
@@ -27,11 +27,6 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
   bench: { summary: "speed benchmarks, JSON out:  tsrl bench [--out FILE]", load: async () => (await import("./bench")).benchCommand },
 };
-
-/** `tsrl train grpo GPT2 …`: GRPO on a language model (lib/cli/train-grpo-lm), not an environment agent. */
-function isGpt2Training(args: readonly string[]): boolean {
-  return args.find((a) => !a.startsWith("-")) === "grpo" && args.includes("GPT2");
-}
 
 export function usage(): string {
   const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(7)} ${v.summary}`);

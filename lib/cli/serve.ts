@@ -17,7 +17,7 @@
  */
 import { createRng } from "../core/rng";
 import { CheckpointError } from "../data/checkpoint";
-import { loadPolicy } from "../algos/checkpoint";
+import { loadPolicy } from "../algos/registry";
 import { EDIT_AGENT_ID } from "../envs/edit/edit-agent";
 import { initBackend } from "../nn/backend";
 import { createActHandler } from "../serve/act";

@@ -268,10 +268,11 @@ export function editDistance(a: string, b: string): number {
  * defaults, then the preset for the config's `envId` (given, or the default one), then `partial`.
  * Values the caller gives always win.
  */
-export function parseWithPresets<F extends Fields>(schema: ConfigSchema<F>, presets: Readonly<Record<string, Record<string, unknown>>>, partial: Record<string, unknown> = {}): ConfigOfFields<F> {
-  const envId = (partial.envId ?? (schema.defaults as Record<string, unknown>).envId) as string | undefined;
-  const preset = envId !== undefined ? presets[envId] ?? {} : {};
-  return schema.parse({ ...preset, ...stripUndefined(schema.canonical(partial)) });
+export function parseWithPresets<F extends Fields>(schema: ConfigSchema<F>, presets: Readonly<Record<string, Partial<ConfigOfFields<F>>>>, partial: Partial<ConfigOfFields<F>> | Record<string, unknown> = {}): ConfigOfFields<F> {
+  const given = schema.canonical(partial);
+  const envId = given.envId ?? (schema.defaults as Record<string, unknown>).envId;
+  const preset: Record<string, unknown> = typeof envId === "string" ? presets[envId] ?? {} : {};
+  return schema.parse({ ...preset, ...stripUndefined(given) });
 }
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
