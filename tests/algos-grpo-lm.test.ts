@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, tokenEntropies, type Gpt2 } from "../lib/nn/gpt2";
-import { createGrpoLmTrainer, grpoLmConfig, stopGradient, updatePolicy, type LmRewardFn, type TextCodec } from "../lib/algos/grpo-lm";
+import { createGrpoLmTrainer, grpoLmConfig, stopGradient, grpoLmUpdate, type LmRewardFn, type TextCodec } from "../lib/algos/grpo-lm";
 import { ADVANTAGE_EPS, grpoLmLoss, lmGroupAdvantages, type GrpoLmLossOptions } from "../lib/algos/grpo-lm-loss";
 import type { Adam } from "../lib/nn/optim";
 
@@ -242,7 +242,7 @@ describe("GRPO on a tiny random GPT-2 with a rule reward", () => {
     const gradsOf = (cfg: Partial<ReturnType<typeof grpoLmConfig>>): Float32Array[] => {
       let captured: Float32Array[] = [];
       const fake = { lr: 1, steps: 0, apply: (_p: readonly tf.Variable[], g: readonly tf.Tensor[]) => { captured = g.map((x) => x.dataSync() as Float32Array); }, dispose() {} } as unknown as Adam;
-      updatePolicy(model, undefined, fake, Object.values(model.params), batch, grpoLmConfig({ maxGradNorm: 0, lrSchedule: "constant", maxCompletionLength: 4, ...cfg }), 0);
+      grpoLmUpdate(model, undefined, fake, Object.values(model.params), batch, grpoLmConfig({ maxGradNorm: 0, lrSchedule: "constant", maxCompletionLength: 4, ...cfg }), 0);
       return captured;
     };
     const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((x, i) => Math.max(...x.map((v, j) => Math.abs(v - b[i][j])))));

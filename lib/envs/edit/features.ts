@@ -202,10 +202,51 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     offset += size;
   }
   const [text, instruction, payloads, textInstruction, payloadText, payloadInstruction, global] = views;
-  const tt = obs.textTokens.slice(0, EDIT_MAX_TOKENS), it = obs.instructionTokens.slice(0, I), pp = obs.payloads.slice(0, P);
-  const n = tt.length;
-  const lower = (s: string) => s.toLowerCase();
+  const tokens: Tokens = { text: obs.textTokens.slice(0, EDIT_MAX_TOKENS), instruction: obs.instructionTokens.slice(0, I), payloads: obs.payloads.slice(0, P) };
+  const facts = factsOf(tokens);
+  writeTextRows(text, tokens, facts);
+  writeInstructionRows(instruction, tokens, facts);
+  writePayloadRows(payloads, tokens, facts);
+  writeRelations(textInstruction, payloadText, payloadInstruction, tokens);
+  writeGlobal(global, tokens, obs.instructionTokens.length, facts);
+  const ids = (list: readonly string[], rows: number) => {
+    const out = new Int32Array(rows);
+    list.forEach((t, k) => (out[k] = wordId(t)));
+    return out;
+  };
+  return {
+    text, instruction, payloads, textInstruction, payloadText, payloadInstruction, global, flat,
+    textWordIds: ids(tokens.text, L), instructionWordIds: ids(tokens.instruction, I), payloadWordIds: ids(tokens.payloads, P),
+  };
+}
 
+/** The observation's tokens as far as the features reach: text (≤ EDIT_MAX_TOKENS), instruction (≤ 48), payloads (≤ 24). */
+interface Tokens {
+  text: string[];
+  instruction: string[];
+  payloads: string[];
+}
+
+/** What the instruction says and the text holds, computed once for every block of features. */
+interface Facts {
+  /** Per instruction token: inside quotes; a content word (a word not of the instruction language). */
+  quoted: boolean[];
+  content: boolean[];
+  /** The instruction's content words and quoted words, lower-cased. */
+  contentWords: string[];
+  quotedWords: Set<string>;
+  /** The instruction's words lower-cased, and its tokens as they are. */
+  instrWordsLower: Set<string>;
+  instrExact: Set<string>;
+  /** The text's words lower-cased (in order), and its tokens as they are. */
+  textWordsLower: string[];
+  textExact: Set<string>;
+  payloadSet: Set<string>;
+}
+
+const lower = (s: string) => s.toLowerCase();
+
+function factsOf({ text: tt, instruction: it, payloads: pp }: Tokens): Facts {
   // the instruction's quoted words and content words
   const quoted = new Array<boolean>(it.length).fill(false);
   let open = -1;
@@ -218,15 +259,22 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     }
   });
   const content = it.map((t) => isWordToken(t) && !KNOWN_INDEX.has(lower(t)));
-  const contentWords = it.filter((_, j) => content[j]).map(lower);
-  const quotedWords = new Set(it.filter((_, j) => quoted[j]).map(lower));
-  const instrWordsLower = new Set(it.filter(isWordToken).map(lower));
-  const instrExact = new Set(it);
-  const textWordsLower = tt.filter(isWordToken).map(lower);
-  const textExact = new Set(tt);
-  const payloadSet = new Set(pp);
+  return {
+    quoted,
+    content,
+    contentWords: it.filter((_, j) => content[j]).map(lower),
+    quotedWords: new Set(it.filter((_, j) => quoted[j]).map(lower)),
+    instrWordsLower: new Set(it.filter(isWordToken).map(lower)),
+    instrExact: new Set(it),
+    textWordsLower: tt.filter(isWordToken).map(lower),
+    textExact: new Set(tt),
+    payloadSet: new Set(pp),
+  };
+}
 
-  // text rows
+/** One row of EDIT_TEXT_FEATURES per text token, and the end-of-text row. */
+function writeTextRows(text: Float32Array, { text: tt, instruction: it }: Tokens, f: Facts): void {
+  const n = tt.length;
   const firstWord = tt.findIndex(isWordToken);
   let lastWord = -1;
   tt.forEach((t, i) => {
@@ -255,18 +303,20 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     }
     if (kind === "word") {
       if (KNOWN_INDEX.has(low)) row[XT.known] = 1;
-      if (instrWordsLower.has(low)) row[XT.instrCaseless] = 1;
-      if (quotedWords.has(low)) row[XT.instrQuoted] = 1;
+      if (f.instrWordsLower.has(low)) row[XT.instrCaseless] = 1;
+      if (f.quotedWords.has(low)) row[XT.instrQuoted] = 1;
       if (it.some((u) => typo(t, u))) row[XT.instrTypo] = 1;
-      if (contentWords.length > 0 && low === contentWords[0]) row[XT.instrFirstWord] = 1;
-      if (contentWords.length > 0 && low === contentWords[contentWords.length - 1]) row[XT.instrLastWord] = 1;
-      if (textWordsLower.filter((w) => w === low).length > 1) row[XT.repeated] = 1;
+      if (f.contentWords.length > 0 && low === f.contentWords[0]) row[XT.instrFirstWord] = 1;
+      if (f.contentWords.length > 0 && low === f.contentWords[f.contentWords.length - 1]) row[XT.instrLastWord] = 1;
+      if (f.textWordsLower.filter((w) => w === low).length > 1) row[XT.repeated] = 1;
     }
-    if (instrExact.has(t)) row[XT.instrExact] = 1;
+    if (f.instrExact.has(t)) row[XT.instrExact] = 1;
   }
   text[EDIT_MAX_TOKENS * FT + XT.end] = 1;
+}
 
-  // instruction rows
+/** One row of EDIT_INSTRUCTION_FEATURES per instruction token. */
+function writeInstructionRows(instruction: Float32Array, { text: tt, instruction: it }: Tokens, f: Facts): void {
   let words = 0, contentSeen = 0;
   for (let j = 0; j < it.length; j++) {
     const t = it[j], row = instruction.subarray(j * FI, (j + 1) * FI), kind = editTokenKind(t), low = lower(t);
@@ -278,24 +328,26 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     row[XI.position] = j / I;
     if (kind === "word") {
       row[XI.wordIndex] = Math.min(words++, 16) / 16;
-      if (quoted[j]) row[XI.quoted] = 1;
-      if (content[j]) {
+      if (f.quoted[j]) row[XI.quoted] = 1;
+      if (f.content[j]) {
         row[XI.content] = 1;
         row[XI.contentIndex] = contentSeen++ > 0 ? 1 : 0;
       }
-      if (textWordsLower.includes(low)) row[XI.textCaseless] = 1;
+      if (f.textWordsLower.includes(low)) row[XI.textCaseless] = 1;
       if (tt.some((u) => typo(t, u))) row[XI.textTypo] = 1;
       const k = KNOWN_INDEX.get(low);
       if (k !== undefined) row[IS_BASE + k] = 1;
     }
     caseRow(row, XI.lower, t);
     row[XI.length] = Math.min(t.length, 20) / 20;
-    if (textExact.has(t)) row[XI.textExact] = 1;
-    if (payloadSet.has(t)) row[XI.payload] = 1;
+    if (f.textExact.has(t)) row[XI.textExact] = 1;
+    if (f.payloadSet.has(t)) row[XI.payload] = 1;
   }
+}
 
-  // payload rows
-  const contentSet = new Set(contentWords);
+/** One row of EDIT_PAYLOAD_FEATURES per payload. */
+function writePayloadRows(payloads: Float32Array, { text: tt, payloads: pp }: Tokens, f: Facts): void {
+  const contentSet = new Set(f.contentWords);
   for (let p = 0; p < pp.length; p++) {
     const t = pp[p], row = payloads.subarray(p * FP, (p + 1) * FP), kind = editTokenKind(t), low = lower(t);
     row[XP.present] = 1;
@@ -303,14 +355,14 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     if (t === ".") row[XP.period] = 1;
     if (kind === "word") row[XP.word] = 1;
     if (kind === "punct") row[XP.punct] = 1;
-    if (instrExact.has(t)) row[XP.fromInstruction] = 1;
-    if (textExact.has(t)) row[XP.inText] = 1;
+    if (f.instrExact.has(t)) row[XP.fromInstruction] = 1;
+    if (f.textExact.has(t)) row[XP.inText] = 1;
     if (kind === "word") {
       if (KNOWN_INDEX.has(low)) row[XP.known] = 1;
-      if (instrWordsLower.has(low)) row[XP.instrCaseless] = 1;
-      if (quotedWords.has(low) && instrExact.has(t)) row[XP.instrQuoted] = 1;
-      if (contentSet.has(low) && instrExact.has(t)) row[XP.instrContent] = 1;
-      if (textWordsLower.includes(low)) row[XP.textCaseless] = 1;
+      if (f.instrWordsLower.has(low)) row[XP.instrCaseless] = 1;
+      if (f.quotedWords.has(low) && f.instrExact.has(t)) row[XP.instrQuoted] = 1;
+      if (contentSet.has(low) && f.instrExact.has(t)) row[XP.instrContent] = 1;
+      if (f.textWordsLower.includes(low)) row[XP.textCaseless] = 1;
       for (const u of tt) {
         if (!isWordToken(u) || u === t) continue;
         if (capitalizeWord(u) === t) row[XP.capOfText] = 1;
@@ -322,8 +374,11 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     caseRow(row, XP.lower, t);
     row[XP.length] = Math.min(t.length, 20) / 20;
   }
+}
 
-  // relations
+/** The relation blocks: text × instruction, payload × text, payload × instruction (equal, same ignoring case, case forms, one letter apart). */
+function writeRelations(textInstruction: Float32Array, payloadText: Float32Array, payloadInstruction: Float32Array, { text: tt, instruction: it, payloads: pp }: Tokens): void {
+  const n = tt.length;
   for (let i = 0; i < n; i++) {
     const a = tt[i];
     for (let j = 0; j < it.length; j++) {
@@ -352,23 +407,17 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
       if (isWordToken(a) && lower(a) === lower(it[j])) payloadInstruction[at + 1] = 1;
     }
   }
+}
 
+/** EDIT_GLOBAL_FEATURES: sizes and the whole text's shape. */
+function writeGlobal(global: Float32Array, { text: tt, payloads: pp }: Tokens, instructionTokens: number, f: Facts): void {
+  const n = tt.length;
   global[XG.textTokens] = n / EDIT_MAX_TOKENS;
-  global[XG.instructionTokens] = Math.min(obs.instructionTokens.length, I) / I;
+  global[XG.instructionTokens] = Math.min(instructionTokens, I) / I;
   global[XG.payloads] = pp.length / P;
-  global[XG.textWords] = Math.min(textWordsLower.length, 16) / 16;
+  global[XG.textWords] = Math.min(f.textWordsLower.length, 16) / 16;
   if (tt.some((t) => isSpaceToken(t) && t.length > 1)) global[XG.repeatedSpaces] = 1;
   if (n > 0 && tt[n - 1] === ".") global[XG.endsWithPeriod] = 1;
   if (n > 0 && /^\p{Lu}/u.test(tt[0])) global[XG.startsWithCapital] = 1;
   if (n >= EDIT_MAX_TOKENS) global[XG.full] = 1;
-
-  const ids = (tokens: readonly string[], rows: number) => {
-    const out = new Int32Array(rows);
-    tokens.forEach((t, k) => (out[k] = wordId(t)));
-    return out;
-  };
-  return {
-    text, instruction, payloads, textInstruction, payloadText, payloadInstruction, global, flat,
-    textWordIds: ids(tt, L), instructionWordIds: ids(it, I), payloadWordIds: ids(pp, P),
-  };
 }

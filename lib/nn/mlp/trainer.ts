@@ -132,63 +132,133 @@ export function copyTrainerToFastMlp(trainer: MlpTrainer, fast: FastMlp): void {
 
 // ---------------------------------------------------------------------------------------------
 
-function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
+/** An MLP's parameters and gradients as flat arrays, layer by layer (w then b), with their names and shapes. */
+interface Layers {
+  /** Input, hidden and output widths. */
+  sizes: number[];
+  names: string[];
+  shapes: number[][];
+  params: Float32Array[];
+  grads: Float32Array[];
+  /** The same arrays by kind: each layer's weights [in, out] and biases, and their gradients. */
+  ws: Float32Array[];
+  bs: Float32Array[];
+  gws: Float32Array[];
+  gbs: Float32Array[];
+  /** TANH or RELU (./gemm.ts codes) for the hidden layers; the output is linear. */
+  act: number;
+}
+
+function layersOf(name: string, spec: MlpSpec): Layers {
   const sizes = layerSizes(spec);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new RangeError(`MLP layer sizes must be positive integers, got [${sizes.join(", ")}]`);
   if (spec.activation !== "tanh" && spec.activation !== "relu") throw new RangeError(`activation must be "tanh" or "relu", got ${JSON.stringify(spec.activation)}`);
-  const L = sizes.length - 1;
-  const nIn = sizes[0], nOutput = sizes[L];
-  const names: string[] = [], shapes: number[][] = [], params: Float32Array[] = [], grads: Float32Array[] = [];
-  const ws: Float32Array[] = [], bs: Float32Array[] = [], gws: Float32Array[] = [], gbs: Float32Array[] = [];
-  for (let l = 0; l < L; l++) {
+  const layers: Layers = { sizes, names: [], shapes: [], params: [], grads: [], ws: [], bs: [], gws: [], gbs: [], act: spec.activation === "tanh" ? TANH : RELU };
+  for (let l = 0; l + 1 < sizes.length; l++) {
     const { w, b } = layerNames(name, l);
     const wArr = new Float32Array(sizes[l] * sizes[l + 1]), bArr = new Float32Array(sizes[l + 1]);
     const gw = new Float32Array(wArr.length), gb = new Float32Array(bArr.length);
-    names.push(w, b);
-    shapes.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
-    params.push(wArr, bArr);
-    grads.push(gw, gb);
-    ws.push(wArr); bs.push(bArr); gws.push(gw); gbs.push(gb);
+    layers.names.push(w, b);
+    layers.shapes.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
+    layers.params.push(wArr, bArr);
+    layers.grads.push(gw, gb);
+    layers.ws.push(wArr); layers.bs.push(bArr); layers.gws.push(gw); layers.gbs.push(gb);
   }
-  const act = spec.activation === "tanh" ? TANH : RELU;
-  const largestW = Math.max(...ws.map((w) => w.length));
-  const widest = Math.max(...sizes.slice(1)); // dL/dz buffers hold any layer's, dOut included
+  return layers;
+}
 
-  // training buffers: the input copy, each layer's output, two dL/dz buffers used in turn
-  let capacity = 0;
-  let xBuf = new Float32Array(0);
-  let acts: Float32Array[] = [];
+/** The forward pass of `rows` rows of `x`, each layer's output into `layerOut` (the last one: the network's). */
+function forwardLayers({ sizes, ws, bs, act }: Layers, x: Float32Array, rows: number, layerOut: Float32Array[]): void {
+  const L = ws.length;
+  let h = x;
+  for (let l = 0; l < L; l++) {
+    const n = sizes[l + 1], out = layerOut[l];
+    gemm(rows, n, sizes[l], h, 0, sizes[l], 1, ws[l], n, 1, out);
+    addBiasActivate(out, rows, n, bs[l], l + 1 < L ? act : LINEAR);
+    h = out;
+  }
+}
+
+/** What a backward pass reads and writes besides the parameters: the forward's input and outputs, two dL/dz buffers used in turn, a dW scratch for accumulating. */
+interface BackwardBuffers {
+  x: Float32Array;
+  acts: Float32Array[];
+  dz: [Float32Array, Float32Array];
+  scratchW?: Float32Array;
+}
+
+/** Backprop of dL/dout through the layers of the forward kept in `buf`: layers.grads = dL/dθ (added to them with `add`). */
+function backwardLayers(layers: Layers, buf: BackwardBuffers, dOut: Float32Array, rows: number, add: boolean): void {
+  const { sizes, ws, gws, gbs, act } = layers;
+  let g = dOut;
+  let turn = 0;
+  for (let l = ws.length - 1; l >= 0; l--) {
+    const n = sizes[l + 1], m = sizes[l];
+    const h = l === 0 ? buf.x : buf.acts[l - 1];
+    // dW = Hᵀ·dZ ([m, n], summed over the rows), db = Σ_rows dZ
+    if (add) {
+      gemm(m, n, rows, h, 0, 1, m, g, n, 1, buf.scratchW!);
+      const gw = gws[l];
+      for (let i = 0; i < gw.length; i++) gw[i] += buf.scratchW![i];
+    } else {
+      gemm(m, n, rows, h, 0, 1, m, g, n, 1, gws[l]);
+    }
+    columnSums(g, rows, n, gbs[l], add);
+    if (l > 0) {
+      // dZ_{l−1} = (dZ·Wᵀ) ⊙ act′, act′ from the layer's own output
+      const next = buf.dz[turn];
+      turn ^= 1;
+      gemm(rows, m, n, g, 0, n, 1, ws[l], 1, n, next);
+      activationGrad(next, buf.acts[l - 1], rows * m, act);
+      g = next;
+    }
+  }
+}
+
+/** Per-row buffers of the layers' outputs (and dL/dz), grown to the largest batch seen; `view` is the output of the last `rows`. */
+interface RowBuffers {
+  capacity: number;
+  x: Float32Array;
+  acts: Float32Array[];
+  rows: number;
+  view: Float32Array;
+}
+
+const emptyBuffers = (): RowBuffers => ({ capacity: 0, x: new Float32Array(0), acts: [], rows: -1, view: new Float32Array(0) });
+
+function grow(buf: RowBuffers, sizes: readonly number[], rows: number): void {
+  buf.capacity = Math.max(rows, buf.capacity * 2);
+  buf.x = new Float32Array(buf.capacity * sizes[0]);
+  buf.acts = sizes.slice(1).map((n) => new Float32Array(buf.capacity * n));
+  buf.rows = -1;
+}
+
+/** The output rows of the last pass, as a view kept while `rows` does not change. */
+function outputView(buf: RowBuffers, rows: number, nOutput: number): Float32Array {
+  if (buf.rows !== rows) {
+    buf.rows = rows;
+    buf.view = buf.acts[buf.acts.length - 1].subarray(0, rows * nOutput);
+  }
+  return buf.view;
+}
+
+function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
+  const layers = layersOf(name, spec);
+  const { sizes, names, shapes, params, grads } = layers;
+  const nIn = sizes[0], nOutput = sizes[sizes.length - 1];
+  const largestW = Math.max(...layers.ws.map((w) => w.length));
+  const widest = Math.max(...sizes.slice(1)); // dL/dz buffers hold any layer's, dOut included
+  const train = emptyBuffers(), inf = emptyBuffers();
   let dz: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
   let scratchW: Float32Array | undefined; // dW of this batch, for backward(…, { accumulate: true })
   let keptRows = -1; // rows of the forward that backward will use (-1: none yet)
-  const outView: { rows: number; view: Float32Array } = { rows: -1, view: new Float32Array(0) };
-  // inference buffers
-  const inf: { capacity: number; x: Float32Array; acts: Float32Array[]; rows: number; view: Float32Array } = { capacity: 0, x: new Float32Array(0), acts: [], rows: -1, view: new Float32Array(0) };
-
-  function grow(rows: number): void {
-    capacity = Math.max(rows, capacity * 2);
-    xBuf = new Float32Array(capacity * nIn);
-    acts = sizes.slice(1).map((n) => new Float32Array(capacity * n));
-    dz = [new Float32Array(capacity * widest), new Float32Array(capacity * widest)];
-    outView.rows = -1;
-  }
-
-  function run(x: Float32Array, rows: number, layerOut: Float32Array[]): void {
-    let h = x;
-    for (let l = 0; l < L; l++) {
-      const n = sizes[l + 1], out = layerOut[l];
-      gemm(rows, n, sizes[l], h, 0, sizes[l], 1, ws[l], n, 1, out);
-      addBiasActivate(out, rows, n, bs[l], l + 1 < L ? act : LINEAR);
-      h = out;
-    }
-  }
 
   function checkRows(what: string, x: ArrayLike<number>, rows: number): void {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`${name}.${what}: rows must be a positive integer, got ${rows}`);
     if (x.length < rows * nIn) throw new RangeError(`${name}.${what}: x has ${x.length} values, expected ${rows}×${nIn}`);
   }
 
-  const trainer: MlpTrainer = {
+  return {
     name,
     spec,
     names,
@@ -199,15 +269,14 @@ function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
 
     forward(x, rows) {
       checkRows("forward", x, rows);
-      if (rows > capacity) grow(rows);
-      copyInto(xBuf, x, rows * nIn);
-      run(xBuf, rows, acts);
-      keptRows = rows;
-      if (outView.rows !== rows) {
-        outView.rows = rows;
-        outView.view = acts[L - 1].subarray(0, rows * nOutput);
+      if (rows > train.capacity) {
+        grow(train, sizes, rows);
+        dz = [new Float32Array(train.capacity * widest), new Float32Array(train.capacity * widest)];
       }
-      return outView.view;
+      copyInto(train.x, x, rows * nIn);
+      forwardLayers(layers, train.x, rows, train.acts);
+      keptRows = rows;
+      return outputView(train, rows, nOutput);
     },
 
     backward(dOut, opts) {
@@ -216,29 +285,8 @@ function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
       if (dOut.length < rows * nOutput) throw new RangeError(`${name}.backward: dOut has ${dOut.length} values, expected ${rows}×${nOutput} (the rows of the last forward)`);
       const add = opts?.accumulate === true;
       if (add) scratchW ??= new Float32Array(largestW);
-      let g = dOut instanceof Float32Array ? dOut : copyInto(dz[1], dOut, rows * nOutput);
-      let turn = 0;
-      for (let l = L - 1; l >= 0; l--) {
-        const n = sizes[l + 1], m = sizes[l];
-        const h = l === 0 ? xBuf : acts[l - 1];
-        // dW = Hᵀ·dZ ([m, n], summed over the rows), db = Σ_rows dZ
-        if (add) {
-          gemm(m, n, rows, h, 0, 1, m, g, n, 1, scratchW!);
-          const gw = gws[l];
-          for (let i = 0; i < gw.length; i++) gw[i] += scratchW![i];
-        } else {
-          gemm(m, n, rows, h, 0, 1, m, g, n, 1, gws[l]);
-        }
-        columnSums(g, rows, n, gbs[l], add);
-        if (l > 0) {
-          // dZ_{l−1} = (dZ·Wᵀ) ⊙ act′, act′ from the layer's own output
-          const next = dz[turn];
-          turn ^= 1;
-          gemm(rows, m, n, g, 0, n, 1, ws[l], 1, n, next);
-          activationGrad(next, acts[l - 1], rows * m, act);
-          g = next;
-        }
-      }
+      const g = dOut instanceof Float32Array ? dOut : copyInto(dz[1], dOut, rows * nOutput);
+      backwardLayers(layers, { x: train.x, acts: train.acts, dz, scratchW }, g, rows, add);
       return grads;
     },
 
@@ -248,19 +296,10 @@ function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
 
     infer(x, rows) {
       checkRows("infer", x, rows);
-      if (rows > inf.capacity) {
-        inf.capacity = Math.max(rows, inf.capacity * 2);
-        inf.x = new Float32Array(inf.capacity * nIn);
-        inf.acts = sizes.slice(1).map((n) => new Float32Array(inf.capacity * n));
-        inf.rows = -1;
-      }
+      if (rows > inf.capacity) grow(inf, sizes, rows);
       const xs = x instanceof Float32Array ? x : copyInto(inf.x, x, rows * nIn);
-      run(xs, rows, inf.acts);
-      if (inf.rows !== rows) {
-        inf.rows = rows;
-        inf.view = inf.acts[L - 1].subarray(0, rows * nOutput);
-      }
-      return inf.view;
+      forwardLayers(layers, xs, rows, inf.acts);
+      return outputView(inf, rows, nOutput);
     },
 
     weights() {
@@ -280,7 +319,6 @@ function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
       names.forEach((k, i) => params[i].set(tensors[k].data));
     },
   };
-  return trainer;
 }
 
 function copyInto(dst: Float32Array, src: ArrayLike<number>, n: number): Float32Array {
