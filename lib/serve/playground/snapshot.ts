@@ -1,0 +1,63 @@
+/**
+ * Policy snapshots: an agent's algorithm, config and weights as plain data, so the worker that
+ * trains it can hand it to the main thread (structured clone), which plays with it, edits with it
+ * and saves it as a checkpoint in the CLI's format — while training goes on in the worker.
+ */
+import type { Agent, BaseRow } from "../../algos/agent";
+import { saveAgent } from "../../algos/checkpoint";
+import type { ActFn } from "../../algos/evaluate";
+import { algorithmSpec } from "../../algos/registry";
+import { envSpec, makeEnv } from "../../core/registry";
+import { softmaxRow } from "../../nn/categorical";
+import type { PolicySnapshot } from "./protocol";
+
+/** A snapshot of `agent`'s weights now. */
+export function snapshotOf(agent: Agent<object, BaseRow>, source: string): PolicySnapshot {
+  return {
+    algorithm: agent.algorithm,
+    envId: agent.envId,
+    config: { ...(agent.config as PolicySnapshot["config"]) },
+    weights: agent.weights(),
+    checkpointWeights: agent.checkpointWeights(),
+    source,
+  };
+}
+
+/** The acting policy of a snapshot, on the env's own observations (as loadPolicy gives a checkpoint's). */
+export interface SnapshotPolicy {
+  act: ActFn;
+  probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
+  dispose(): void;
+}
+
+export function policyOf(snapshot: PolicySnapshot): SnapshotPolicy {
+  const spec = algorithmSpec(snapshot.algorithm);
+  const config = spec.config(snapshot.config);
+  const env = makeEnv(snapshot.envId);
+  try {
+    const net = spec.policy(config, env, snapshot.weights);
+    const observe = envSpec(snapshot.envId).featurize ?? ((obs: unknown) => obs as Float32Array);
+    return {
+      act: (obs, ctx) => net.act(observe(obs), ctx),
+      probs: (obs, mask) => softmaxRow(net.logits(observe(obs), 1), mask),
+      dispose: () => (net as { dispose?: () => void }).dispose?.(),
+    };
+  } finally {
+    env.close?.();
+  }
+}
+
+/**
+ * Writes `snapshot` as a checkpoint at `dir` through saveAgent — the CLI's format (config.json,
+ * model.safetensors, metrics.csv: the training log `metrics`), so `tsrl eval` and `tsrl serve` read it.
+ */
+export function saveSnapshot(dir: string, snapshot: PolicySnapshot, metrics: readonly Record<string, number | null>[]): string {
+  const agentLike = {
+    algorithm: snapshot.algorithm,
+    envId: snapshot.envId,
+    config: snapshot.config,
+    metrics: metrics.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? NaN]))),
+    checkpointWeights: () => snapshot.checkpointWeights,
+  } as unknown as Agent<object, BaseRow>;
+  return saveAgent(dir, agentLike);
+}
