@@ -78,7 +78,7 @@ export function drawLines(el: HTMLElement, rows: readonly Row[], x: string, seri
     encoding: {
       x: { field: "x", type: "quantitative", title: x },
       y: { field: "value", type: "quantitative", title: null, ...(opts.percent ? { axis: { format: "%" }, scale: { domain: [0, 1] } } : {}) },
-      color: { field: "series", type: "nominal", title: null, legend: { orient: "top" } },
+      color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", direction: "vertical" } },
       tooltip: [{ field: "x", title: x }, { field: "series" }, { field: "value", format: ".3f" }],
     },
   };

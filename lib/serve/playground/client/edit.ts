@@ -9,7 +9,7 @@ import { drawLines } from "./charts.js";
 import { initCheckpoints } from "./checkpoints.js";
 import { startRun, stopRun, type TabHooks } from "./main.js";
 import type { DiffSegment, FullRun, Row } from "./types.js";
-import { $, diffView, h, input, numberOf, pct, showBanner, table } from "./ui.js";
+import { $, diffView, fillInputs, h, input, numberOf, pct, showBanner, table } from "./ui.js";
 
 interface Task {
   id: string;
@@ -106,13 +106,18 @@ export function initEdit(): TabHooks {
   for (const id of ["edit-instruction", "edit-text"]) input(id).addEventListener("keydown", (e) => { if (e.key === "Enter") void custom(); });
 
   const checkpoints = initCheckpoints("edit");
+  let restored = false; // the first state may fill the controls from the training run found on load
+  const restore = (st: Record<string, unknown>) => {
+    if (!restored) fillInputs({ "edit-warm": st.warmStartSteps, "edit-updates": st.updates, "edit-lr": st.lr, "edit-eval-every": st.evalEvery, "edit-seed": st.seed });
+    restored = true;
+  };
   let chartRun = 0;
   const progress = $("edit-progress") as HTMLProgressElement;
   const draw = (rows: readonly Row[]) => drawLines($("edit-chart"), rows, "update", [
     { field: "warmStartAccuracy", label: "warm start: expert's action" },
     { field: "exactMatch", label: "training tasks solved" },
     { field: "exact_match", label: "validation exact match" },
-  ], { percent: true, width: 250 });
+  ], { percent: true, width: 220 });
   return {
     onState(state, rows) {
       const r = state.run;
@@ -120,7 +125,9 @@ export function initEdit(): TabHooks {
         chartRun = r.id;
         void draw(rows);
       }
-      if (r && r.tab === "edit" && r.progress) {
+      if (r?.kind === "edit-train") restore(r.settings);
+      restored = true;
+      if (r && r.tab === "edit" && r.progress && (r.status === "running" || r.status === "stopping")) {
         progress.max = Math.max(1, r.progress.total);
         progress.value = Math.min(r.progress.done, progress.max);
         $("edit-progress-text").textContent = `${r.kind}: ${r.progress.done} / ${r.progress.total} ${r.progress.unit} · ${r.status}`;
@@ -133,6 +140,7 @@ export function initEdit(): TabHooks {
         chartRun = r.id;
         void draw(r.rows);
       }
+      if (r.kind === "edit-train") restore(r.settings);
       if (r.kind === "edit-verify") {
         verification = r;
         showVerification(r);

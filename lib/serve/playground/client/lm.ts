@@ -7,7 +7,7 @@ import { get } from "./api.js";
 import { drawLines } from "./charts.js";
 import { startRun, stopRun, type TabHooks } from "./main.js";
 import type { FullRun, Row } from "./types.js";
-import { $, h, input, numberOf, showBanner, table } from "./ui.js";
+import { $, fillInputs, h, input, numberOf, showBanner, table } from "./ui.js";
 
 interface Sample {
   model: string;
@@ -18,10 +18,12 @@ interface Sample {
 
 export function initLm(): TabHooks {
   const model = $("lm-model") as HTMLSelectElement;
+  let wantedModel = ""; // a reloaded page picks the model its last run used, once the list is in
   const refreshModels = async () => {
     try {
       const r = await get<{ models: { key: string; label: string }[] }>("/api/lm/models");
-      const chosen = model.value;
+      const chosen = wantedModel || model.value;
+      wantedModel = "";
       model.replaceChildren(...r.models.map((m) => h("option", { value: m.key }, m.label)));
       if (r.models.some((m) => m.key === chosen)) model.value = chosen;
     } catch (err) {
@@ -40,6 +42,14 @@ export function initLm(): TabHooks {
   $("lm-train").addEventListener("click", () => void startRun("/api/lm/train", { ...sampling(), steps: numberOf("lm-steps"), lr: numberOf("lm-lr"), beta: numberOf("lm-beta") }));
   $("lm-stop").addEventListener("click", () => void stopRun(["lm-train", "lm-sample"]));
 
+  let restored = false; // the first state may fill the controls from the run found on load
+  const restore = (st: Record<string, unknown>) => {
+    if (!restored) {
+      fillInputs({ "lm-prompt": st.prompt, "lm-temperature": st.temperature, "lm-top-p": st.topP, "lm-max-tokens": st.maxTokens, "lm-n": st.n, "lm-seed": st.seed, "lm-reward": st.reward, "lm-steps": st.steps, "lm-lr": st.lr, "lm-beta": st.beta });
+      wantedModel = String(st.model ?? "");
+    }
+    restored = true;
+  };
   let chartRun = 0;
   const progress = $("lm-progress") as HTMLProgressElement;
   const draw = (rows: readonly Row[]) => drawLines($("lm-chart"), rows, "step", [{ field: "reward", label: "mean reward" }, { field: "kl", label: "KL to the start" }], { width: 420 });
@@ -50,6 +60,8 @@ export function initLm(): TabHooks {
         chartRun = r.id;
         void draw(rows);
       }
+      if (r?.tab === "lm") restore(r.settings);
+      restored = true;
       if (r?.tab === "lm" && r.progress) {
         progress.max = Math.max(1, r.progress.total);
         progress.value = Math.min(r.progress.done, progress.max);
@@ -57,6 +69,7 @@ export function initLm(): TabHooks {
     },
     onResult(r) {
       if (r.tab !== "lm") return;
+      restore(r.settings);
       if (r.status !== "done") {
         $(r.kind === "lm-train" ? "lm-compare" : "lm-result").replaceChildren(h("p", { class: "error" }, `${r.kind === "lm-train" ? "GRPO run" : "Sampling"} ${r.status}${r.error ? `: ${r.error}` : ""}.`));
         return;

@@ -8,7 +8,7 @@ import { drawTttCurves } from "./charts.js";
 import { initCheckpoints } from "./checkpoints.js";
 import { startRun, stopRun, type TabHooks } from "./main.js";
 import { isActive, type FullRun, type Row } from "./types.js";
-import { $, h, input, numberOf, pct, showBanner, table } from "./ui.js";
+import { $, fillInputs, h, input, numberOf, pct, showBanner, table } from "./ui.js";
 
 const SLIDERS = [
   { name: "win", label: "win", min: -2, max: 2, step: 0.1, value: 1 },
@@ -157,6 +157,17 @@ export function initTtt(): TabHooks {
   const checkpoints = initCheckpoints("ttt");
 
   // --- run state ---
+  let restored = false; // the controls show the settings of the training run the page found on load
+  const restore = (settings: Record<string, unknown>) => {
+    if (restored) return;
+    restored = true;
+    const rewards = (settings.rewards ?? {}) as Record<string, number>;
+    fillInputs({
+      "ttt-algorithm": settings.algorithm, "ttt-K": settings.groupSize, "ttt-m": settings.topM, "ttt-l2": settings.weightDecay, "ttt-lr": settings.lr,
+      "ttt-updates": settings.updates, "ttt-eval-every": settings.evalEvery, "ttt-seed": settings.seed,
+      ...Object.fromEntries(SLIDERS.map((sl) => [`ttt-slider-${sl.name}`, rewards[sl.name]])),
+    });
+  };
   let chartRun = 0;
   const progress = $("ttt-progress") as HTMLProgressElement;
   return {
@@ -167,7 +178,9 @@ export function initTtt(): TabHooks {
         chartRun = run.id;
         void drawTttCurves($("ttt-chart"), rows);
       }
-      if (run && run.tab === "ttt" && run.progress) {
+      if (run?.kind === "ttt-train") restore(run.settings);
+      restored = true; // only the first state may restore: later the controls are the person's
+      if (run && run.tab === "ttt" && run.progress && isActive(run)) {
         progress.max = Math.max(1, run.progress.total);
         progress.value = Math.min(run.progress.done, progress.max);
         const fields = Object.entries(run.progress.fields).map(([k, v]) => `${k} ${v}`).join(" · ");
@@ -182,7 +195,10 @@ export function initTtt(): TabHooks {
         chartRun = run.id;
         void drawTttCurves($("ttt-chart"), run.rows);
       }
-      if (run.kind === "ttt-train") trainingEnded(run);
+      if (run.kind === "ttt-train") {
+        restore(run.settings);
+        trainingEnded(run);
+      }
       if (run.kind === "ttt-evaluate") showEvaluation(run);
       if (run.status === "failed") showBanner(`Run ${run.id} failed: ${run.error}`);
       checkpoints.onResult(run);

@@ -59,3 +59,14 @@ export function table(rows: (string | number | Node)[][], attrs: Record<string, 
 }
 
 export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Sets inputs by id from a run's settings (a reloaded page shows what the run it picks up was started with). */
+export function fillInputs(values: Record<string, unknown>): void {
+  for (const [id, v] of Object.entries(values)) {
+    const el = document.getElementById(id) as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | null;
+    if (!el || v === undefined || v === null) continue;
+    el.value = String(v);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
