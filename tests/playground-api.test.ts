@@ -83,6 +83,7 @@ describe("the playground's API", () => {
       ["/api/lm/sample", { prompt: "hi", reward: "rm:/etc" }, "reward"],
       ["/api/lm/sample", { prompt: "hi", reward: "rules:vibes" }, "reward"],
       ["/api/checkpoints/save", { tab: "ttt", name: "../escape" }, "name"],
+      ["/api/edit/train", { warmStartSteps: 0 }, "warmStartSteps"], // an untrained edit agent's first update needs > 4 GB
     ];
     for (const [route, body, param] of cases) {
       const r = await post(route, body);

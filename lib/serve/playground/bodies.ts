@@ -82,17 +82,30 @@ export function tabField(r: RequestObject): "ttt" | "edit" {
   return r.tab;
 }
 
+/**
+ * Fewest warm-start steps the playground allows. Without a warm start an untrained edit agent's
+ * episodes all run to the 20-step limit, and one GRPO update over 128 such episodes (3,168 actions
+ * a step) took the worker past 4 GB of WebAssembly memory ("memory access out of bounds").
+ */
+export const MIN_WARM_START = 100;
+
 export function editTrainBody(body: unknown): EditTrainJob {
   const r = checkFields(body ?? {}, ["seed", "warmStartSteps", "updates", "lr", "evalEvery", "evalGames"], '{"warmStartSteps": 600, "updates": 36}');
   return {
     kind: "edit-train",
     seed: int(r, "seed", 0, 0xffffffff, EDIT_DEFAULTS.seed),
-    warmStartSteps: int(r, "warmStartSteps", 0, 20_000, EDIT_DEFAULTS.warmStartSteps),
+    warmStartSteps: warmStart(r),
     updates: int(r, "updates", 1, 10_000, EDIT_DEFAULTS.updates),
     lr: num(r, "lr", 0, 1, EDIT_DEFAULTS.lr, true),
     evalEvery: int(r, "evalEvery", 1, 1000, EDIT_DEFAULTS.evalEvery),
     evalGames: int(r, "evalGames", 1, 2000, EDIT_DEFAULTS.evalGames),
   };
+}
+
+function warmStart(r: RequestObject): number {
+  const v = int(r, "warmStartSteps", 0, 20_000, EDIT_DEFAULTS.warmStartSteps);
+  if (v < MIN_WARM_START) throw new RequestError(`warmStartSteps must be at least ${MIN_WARM_START}: without a warm start the agent's episodes all run to the 20-step limit, and one GRPO update over them needs more memory than the worker has`, "warmStartSteps");
+  return v;
 }
 
 export function editSplitBody(body: unknown): "heldout" | "validation" {

@@ -5,9 +5,11 @@
  * HTTP 409 naming the run), so two tabs cannot train at once; they watch the same run instead.
  *
  * Stop marks the run "stopping" at once and asks the worker to abort; the worker's loops check the
- * signal between steps, so the run ends "stopped" soon after, with what it learned. A worker that
- * dies (out of memory, a crash) fails its run with the reason, and a new one is started for the
- * next job.
+ * signal between steps, so the run ends "stopped" soon after, with what it learned. A step that
+ * does not return (one huge synchronous update) cannot see the signal: STOP_GRACE_MS after Stop the
+ * worker is ended instead, and the run is "stopped" with the last snapshot its tab received. A
+ * worker that dies (out of memory, a crash) fails its run with the reason, and a new one is
+ * started for the next job.
  */
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -71,6 +73,8 @@ export interface JobRunner {
 }
 
 const WORKER_FILE = path.join(__dirname, "worker.cjs");
+/** How long a run may take to honour Stop before its worker is ended. */
+export const STOP_GRACE_MS = 5000;
 
 export function createJobRunner(hooks: JobRunnerHooks = {}): JobRunner {
   let worker: Worker | undefined;
@@ -121,7 +125,9 @@ export function createJobRunner(hooks: JobRunnerHooks = {}): JobRunner {
     });
     w.on("exit", (code) => {
       if (worker === w) worker = undefined;
-      if (current) finish(current, current.status === "stopping" ? "stopped" : "failed", { error: current.status === "stopping" ? undefined : `the training worker exited (code ${code})` });
+      if (!current) return;
+      if (current.status === "stopping") finish(current, "stopped", { error: `its step did not return within ${STOP_GRACE_MS / 1000} s of Stop, so the worker was ended; the agent is the last snapshot` });
+      else finish(current, "failed", { error: `the training worker exited (code ${code})` });
     });
     w.unref(); // an idle worker does not keep the process alive
     return (worker = w);
@@ -143,6 +149,10 @@ export function createJobRunner(hooks: JobRunnerHooks = {}): JobRunner {
       if (run && run.status === "running") {
         run.status = "stopping";
         worker?.postMessage({ type: "stop", id } satisfies MainMessage);
+        const w = worker;
+        setTimeout(() => {
+          if (run.ended === undefined && worker === w) void w?.terminate();
+        }, STOP_GRACE_MS).unref();
       }
       return run;
     },
