@@ -152,8 +152,8 @@ describe("tsrl export trl", () => {
     fs.mkdirSync(mine);
     fs.writeFileSync(path.join(mine, "notes.txt"), "keep me");
     let r = await tsrlRun(["export", "trl", run, "--out", mine]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/--out .*mine exists and is not empty; give a new directory \(nothing in it was touched\)/);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--out .*mine: is a non-empty directory tsrl did not write \(it holds 'notes.txt'/);
     expect(fs.readdirSync(mine)).toEqual(["notes.txt"]);
     r = await tsrlRun(["export", "trl", path.join(tmp, "base"), "--out", path.join(tmp, "x")]);
     expect(r.status).toBe(1);
@@ -164,5 +164,12 @@ describe("tsrl export trl", () => {
     const empty = path.join(tmp, "empty");
     fs.mkdirSync(empty);
     expect((await tsrlRun(["export", "trl", run, "--out", empty])).status).toBe(0);
+    // a second export onto the first is refused: exports are never replaced
+    r = await tsrlRun(["export", "trl", run, "--out", empty]);
+    expect(r.status).toBe(2);
+    expect(fs.readdirSync(empty).sort()).toContain("launch.sh");
+    // the guard's own refusals hold for exports too: the current directory, a git work tree
+    r = await tsrlRun(["export", "trl", run, "--out", "."]);
+    expect(r.status).toBe(2);
   });
 });

@@ -3,13 +3,14 @@
  * `tsrl train grpo GPT2` run at scale (lib/export/trl.ts: the model, the prompts as JSONL, a
  * GRPOConfig, the reward in Python, a training script and an accelerate launcher).
  *
- * --out must be a new directory (or an empty one): the export is written next to it first and
- * renamed into place, so DIR is either complete or absent, and nothing already there is touched.
+ * --out must be a new directory (or an empty one) that the project's out-directory guard accepts
+ * (lib/data/out-dir): the export is written next to it first and renamed into place
+ * (writeNewDirectory), so DIR is either complete or absent, and nothing already there is touched.
  * Exit 0 and one JSON line on stdout ({"out", "files", "prompts", "missingReward"}); 1 for a run
- * directory or prompts file that cannot be read, or an --out that is not new; 2 for bad usage.
+ * directory or prompts file that cannot be read; 2 for bad usage, an --out that is not new included.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkOutDir, OutDirError, writeNewDirectory } from "../data/out-dir";
 import { ExportError, trlExport } from "../export/trl";
 import { RewardSpecError } from "./reward-spec";
 import { parseCommand, type CommandSpec } from "./args";
@@ -32,8 +33,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const outFlag = parsed.flags.out as string | undefined;
   if (!outFlag) return fail("give --out DIR, the directory to write", 2);
   const out = path.resolve(outFlag);
-  const taken = outProblem(out);
-  if (taken) return fail(taken, 1);
+  try {
+    checkOutDir(out, { overwrite: false });
+  } catch (err) {
+    if (err instanceof OutDirError) return fail(`--out ${err.message}`, 2);
+    throw err;
+  }
 
   let exported: ReturnType<typeof trlExport>;
   try {
@@ -42,38 +47,14 @@ export async function exportCommand(argv: string[]): Promise<number> {
     if (err instanceof ExportError || err instanceof RewardSpecError) return fail(err.message, 1);
     throw err;
   }
-  const staging = path.join(path.dirname(out), `.${path.basename(out)}.tsrl-export-${process.pid}`);
   try {
-    for (const [name, contents] of Object.entries(exported.files)) {
-      fs.mkdirSync(path.dirname(path.join(staging, name)), { recursive: true });
-      fs.writeFileSync(path.join(staging, name), contents);
-    }
-    fs.chmodSync(path.join(staging, "launch.sh"), 0o755);
-    if (fs.existsSync(out)) fs.rmdirSync(out); // empty (checked above): rmdir refuses anything else
-    fs.renameSync(staging, out);
+    writeNewDirectory(out, exported.files, { executable: ["launch.sh"] });
   } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true }); // ours: made by this run
+    if (err instanceof OutDirError) return fail(`--out ${err.message}`, 2);
     return fail(`could not write ${out}: ${(err as Error).message}`, 1);
   }
   console.error(`tsrl export: ${Object.keys(exported.files).length} files in ${out}; run it with: sh ${path.join(out, "launch.sh")}`);
   if (exported.missing.length) console.error(`tsrl export: reward.py lacks part of the run's reward (see ${path.join(out, "README.md")}):\n  - ${exported.missing.join("\n  - ")}`);
   console.log(JSON.stringify({ out, files: Object.keys(exported.files).sort(), prompts: exported.prompts, missingReward: exported.missing }));
   return 0;
-}
-
-/**
- * Why `out` cannot receive the export, or undefined: it must not exist, or be an empty directory.
- * (The project's out-directory guard, lib/data/out-dir on the train-safety branch, replaces this
- * when it reaches main.)
- */
-function outProblem(out: string): string | undefined {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(out);
-  } catch {
-    return undefined;
-  }
-  if (!stat.isDirectory()) return `--out ${out} exists and is not a directory; give a new directory`;
-  if (fs.readdirSync(out).length > 0) return `--out ${out} exists and is not empty; give a new directory (nothing in it was touched)`;
-  return undefined;
 }

@@ -3,6 +3,8 @@
  * so `tsrl kernel` does not pay for TensorFlow.js and `tsrl train` does not pay for ZeroMQ.
  */
 
+import { reportError } from "./errors";
+
 export type Verb = (args: string[]) => Promise<number>;
 
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
@@ -49,5 +51,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`tsrl: unknown verb '${verb}'\n\n${usage()}`);
     return 2;
   }
-  return (await entry.load())(rest);
+  try {
+    return await (await entry.load())(rest);
+  } catch (err) {
+    return reportError(verb, err); // a user's mistake is one line and exit 2 or 1; only tsrl's own bugs show a stack
+  }
 }

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { loadPolicy, saveAgent } from "../algos/checkpoint";
 import { createAgent } from "../algos/registry";
 import { createRng } from "../core/rng";
+import { removeCheckpointDir } from "../data/out-dir";
 import { GPT2_TINY } from "../nn/gpt2/config";
 import { createGpt2 } from "../nn/gpt2/model";
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
@@ -79,7 +80,9 @@ export async function benchServe(opts: { quick?: boolean; log?: (text: string) =
     ticTacToe = { clients: CLIENTS, requestsPerClient: requests * 4, load: await runLoad({ url, path: "/v1/act", token, clients: CLIENTS, requests: requests * 4, body }) };
     await app.close();
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    // our temporary folder: the checkpoint saved in it, then the folder (empty by then)
+    removeCheckpointDir(path.join(dir, "ttt"));
+    removeCheckpointDir(dir);
   }
   return {
     note: `clients and server in one process on ${os.cpus().length} cores (load average ${os.loadavg()[0].toFixed(1)} at the end)`,
