@@ -140,11 +140,11 @@ describe("the playground's API", () => {
     fs.writeFileSync(path.join(foreign, "notes.txt"), "mine");
     const refused = await post("/api/checkpoints/save", { tab: "ttt", name: "my-notes", overwrite: true });
     expect(refused.status).toBe(409);
-    expect(refused.json().error.message).toMatch(/not a tsrl agent checkpoint/);
+    expect(refused.json().error.message).toMatch(/my-notes in the runs folder is a non-empty directory tsrl did not write \(it holds 'notes.txt'/);
     expect(fs.readdirSync(foreign)).toEqual(["notes.txt"]);
 
     expect((await post("/api/checkpoints/save", { tab: "ttt", name: "agent-1" })).status).toBe(200);
-    expect(fs.readdirSync(path.join(runsDir, "agent-1")).sort()).toEqual(["config.json", "metrics.csv", "model.safetensors"]);
+    expect(fs.readdirSync(path.join(runsDir, "agent-1")).sort()).toEqual(["config.json", "metrics.csv", "model.safetensors", "tsrl-checkpoint.json"]);
     const again = await post("/api/checkpoints/save", { tab: "ttt", name: "agent-1" });
     expect(again.status).toBe(409);
     expect((await post("/api/checkpoints/save", { tab: "ttt", name: "agent-1", overwrite: true })).status).toBe(200);

@@ -1,16 +1,15 @@
 /**
  * The playground's checkpoints: those in its runs folder that a tab can load (agent checkpoints of
- * the tab's environment; GPT-2 directories), and whether a name may be written.
+ * the tab's environment; GPT-2 directories), and whether a name may be saved to.
  *
- * Saving never replaces what tsrl did not write: a name already in use is refused unless the page
- * asks to overwrite, and even then only a tsrl agent checkpoint (config.json with the algorithm
- * and versions saveAgent writes, and nothing but tsrl's files) is replaced.
- * (The project's out-directory guard, lib/data/out-dir on the train-safety branch, takes this job
- * when it reaches main: saveAgent then refuses the same directories itself.)
+ * Saving never replaces what tsrl did not write: the project's out-directory guard
+ * (lib/data/out-dir) decides, and a name that holds a checkpoint is replaced only when the page
+ * asks to overwrite.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isGpt2Directory } from "../../cli/serve-gpt2";
+import { checkOutDir, OutDirError } from "../../data/out-dir";
 
 export interface CheckpointEntry {
   name: string;
@@ -19,8 +18,6 @@ export interface CheckpointEntry {
   /** When it was written (config.json's mtime), ms since the epoch. */
   modified: number;
 }
-
-const TSRL_FILES = new Set(["config.json", "model.safetensors", "metrics.csv"]);
 
 function readConfig(dir: string): Record<string, unknown> | undefined {
   try {
@@ -53,20 +50,16 @@ export function listCheckpoints(runsDir: string, envId: string): CheckpointEntry
   return out.sort((a, b) => b.modified - a.modified);
 }
 
-/** Why a checkpoint cannot be saved at `dir`, or undefined when it can. */
+/** Why a checkpoint cannot be saved at `dir` (the guard's reason, in the page's words), or undefined when it can. */
 export function checkpointProblem(dir: string, overwrite: boolean): string | undefined {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(dir);
-  } catch {
-    return undefined;
-  }
   const name = path.basename(dir);
-  if (!stat.isDirectory()) return `${name} exists in the runs folder and is not a directory; choose another name (nothing was touched)`;
-  const config = readConfig(dir);
-  const ours = config !== undefined && typeof config.algorithm === "string" && typeof config.versions === "object"
-    && fs.readdirSync(dir).every((f) => TSRL_FILES.has(f));
-  if (!ours) return `${name} exists in the runs folder and is not a tsrl agent checkpoint; choose another name (nothing was touched)`;
-  if (!overwrite) return `${name} already holds a checkpoint; tick "overwrite" to replace it, or choose another name`;
+  let state: string;
+  try {
+    state = checkOutDir(dir, { overwrite: true }).state;
+  } catch (err) {
+    if (err instanceof OutDirError) return `${name} in the runs folder ${err.reason}; choose another name (nothing was touched)`;
+    throw err;
+  }
+  if (state === "checkpoint" && !overwrite) return `${name} already holds a checkpoint; tick "overwrite" to replace it, or choose another name`;
   return undefined;
 }

@@ -211,7 +211,7 @@ export function registerPlaygroundRoutes(app: FastifyInstance, opts: PlaygroundO
     const dir = path.join(opts.runsDir, name);
     const problem = checkpointProblem(dir, r.overwrite === true);
     if (problem) throw new ConflictError(problem);
-    return { dir: saveSnapshot(dir, a.snapshot, a.metrics), name, source: a.snapshot.source };
+    return { dir: saveSnapshot(dir, a.snapshot, a.metrics, { overwrite: r.overwrite === true }), name, source: a.snapshot.source };
   });
   app.post("/api/checkpoints/load", async (request, reply) => {
     const r = checkFields(request.body, ["tab", "name"], '{"tab": "ttt", "name": "my-agent"}');

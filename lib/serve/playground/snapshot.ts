@@ -49,9 +49,11 @@ export function policyOf(snapshot: PolicySnapshot): SnapshotPolicy {
 
 /**
  * Writes `snapshot` as a checkpoint at `dir` through saveAgent — the CLI's format (config.json,
- * model.safetensors, metrics.csv: the training log `metrics`), so `tsrl eval` and `tsrl serve` read it.
+ * model.safetensors, metrics.csv: the training log `metrics`), so `tsrl eval` and `tsrl serve` read
+ * it — and through its out-directory guard: an OutDirError, before anything is written, when `dir`
+ * is not tsrl's to write (or holds a checkpoint and `overwrite` is false).
  */
-export function saveSnapshot(dir: string, snapshot: PolicySnapshot, metrics: readonly Record<string, number | null>[]): string {
+export function saveSnapshot(dir: string, snapshot: PolicySnapshot, metrics: readonly Record<string, number | null>[], opts: { overwrite: boolean }): string {
   const agentLike = {
     algorithm: snapshot.algorithm,
     envId: snapshot.envId,
@@ -59,5 +61,5 @@ export function saveSnapshot(dir: string, snapshot: PolicySnapshot, metrics: rea
     metrics: metrics.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? NaN]))),
     checkpointWeights: () => snapshot.checkpointWeights,
   } as unknown as Agent<object, BaseRow>;
-  return saveAgent(dir, agentLike);
+  return saveAgent(dir, agentLike, undefined, { overwrite: opts.overwrite, trainingState: false });
 }
