@@ -12,7 +12,7 @@ import type { EditAct } from "../../envs/edit-oracle";
 import { EDIT_FAMILIES } from "../../envs/edit-tasks";
 import type { JobContext } from "./job-context";
 import type { EditTrainJob, EditVerifyJob } from "./protocol";
-import { policyOf, snapshotOf } from "./snapshot";
+import { policyOf, trainWithSnapshots } from "./snapshot";
 
 /** GRPO's config for an edit-training job: EditAgent-v0's preset, the page's budget. */
 export function editTrainConfig(job: EditTrainJob): Record<string, unknown> {
@@ -25,19 +25,8 @@ export function editTrainConfig(job: EditTrainJob): Record<string, unknown> {
 
 export async function editTrain(job: EditTrainJob, ctx: JobContext): Promise<unknown> {
   const agent = (await createAgent("grpo", editTrainConfig(job))) as Agent<object, BaseRow>;
-  const source = () => `training run ${ctx.id}, update ${agent.metrics.length}`;
   try {
-    const result = await agent.train({
-      signal: ctx.signal,
-      onAbort: "return",
-      onUpdate: (row) => ctx.row(row as unknown as Record<string, number>),
-      onProgress: (p) => {
-        ctx.progress(p);
-        const last = agent.metrics.at(-1) as unknown as Record<string, number> | undefined;
-        if (last && Number.isFinite(last.exact_match)) ctx.snapshot(snapshotOf(agent, source()));
-      },
-    });
-    ctx.snapshot(snapshotOf(agent, source()));
+    const result = await trainWithSnapshots(agent, ctx, "exact_match");
     return { stopped: result.stopped, updates: result.updates, episodes: result.episodes, wallTime: result.wallTime };
   } finally {
     agent.dispose();

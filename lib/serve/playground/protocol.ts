@@ -10,19 +10,13 @@
  *                                          on the main thread while training goes on)
  *                   end {id, status, …}    done | stopped | failed, with the job's result or error
  */
+import type { TicTacToeRewards } from "../../envs/tictactoe";
 import type { NamedTensors } from "../../nn/mlp";
 
 export const TTT_ID = "TicTacToe-v0";
 
-/** Tic-Tac-Toe's reward knobs (TicTacToe-v0's `rewards` option). */
-export interface TttRewards {
-  win: number;
-  draw: number;
-  loss: number;
-  centerBonus: number;
-  forkBonus: number;
-  illegalPenalty: number;
-}
+/** Tic-Tac-Toe's reward knobs: TicTacToe-v0's `rewards` option, every one given. */
+export type TttRewards = TicTacToeRewards;
 
 export interface TttTrainJob {
   kind: "ttt-train";

@@ -3,12 +3,13 @@
  * trains it can hand it to the main thread (structured clone), which plays with it, edits with it
  * and saves it as a checkpoint in the CLI's format — while training goes on in the worker.
  */
-import type { Agent, BaseRow } from "../../algos/agent";
+import type { Agent, BaseRow, TrainResult } from "../../algos/agent";
 import { saveAgent } from "../../algos/checkpoint";
 import type { ActFn } from "../../algos/evaluate";
 import { algorithmSpec } from "../../algos/registry";
 import { envSpec, makeEnv } from "../../core/registry";
 import { softmaxRow } from "../../nn/categorical";
+import type { JobContext } from "./job-context";
 import type { PolicySnapshot } from "./protocol";
 
 /** A snapshot of `agent`'s weights now. */
@@ -62,4 +63,26 @@ export function saveSnapshot(dir: string, snapshot: PolicySnapshot, metrics: rea
     checkpointWeights: () => snapshot.checkpointWeights,
   } as unknown as Agent<object, BaseRow>;
   return saveAgent(dir, agentLike, undefined, { overwrite: opts.overwrite, trainingState: false });
+}
+
+/**
+ * Trains `agent` for a playground job: every row and the progress go to the page, and a snapshot
+ * after each report card (a row where `reportColumn` is a number) and at the end, so the tab plays
+ * (or edits with) the agent as it is while training goes on. Stop returns with what was learned.
+ */
+export async function trainWithSnapshots(agent: Agent<object, BaseRow>, ctx: JobContext, reportColumn: string): Promise<TrainResult<BaseRow>> {
+  const source = () => `training run ${ctx.id}, update ${agent.metrics.length}`;
+  ctx.snapshot(snapshotOf(agent, source()));
+  const result = await agent.train({
+    signal: ctx.signal,
+    onAbort: "return",
+    onUpdate: (row) => ctx.row(row as unknown as Record<string, number>),
+    onProgress: (p) => {
+      ctx.progress(p);
+      const last = agent.metrics.at(-1) as unknown as Record<string, number> | undefined;
+      if (last && Number.isFinite(last[reportColumn])) ctx.snapshot(snapshotOf(agent, source()));
+    },
+  });
+  ctx.snapshot(snapshotOf(agent, source()));
+  return result;
 }

@@ -10,7 +10,7 @@ import { exhaustiveCheck, playMatches } from "../../envs/tictactoe-analysis";
 import { OPPONENT_NAMES } from "../../envs/tictactoe-opponents";
 import type { JobContext } from "./job-context";
 import { TTT_ID, type TttEvaluateJob, type TttTrainJob } from "./protocol";
-import { policyOf, snapshotOf } from "./snapshot";
+import { policyOf, trainWithSnapshots } from "./snapshot";
 
 /** The algorithm's config for a training job: the env's preset (opponent mixture, sides) with the page's rewards. */
 export function tttTrainConfig(job: TttTrainJob): Record<string, unknown> {
@@ -26,28 +26,10 @@ export function tttTrainConfig(job: TttTrainJob): Record<string, unknown> {
 
 export async function tttTrain(job: TttTrainJob, ctx: JobContext): Promise<unknown> {
   const agent = (await createAgent(job.algorithm, tttTrainConfig(job))) as Agent<object, BaseRow>;
-  const source = () => `training run ${ctx.id}, update ${agent.metrics.length}`;
   try {
-    ctx.snapshot(snapshotOf(agent, source()));
-    const result = await agent.train({
-      signal: ctx.signal,
-      onAbort: "return",
-      onUpdate: (row) => ctx.row(row as unknown as Record<string, number>),
-      onProgress: (p) => {
-        ctx.progress(p);
-        const last = agent.metrics.at(-1) as unknown as Record<string, number> | undefined;
-        if (last && Number.isFinite(last.win_random)) ctx.snapshot(snapshotOf(agent, source())); // a new report card: play the agent as it is now
-      },
-    });
-    ctx.snapshot(snapshotOf(agent, source()));
-    const last = [...agent.metrics].reverse().find((r) => Number.isFinite((r as unknown as Record<string, number>).win_random)) as unknown as Record<string, number> | undefined;
-    return {
-      stopped: result.stopped === "target" ? "solved" : result.stopped,
-      updates: result.updates,
-      episodes: result.episodes,
-      wallTime: result.wallTime,
-      solved: last?.solved === 1,
-    };
+    const result = await trainWithSnapshots(agent, ctx, "win_random");
+    const last = agent.metrics.findLast((r) => Number.isFinite((r as unknown as Record<string, number>).win_random)) as unknown as Record<string, number> | undefined;
+    return { stopped: result.stopped === "target" ? "solved" : result.stopped, updates: result.updates, episodes: result.episodes, wallTime: result.wallTime, solved: last?.solved === 1 };
   } finally {
     agent.dispose();
   }
