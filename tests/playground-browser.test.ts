@@ -180,6 +180,16 @@ describe("tsrl playground in Chromium", () => {
     await shot(page, "playground-ttt-game");
     const asO = await playGame(page, "O");
     expect(asO).toMatch(/You win|The agent wins|A draw/);
+
+    // a new game while the agent answers a move of the old one: the late answer is dropped
+    await page.click("[data-testid=ttt-new-x]");
+    await page.click("[data-testid=ttt-cell-0]");
+    await page.click("[data-testid=ttt-new-o]");
+    await page.waitForFunction(() => /Your move — you are O/.test(document.querySelector("[data-testid=ttt-status]")?.textContent ?? ""), { timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 1000)); // time for the old game's answer to arrive
+    const marks = await page.$$eval("[data-testid^=ttt-cell-]", (bs) => bs.map((b) => b.textContent));
+    expect(marks.filter((m) => m === "X"), marks.join(",")).toHaveLength(1);
+    expect(marks.filter((m) => m === "O"), marks.join(",")).toHaveLength(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

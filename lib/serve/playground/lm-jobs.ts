@@ -150,6 +150,7 @@ export async function lmTrain(job: LmTrainJob, ctx: JobContext): Promise<LmTrain
   const t = tok();
   const codec: TextCodec = { encode: (p) => [t.eosId, ...t.encode(p)], decode: (ids) => t.decode(ids) };
   let trainer: ReturnType<typeof createGrpoLmTrainer> | undefined;
+  let kept = false; // once the trained model is in the cache, the cache owns it
   try {
     const before = await scoredSample(job.model, model, sources, job);
     trainer = createGrpoLmTrainer({
@@ -160,10 +161,11 @@ export async function lmTrain(job: LmTrainJob, ctx: JobContext): Promise<LmTrain
     const trained = `trained:${ctx.id}`;
     for (const key of [...models.keys()]) if (key.startsWith("trained:")) { models.get(key)!.dispose(); models.delete(key); } // one trained model at a time
     models.set(trained, model);
+    kept = true;
     const after = await scoredSample(trained, model, sources, job);
     return { before, after, trained, steps: result.updates, stopped: result.stopped };
   } catch (err) {
-    model.dispose();
+    if (!kept) model.dispose();
     throw err;
   } finally {
     trainer?.dispose();

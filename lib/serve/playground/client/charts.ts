@@ -74,7 +74,7 @@ export function drawLines(el: HTMLElement, rows: readonly Row[], x: string, seri
     width: opts.width ?? 300, height: 150,
     title: opts.title,
     data: { values: points },
-    mark: { type: "line", strokeWidth: 2 },
+    mark: { type: "line", strokeWidth: 2, point: points.length <= 60 },
     encoding: {
       x: { field: "x", type: "quantitative", title: x },
       y: { field: "value", type: "quantitative", title: null, ...(opts.percent ? { axis: { format: "%" }, scale: { domain: [0, 1] } } : {}) },

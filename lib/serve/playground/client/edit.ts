@@ -141,6 +141,8 @@ export function initEdit(): TabHooks {
         void draw(r.rows);
       }
       if (r.kind === "edit-train") restore(r.settings);
+      $("edit-progress-text").textContent = `${r.kind === "edit-train" ? "Training" : r.kind === "edit-verify" ? "Verification" : "Loading"} ${r.status}${r.error ? `: ${r.error}` : ""}.`;
+      if (r.status === "done") progress.value = progress.max;
       if (r.kind === "edit-verify") {
         verification = r;
         showVerification(r);

@@ -23,6 +23,8 @@ const TTT_KINDS = ["ttt-train", "ttt-evaluate"];
 const CELL_NAMES = ["top left", "top", "top right", "left", "centre", "right", "bottom left", "bottom", "bottom right"];
 
 interface Game {
+  /** Counts games: an answer that arrives after a new game started is dropped. */
+  id: number;
   board: number[];
   you: "X" | "O";
   over: boolean;
@@ -62,7 +64,7 @@ export function initTtt(): TabHooks {
   $("ttt-evaluate").addEventListener("click", () => void startRun("/api/ttt/evaluate", { games: numberOf("ttt-games") }));
 
   // --- play ---
-  const game: Game = { board: Array(9).fill(0), you: "X", over: true, busy: false, line: null, last: null };
+  const game: Game = { id: 0, board: Array(9).fill(0), you: "X", over: true, busy: false, line: null, last: null };
   const boardEl = $("ttt-board"), heatEl = $("ttt-heat"), status = $("ttt-status");
   const cells = Array.from({ length: 9 }, (_, i) => {
     const b = h("button", { "data-testid": `ttt-cell-${i}`, "aria-label": `cell ${i} (${CELL_NAMES[i]})` }) as HTMLButtonElement;
@@ -88,7 +90,7 @@ export function initTtt(): TabHooks {
     heat.forEach((d, i) => {
       if (board[i] !== 0 || !probs) {
         d.textContent = mark(board[i]);
-        d.style.background = "";
+        d.style.background = d.style.color = "";
         d.className = "taken";
         return;
       }
@@ -106,11 +108,13 @@ export function initTtt(): TabHooks {
   };
   let pending: number | null = null; // the person's move the agent is answering
   const agentMove = async () => {
+    const id = game.id;
     game.busy = true;
     render();
     try {
       const before = [...game.board];
       const r = await post<{ board: number[]; move: number | null; probs: number[] | null; outcome: string | null; line: number[] | null; source: string | null }>("/api/ttt/move", { board: game.board, you: game.you });
+      if (id !== game.id) return; // a new game started meanwhile
       game.board = r.board;
       game.line = r.line;
       if (r.move !== null) {
@@ -124,14 +128,17 @@ export function initTtt(): TabHooks {
         status.className = "status";
       }
     } catch (err) {
+      if (id !== game.id) return;
       status.textContent = (err as Error).message;
       status.className = "status error";
       if (pending !== null) game.board[pending] = 0; // the agent could not answer: take the move back, so the game can go on once it can
       else game.over = true; // it could not open a game as X
     } finally {
-      pending = null;
-      game.busy = false;
-      render();
+      if (id === game.id) {
+        pending = null;
+        game.busy = false;
+        render();
+      }
     }
   };
   const humanMove = async (i: number) => {
@@ -142,7 +149,8 @@ export function initTtt(): TabHooks {
     await agentMove();
   };
   const newGame = (you: "X" | "O") => {
-    Object.assign(game, { board: Array(9).fill(0), you, over: false, busy: false, line: null, last: null });
+    Object.assign(game, { id: game.id + 1, board: Array(9).fill(0), you, over: false, busy: false, line: null, last: null });
+    pending = null;
     showHeat(game.board, null);
     status.className = "status";
     status.textContent = you === "X" ? "Your move — you are X (you start)." : "The agent (X) starts…";
@@ -199,7 +207,12 @@ export function initTtt(): TabHooks {
         restore(run.settings);
         trainingEnded(run);
       }
-      if (run.kind === "ttt-evaluate") showEvaluation(run);
+      if (run.kind === "ttt-evaluate") {
+        showEvaluation(run);
+        $("ttt-progress-text").textContent = `Evaluation ${run.status}${run.error ? `: ${run.error}` : ""}.`;
+      }
+      if (run.kind === "load") $("ttt-progress-text").textContent = run.status === "done" ? "Checkpoint loaded." : `Loading ${run.status}.`;
+      progress.value = run.status === "done" ? progress.max : progress.value;
       if (run.status === "failed") showBanner(`Run ${run.id} failed: ${run.error}`);
       checkpoints.onResult(run);
     },
