@@ -12,6 +12,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRng } from "../lib/core/rng";
+import { initBackend } from "../lib/nn/backend";
+import { createGpt2, GPT2_TINY, saveGpt2, writeGpt2TokenizerFiles } from "../lib/nn/gpt2";
 import { createServer } from "../lib/serve/app";
 import { mountPlayground } from "../lib/serve/playground/index";
 import { call } from "./serve-http-harness";
@@ -155,6 +158,40 @@ describe("the playground's API", () => {
     expect(run).toMatchObject({ status: "failed" });
     expect(String(run.error)).toMatch(/holds a TicTacToe-v0 agent; this tab needs a EditAgent-v0 checkpoint/);
   }, 60_000);
+});
+
+describe("the playground's GPT-2 tab", () => {
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-playground-lm-"));
+  let s: Awaited<ReturnType<typeof startPlayground>>;
+  beforeAll(async () => {
+    await initBackend({ quiet: true });
+    const model = createGpt2(GPT2_TINY, createRng(3));
+    saveGpt2(model, path.join(runsDir, "my-gpt2"));
+    writeGpt2TokenizerFiles(path.join(runsDir, "my-gpt2"));
+    model.dispose();
+    s = await startPlayground({ runsDir });
+  });
+  afterAll(async () => {
+    await s?.close();
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it("lists the GPT-2 directories of the runs folder and samples one, with the reward by part", async () => {
+    const models = (await call(s.url, "/api/lm/models", { token: null })).json().models.map((m: { key: string }) => m.key);
+    const dir = path.join(runsDir, "my-gpt2");
+    expect(models).toEqual(["tiny", dir]);
+    const started = await call(s.url, "/api/lm/sample", { token: null, body: { model: dir, prompt: "The soup was", n: 3, maxTokens: 5, seed: 7, reward: "rules:sentiment=1,length=0.5:4/words,keyword=2:soup" } });
+    expect(started.status, started.text).toBe(202);
+    const run = await waitForRun(s.url, started.json().id);
+    expect(run.status, String(run.error)).toBe("done");
+    const result = run.result as { columns: { name: string; weight: number }[]; completions: { text: string; total: number; parts: number[] }[] };
+    expect(result.columns).toEqual([{ name: "sentiment", weight: 1 }, { name: "length", weight: 0.5 }, { name: "keyword", weight: 2 }]);
+    expect(result.completions).toHaveLength(3);
+    for (const c of result.completions) {
+      expect(c.parts).toHaveLength(3);
+      expect(c.total).toBeCloseTo(c.parts[0] + 0.5 * c.parts[1] + 2 * c.parts[2], 9); // the total is the weighted sum of the parts shown
+    }
+  }, 120_000);
 });
 
 describe("the playground with a token", () => {
