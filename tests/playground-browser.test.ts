@@ -239,8 +239,10 @@ describe("tsrl playground in Chromium", () => {
 
     await setValue(page, "edit-instruction", "End the sentence with a period.");
     await setValue(page, "edit-text", "Their dog ran home");
+    const t0 = Date.now();
     await page.click("[data-testid=edit-run]");
     await page.waitForSelector("[data-testid=edit-result] pre.diff", { timeout: 20_000 });
+    console.log(`playground-browser.test: a custom edit answered on the page in ${Date.now() - t0} ms`);
     const result = await text(page, "edit-result");
     expect(result).toMatch(/understood/);
     expect(result).toContain("Their dog ran home");

@@ -31,6 +31,7 @@ import { EDIT_FAMILIES, EDIT_FAMILY_HELP } from "../../envs/edit-tasks";
 import { fromPointOfView, LINES, legalMask, outcome, toMove, type Mark } from "../../envs/tictactoe-rules";
 import { parseRewardSpec } from "../../cli/reward-spec";
 import { createRng } from "../../core/rng";
+import { initBackend } from "../../nn/backend";
 import { createEditHandler } from "../edit";
 import { checkFields, RequestError } from "../request";
 import { checkpointName, editSplitBody, editTrainBody, EDIT_DEFAULTS, gamesBody, isEditSplit, lmSampleBody, lmTrainBody, LM_DEFAULTS, moveBody, tabField, DEFAULT_REWARDS, TTT_DEFAULTS, tttTrainBody } from "./bodies";
@@ -165,6 +166,7 @@ export function registerPlaygroundRoutes(app: FastifyInstance, opts: PlaygroundO
   });
   app.post("/api/edit/custom", async (request) => {
     checkFields(request.body, ["instruction", "text"], '{"instruction": "...", "text": "..."}');
+    await initBackend({ quiet: true }); // the edit agent's network runs on tfjs (here, on the main thread: one edit is milliseconds)
     const a = agentOf("edit");
     const answer = (await createEditHandler(a.policy)(request.body)) as { text: string; steps: string[]; stopped: boolean; understood?: boolean };
     const source = (request.body as { text: string }).text;
