@@ -23,6 +23,8 @@ export function requireLoopbackHost(app: FastifyInstance): void {
     const host = hostName(request.headers.host);
     if (isLoopback(host)) return done();
     const shown = host.length > 60 ? `${host.slice(0, 60)}…` : host;
-    reply.code(403).send(openAiError(`this playground listens on this machine only and answers requests addressed to it (Host: localhost or 127.0.0.1), not to ${JSON.stringify(shown)}; open http://127.0.0.1:${app.server.address() && typeof app.server.address() === "object" ? (app.server.address() as { port: number }).port : "PORT"}/`, "invalid_request_error", null, "wrong_host"));
+    const address = app.server.address();
+    const port = address !== null && typeof address === "object" ? address.port : "PORT";
+    reply.code(403).send(openAiError(`this playground listens on this machine only and answers requests addressed to it (Host: localhost or 127.0.0.1), not to ${JSON.stringify(shown)}; open http://127.0.0.1:${port}/`, "invalid_request_error", null, "wrong_host"));
   });
 }

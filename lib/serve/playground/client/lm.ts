@@ -52,7 +52,7 @@ export function initLm(): TabHooks {
   };
   let chartRun = 0;
   const progress = $("lm-progress") as HTMLProgressElement;
-  const draw = (rows: readonly Row[]) => drawLines($("lm-chart"), rows, "step", [{ field: "reward", label: "mean reward" }, { field: "kl", label: "KL to the start" }], { width: 420 });
+  const draw = (rows: readonly Row[]) => drawLines($("lm-chart"), rows, "step", [{ field: "reward", label: "mean reward" }, { field: "kl", label: "KL to the start (β > 0)" }], { width: 420 });
   return {
     onState(state, rows) {
       const r = state.run;
