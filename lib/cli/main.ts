@@ -21,6 +21,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
       return async (args) => (args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
     },
   },
+  playground: { summary: "the course's app in a browser (train, watch, play, edit):  tsrl playground [--port 8501] [--no-open]", load: async () => (await import("./playground")).playgroundCommand },
   export: { summary: "export a GPT-2 GRPO run for TRL:  tsrl export trl runs/grpo-gpt2 --out trl-grpo-gpt2", load: async () => (await import("./export")).exportCommand },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
   kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
@@ -34,7 +35,8 @@ function isGpt2Training(args: readonly string[]): boolean {
 }
 
 export function usage(): string {
-  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(7)} ${v.summary}`);
+  const width = Math.max(...Object.keys(verbs).map((name) => name.length));
+  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(width)} ${v.summary}`);
   return ["usage: tsrl <verb> [options]", "", ...lines].join("\n");
 }
 
