@@ -17,7 +17,7 @@
  */
 import { checkpoint } from "../core/abort";
 import { actionMaskOf, type Env, type Info } from "../core/env";
-import { envSpec } from "../core/registry";
+import { envSpec } from "../envs/registry";
 import type { Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import type { EpisodeStats, VectorEnv } from "../core/vector-env";

@@ -16,11 +16,12 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   serve: {
     summary: "drive a trained agent (or a GPT-2's completions) over JSON lines or HTTP:  tsrl serve runs/x --stdio | --port 8000",
     load: async () => {
-      const gpt2 = await import("./serve-gpt2");
+      const { isGpt2Directory } = await import("../nn/gpt2/load");
       // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
-      return async (args) => (args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+      return async (args) => (args.some((a) => !a.startsWith("-") && isGpt2Directory(a)) ? (await import("./serve-gpt2")).serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
     },
   },
+  playground: { summary: "the course's app in a browser (train, watch, play, edit):  tsrl playground [--port 8501] [--no-open]", load: async () => (await import("./playground")).playgroundCommand },
   export: { summary: "export a GPT-2 GRPO run for TRL:  tsrl export trl runs/grpo-gpt2 --out trl-grpo-gpt2", load: async () => (await import("./export")).exportCommand },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
   kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("./kernel")).kernelCommand },
@@ -29,7 +30,8 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
 };
 
 export function usage(): string {
-  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(7)} ${v.summary}`);
+  const width = Math.max(...Object.keys(verbs).map((name) => name.length));
+  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(width)} ${v.summary}`);
   return ["usage: tsrl <verb> [options]", "", ...lines].join("\n");
 }
 

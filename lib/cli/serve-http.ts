@@ -88,6 +88,17 @@ export function resolveToken(s: Pick<HttpSettings, "tokenFile" | "host">, env: N
 export interface Mount {
   what: string;
   idle?: () => Promise<void>;
+  /** At shutdown, after the last request: stop what runs in the background (else `idle` is awaited). */
+  close?: () => Promise<void>;
+}
+
+export interface RunHttpOptions {
+  /** The verb, for messages ("serve"). */
+  verb?: string;
+  /** On loopback with no token given, serve without auth rather than make a token (the playground). */
+  noTokenOnLoopback?: boolean;
+  /** Called once listening, with the URL and the token (undefined: no auth). */
+  onListening?: (url: string, token: string | undefined) => void;
 }
 
 /**
@@ -95,9 +106,10 @@ export interface Mount {
  * `mount` adds the routes. Exit 1 when it cannot listen (the port is taken) or the token file is
  * bad, 2 for a refused token or host.
  */
-export async function runHttpServer(s: HttpSettings, mount: (app: FastifyInstance) => Mount): Promise<number> {
-  const say = (text: string) => console.error(`tsrl serve: ${text}`);
-  const token = resolveToken(s);
+export async function runHttpServer(s: HttpSettings, mount: (app: FastifyInstance) => Mount, opts: RunHttpOptions = {}): Promise<number> {
+  const say = (text: string) => console.error(`tsrl ${opts.verb ?? "serve"}: ${text}`);
+  const noAuth = opts.noTokenOnLoopback === true && s.tokenFile === undefined && !process.env.TSRL_SERVE_TOKEN && isLoopback(s.host);
+  const token = noAuth ? { token: undefined, made: false, source: "none: loopback only, no auth" } : resolveToken(s);
   if ("problem" in token) {
     say(token.problem);
     return token.code;
@@ -115,6 +127,7 @@ export async function runHttpServer(s: HttpSettings, mount: (app: FastifyInstanc
   if (token.made) say(`no token given (--token-file or TSRL_SERVE_TOKEN); this run's token, shown once: ${token.token}`);
   say(`${served.what}; listening on ${url} (token: ${token.source}). SIGTERM or Ctrl-C stops it after the requests in flight.`);
   console.log(JSON.stringify({ url, routes: app.routeList }));
+  opts.onListening?.(url, token.token);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -127,7 +140,7 @@ export async function runHttpServer(s: HttpSettings, mount: (app: FastifyInstanc
   const force = setTimeout(() => { say(`requests still in flight after ${s.limits.timeoutMs + 5000} ms; stopping`); process.exit(1); }, s.limits.timeoutMs + 5000);
   force.unref();
   await app.close();
-  await served.idle?.();
+  await (served.close ?? served.idle)?.();
   clearTimeout(force);
   process.off("SIGTERM", now);
   process.off("SIGINT", now);
