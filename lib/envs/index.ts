@@ -19,6 +19,11 @@ export * from "./edit/features";
 export * from "./edit/edit-agent";
 export * from "./edit/evaluate";
 export * from "./edit/policy-net";
-export { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, phrasingOf, type EditSlots } from "./edit/phrasings";
+export {
+  EDIT_HELDOUT_PHRASINGS, EDIT_KNOWN_WORDS, EDIT_PHRASINGS, HELDOUT_KEY_WORDS, HELDOUT_PHRASING_WORDS, PHRASING_WORDS, POLITENESS, QUOTE_STYLES,
+  fillPhrasing, phrasingOf, type EditSlots, type PhrasingSplit,
+} from "./edit/phrasings";
+export { EDIT_CONCEPTS, EDIT_CONCEPT_NAMES, conceptAffinity, phraseAffinity } from "./edit/lexicon";
+export { generateNonsense, nonsenseDemonstrations, parseNonsense, type NonsenseItem } from "./edit/nonsense";
 export { FUNCTION_WORDS as EDIT_FUNCTION_WORDS, HELDOUT_VOCAB as EDIT_HELDOUT_VOCAB, TRAIN_VOCAB as EDIT_TRAIN_VOCAB, type EditVocabulary } from "./edit/vocab";
 export { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets, type GenerateEditOptions } from "./edit/generator";
