@@ -11,6 +11,7 @@ import {
   featurizeEditObservation, editObservation, generateNonsense, nonsenseDemonstrations, phraseAffinity, readEditTasks,
 } from "../lib/envs";
 import { editVerdict, unaskedChange, type EditProbs } from "../lib/envs/edit/evaluate";
+import { conceptAffinity, negatedStem } from "../lib/envs/edit/lexicon";
 import type { EditAct } from "../lib/envs/edit/oracle";
 
 const concept = (words: string[], i: number, name: string) => phraseAffinity(words, i)[EDIT_CONCEPT_NAMES.indexOf(name)];
@@ -67,6 +68,29 @@ describe("the WordNet lexicon", () => {
     expect(concept(["capitals"], 0, "upper")).toBeGreaterThan(0);
     expect(concept(["introduce"], 0, "insert")).toBeGreaterThan(0);
     for (const w of ["banana", "telescope", "jolly", "guitar", "thermos"]) expect(Math.max(...phraseAffinity([w], 0)), w).toBe(0);
+    // a multi-word synonym holding a seed: "following" → follow ~ "come after"
+    expect(concept(["following"], 0, "after")).toBe(1);
+    // a negating prefix: the stem's concept, reported apart ("decapitalize" = not + capital)
+    expect(Array.from(conceptAffinity("decapitalize")).every((x) => x === 0)).toBe(true);
+    expect(negatedStem("decapitalize")[EDIT_CONCEPT_NAMES.indexOf("capital")]).toBe(1);
+    expect(Math.max(...negatedStem("delete"))).toBe(0);
+  });
+
+  it("the featuriser reads a word's neighbours: 'after X' and 'before X' give X different rows", () => {
+    const row = (instruction: string, word: string) => {
+      const obs = editObservation(instruction, editTokenize("the old cat sat."));
+      const f = featurizeEditObservation(obs);
+      const j = obs.instructionTokens.indexOf(word), FI = EDIT_INSTRUCTION_FEATURES.length;
+      return Array.from(f.instruction.subarray(j * FI, (j + 1) * FI));
+    };
+    const names = EDIT_INSTRUCTION_FEATURES.map(([n]) => n);
+    const a = row("Add big after cat.", "cat"), b = row("Add big before cat.", "cat");
+    expect(a[names.indexOf("prevIs:after")]).toBe(1);
+    expect(b[names.indexOf("prevIs:before")]).toBe(1);
+    expect(a[names.indexOf("prevConcept:after")]).toBe(1);
+    expect(b[names.indexOf("prevConcept:before")]).toBe(1);
+    const n = row("Don't write cat in capital letters.", "capital");
+    expect([n[names.indexOf("negated")], n[names.indexOf("concept:capital")]]).toEqual([1, 1]);
   });
 
   it("is deterministic and offline: the same numbers twice", () => {

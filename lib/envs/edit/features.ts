@@ -29,7 +29,7 @@
  */
 import { EDIT_LOCATIONS, EDIT_MAX_PAYLOADS, EDIT_MAX_TOKENS, type EditObservation } from "./actions";
 import { withinOneEdit } from "./distance";
-import { EDIT_CONCEPT_NAMES, inWordNet, phraseAffinity } from "./lexicon";
+import { EDIT_CONCEPT_NAMES, inWordNet, negatedStem, phraseAffinity } from "./lexicon";
 import { EDIT_KNOWN_WORDS } from "./phrasings";
 import { capitalizeWord, editTokenKind, isSpaceToken, isWordToken, lowerCaseWord, upperCaseWord, wordCasePattern } from "./text";
 
@@ -94,8 +94,13 @@ export const EDIT_INSTRUCTION_FEATURES: readonly FeatureDoc[] = [
   ["textTypo", "a word one letter away from a text word"],
   ["payload", "also a payload candidate (not cut off by the 24-slot limit)"],
   ["wordnet", "a word WordNet knows (lib/envs/edit/lexicon.ts)"],
+  ["negation", "a negating word (not, no, never, …n't) or a stem with a negating prefix (\"decapitalize\"): the concept is to be undone"],
+  ["negated", "a word after a negation in the instruction, or itself a negated stem"],
+  ...EDIT_CONCEPT_NAMES.map((c): FeatureDoc => [`prevConcept:${c}`, `the word before it (quotes skipped) has the concept '${c}'`]),
+  ...EDIT_CONCEPT_NAMES.map((c): FeatureDoc => [`nextConcept:${c}`, `the word after it (quotes skipped) has the concept '${c}'`]),
   ...EDIT_CONCEPT_NAMES.map((c): FeatureDoc => [`concept:${c}`, `the word (or a multi-word lemma covering it) is, in WordNet, a synonym of a seed of the edit concept '${c}' or one link from one`]),
   ...EDIT_KNOWN_WORDS.map((w): FeatureDoc => [`is:${w}`, `the word '${w}' of the instruction language, ignoring case (one-hot)`]),
+  ...EDIT_KNOWN_WORDS.map((w): FeatureDoc => [`prevIs:${w}`, `the word before it (quotes skipped) is '${w}' (one-hot): "after X" and "before X" differ here`]),
 ];
 
 export const EDIT_PAYLOAD_FEATURES: readonly FeatureDoc[] = [
@@ -197,6 +202,10 @@ const index = (docs: readonly FeatureDoc[]) => Object.fromEntries(docs.map(([n],
 const XT = index(EDIT_TEXT_FEATURES), XI = index(EDIT_INSTRUCTION_FEATURES), XP = index(EDIT_PAYLOAD_FEATURES), XG = index(EDIT_GLOBAL_FEATURES);
 const IS_BASE = XI["is:" + EDIT_KNOWN_WORDS[0]];
 const CONCEPT_BASE = XI["concept:" + EDIT_CONCEPT_NAMES[0]];
+const PREV_CONCEPT_BASE = XI["prevConcept:" + EDIT_CONCEPT_NAMES[0]];
+const NEXT_CONCEPT_BASE = XI["nextConcept:" + EDIT_CONCEPT_NAMES[0]];
+const PREV_IS_BASE = XI["prevIs:" + EDIT_KNOWN_WORDS[0]];
+const isNegation = (low: string) => low === "not" || low === "no" || low === "never" || low === "nothing" || /n't$|n’t$/.test(low);
 
 /** The features of an observation (see the module comment); pure and deterministic. */
 export function featurizeEditObservation(obs: EditObservation): EditFeatures {
@@ -237,6 +246,8 @@ interface Tokens {
 
 /** What the instruction says and the text holds, computed once for every block of features. */
 interface Facts {
+  /** Per instruction word token: a stem with a negating prefix ("decapitalize"). */
+  negStem: boolean[];
   /** Some text token was written by an edit. */
   anyEdited: boolean;
   /** Per instruction word token: its WordNet concept affinities (EDIT_CONCEPT_NAMES order). */
@@ -273,8 +284,14 @@ function factsOf({ text: tt, instruction: it, payloads: pp, edited }: Tokens): F
   const words = it.filter(isWordToken).map(lower);
   const affinity: Float32Array[] = [];
   let w = 0;
+  const negStem: boolean[] = [];
   it.forEach((t, j) => {
-    if (isWordToken(t)) affinity[j] = phraseAffinity(words, w++);
+    if (!isWordToken(t)) return;
+    const a = Float32Array.from(phraseAffinity(words, w++));
+    const neg = negatedStem(t);
+    negStem[j] = neg.some((x) => x > 0);
+    neg.forEach((x, c) => (a[c] = Math.max(a[c], x)));
+    affinity[j] = a;
   });
   const textLower = tt.filter(isWordToken).map(lower);
   const content = it.map((t, j) => {
@@ -283,6 +300,7 @@ function factsOf({ text: tt, instruction: it, payloads: pp, edited }: Tokens): F
     return !affinity[j].some((a) => a > 0);
   });
   return {
+    negStem,
     anyEdited: edited.some(Boolean),
     affinity,
     quoted,
@@ -343,7 +361,7 @@ function writeTextRows(text: Float32Array, { text: tt, instruction: it, edited }
 
 /** One row of EDIT_INSTRUCTION_FEATURES per instruction token. */
 function writeInstructionRows(instruction: Float32Array, { text: tt, instruction: it }: Tokens, f: Facts): void {
-  let words = 0, contentSeen = 0;
+  let words = 0, contentSeen = 0, negationSeen = false;
   for (let j = 0; j < it.length; j++) {
     const t = it[j], row = instruction.subarray(j * FI, (j + 1) * FI), kind = editTokenKind(t), low = lower(t);
     row[XI.present] = 1;
@@ -364,6 +382,20 @@ function writeInstructionRows(instruction: Float32Array, { text: tt, instruction
       const k = KNOWN_INDEX.get(low);
       if (k !== undefined) row[IS_BASE + k] = 1;
       if (inWordNet(low)) row[XI.wordnet] = 1;
+      if (isNegation(low) || f.negStem[j]) row[XI.negation] = 1;
+      if (negationSeen || f.negStem[j]) row[XI.negated] = 1;
+      if (isNegation(low)) negationSeen = true;
+      // the neighbouring words (quotes and punctuation skipped): their concepts, and which known word comes before
+      let pj = j - 1;
+      while (pj >= 0 && !isWordToken(it[pj])) pj--;
+      let nj = j + 1;
+      while (nj < it.length && !isWordToken(it[nj])) nj++;
+      if (pj >= 0) {
+        f.affinity[pj].forEach((a, c) => (row[PREV_CONCEPT_BASE + c] = a > 0 ? 1 : 0));
+        const pk = KNOWN_INDEX.get(lower(it[pj]));
+        if (pk !== undefined) row[PREV_IS_BASE + pk] = 1;
+      }
+      if (nj < it.length) f.affinity[nj].forEach((a, c) => (row[NEXT_CONCEPT_BASE + c] = a > 0 ? 1 : 0));
       // any WordNet link counts as the concept (1): a training verb (a seed's synonym) and a stranger's
       // word one link away look the same, so the policy cannot learn to trust only the seeds
       f.affinity[j].forEach((a, c) => (row[CONCEPT_BASE + c] = a > 0 ? 1 : 0));

@@ -88,6 +88,8 @@ function index(pos: Pos): Map<string, number[]> {
 interface Synset {
   id: string;
   pointers: string[];
+  /** Its lemmas, lower case ("come_after"). */
+  words: string[];
 }
 const fds = new Map<Pos, number>();
 const synsets = new Map<string, Synset>();
@@ -112,13 +114,15 @@ function synset(pos: Pos, offset: number): Synset {
   }
   const f = line.split(" ");
   const wCnt = parseInt(f[3], 16);
+  const words: string[] = [];
+  for (let w = 0; w < wCnt; w++) words.push(f[4 + 2 * w].toLowerCase().replace(/\(.*\)$/, ""));
   let k = 4 + 2 * wCnt;
   const pCnt = Number(f[k++]);
   const pointers: string[] = [];
   for (let p = 0; p < pCnt; p++, k += 4) {
     if (LINKS.has(f[k])) pointers.push(`${f[k + 2] === "s" ? "a" : f[k + 2]}${Number(f[k + 1])}`);
   }
-  const s = { id, pointers };
+  const s = { id, pointers, words };
   synsets.set(id, s);
   return s;
 }
@@ -173,7 +177,12 @@ function concepts() {
 
 const cache = new Map<string, Float32Array>();
 
-/** One number per EDIT_CONCEPT_NAMES entry: 1 shares a synset with a seed, 0.5 one link away, 0 otherwise. */
+/**
+ * One number per EDIT_CONCEPT_NAMES entry: 1 shares a synset with a seed, or has a multi-word
+ * synonym containing a seed word ("following" → "follow" ~ "come after"); 0.5 one link from a seed;
+ * 0 otherwise. A word with a negating prefix (un-, de-, dis-) whose stem reaches a concept gets
+ * nothing here: `negatedStem` reports it.
+ */
 export function conceptAffinity(word: string): Float32Array {
   const key = word.toLowerCase();
   const hit = cache.get(key);
@@ -182,13 +191,27 @@ export function conceptAffinity(word: string): Float32Array {
   if (/^[\p{L}][\p{L}'’_ -]*$/u.test(key)) {
     const ids = lemmaSynsets(key);
     const cs = concepts();
+    const compoundWords = new Set(ids.flatMap((id) => synset(id[0] as Pos, Number(id.slice(1))).words.filter((w) => w.includes("_")).flatMap((w) => w.split("_"))));
     cs.forEach(({ exact, near }, c) => {
-      if (ids.some((id) => exact.has(id))) out[c] = 1;
+      const seeds = EDIT_CONCEPTS[EDIT_CONCEPT_NAMES[c]].filter((x) => !x.includes("_"));
+      if (ids.some((id) => exact.has(id)) || seeds.some((x) => compoundWords.has(x))) out[c] = 1;
       else if (ids.some((id) => near.has(id) || neighbours(id).some((n) => exact.has(n)))) out[c] = 0.5;
     });
   }
   cache.set(key, out);
   return out;
+}
+
+/**
+ * The concepts of a word's stem when the word is the stem with a negating prefix — "decapitalize",
+ * "uncapitalize", "dislike" — and is not itself a concept word: the policy reads them as "not"
+ * plus the stem's concept. Zeros otherwise.
+ */
+export function negatedStem(word: string): Float32Array {
+  const w = word.toLowerCase();
+  const m = /^(un|de|dis|non)(.{4,})$/.exec(w);
+  if (!m || conceptAffinity(w).some((a) => a > 0)) return new Float32Array(EDIT_CONCEPT_NAMES.length);
+  return conceptAffinity(m[2]);
 }
 
 /** Whether WordNet knows the word (any part of speech, after morphy's rules). */

@@ -95,6 +95,8 @@ const TRAIN_TEMPLATES: Templates = {
     "Change the word {W} to lower case.",
     "{W} should be in lower case.",
     "Put {W} in small letters.",
+    "Don't write {W} in capital letters.",
+    "{W} should not be in upper case.",
   ],
   typo: [
     "Fix the typo in {W}.",
@@ -303,6 +305,7 @@ const GRAMMAR_WORDS = new Set([
   "between", "and", "so", "that", "this", "it", "its", "is", "be", "should", "has", "have", "there", "one", "only", "every", "all", "each",
   "first", "please", "could", "can", "would", "you", "i", "me", "your", "instead", "right", "directly", "out", "where", "says", "needs",
   "single", "extra", "missing", "which", "was", "are", "go", "make", "put", "use", "set", "write",
+  "not", "don't", "no",
 ]);
 
 /**
