@@ -34,6 +34,8 @@ const TRAIN_TEMPLATES: Templates = {
     "The sentence should [begin|start] with a capital letter.",
     "Use a capital for the first letter of the sentence.",
     "Fix the capitalisation at the start.",
+    "The first word needs a capital letter.",
+    "Put a capital letter at the start.",
   ],
   period: [
     "[End|Finish] the sentence with a [period|full stop].",
@@ -41,6 +43,8 @@ const TRAIN_TEMPLATES: Templates = {
     "The sentence needs a period at the end.",
     "[Add|Insert] the missing period.",
     "Terminate the sentence with a period.",
+    "Put a period after the last word.",
+    "It needs a full stop.",
   ],
   spaces: [
     "Collapse [repeated|double] spaces.",
@@ -59,6 +63,8 @@ const TRAIN_TEMPLATES: Templates = {
     "[Drop|Remove] {W} from the sentence.",
     "The word {W} should go.",
     "{W} [has to|should] go.",
+    "Leave out {W}.",
+    "I don't want the word {W} here.",
   ],
   insert: [
     "[Insert|Add] the word {W} after {P}.",
@@ -70,6 +76,11 @@ const TRAIN_TEMPLATES: Templates = {
     "Before {N}, add {W}.",
     "Put {W} in front of {N}.",
     "[Insert|Add|Put] {W} between {P} and {N}.",
+    "After the word {P}, put {W}.",
+    "{W} goes [after|right after] {P}.",
+    "{W} goes [before|right before] {N}.",
+    "Between {P} and {N}, add {W}.",
+    "Put in {W} after {P}.",
   ],
   replace: [
     "[Replace|Change] {A} with {B}.",
@@ -78,6 +89,9 @@ const TRAIN_TEMPLATES: Templates = {
     "Use {B} instead of {A}.",
     "The word {A} should become {B}.",
     "{A} should be {B}.",
+    "Instead of {A}, write {B}.",
+    "Write {B} where it says {A}.",
+    "Make {A} into {B}.",
   ],
   upper: [
     "Upper-case the word {W}.",
@@ -87,6 +101,9 @@ const TRAIN_TEMPLATES: Templates = {
     "Change {W} to upper case.",
     "Put the word {W} in upper case.",
     "Capitalise every letter of {W}.",
+    "{W} should be in capital letters.",
+    "{W} should be written in caps.",
+    "I want {W} in upper case.",
   ],
   lower: [
     "Lower-case the word {W}.",
@@ -105,6 +122,8 @@ const TRAIN_TEMPLATES: Templates = {
     "Spell {W} correctly.",
     "There is a typo: it should be {W}.",
     "Fix the spelling: {W}.",
+    "{W} is misspelled.",
+    "Spell {W} properly.",
   ],
 };
 
@@ -218,7 +237,7 @@ export const QUOTE_STYLES: Readonly<Record<PhrasingSplit, readonly (readonly [st
 
 /** Whether a phrasing is a command (politeness can go before it): not a statement ("The word … should go") or a slot first. */
 export function isImperative(phrasing: string): boolean {
-  return !/^(\{|The |There |It |Only |In |After |Before |Let |Where )/.test(phrasing);
+  return !/^(\{|The |There |It |Only |In |After |Before |Between |Instead |I |Let |Where )/.test(phrasing);
 }
 
 export type EditSlots = Partial<Record<"W" | "P" | "N" | "A" | "B", string>>;
@@ -305,7 +324,7 @@ const GRAMMAR_WORDS = new Set([
   "between", "and", "so", "that", "this", "it", "its", "is", "be", "should", "has", "have", "there", "one", "only", "every", "all", "each",
   "first", "please", "could", "can", "would", "you", "i", "me", "your", "instead", "right", "directly", "out", "where", "says", "needs",
   "single", "extra", "missing", "which", "was", "are", "go", "make", "put", "use", "set", "write",
-  "not", "don't", "no",
+  "not", "don't", "no", "want", "goes", "written", "properly", "where", "into", "last",
 ]);
 
 /**
