@@ -16,8 +16,9 @@
  *        stop the epochs early when the approximate KL passes `targetKl` (optional)
  *     4. log the diagnostics a practitioner reads: approx KL, clip fraction, explained variance, SPS
  *
- * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). Presets: CleanRL's
- * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
+ * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). The schema's
+ * defaults are CleanRL's ppo.py settings (`preset: "cleanrl"`); by default each environment's tuned
+ * preset applies over them, rl-zoo's for CartPole and for LunarLander (PPO_PRESETS). Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
  */
 import { checkpoint } from "../core/abort";
@@ -535,7 +536,7 @@ function standardizeUnbiased(x: Float32Array): void {
 /** PPO in the algorithm registry. */
 export const ppo = defineAlgorithm<PpoConfig, PpoAgent>({
   name: "ppo",
-  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's LunarLander preset)",
+  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's CartPole and LunarLander presets)",
   schema: ppoSchema,
   presets: PPO_PRESETS,
   config: (partial) => ppoConfig(partial),
