@@ -51,7 +51,7 @@ export {
 export { createPpoAgent, ppoAdvantages, ppoConfig, ppoUpdate, type PpoAgent, type PpoBatch, type PpoConfig, type PpoRow } from "./algos/ppo";
 export { createPpoNets, syntheticPpoMinibatch, type PpoMinibatch, type PpoNets } from "./algos/ppo-nets";
 export { ppoLoss, ppoPolicyLoss, ppoValueLoss } from "./algos/ppo-loss";
-export { createGrpoAgent, grpoAdvantages, grpoConfig, grpoRollout, grpoUpdate, type GrpoAgent, type GrpoBatch, type GrpoConfig, type GrpoRow } from "./algos/grpo";
+export { createGrpoAgent, grpoAdvantages, grpoConfig, grpoRollout, grpoUpdate, logProbsUnder, type GrpoAgent, type GrpoBatch, type GrpoConfig, type GrpoRow } from "./algos/grpo";
 export { createGrpoLmTrainer, grpoLmConfig, type GrpoLmConfig, type GrpoLmRow, type GrpoLmTrainer } from "./algos/grpo-lm";
 export { ADVANTAGE_EPS, grpoLmLoss, lmGroupAdvantages } from "./algos/grpo-lm-loss";
 

@@ -18,7 +18,7 @@ const PUBLIC_API = [
   "explainedVariance", "figsDir", "frozenPolicyNet", "groupAdvantages", "grpoAdvantages", "grpoConfig",
   "grpoLmConfig", "grpoLmLoss", "grpoRollout", "grpoUpdate", "histogram", "initBackend", "isQuick", "klK3",
   "layer", "learningCurve", "lineChart", "liveChart", "lmGroupAdvantages", "loadAgent", "loadMetrics",
-  "loadPolicy", "logSoftmax", "makeEnv", "makeVectorEnv", "meanStd", "minimize", "nextValues", "pickLogProb",
+  "loadPolicy", "logProbsUnder", "logSoftmax", "makeEnv", "makeVectorEnv", "meanStd", "minimize", "nextValues", "pickLogProb",
   "ppoAdvantages", "ppoConfig", "ppoLoss", "ppoPolicyLoss", "ppoUpdate", "ppoValueLoss", "progress",
   "rankAdvantages", "readCsv", "registerEnv", "registeredEnvs", "reinforceConfig", "reinforceLoss",
   "reinforceUpdate", "rewardToGo", "rewardToGoCases", "ruleY", "runsDir", "save", "saveAgent",
