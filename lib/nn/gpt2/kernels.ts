@@ -16,11 +16,16 @@
  *     copies cost more than they save, and tfjs's batched kernel runs instead);
  *   - linear's gradients use swapLastTwo and untransposed products (dx = dy·wᵀ, dw = xᵀ·dy),
  *     never the transposed-product path.
+ * When tsrl's kernel engine runs (lib/nn/threads: initBackend starts it on wasm), every product
+ * here is the engine's strided GEMM on all cores instead — transposes and shared operands are
+ * strides there, so none of the copies above is made — and `product` (no gradient) serves the
+ * KV-cache decoding's LM head.
  * On other backends (cpu, native TensorFlow) these are plain tf.transpose / tf.matMul, whose
  * kernels have no such problem. Checked against those in tests/nn-gpt2-model.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import { engineMatMul, kernelEngine } from "../threads/tf-kernels";
 
 /** The slice of the wasm backend object these kernels touch. */
 interface WasmBackendLike {
@@ -37,6 +42,16 @@ const MIN_ROWS_PER_GEMM = 8;
 
 function onWasm(): boolean {
   return tf.getBackend() === "wasm";
+}
+
+/** Whether our kernel engine runs the products (see the module comment). */
+function onEngine(): boolean {
+  return kernelEngine() !== undefined;
+}
+
+/** Whether a transposed operand costs nothing in `batchMatMul` (the engine runs the products). */
+export function productsAreTransposeFree(): boolean {
+  return onEngine();
 }
 
 function registerKernels(): void {
@@ -121,6 +136,7 @@ function rawSwap(x: tf.Tensor): tf.Tensor {
 }
 
 function rawBmm(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
+  if (onEngine()) return engineMatMul(a, b, transposeA, transposeB);
   const rows = transposeA ? a.shape[2] : a.shape[1];
   const batch = Math.max(a.shape[0], b.shape[0]);
   if (!onWasm() || (batch === 1 && !transposeA && !transposeB)) return tf.matMul(a, b, transposeA, transposeB);
@@ -191,6 +207,7 @@ function productWithSwapped(a: tf.Tensor2D, b: tf.Tensor2D, side: "left" | "righ
 
 /** x·w + b for x [n, in], w [in, out], b [out]; differentiable without transposed products. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (onEngine()) return engineLinear(x, w, b);
   if (!onWasm()) return tf.add(tf.matMul(x, w), b);
   const op = customOp((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xx, ww]);
@@ -206,8 +223,29 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
   return op(x, w, b) as tf.Tensor2D;
 }
 
+/** x·w (+ b) on the engine: dx = dy·wᵀ and dw = xᵀ·dy are strided products too. */
+function engineLinear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const grads = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const [X, W] = saved;
+    return [engineMatMul<tf.Tensor2D>(dy, W, false, true), engineMatMul<tf.Tensor2D>(X, dy, true, false)];
+  };
+  if (b) {
+    const op = customOp((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([xx, ww]);
+      return { value: engineMatMul(xx, ww, false, false, bb as tf.Tensor1D), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [...grads(dy, saved), tf.sum(dy, 0)] };
+    });
+    return op(x, w, b) as tf.Tensor2D;
+  }
+  const op = customOp((xx: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xx, ww]);
+    return { value: engineMatMul(xx, ww), gradFunc: grads };
+  });
+  return op(x, w) as tf.Tensor2D;
+}
+
 /** x·w for x [n, in], w [in, out] (no bias), differentiable like `linear`. */
 export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (onEngine()) return engineLinear(x, w);
   if (!onWasm()) return tf.matMul(x, w);
   const op = customOp((xx: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xx, ww]);
@@ -247,6 +285,16 @@ export function embedding(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
  * vocab×E table (38.6M floats for GPT-2: 0.2 s per transpose here).
  */
 export function tiedHead(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
+  if (onEngine()) {
+    const op = customOp((hh: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([hh, ww]);
+      return {
+        value: engineMatMul(hh, ww, false, true),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [engineMatMul(dy, saved[1]), engineMatMul(dy, saved[0], true, false)],
+      };
+    });
+    return op(h, wte) as tf.Tensor2D;
+  }
   if (!onWasm()) return tf.matMul(h, wte, false, true);
   const op = customOp((hh: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
     save([hh, ww]);
@@ -267,4 +315,9 @@ export function tiedHead(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
     };
   });
   return op(h, wte) as tf.Tensor2D;
+}
+
+/** a·b for 2-D a, b, without a gradient: the engine's product when it runs, else tf.matMul. */
+export function product(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return onEngine() ? engineMatMul(a, b) : tf.matMul(a, b);
 }

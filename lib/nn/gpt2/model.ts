@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { attentionBias, completionMask, leftPad, promptCompletionBatch, positionsFromMask } from "./batch";
 import { gpt2Config, type Gpt2Config } from "./config";
-import { batchMatMul, customOp, embedding, linear, swapLastTwo, tiedHead } from "./kernels";
+import { batchMatMul, customOp, embedding, linear, product, productsAreTransposeFree, swapLastTwo, tiedHead } from "./kernels";
 import { gpt2ParamShapes, initGpt2Weights, weightsToVariables, type Gpt2Weights } from "./weights";
 
 export interface Gpt2ApplyOptions {
@@ -127,8 +127,11 @@ function attention(p: Record<string, tf.Tensor>, c: Gpt2Config, layer: number, x
   const split = (t: tf.Tensor, perm: number[]) => tf.transpose(tf.reshape(t, [B, T, H, D]), perm);
   const qh = tf.reshape(split(tf.mul(q, 1 / Math.sqrt(D)), [0, 2, 1, 3]), [B * H, T, D]);
   let vh = tf.reshape(split(v, [0, 2, 1, 3]), [B * H, T, D]) as tf.Tensor3D;
-  let kT: tf.Tensor3D;
-  if (!inp.past && !inp.present) kT = tf.reshape(split(k, [0, 2, 3, 1]), [B * H, D, T]) as tf.Tensor3D;
+  // scores = q·kᵀ: on the kernel engine the transpose is a stride of the product (batchMatMul's
+  // transposeB); elsewhere kᵀ is made once, the cheapest way for each case
+  const transposeFree = productsAreTransposeFree();
+  let kOperand: tf.Tensor3D;
+  if (!inp.past && !inp.present && !transposeFree) kOperand = tf.reshape(split(k, [0, 2, 3, 1]), [B * H, D, T]) as tf.Tensor3D;
   else {
     // the cache keeps keys as [B·H, keys, D], so a decoding step appends whole rows (tf.concat on
     // axis 1 copies B·H contiguous blocks); appending a column to kᵀ [B·H, D, keys] copied B·H·D
@@ -139,10 +142,10 @@ function attention(p: Record<string, tf.Tensor>, c: Gpt2Config, layer: number, x
       vh = tf.concat([inp.past.v, vh], 1);
     }
     if (inp.present) inp.present[layer] = { k: tf.keep(kh), v: tf.keep(vh) };
-    kT = swapLastTwo(kh);
+    kOperand = transposeFree ? kh : swapLastTwo(kh);
   }
-  const keys = kT.shape[2];
-  const scores = tf.add(tf.reshape(batchMatMul(qh as tf.Tensor3D, kT), [B, H, T, keys]), inp.bias);
+  const keys = transposeFree ? kOperand.shape[1] : kOperand.shape[2];
+  const scores = tf.add(tf.reshape(batchMatMul(qh as tf.Tensor3D, kOperand, false, transposeFree), [B, H, T, keys]), inp.bias);
   const att = dropout(tf.softmax(scores), inp.dropout);
   const y = batchMatMul(tf.reshape(att, [B * H, T, keys]) as tf.Tensor3D, vh); // [B·H, T, D]
   const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, D]), [0, 2, 1, 3]), [B * T, c.nEmbd]) as tf.Tensor2D;
@@ -255,7 +258,7 @@ class Gpt2Model implements Gpt2 {
       this.headCache?.wteT.dispose();
       this.headCache = { source: wte.dataId, wteT: tf.keep(tf.tidy(() => swapLastTwo(wte))) }; // kept: we may be inside a caller's tidy
     }
-    return tf.matMul(h, this.headCache.wteT);
+    return product(h, this.headCache.wteT);
   }
 
   apply(ids: tf.Tensor2D, opts: Gpt2ApplyOptions = {}): tf.Tensor3D {

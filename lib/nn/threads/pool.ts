@@ -1,0 +1,249 @@
+/**
+ * Worker threads that run chunks of a job on shared WebAssembly memory, with the calling thread
+ * taking part: `run(fn, arg, chunks)` returns when chunks 0 … chunks − 1 of `fn(arg, chunk,
+ * scratch)` have all run, somewhere. Synchronous, as tfjs kernels are.
+ *
+ * The protocol is a control block of i32 in the shared memory (slots below). The caller writes the
+ * job, stores a new sequence number and wakes the workers (Atomics.notify); everyone claims chunks
+ * with a compare-and-swap on NEXT, whose high bits carry the job's sequence number, so a worker
+ * still finishing one job can never claim a chunk of the next with the old job's arguments. Each
+ * finished chunk adds one to DONE; the caller waits (Atomics.wait, in slices) until DONE = chunks.
+ * Chunks are handed out one at a time, so a core that another process keeps busy simply takes
+ * fewer of them.
+ *
+ * Failures are errors, never hangs:
+ *   - an exception in a worker (a wasm trap) is caught there, written to ERROR and the message
+ *     area, and the caller throws it;
+ *   - a worker that stops (terminated, out of memory, exited) cannot tell anyone itself, so the
+ *     compute workers are started by a supervisor thread whose event loop is free: it sees the
+ *     'exit' event, writes DEAD and wakes the caller, which throws.
+ * After either, the pool runs every later job on the calling thread alone (still correct) — the
+ * thrown error says so once.
+ *
+ * Nothing here keeps Node alive: the supervisor is unref()-ed (its workers die with it), so a
+ * script or a test run ends without `dispose()`; `dispose()` stops them at once.
+ */
+import { Worker } from "node:worker_threads";
+
+/** Slots of the control block (i32 indices). */
+const SEQ = 0, FN = 1, ARG = 2, NCHUNKS = 3, NEXT = 4, DONE = 5, ERROR = 6, DEAD = 7, STOP = 8;
+export const CONTROL_SLOTS = 16;
+/** Bytes after the slots where a failing worker writes its message (UTF-8). */
+export const MESSAGE_BYTES = 1024;
+export const CONTROL_BYTES = CONTROL_SLOTS * 4 + MESSAGE_BYTES;
+/** Chunk indices live in NEXT's low bits; the job's sequence number in the bits above. */
+const CHUNK_BITS = 20;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+export const MAX_CHUNKS = CHUNK_MASK;
+const TAG_MASK = 0x3ff;
+/** How long the caller waits in one Atomics.wait before looking at ERROR and DEAD again (ms). */
+const WAIT_SLICE_MS = 20;
+/** Atomics.load spins before a worker sleeps on its futex (cheap wake-up for back-to-back jobs). */
+const WORKER_SPINS = 20_000;
+
+/**
+ * A compute worker: instantiate the kernels on the shared memory, then serve jobs forever.
+ * Plain JavaScript (evaluated, not loaded from a file), so it runs the same under the CLI, the
+ * kernel and vitest.
+ */
+const COMPUTE_WORKER = `
+"use strict";
+const { workerData, parentPort } = require("node:worker_threads");
+const { memory, module, control, scratch, names, index } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fns = names.map((n) => exports[n]);
+const c = new Int32Array(memory.buffer, control, ${CONTROL_SLOTS});
+function fail(err) {
+  const text = new TextEncoder().encode(String((err && err.stack) || err)).subarray(0, ${MESSAGE_BYTES - 1});
+  if (Atomics.compareExchange(c, ${ERROR}, 0, index + 1) === 0) {
+    const bytes = new Uint8Array(memory.buffer, control + ${CONTROL_SLOTS * 4}, ${MESSAGE_BYTES});
+    bytes.fill(0);
+    bytes.set(text);
+  }
+  Atomics.notify(c, ${DONE});
+}
+parentPort.postMessage("ready");
+let seen = 0;
+for (;;) {
+  let s = Atomics.load(c, ${SEQ});
+  for (let i = 0; s === seen && i < ${WORKER_SPINS}; i++) s = Atomics.load(c, ${SEQ});
+  while (s === seen) { Atomics.wait(c, ${SEQ}, seen); s = Atomics.load(c, ${SEQ}); }
+  seen = s;
+  if (Atomics.load(c, ${STOP})) break;
+  const fn = fns[c[${FN}]], arg = c[${ARG}], n = c[${NCHUNKS}], tag = (s & ${TAG_MASK}) << ${CHUNK_BITS};
+  try {
+    for (;;) {
+      const v = Atomics.load(c, ${NEXT});
+      if ((v & ~${CHUNK_MASK}) !== tag || (v & ${CHUNK_MASK}) >= n) break;
+      if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+      fn(arg, v & ${CHUNK_MASK}, scratch);
+      if (Atomics.add(c, ${DONE}, 1) + 1 === n) Atomics.notify(c, ${DONE});
+    }
+  } catch (err) {
+    fail(err);
+  }
+}
+`;
+
+/** Starts the compute workers and reports their deaths in shared memory (see the module comment). */
+const SUPERVISOR = `
+"use strict";
+const { Worker, workerData, parentPort } = require("node:worker_threads");
+const { memory, control, count, code, shared, scratch } = workerData;
+const c = new Int32Array(memory.buffer, control, ${CONTROL_SLOTS});
+const workers = [];
+let ready = 0;
+function died(i, why) {
+  if (Atomics.load(c, ${STOP})) return;
+  if (Atomics.compareExchange(c, ${DEAD}, 0, i + 1) === 0) {
+    const text = new TextEncoder().encode(why).subarray(0, ${MESSAGE_BYTES - 1});
+    const bytes = new Uint8Array(memory.buffer, control + ${CONTROL_SLOTS * 4}, ${MESSAGE_BYTES});
+    if (Atomics.load(c, ${ERROR}) === 0) { bytes.fill(0); bytes.set(text); }
+  }
+  Atomics.notify(c, ${DONE});
+  parentPort.postMessage({ died: i, why });
+}
+for (let i = 0; i < count; i++) {
+  const w = new Worker(code, { eval: true, workerData: { ...shared, memory, control, index: i, scratch: scratch[i] } });
+  let error = "";
+  w.on("message", (m) => { if (m === "ready" && ++ready === count) parentPort.postMessage("ready"); });
+  w.on("error", (e) => { error = String((e && e.stack) || e); });
+  w.on("exit", (code) => died(i, "worker " + (i + 1) + " stopped (exit code " + code + ")" + (error ? ": " + error : "")));
+  workers.push(w);
+}
+parentPort.on("message", (m) => {
+  if (m && m.kill !== undefined) setTimeout(() => { const w = workers[m.kill]; if (w) w.terminate(); }, m.afterMs);
+});
+`;
+
+export interface PoolOptions {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  /** Exported chunk functions, by index in `run`: fn(arg, chunk, scratch). */
+  names: string[];
+  /** The calling thread's instance of `module` (on the same memory). */
+  exports: WebAssembly.Exports;
+  /** Byte address of CONTROL_BYTES of memory for the control block (zeroed here). */
+  control: number;
+  /** One scratch address per thread, the caller's first. */
+  scratch: number[];
+}
+
+export interface ThreadPool {
+  /** Threads that compute, the caller's included. */
+  readonly threads: number;
+  /** Runs chunks 0 … chunks − 1 of function `fn` on `arg`; throws if a worker failed. */
+  run(fn: number, arg: number, chunks: number): void;
+  /** For tests: the supervisor terminates compute worker `index` after `afterMs`. */
+  killWorker(index: number, afterMs: number): void;
+  /** Stops the workers; later jobs run on the calling thread. */
+  dispose(): Promise<void>;
+}
+
+type ChunkFn = (arg: number, chunk: number, scratch: number) => void;
+
+/** A pool with no workers: every job on the calling thread. */
+export function callerOnlyPool(exports: WebAssembly.Exports, names: string[], scratch: number): ThreadPool {
+  const fns = names.map((n) => exports[n] as ChunkFn);
+  return {
+    threads: 1,
+    run(fn, arg, chunks) {
+      const f = fns[fn];
+      for (let i = 0; i < chunks; i++) f(arg, i, scratch);
+    },
+    killWorker() { throw new Error("this pool has no workers"); },
+    dispose: async () => {},
+  };
+}
+
+/** Starts `opts.scratch.length − 1` workers; resolves when they are ready to take jobs. */
+export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
+  const { memory, control } = opts;
+  const workerCount = opts.scratch.length - 1;
+  if (workerCount < 1) throw new RangeError("startPool needs at least two scratch areas (the caller's and one worker's)");
+  if (!(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError("startPool needs a shared WebAssembly.Memory");
+  const fns = opts.names.map((n) => {
+    const f = opts.exports[n];
+    if (typeof f !== "function") throw new Error(`the kernels module exports no function ${n}`);
+    return f as ChunkFn;
+  });
+  const c = new Int32Array(memory.buffer, control, CONTROL_SLOTS);
+  new Uint8Array(memory.buffer, control, CONTROL_BYTES).fill(0);
+  const supervisor = new Worker(SUPERVISOR, {
+    eval: true,
+    workerData: { memory, control, count: workerCount, code: COMPUTE_WORKER, shared: { module: opts.module, names: opts.names }, scratch: opts.scratch.slice(1) },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (why: string) => { supervisor.terminate(); reject(new Error(`tsrl threads: the workers did not start: ${why}`)); };
+    supervisor.on("message", (m) => {
+      if (m === "ready") resolve();
+      else if (m && typeof m === "object" && "died" in m) fail(String((m as { why: string }).why));
+    });
+    supervisor.once("error", (e) => fail(String(e)));
+    supervisor.once("exit", (code) => fail(`the supervisor exited (code ${code})`));
+  });
+  supervisor.removeAllListeners();
+  supervisor.on("error", () => {}); // its failures show as DEAD; never an unhandled 'error' event
+  supervisor.unref();
+
+  let seq = 0;
+  let broken: string | undefined;
+  const mainScratch = opts.scratch[0];
+  const message = (): string => {
+    const bytes = new Uint8Array(memory.buffer, control + CONTROL_SLOTS * 4, MESSAGE_BYTES);
+    const end = bytes.indexOf(0);
+    return new TextDecoder().decode(bytes.slice(0, end < 0 ? MESSAGE_BYTES : end));
+  };
+  const checkFailure = (): void => {
+    const error = Atomics.load(c, ERROR), dead = Atomics.load(c, DEAD);
+    if (!error && !dead) return;
+    broken = error ? `worker ${error} failed` : `worker ${dead} stopped`;
+    throw new Error(`tsrl threads: ${message()} — this job did not finish; later ones run on one thread`);
+  };
+  const alone = (f: ChunkFn, arg: number, chunks: number) => { for (let i = 0; i < chunks; i++) f(arg, i, mainScratch); };
+
+  return {
+    threads: workerCount + 1,
+    run(fn, arg, chunks) {
+      const f = fns[fn];
+      if (chunks <= 0) return;
+      if (chunks > MAX_CHUNKS) throw new RangeError(`a job of ${chunks} chunks; at most ${MAX_CHUNKS}`);
+      if (broken || chunks === 1) { alone(f, arg, chunks); return; }
+      checkFailure();
+      seq = (seq + 1) | 0;
+      const tag = (seq & TAG_MASK) << CHUNK_BITS;
+      c[FN] = fn;
+      c[ARG] = arg;
+      c[NCHUNKS] = chunks;
+      Atomics.store(c, DONE, 0);
+      Atomics.store(c, NEXT, tag);
+      Atomics.store(c, SEQ, seq);
+      Atomics.notify(c, SEQ);
+      for (;;) {
+        const v = Atomics.load(c, NEXT);
+        if ((v & CHUNK_MASK) >= chunks) break;
+        if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
+        f(arg, v & CHUNK_MASK, mainScratch);
+        Atomics.add(c, DONE, 1);
+      }
+      for (let spins = 0; ; spins++) {
+        const done = Atomics.load(c, DONE);
+        if (done >= chunks) return;
+        checkFailure();
+        if (spins > 2000) Atomics.wait(c, DONE, done, WAIT_SLICE_MS);
+      }
+    },
+    killWorker(index, afterMs) {
+      if (!(index >= 0 && index < workerCount)) throw new RangeError(`no worker ${index}; this pool has ${workerCount}`);
+      supervisor.postMessage({ kill: index, afterMs });
+    },
+    async dispose() {
+      if (broken === "disposed") return;
+      broken = "disposed";
+      Atomics.store(c, STOP, 1);
+      Atomics.store(c, SEQ, (seq = (seq + 1) | 0));
+      Atomics.notify(c, SEQ);
+      await supervisor.terminate();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * The kernel engine (./engine.ts) as tfjs kernels on the wasm backend, for the code that asks for
+ * them by name (lib/nn/gpt2/kernels.ts, lib/algos/optim.ts):
+ *
+ *   engineMatMul(a, b, transposeA, transposeB, bias?)   op(a)·op(b) (+ bias), 2-D or batched 3-D
+ *                                                        (an operand with batch 1 is shared)
+ *   engineAdamStep(…)                                    one fused Adam/AdamW step of a parameter
+ *   engineSumOfSquares(xs)                               Σx² over tensors, for the global norm
+ *
+ * The engine is started by initBackend (lib/nn/backend.ts) and registered here; `kernelEngine()`
+ * is undefined on other backends, before initBackend, or when the engine could not start — the
+ * callers then use tfjs's own ops.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import type { KernelEngine } from "./engine";
+import { ADAMW, CHUNK, SUMSQ } from "./elementwise-wasm";
+
+/** The slice of the wasm backend these kernels touch. */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  getMemoryOffset(dataId: object): number;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+let active: { engine: KernelEngine; backend: object } | undefined;
+
+/** Registers the engine for the wasm backend instance `backend` (initBackend does this). */
+export function setKernelEngine(engine: KernelEngine | undefined, backend?: object): void {
+  active = engine && backend ? { engine, backend } : undefined;
+  if (engine) registerKernels();
+}
+
+/** The engine, when the wasm backend it was started for is the one running. */
+export function kernelEngine(): KernelEngine | undefined {
+  if (!active || tf.getBackend() !== "wasm" || tf.backend() !== active.backend) return undefined;
+  return active.engine;
+}
+
+const MATMUL = "TsrlEngineMatMul";
+const ADAM = "TsrlEngineAdamStep";
+
+function registerKernels(): void {
+  if (tf.getKernel(MATMUL, "wasm")) return;
+  tf.registerKernel({ kernelName: MATMUL, backendName: "wasm", kernelFunc: matMulKernel });
+  tf.registerKernel({ kernelName: ADAM, backendName: "wasm", kernelFunc: adamKernel });
+}
+
+function engineOrThrow(): KernelEngine {
+  const e = active?.engine;
+  if (!e) throw new Error("the tsrl kernel engine is not running (initBackend starts it on the wasm backend)");
+  return e;
+}
+
+function checkFloat(x: TensorInfo, what: string): void {
+  if (x.dtype !== "float32") throw new TypeError(`${what}: dtype ${x.dtype} not supported; expected float32`);
+}
+
+/** [n, rows, cols] of a 2-D or 3-D operand (2-D as n = 1). */
+function asBatch(x: TensorInfo, what: string): [number, number, number] {
+  if (x.shape.length === 2) return [1, x.shape[0], x.shape[1]];
+  if (x.shape.length === 3) return [x.shape[0], x.shape[1], x.shape[2]];
+  throw new RangeError(`${what}: expected a 2-D or 3-D tensor, got shape [${x.shape}]`);
+}
+
+const matMulKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const wasm = backend as unknown as WasmBackendLike;
+  const a = inputs.a as TensorInfo, b = inputs.b as TensorInfo, bias = inputs.bias as TensorInfo | undefined;
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  checkFloat(a, "matMul a");
+  checkFloat(b, "matMul b");
+  const [na, a1, a2] = asBatch(a, "matMul a"), [nb, b1, b2] = asBatch(b, "matMul b");
+  const M = transposeA ? a2 : a1, K = transposeA ? a1 : a2, Kb = transposeB ? b2 : b1, N = transposeB ? b1 : b2;
+  if (K !== Kb) throw new RangeError(`matMul: inner sizes differ: a gives ${K}, b gives ${Kb} (shapes [${a.shape}]${transposeA ? "ᵀ" : ""} and [${b.shape}]${transposeB ? "ᵀ" : ""})`);
+  if (na !== nb && na !== 1 && nb !== 1) throw new RangeError(`matMul: batch sizes ${na} and ${nb} differ (one may be 1)`);
+  if (bias) {
+    checkFloat(bias, "matMul bias");
+    if (bias.shape.length !== 1 || bias.shape[0] !== N) throw new RangeError(`matMul: bias has shape [${bias.shape}], expected [${N}]`);
+  }
+  const batch = Math.max(na, nb);
+  const out = wasm.makeOutput(a.shape.length === 3 || b.shape.length === 3 ? [batch, M, N] : [M, N], "float32");
+  if (batch * M * N === 0) return out;
+  if (K === 0) {
+    const y = wasm.typedArrayFromHeap(out);
+    if (bias) { const bv = wasm.typedArrayFromHeap(bias); for (let i = 0; i < y.length; i += N) y.set(bv, i); } else y.fill(0);
+    return out;
+  }
+  engineOrThrow().gemm({
+    batch, M, N, K,
+    a: { ptr: wasm.getMemoryOffset(a.dataId), batchStride: na === 1 ? 0 : a1 * a2, rowStride: transposeA ? 1 : a2, colStride: transposeA ? a2 : 1 },
+    b: { ptr: wasm.getMemoryOffset(b.dataId), batchStride: nb === 1 ? 0 : b1 * b2, rowStride: transposeB ? 1 : b2, colStride: transposeB ? b2 : 1 },
+    c: { ptr: wasm.getMemoryOffset(out.dataId), batchStride: M * N, rowStride: N, colStride: 1 },
+    bias: bias ? wasm.getMemoryOffset(bias.dataId) : undefined,
+  });
+  return out;
+};
+
+/** op(a)·op(b) (+ bias) on the engine; not differentiable by itself (lib/nn/gpt2/kernels.ts wraps it). */
+export function engineMatMul<T extends tf.Tensor2D | tf.Tensor3D>(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false, bias?: tf.Tensor1D): T {
+  const inputs: Record<string, tf.Tensor> = bias ? { a, b, bias } : { a, b };
+  return tf.engine().runKernel(MATMUL, inputs, { transposeA, transposeB } as unknown as NamedAttrMap) as T;
+}
+
+export interface AdamScalars {
+  /** Multiplies the gradient first (the clipping scale; 1 = none). */
+  scale: number;
+  /** L2 weight decay added to the gradient (0 = none). */
+  l2: number;
+  beta1: number;
+  beta2: number;
+  /** 1 − β₂ᵗ. */
+  c2: number;
+  eps: number;
+  /** lr / (1 − β₁ᵗ). */
+  stepSize: number;
+  /** lr·λ of decoupled weight decay (0 = none). */
+  decay: number;
+}
+
+const adamKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const wasm = backend as unknown as WasmBackendLike;
+  const { p, g, m, v } = inputs as Record<string, TensorInfo>;
+  const s = attrs as unknown as AdamScalars;
+  for (const [name, t] of Object.entries({ p, g, m, v })) {
+    checkFloat(t, `adam ${name}`);
+    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) throw new RangeError(`adam: ${name} has shape [${t.shape}], expected [${p.shape}] (the parameter's)`);
+  }
+  const outs = [p, m, v].map((t) => wasm.makeOutput([...t.shape], "float32"));
+  const n = tf.util.sizeFromShape(p.shape);
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  engineOrThrow().elementwise(ADAMW, n, {
+    p: at(p), g: at(g), m: at(m), v: at(v), pOut: at(outs[0]), mOut: at(outs[1]), vOut: at(outs[2]),
+    scale: s.scale, l2: s.l2, beta1: s.beta1, oneMinusBeta1: 1 - s.beta1, beta2: s.beta2, oneMinusBeta2: 1 - s.beta2,
+    c2: s.c2, eps: s.eps, stepSize: s.stepSize, decay: s.decay,
+  });
+  return outs;
+};
+
+/** One fused Adam/AdamW step: the parameter's, m's and v's next values (new tensors). */
+export function engineAdamStep(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(ADAM, { p, g, m, v }, s as unknown as NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Σx² over all elements of `xs` (float32 on the wasm backend), summed per chunk on the engine's
+ * threads and the chunks added in order in float64: the same number on any thread count.
+ */
+export function engineSumOfSquares(xs: readonly tf.Tensor[]): number {
+  const engine = engineOrThrow();
+  const wasm = tf.backend() as unknown as WasmBackendLike;
+  let total = 0;
+  for (const x of xs) {
+    if (x.dtype !== "float32") throw new TypeError(`sumOfSquares: dtype ${x.dtype} not supported; expected float32`);
+    const n = x.size;
+    if (n === 0) continue;
+    const partials = wasm.makeOutput([Math.ceil(n / CHUNK)], "float32");
+    try {
+      engine.elementwise(SUMSQ, n, { p: wasm.getMemoryOffset(x.dataId), pOut: wasm.getMemoryOffset(partials.dataId) });
+      for (const s of wasm.typedArrayFromHeap(partials)) total += s;
+    } finally {
+      wasm.disposeData(partials.dataId);
+    }
+  }
+  return total;
+}
