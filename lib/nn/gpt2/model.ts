@@ -19,6 +19,7 @@ import { attentionBias, completionMask, leftPad, promptCompletionBatch, position
 import { gpt2Config, type Gpt2Config } from "./config";
 import { batchMatMul, customOp, embedding, linear, product, productsAreTransposeFree, swapLastTwo, tiedHead } from "./kernels";
 import { gpt2ParamShapes, initGpt2Weights, weightsToVariables, type Gpt2Weights } from "./weights";
+import { engineSumOfSquares, kernelEngine } from "../threads/tf-kernels";
 
 export interface Gpt2ApplyOptions {
   /** [batch, seq]: 1 for a token, 0 for padding (left or right). Default: no padding. */
@@ -406,7 +407,8 @@ export function lmLoss(model: Gpt2, ids: tf.Tensor2D | readonly (readonly number
 
 /** What an optimiser must offer `gpt2TrainStep` (lib/algos/optim's Adam does). */
 export interface Gpt2Optimizer {
-  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+  /** One step; each gradient is multiplied by gradScale (the clipping scale) first. */
+  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[], gradScale?: number): void;
 }
 
 /**
@@ -419,6 +421,12 @@ export function gpt2TrainStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Ten
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => lmLoss(model, ids, { training: true, dropoutSeed: opts.dropoutSeed }), params);
     const g = params.map((p) => grads[p.name]);
+    if (kernelEngine()) {
+      // the norm and the scaled step on all cores (lib/nn/threads), the scale folded into the step
+      const n = Math.sqrt(engineSumOfSquares(g));
+      optimizer.apply(params, g, maxNorm > 0 ? Math.min(1, maxNorm / (n + 1e-6)) : 1);
+      return { loss: value.dataSync()[0], gradNorm: n };
+    }
     const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
     const scale = maxNorm > 0 ? tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
     optimizer.apply(params, g.map((x) => tf.mul(x, scale)));

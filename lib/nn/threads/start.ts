@@ -70,7 +70,7 @@ export async function startWasmThreads(threads: number): Promise<WasmThreadsStar
   const alreadyRunning = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
   if (threads > 1 && !alreadyRunning) {
     try {
-      await startThreadedWasm(threads);
+      await startThreadedWasm(Number(process.env.TSRL_XNN ?? threads));
     } catch (err) {
       threadedProblem = firstLine(err);
       resetToSingleThreadWasm();
