@@ -25,7 +25,7 @@ import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { installWasmKernelFixes } from "./wasm-kernels";
-import { defaultThreads, startWasmThreads, type WasmThreadsStart } from "./threads/start";
+import { defaultThreads, parseThreadsEnv, startWasmThreads, type WasmThreadsStart } from "./threads/start";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -78,6 +78,7 @@ export function describeBackend(info: BackendInfo = current ?? { name: tf.getBac
  */
 export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = opts.backend ?? parseBackendEnv(process.env.TSRL_BACKEND);
+  parseThreadsEnv(process.env.TSRL_THREADS); // a bad value is an error now, not a quiet fallback later
   const running = tf.engine().backendName as string | undefined;
   if (current && (requested === undefined || requested === current.name) && running === current.name) {
     return Promise.resolve(current);

@@ -11,8 +11,8 @@
  */
 import * as v8 from "node:v8";
 import { ctl, defineFunction, encodeModule, f32x4, v128 } from "./wasm-emit";
-import { GEMM_CHUNK, GEMM_JOB_BYTES, GEMM_JOB_FIELDS, gemmFunctions, gemmScratchBytes, NR, type GemmJob } from "./gemm-wasm";
-import { ELEMENTWISE_JOB_BYTES, elementwiseFunctions, ELEMENTWISE_CHUNKS, type ElementwiseKernel } from "./elementwise-wasm";
+import { GEMM_CHUNK, GEMM_JOB_BYTES, GEMM_JOB_FIELDS, GEMM_SCRATCH_BYTES, gemmFunctions, KC_MAX, MBLOCK_MAX, NR, type GemmJob } from "./gemm-wasm";
+import { CHUNK, ELEMENTWISE_JOB_BYTES, elementwiseFunctions, ELEMENTWISE_CHUNKS, type ElementwiseKernel } from "./elementwise-wasm";
 import { CONTROL_BYTES, callerOnlyPool, startPool, type ThreadPool } from "./pool";
 
 /** One operand of a product: element address and strides (elements) of its batch, row and column indices. */
@@ -59,12 +59,17 @@ export interface EngineMemory {
   malloc(bytes: number): number;
 }
 
-/** Rows per tile: 6 with fused multiply-add, 4 without (more spills registers; see ./gemm-wasm.ts). */
-const MR_FMA = 6, MR_PLAIN = 4;
-/** Largest K block (rows of B packed at once: 8 KiB of panel). */
-const KC_MAX = 256;
-const SCRATCH_BYTES = 16 * 1024;
+/** Rows per tile (see ./gemm-wasm.ts: more spill registers in V8's code). */
+const MR_FMA = 4, MR_PLAIN = 4;
 const FUNCTION_NAMES = [GEMM_CHUNK, ...ELEMENTWISE_CHUNKS];
+/**
+ * Smaller jobs run on the calling thread alone: waking a worker costs ~10–50 µs on a quiet machine
+ * (a scheduler slice when other processes keep the cores busy), more than splitting saves.
+ */
+const PARALLEL_MIN_FLOPS = 8e6;
+const PARALLEL_MIN_ELEMENTS = 4 * CHUNK;
+/** Up to this many rows of A, B's contiguous panels are read in place rather than packed. */
+const DIRECT_B_MAX_ROWS = 32;
 
 /**
  * Whether this engine validates relaxed SIMD's f32x4.relaxed_madd, turning on V8's
@@ -84,13 +89,13 @@ export function enableRelaxedSimd(): boolean {
 
 /** The kernels module's bytes (exported for tests: it must validate with and without fma). */
 export function kernelModuleBytes(opts: { fma: boolean; shared: boolean }): Uint8Array {
-  const gemm = gemmFunctions(0, { fma: opts.fma, mr: Number(process.env.TSRL_MR ?? (opts.fma ? MR_FMA : MR_PLAIN)) });
+  const gemm = gemmFunctions(0, { fma: opts.fma, mr: opts.fma ? MR_FMA : MR_PLAIN });
   const elementwise = elementwiseFunctions(gemm.length);
   return encodeModule([...gemm, ...elementwise], { shared: opts.shared, maximumPages: 65536 });
 }
 
 export async function startEngine(mem: EngineMemory, opts: { threads: number; fma?: boolean }): Promise<KernelEngine> {
-  const shared = mem.memory.buffer instanceof SharedArrayBuffer;
+  const shared = typeof SharedArrayBuffer === "function" && mem.memory.buffer instanceof SharedArrayBuffer;
   const threads = shared ? Math.max(1, Math.floor(opts.threads)) : 1;
   const fma = opts.fma ?? enableRelaxedSimd();
   const module = new WebAssembly.Module(kernelModuleBytes({ fma, shared }));
@@ -100,10 +105,10 @@ export async function startEngine(mem: EngineMemory, opts: { threads: number; fm
     if (p === 0) throw new Error(`tsrl threads: could not allocate ${bytes} bytes on the wasm heap`);
     return p;
   };
-  const gemmJob = alloc(GEMM_JOB_BYTES);
-  const elementwiseJob = alloc(ELEMENTWISE_JOB_BYTES);
-  const scratch = Array.from({ length: threads }, () => alloc(SCRATCH_BYTES));
-  if (gemmScratchBytes(KC_MAX) > SCRATCH_BYTES) throw new Error("scratch too small for KC_MAX");
+  // jobs for the workers, and jobs run by the caller alone: after a worker failed, one may still
+  // be finishing a chunk of the job it was given, reading its block
+  const jobs = { gemm: [alloc(GEMM_JOB_BYTES), alloc(GEMM_JOB_BYTES)], elementwise: [alloc(ELEMENTWISE_JOB_BYTES), alloc(ELEMENTWISE_JOB_BYTES)] };
+  const scratch = Array.from({ length: threads }, () => alloc(GEMM_SCRATCH_BYTES));
   const pool = threads > 1
     ? await startPool({ memory: mem.memory, module, names: FUNCTION_NAMES, exports, control: alloc(CONTROL_BYTES), scratch })
     : callerOnlyPool(exports, FUNCTION_NAMES, scratch[0]);
@@ -116,15 +121,18 @@ export async function startEngine(mem: EngineMemory, opts: { threads: number; fm
     shared,
     pool,
     gemm(spec) {
-      const job = planGemm(spec, pool.threads);
-      if (job.K === 0) throw new RangeError("gemm with K = 0");
-      writeJob(gemmJob, GEMM_JOB_FIELDS.map((f) => job[f]));
-      pool.run(0, gemmJob, spec.batch * job.mBlocks * job.nBlocks);
+      const alone = pool.threads === 1 || !pool.healthy || 2 * spec.batch * spec.M * spec.N * spec.K < PARALLEL_MIN_FLOPS;
+      const job = planGemm(spec, alone ? 1 : pool.threads);
+      const at = jobs.gemm[alone ? 1 : 0];
+      writeJob(at, GEMM_JOB_FIELDS.map((f) => job[f]));
+      pool.run(0, at, spec.batch * job.mBlocks * job.nBlocks, alone);
     },
     elementwise(kernel, length, fields) {
       const { values, chunks } = kernel.job(length, fields);
-      writeJob(elementwiseJob, values);
-      pool.run(FUNCTION_NAMES.indexOf(kernel.chunkFunction), elementwiseJob, chunks);
+      const alone = pool.threads === 1 || !pool.healthy || length < PARALLEL_MIN_ELEMENTS;
+      const at = jobs.elementwise[alone ? 1 : 0];
+      writeJob(at, values);
+      pool.run(FUNCTION_NAMES.indexOf(kernel.chunkFunction), at, chunks, alone);
     },
     dispose: () => pool.dispose(),
   };
@@ -142,11 +150,13 @@ export function planGemm(spec: GemmSpec, threads: number): GemmJob {
   }
   const panels = Math.ceil(N / NR);
   const kc = K <= KC_MAX ? K : Math.ceil(K / Math.ceil(K / KC_MAX));
-  const mBlock = M <= 192 ? M : 96;
+  const mBlock = M <= MBLOCK_MAX ? M : 96;
   const mBlocks = Math.ceil(M / mBlock);
+  // a packed A (not contiguous in k) is reused by every panel of its chunk: split only the rows
+  const packsA = spec.a.colStride !== 1;
   const minPanels = Math.ceil(1e6 / (2 * mBlock * K * NR));
   const wanted = Math.max(1, Math.floor((panels * mBlocks * batch) / (threads * 8)));
-  const nBlock = threads === 1 ? panels : Math.min(panels, Math.max(minPanels, wanted));
+  const nBlock = threads === 1 || (packsA && mBlocks * batch >= 4 * threads) ? panels : Math.min(panels, Math.max(minPanels, wanted));
   const nBlocks = Math.ceil(panels / nBlock);
   const bytes = 4;
   return {
@@ -156,6 +166,8 @@ export function planGemm(spec: GemmSpec, threads: number): GemmJob {
     c: spec.c.ptr, cBs: spec.c.batchStride * bytes, cRs: spec.c.rowStride * bytes, cCs: spec.c.colStride * bytes,
     bias: spec.bias ?? 0,
     accumulate: spec.accumulate ? 1 : 0,
+    // few rows of A: B's panels read in place (see ./gemm-wasm.ts)
+    directB: spec.b.colStride === 1 && M <= DIRECT_B_MAX_ROWS ? 1 : 0,
     mBlock, nBlock, mBlocks, nBlocks, kc,
   };
 }

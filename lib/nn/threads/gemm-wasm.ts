@@ -12,9 +12,14 @@
  * computed by one thread, by the same instructions in the same order whatever the thread count,
  * so results are bit-for-bit the same on 1 or N threads.
  *
- * Inside a chunk, for each block of `kc` rows of B (so the pieces stay in L1/L2):
- *   - a panel of 8 columns of B is read in place when its columns are contiguous and complete,
- *     else first copied ("packed") into the thread's scratch as kc rows of 8 (zero-padded);
+ * Inside a chunk, for each block of `kc` values of k (so the pieces stay in L1/L2):
+ *   - when A's rows are not contiguous in k (a transposed A: a gradient's Xᵀ), the chunk's rows
+ *     of A are first copied ("packed") into the thread's scratch, MR rows interleaved per k, so
+ *     the tiles read them in order instead of one page per k;
+ *   - each panel of 8 columns of B is packed into the scratch as kc rows of 8 (zero-padded past
+ *     N): contiguous for the tiles whatever B's strides — except when the job says `directB` (B's
+ *     rows contiguous, few rows of A: a decoding step), where the copy would cost as much as the
+ *     product and a complete panel is read in place;
  *   - the tile function for MR rows keeps MR × 8 sums in 2·MR registers: per k, two loads of B,
  *     one broadcast load of A per row and 2·MR multiply-adds (f32x4.relaxed_madd where the engine
  *     has relaxed SIMD: one fused instruction instead of a multiply and an add).
@@ -30,17 +35,20 @@ export const GEMM_JOB_FIELDS = [
   "a", "aBs", "aRs", "aCs",
   "b", "bBs", "bRs", "bCs",
   "c", "cBs", "cRs", "cCs",
-  "bias", "accumulate",
+  "bias", "accumulate", "directB",
   "mBlock", "nBlock", "mBlocks", "nBlocks", "kc",
 ] as const;
 export type GemmJob = Record<(typeof GEMM_JOB_FIELDS)[number], number>;
 export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
 /** Columns per panel (two f32x4). */
 export const NR = 8;
-/** Scratch bytes a thread needs for a job with K-block kc: 8 floats of bias, then one packed panel. */
-export function gemmScratchBytes(kc: number): number {
-  return 32 + kc * NR * 4;
-}
+/** Largest K block, and largest row block of a chunk (the scratch holds one of each). */
+export const KC_MAX = 256;
+export const MBLOCK_MAX = 192;
+/** The scratch: 8 floats of bias, a packed panel of B (KC_MAX × 8), packed rows of A (MBLOCK_MAX × KC_MAX). */
+const PANEL_AT = 32;
+const A_AT = PANEL_AT + KC_MAX * NR * 4;
+export const GEMM_SCRATCH_BYTES = A_AT + MBLOCK_MAX * KC_MAX * 4;
 
 export interface GemmCodeOptions {
   /** Use f32x4.relaxed_madd (fused multiply-add). */
@@ -64,12 +72,12 @@ export function gemmFunctions(base: number, opts: GemmCodeOptions): WasmFunction
   const tiles = Array.from({ length: mr }, (_, i) => tileFunction(i + 1, fma));
   const tileIndex = (rows: number) => base + rows - 1;
   const packIndex = base + mr;
-  return [...tiles, packFunction(), chunkFunction(mr, tileIndex, packIndex)];
+  return [...tiles, packFunction(), packRowsFunction(mr), chunkFunction(mr, tileIndex, packIndex, packIndex + 1)];
 }
 
 const TILE_PARAMS: [string, "i32"][] = [
   ["a", "i32"], ["aRs", "i32"], ["aCs", "i32"],
-  ["bp", "i32"], ["kc", "i32"],
+  ["bp", "i32"], ["bks", "i32"], ["kc", "i32"],
   ["cp", "i32"], ["cRs", "i32"], ["cCs", "i32"],
   ["init", "i32"], ["biasp", "i32"], ["nValid", "i32"],
 ];
@@ -104,17 +112,18 @@ function tileFunction(rows: number, fma: boolean): WasmFunction {
         ]))),
     ]);
     const madd = (a: Code, b: Code, c: Code) => (fma ? f32x4.relaxedMadd(a, b, c) : f32x4.add(f32x4.mul(a, b), c));
-    // one k: two loads of the packed panel (at byte offset `off` from bp), then per row a
-    // broadcast of A and two multiply-adds
-    const step = (off: number): Code[] => [
-      f.set("b0", v128.load(f.get("bp"), off)),
-      f.set("b1", v128.load(f.get("bp"), off + 16)),
+    // one k: two loads of the panel's row k (bp; the next row is bks bytes on), then per row of A
+    // a broadcast and two multiply-adds
+    const step: Code[] = [
+      f.set("b0", v128.load(f.get("bp"))),
+      f.set("b1", v128.load(f.get("bp"), 16)),
       ...R.map((r) => [
         f.set("av", v128.load32Splat(f.get(`ar${r}`))),
         f.set(acc(r, 0), madd(f.get("av"), f.get("b0"), f.get(acc(r, 0)))),
         f.set(acc(r, 1), madd(f.get("av"), f.get("b1"), f.get(acc(r, 1)))),
         f.set(`ar${r}`, i32.add(f.get(`ar${r}`), f.get("aCs"))),
       ]),
+      f.set("bp", i32.add(f.get("bp"), f.get("bks"))),
     ];
     return [
       ...R.map((r) => f.set(`ar${r}`, r === 0 ? f.get("a") : i32.add(f.get("a"), i32.mul(f.get("aRs"), i32.const(r))))),
@@ -123,11 +132,10 @@ function tileFunction(rows: number, fma: boolean): WasmFunction {
       ctl.if(i32.eq(f.get("init"), i32.const(1)), R.flatMap((r) => [f.set(acc(r, 0), v128.load(f.get("biasp"))), f.set(acc(r, 1), v128.load(f.get("biasp"), 16))])),
       ctl.if(i32.eq(f.get("init"), i32.const(2)), loadC),
       // an odd k first, then pairs
-      ctl.if(i32.and(f.get("kc"), i32.const(1)), [...step(0), f.set("bp", i32.add(f.get("bp"), i32.const(32)))]),
+      ctl.if(i32.and(f.get("kc"), i32.const(1)), step),
       f.set("k", i32.shr(f.get("kc"), i32.const(1))),
       ctl.if(f.get("k"), [ctl.loop(
-        ...step(0), ...step(32),
-        f.set("bp", i32.add(f.get("bp"), i32.const(64))),
+        ...step, ...step,
         ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
       )]),
       ...store,
@@ -180,17 +188,53 @@ function packFunction(): WasmFunction {
   }, { exported: false });
 }
 
+/**
+ * pack_rows(src, rs, cs, rows, kc, dst): rows r < rows of A (A[r, k] at src + r·rs + k·cs) for
+ * k < kc, as tiles of mr rows: tile t at dst + t·kc·mr·4, holding for each k its mr values in a
+ * row (a short last tile is left partly unwritten: its tile call reads only the rows there are).
+ * k outer, rows inner: a transposed A (rs = 4) is then read in order.
+ */
+function packRowsFunction(mr: number): WasmFunction {
+  return defineFunction("gemm_pack_rows", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["rows", "i32"], ["kc", "i32"], ["dst", "i32"]], [], (f) => {
+    for (const n of ["k", "r", "lane", "s", "d", "tileBytes"]) f.local(n, "i32");
+    const get = (n: string) => f.get(n);
+    return [
+      f.set("tileBytes", i32.mul(get("kc"), i32.const(mr * 4))),
+      f.set("k", i32.const(0)),
+      ctl.loop(
+        f.set("s", i32.add(get("src"), i32.mul(get("k"), get("cs")))),
+        f.set("d", i32.add(get("dst"), i32.mul(get("k"), i32.const(mr * 4)))),
+        f.set("r", i32.const(0)),
+        f.set("lane", i32.const(0)),
+        ctl.loop(
+          f32.store(i32.add(get("d"), i32.shl(get("lane"), i32.const(2))), f32.load(get("s"))),
+          f.set("s", i32.add(get("s"), get("rs"))),
+          f.set("lane", i32.add(get("lane"), i32.const(1))),
+          ctl.if(i32.eq(get("lane"), i32.const(mr)), [f.set("lane", i32.const(0)), f.set("d", i32.add(get("d"), get("tileBytes")))]),
+          ctl.brIf(i32.ltS(f.tee("r", i32.add(get("r"), i32.const(1))), get("rows")), 0),
+        ),
+        ctl.brIf(i32.ltS(f.tee("k", i32.add(get("k"), i32.const(1))), get("kc")), 0),
+      ),
+    ];
+  }, { exported: false });
+}
+
 /** gemm_chunk(job, chunk, scratch): computes chunk `chunk` of the job at `job` (see the module comment). */
-function chunkFunction(mr: number, tileIndex: (rows: number) => number, packIndex: number): WasmFunction {
+function chunkFunction(mr: number, tileIndex: (rows: number) => number, packIndex: number, packRowsIndex: number): WasmFunction {
   return defineFunction(GEMM_CHUNK, [["job", "i32"], ["chunk", "i32"], ["scratch", "i32"]], [], (f) => {
     for (const n of ["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc",
       "perBatch", "bi", "rest", "m0", "m1", "p", "p1", "A0", "B0", "C0", "kb", "kcur", "n0", "nValid",
-      "init", "biasp", "m", "left", "j"]) f.local(n, "i32");
+      "init", "biasp", "m", "left", "j", "packA", "tRs", "tCs", "bp", "bks"]) f.local(n, "i32");
     const get = (n: string) => f.get(n);
     const min = (x: Code, y: Code) => ctl.select(x, y, i32.ltS(x, y));
+    // the tile's rows of A: packed (row block m0… at A_AT, mr rows per k) or in place
     const tileArgs = (rows: number): Code => ctl.call(tileIndex(rows),
-      i32.add(get("A0"), i32.add(i32.mul(get("m"), get("aRs")), i32.mul(get("kb"), get("aCs")))), get("aRs"), get("aCs"),
-      i32.add(get("scratch"), i32.const(32)), get("kcur"),
+      ctl.select(
+        i32.add(i32.add(get("scratch"), i32.const(A_AT)), i32.mul(i32.sub(get("m"), get("m0")), i32.shl(get("kcur"), i32.const(2)))),
+        i32.add(get("A0"), i32.add(i32.mul(get("m"), get("aRs")), i32.mul(get("kb"), get("aCs")))),
+        get("packA")),
+      get("tRs"), get("tCs"),
+      get("bp"), get("bks"), get("kcur"),
       i32.add(get("C0"), i32.add(i32.mul(get("m"), get("cRs")), i32.mul(get("n0"), get("cCs")))), get("cRs"), get("cCs"),
       get("init"), get("biasp"), get("nValid"));
     // the last rows of a block: one call of the tile for that many rows
@@ -198,8 +242,15 @@ function chunkFunction(mr: number, tileIndex: (rows: number) => number, packInde
     const panel: Code[] = [
       f.set("n0", i32.shl(get("p"), i32.const(3))),
       f.set("nValid", min(i32.const(NR), i32.sub(get("N"), get("n0")))),
-      ctl.call(packIndex, i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.mul(get("n0"), get("bCs")))),
-        get("bRs"), get("bCs"), get("kcur"), get("nValid"), i32.add(get("scratch"), i32.const(32))),
+      ctl.if(i32.and(field(f, "directB"), i32.eq(get("nValid"), i32.const(NR))), [
+        f.set("bp", i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.shl(get("n0"), i32.const(2))))),
+        f.set("bks", get("bRs")),
+      ], [
+        ctl.call(packIndex, i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.mul(get("n0"), get("bCs")))),
+          get("bRs"), get("bCs"), get("kcur"), get("nValid"), i32.add(get("scratch"), i32.const(PANEL_AT))),
+        f.set("bp", i32.add(get("scratch"), i32.const(PANEL_AT))),
+        f.set("bks", i32.const(NR * 4)),
+      ]),
       // where the sums start: C (a later K block, or accumulate), the bias, or zero
       f.set("init", ctl.select(i32.const(2), ctl.select(i32.const(1), i32.const(0), get("bias")), i32.or(get("kb"), field(f, "accumulate")))),
       f.set("biasp", i32.add(get("bias"), i32.shl(get("n0"), i32.const(2)))),
@@ -236,9 +287,16 @@ function chunkFunction(mr: number, tileIndex: (rows: number) => number, packInde
       f.set("A0", i32.add(field(f, "a"), i32.mul(get("bi"), field(f, "aBs")))),
       f.set("B0", i32.add(field(f, "b"), i32.mul(get("bi"), field(f, "bBs")))),
       f.set("C0", i32.add(field(f, "c"), i32.mul(get("bi"), field(f, "cBs")))),
+      // A is packed when its rows are not contiguous in k
+      f.set("packA", i32.ne(get("aCs"), i32.const(4))),
+      f.set("tRs", ctl.select(i32.const(4), get("aRs"), get("packA"))),
+      f.set("tCs", ctl.select(i32.const(mr * 4), get("aCs"), get("packA"))),
       f.set("kb", i32.const(0)),
       ctl.loop(
         f.set("kcur", min(get("kc"), i32.sub(get("K"), get("kb")))),
+        ctl.if(get("packA"), [ctl.call(packRowsIndex,
+          i32.add(get("A0"), i32.add(i32.mul(get("m0"), get("aRs")), i32.mul(get("kb"), get("aCs")))),
+          get("aRs"), get("aCs"), i32.sub(get("m1"), get("m0")), get("kcur"), i32.add(get("scratch"), i32.const(A_AT)))]),
         f.set("p", i32.mul(i32.remU(get("rest"), field(f, "nBlocks")), field(f, "nBlock"))),
         ctl.block(ctl.loop(
           ctl.brIf(i32.geS(get("p"), get("p1")), 1),

@@ -12,13 +12,13 @@
  * fewer of them.
  *
  * Failures are errors, never hangs:
- *   - an exception in a worker (a wasm trap) is caught there, written to ERROR and the message
- *     area, and the caller throws it;
+ *   - an exception in a worker (a wasm trap: a job with bad addresses) is caught there, written
+ *     to ERROR and the message area; the caller stops handing out chunks, waits for the ones
+ *     handed out, and throws it (the worker itself is fine and serves the next job);
  *   - a worker that stops (terminated, out of memory, exited) cannot tell anyone itself, so the
  *     compute workers are started by a supervisor thread whose event loop is free: it sees the
- *     'exit' event, writes DEAD and wakes the caller, which throws.
- * After either, the pool runs every later job on the calling thread alone (still correct) — the
- * thrown error says so once.
+ *     'exit' event, writes DEAD and wakes the caller, which throws, and from then on runs every
+ *     job on the calling thread alone (still correct) — the error says so.
  *
  * Nothing here keeps Node alive: the supervisor is unref()-ed (its workers die with it), so a
  * script or a test run ends without `dispose()`; `dispose()` stops them at once.
@@ -71,16 +71,18 @@ for (;;) {
   seen = s;
   if (Atomics.load(c, ${STOP})) break;
   const fn = fns[c[${FN}]], arg = c[${ARG}], n = c[${NCHUNKS}], tag = (s & ${TAG_MASK}) << ${CHUNK_BITS};
-  try {
-    for (;;) {
-      const v = Atomics.load(c, ${NEXT});
-      if ((v & ~${CHUNK_MASK}) !== tag || (v & ${CHUNK_MASK}) >= n) break;
-      if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+  for (;;) {
+    const v = Atomics.load(c, ${NEXT});
+    if ((v & ~${CHUNK_MASK}) !== tag || (v & ${CHUNK_MASK}) >= n) break;
+    if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+    try {
       fn(arg, v & ${CHUNK_MASK}, scratch);
-      if (Atomics.add(c, ${DONE}, 1) + 1 === n) Atomics.notify(c, ${DONE});
+    } catch (err) {
+      fail(err);
     }
-  } catch (err) {
-    fail(err);
+    // counted even when it failed: the caller waits for every chunk handed out before it throws
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
   }
 }
 `;
@@ -132,8 +134,10 @@ export interface PoolOptions {
 export interface ThreadPool {
   /** Threads that compute, the caller's included. */
   readonly threads: number;
-  /** Runs chunks 0 … chunks − 1 of function `fn` on `arg`; throws if a worker failed. */
-  run(fn: number, arg: number, chunks: number): void;
+  /** False once a worker failed or the pool was disposed: jobs then run on the calling thread. */
+  readonly healthy: boolean;
+  /** Runs chunks 0 … chunks − 1 of function `fn` on `arg` (on the calling thread only if `alone`); throws if a worker failed. */
+  run(fn: number, arg: number, chunks: number, alone?: boolean): void;
   /** For tests: the supervisor terminates compute worker `index` after `afterMs`. */
   killWorker(index: number, afterMs: number): void;
   /** Stops the workers; later jobs run on the calling thread. */
@@ -147,6 +151,7 @@ export function callerOnlyPool(exports: WebAssembly.Exports, names: string[], sc
   const fns = names.map((n) => exports[n] as ChunkFn);
   return {
     threads: 1,
+    healthy: true,
     run(fn, arg, chunks) {
       const f = fns[fn];
       for (let i = 0; i < chunks; i++) f(arg, i, scratch);
@@ -161,7 +166,7 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
   const { memory, control } = opts;
   const workerCount = opts.scratch.length - 1;
   if (workerCount < 1) throw new RangeError("startPool needs at least two scratch areas (the caller's and one worker's)");
-  if (!(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError("startPool needs a shared WebAssembly.Memory");
+  if (typeof SharedArrayBuffer !== "function" || !(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError("startPool needs a shared WebAssembly.Memory");
   const fns = opts.names.map((n) => {
     const f = opts.exports[n];
     if (typeof f !== "function") throw new Error(`the kernels module exports no function ${n}`);
@@ -194,22 +199,33 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
     const end = bytes.indexOf(0);
     return new TextDecoder().decode(bytes.slice(0, end < 0 ? MESSAGE_BYTES : end));
   };
-  const checkFailure = (): void => {
-    const error = Atomics.load(c, ERROR), dead = Atomics.load(c, DEAD);
-    if (!error && !dead) return;
-    broken = error ? `worker ${error} failed` : `worker ${dead} stopped`;
-    throw new Error(`tsrl threads: ${message()} — this job did not finish; later ones run on one thread`);
+  /** A worker that stopped (the pool is then broken), or an exception in one (that job's). */
+  const failure = (): Error | undefined => {
+    const dead = Atomics.load(c, DEAD);
+    if (dead) {
+      broken = `worker ${dead} stopped`;
+      return new Error(`tsrl threads: ${message()} — the job did not finish; later jobs run on the calling thread alone`);
+    }
+    const error = Atomics.load(c, ERROR);
+    if (error) {
+      const e = new Error(`tsrl threads: worker ${error} failed: ${message()}`);
+      Atomics.store(c, ERROR, 0);
+      return e;
+    }
+    return undefined;
   };
   const alone = (f: ChunkFn, arg: number, chunks: number) => { for (let i = 0; i < chunks; i++) f(arg, i, mainScratch); };
 
   return {
     threads: workerCount + 1,
-    run(fn, arg, chunks) {
+    get healthy() { return broken === undefined; },
+    run(fn, arg, chunks, callerOnly = false) {
       const f = fns[fn];
       if (chunks <= 0) return;
       if (chunks > MAX_CHUNKS) throw new RangeError(`a job of ${chunks} chunks; at most ${MAX_CHUNKS}`);
-      if (broken || chunks === 1) { alone(f, arg, chunks); return; }
-      checkFailure();
+      if (broken || callerOnly || chunks === 1) { alone(f, arg, chunks); return; }
+      const before = failure();
+      if (before) throw before;
       seq = (seq + 1) | 0;
       const tag = (seq & TAG_MASK) << CHUNK_BITS;
       c[FN] = fn;
@@ -219,19 +235,33 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
       Atomics.store(c, NEXT, tag);
       Atomics.store(c, SEQ, seq);
       Atomics.notify(c, SEQ);
+      let thrown: unknown;
       for (;;) {
         const v = Atomics.load(c, NEXT);
-        if ((v & CHUNK_MASK) >= chunks) break;
+        if ((v & CHUNK_MASK) >= chunks || Atomics.load(c, ERROR)) break;
         if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
-        f(arg, v & CHUNK_MASK, mainScratch);
+        try {
+          f(arg, v & CHUNK_MASK, mainScratch);
+        } catch (err) {
+          thrown = err;
+        }
         Atomics.add(c, DONE, 1);
+        if (thrown) break;
       }
+      // no more chunks handed out; wait for the ones that were (a dead worker's never come)
+      const claimed = Math.min(chunks, Atomics.exchange(c, NEXT, tag | CHUNK_MASK) & CHUNK_MASK);
       for (let spins = 0; ; spins++) {
         const done = Atomics.load(c, DONE);
-        if (done >= chunks) return;
-        checkFailure();
+        if (done >= claimed) break;
+        if (Atomics.load(c, DEAD)) break;
         if (spins > 2000) Atomics.wait(c, DONE, done, WAIT_SLICE_MS);
       }
+      if (thrown) {
+        Atomics.store(c, ERROR, 0); // the same job failing in a worker too says nothing more
+        throw thrown;
+      }
+      const after = failure();
+      if (after) throw after;
     },
     killWorker(index, afterMs) {
       if (!(index >= 0 && index < workerCount)) throw new RangeError(`no worker ${index}; this pool has ${workerCount}`);

@@ -23,7 +23,7 @@
  */
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { startEngine, type KernelEngine } from "./engine";
+import { startEngine, type EngineMemory, type KernelEngine } from "./engine";
 import { resetToSingleThreadWasm, startThreadedWasm } from "./threaded-wasm";
 import { setKernelEngine } from "./tf-kernels";
 
@@ -70,7 +70,7 @@ export async function startWasmThreads(threads: number): Promise<WasmThreadsStar
   const alreadyRunning = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
   if (threads > 1 && !alreadyRunning) {
     try {
-      await startThreadedWasm(Number(process.env.TSRL_XNN ?? threads));
+      await startThreadedWasm(1);
     } catch (err) {
       threadedProblem = firstLine(err);
       resetToSingleThreadWasm();
@@ -83,12 +83,11 @@ export async function startWasmThreads(threads: number): Promise<WasmThreadsStar
     if (!ok) throw new Error("tfjs backend 'wasm' failed to initialise");
     await tf.ready();
   }
-  const wasm = (tf.backend() as unknown as { wasm: EmscriptenLike }).wasm;
-  const memory = wasm.wasmMemory ?? wasm.asm?.memory;
-  if (!memory) return { threads: 1, note: "tfjs's kernels only: the wasm memory is not reachable" };
+  const heap = wasmHeap();
+  if (!heap) return { threads: 1, note: "tfjs's kernels only: the wasm memory is not reachable" };
   let engine: KernelEngine;
   try {
-    engine = await startEngine({ memory, malloc: (n) => wasm._malloc(n) }, { threads });
+    engine = await startEngine(heap, { threads });
   } catch (err) {
     return { threads: 1, note: `tfjs's kernels only: ours did not start (${firstLine(err)})` };
   }
@@ -96,6 +95,14 @@ export async function startWasmThreads(threads: number): Promise<WasmThreadsStar
   const what = `${engine.threads} thread${engine.threads === 1 ? "" : "s"}${engine.fma ? ", fused multiply-add" : ""}`;
   const why = threadedProblem ? `; the threaded build did not start: ${threadedProblem}` : threads === 1 && defaultThreads() === 1 && process.env.TSRL_THREADS ? "; TSRL_THREADS=1" : "";
   return { threads: engine.threads, engine, note: `${what}${why}` };
+}
+
+/** The running wasm backend's memory and allocator (for ./engine.ts), if it is running. */
+export function wasmHeap(): EngineMemory | undefined {
+  if (tf.getBackend() !== "wasm") return undefined;
+  const wasm = (tf.backend() as unknown as { wasm: EmscriptenLike }).wasm;
+  const memory = wasm.wasmMemory ?? wasm.asm?.memory;
+  return memory ? { memory, malloc: (n) => wasm._malloc(n) } : undefined;
 }
 
 function firstLine(err: unknown): string {

@@ -152,5 +152,5 @@ export function resetToSingleThreadWasm(): void {
 export function wasmMemoryIsShared(): boolean {
   const backend = tf.findBackend("wasm") as unknown as { wasm?: { HEAPU8?: Uint8Array } } | null;
   const heap = backend?.wasm?.HEAPU8;
-  return heap !== undefined && heap.buffer instanceof SharedArrayBuffer;
+  return heap !== undefined && typeof SharedArrayBuffer === "function" && heap.buffer instanceof SharedArrayBuffer;
 }
