@@ -15,18 +15,17 @@
  *   - an exception in a worker (a wasm trap: a job with bad addresses) is caught there, written
  *     to ERROR and the message area; the caller stops handing out chunks, waits for the ones
  *     handed out, and throws it (the worker itself is fine and serves the next job);
- *   - a worker that stops (terminated, out of memory, exited) cannot tell anyone itself, so the
- *     compute workers are started by a supervisor thread whose event loop is free: it sees the
- *     'exit' event, writes DEAD and wakes the caller, which throws, and from then on runs every
- *     job on the calling thread alone (still correct) — the error says so.
+ *   - a worker that stops (terminated, out of memory, exited) cannot tell anyone itself; the
+ *     supervisor thread of lib/core/workers.ts sees it and wakes the caller, which throws, and
+ *     from then on runs every job on the calling thread alone (still correct) — the error says so.
  *
- * Nothing here keeps Node alive: the supervisor is unref()-ed (its workers die with it), so a
- * script or a test run ends without `dispose()`; `dispose()` stops them at once.
+ * Nothing here keeps Node alive (lib/core/workers.ts), so a script or a test run ends without
+ * `dispose()`; `dispose()` stops the workers at once.
  */
-import { Worker } from "node:worker_threads";
+import { startSupervisedWorkers } from "../../core/workers";
 
 /** Slots of the control block (i32 indices). */
-const SEQ = 0, FN = 1, ARG = 2, NCHUNKS = 3, NEXT = 4, DONE = 5, ERROR = 6, DEAD = 7, STOP = 8;
+const SEQ = 0, FN = 1, ARG = 2, NCHUNKS = 3, NEXT = 4, DONE = 5, ERROR = 6, STOP = 7;
 export const CONTROL_SLOTS = 16;
 /** Bytes after the slots where a failing worker writes its message (UTF-8). */
 export const MESSAGE_BYTES = 1024;
@@ -36,7 +35,7 @@ const CHUNK_BITS = 20;
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 export const MAX_CHUNKS = CHUNK_MASK;
 const TAG_MASK = 0x3ff;
-/** How long the caller waits in one Atomics.wait before looking at ERROR and DEAD again (ms). */
+/** How long the caller waits in one Atomics.wait before looking for a failed or stopped worker again (ms). */
 const WAIT_SLICE_MS = 20;
 /** Atomics.load spins before a worker sleeps on its futex (cheap wake-up for back-to-back jobs). */
 const WORKER_SPINS = 20_000;
@@ -85,37 +84,6 @@ for (;;) {
     Atomics.notify(c, ${DONE});
   }
 }
-`;
-
-/** Starts the compute workers and reports their deaths in shared memory (see the module comment). */
-const SUPERVISOR = `
-"use strict";
-const { Worker, workerData, parentPort } = require("node:worker_threads");
-const { memory, control, count, code, shared, scratch } = workerData;
-const c = new Int32Array(memory.buffer, control, ${CONTROL_SLOTS});
-const workers = [];
-let ready = 0;
-function died(i, why) {
-  if (Atomics.load(c, ${STOP})) return;
-  if (Atomics.compareExchange(c, ${DEAD}, 0, i + 1) === 0) {
-    const text = new TextEncoder().encode(why).subarray(0, ${MESSAGE_BYTES - 1});
-    const bytes = new Uint8Array(memory.buffer, control + ${CONTROL_SLOTS * 4}, ${MESSAGE_BYTES});
-    if (Atomics.load(c, ${ERROR}) === 0) { bytes.fill(0); bytes.set(text); }
-  }
-  Atomics.notify(c, ${DONE});
-  parentPort.postMessage({ died: i, why });
-}
-for (let i = 0; i < count; i++) {
-  const w = new Worker(code, { eval: true, workerData: { ...shared, memory, control, index: i, scratch: scratch[i] } });
-  let error = "";
-  w.on("message", (m) => { if (m === "ready" && ++ready === count) parentPort.postMessage("ready"); });
-  w.on("error", (e) => { error = String((e && e.stack) || e); });
-  w.on("exit", (code) => died(i, "worker " + (i + 1) + " stopped (exit code " + code + ")" + (error ? ": " + error : "")));
-  workers.push(w);
-}
-parentPort.on("message", (m) => {
-  if (m && m.kill !== undefined) setTimeout(() => { const w = workers[m.kill]; if (w) w.terminate(); }, m.afterMs);
-});
 `;
 
 export interface PoolOptions {
@@ -174,22 +142,12 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
   });
   const c = new Int32Array(memory.buffer, control, CONTROL_SLOTS);
   new Uint8Array(memory.buffer, control, CONTROL_BYTES).fill(0);
-  const supervisor = new Worker(SUPERVISOR, {
-    eval: true,
-    workerData: { memory, control, count: workerCount, code: COMPUTE_WORKER, shared: { module: opts.module, names: opts.names }, scratch: opts.scratch.slice(1) },
+  // the compute workers, started by a supervisor that reports a death by waking DONE's waiter
+  const workers = await startSupervisedWorkers({
+    code: COMPUTE_WORKER,
+    data: opts.scratch.slice(1).map((scratch, index) => ({ memory, module: opts.module, control, scratch, names: opts.names, index })),
+    wake: new Int32Array(memory.buffer as SharedArrayBuffer, control + DONE * 4, 1),
   });
-  await new Promise<void>((resolve, reject) => {
-    const fail = (why: string) => { supervisor.terminate(); reject(new Error(`tsrl threads: the workers did not start: ${why}`)); };
-    supervisor.on("message", (m) => {
-      if (m === "ready") resolve();
-      else if (m && typeof m === "object" && "died" in m) fail(String((m as { why: string }).why));
-    });
-    supervisor.once("error", (e) => fail(String(e)));
-    supervisor.once("exit", (code) => fail(`the supervisor exited (code ${code})`));
-  });
-  supervisor.removeAllListeners();
-  supervisor.on("error", () => {}); // its failures show as DEAD; never an unhandled 'error' event
-  supervisor.unref();
 
   let seq = 0;
   let broken: string | undefined;
@@ -201,10 +159,10 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
   };
   /** A worker that stopped (the pool is then broken), or an exception in one (that job's). */
   const failure = (): Error | undefined => {
-    const dead = Atomics.load(c, DEAD);
-    if (dead) {
-      broken = `worker ${dead} stopped`;
-      return new Error(`tsrl threads: ${message()} — the job did not finish; later jobs run on the calling thread alone`);
+    const death = workers.deathMessage();
+    if (death) {
+      broken = death;
+      return new Error(`tsrl threads: ${death} — the job did not finish; later jobs run on the calling thread alone`);
     }
     const error = Atomics.load(c, ERROR);
     if (error) {
@@ -253,7 +211,7 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
       for (let spins = 0; ; spins++) {
         const done = Atomics.load(c, DONE);
         if (done >= claimed) break;
-        if (Atomics.load(c, DEAD)) break;
+        if (workers.deathMessage()) break;
         if (spins > 2000) Atomics.wait(c, DONE, done, WAIT_SLICE_MS);
       }
       if (thrown) {
@@ -263,17 +221,14 @@ export async function startPool(opts: PoolOptions): Promise<ThreadPool> {
       const after = failure();
       if (after) throw after;
     },
-    killWorker(index, afterMs) {
-      if (!(index >= 0 && index < workerCount)) throw new RangeError(`no worker ${index}; this pool has ${workerCount}`);
-      supervisor.postMessage({ kill: index, afterMs });
-    },
+    killWorker: (index, afterMs) => workers.killWorker(index, afterMs),
     async dispose() {
       if (broken === "disposed") return;
       broken = "disposed";
       Atomics.store(c, STOP, 1);
       Atomics.store(c, SEQ, (seq = (seq + 1) | 0));
       Atomics.notify(c, SEQ);
-      await supervisor.terminate();
+      await workers.terminate();
     },
   };
 }
