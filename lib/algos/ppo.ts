@@ -25,6 +25,7 @@ import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
+import { startVectorEnvWorkers } from "../core/vector-env-workers";
 import { initBackend } from "../nn/backend";
 import { mlpShapes, type MlpSpec } from "../nn/mlp";
 import { policyFromWeights } from "../nn/policy";
@@ -43,6 +44,7 @@ export const ppoSchema = defineSchema("ppo", {
   seed: int(1, "seed of weights, sampling, minibatch order and env resets", { min: 0, max: 0xffffffff }),
   totalSteps: int(500_000, "total environment steps", { min: 1, flag: "total-steps" }),
   numEnvs: int(4, "N: env copies stepped together", { min: 1 }),
+  envWorkers: int(0, "step the env copies in this many worker threads (0: in this thread); same numbers, for envs whose step is costly (LunarLander)", { min: 0 }),
   numSteps: int(128, "T: steps per env copy per rollout", { min: 1 }),
   lr: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true }),
   annealLr: bool(true, "anneal the learning rate linearly to 0 over the run"),
@@ -141,7 +143,9 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
   const config = ppoConfig(partial);
   await initBackend({ quiet: true });
   const N = config.numEnvs, T = config.numSteps;
-  const venv = vectorEnv(Array.from({ length: N }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions })));
+  const venv = config.envWorkers > 0
+    ? await startVectorEnvWorkers(config.envId, N, { workers: config.envWorkers, options: config.envOptions })
+    : vectorEnv(Array.from({ length: N }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions })));
   const { obsSize, nActions } = discreteSizes(venv.envs[0], "PPO");
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
