@@ -317,7 +317,7 @@ export function tiedHead(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
   return op(h, wte) as tf.Tensor2D;
 }
 
-/** a·b for 2-D a, b, without a gradient: the engine's product when it runs, else tf.matMul. */
-export function product(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return onEngine() ? engineMatMul(a, b) : tf.matMul(a, b);
+/** a·op(b) for 2-D a, b, without a gradient: the engine's product when it runs, else tf.matMul. */
+export function product(a: tf.Tensor2D, b: tf.Tensor2D, transposeB = false): tf.Tensor2D {
+  return onEngine() ? engineMatMul(a, b, false, transposeB) : tf.matMul(a, b, false, transposeB);
 }

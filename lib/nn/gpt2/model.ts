@@ -251,10 +251,15 @@ class Gpt2Model implements Gpt2 {
     this.params = params;
   }
 
-  /** Logits [n, vocab] from final hidden states [n, nEmbd]; `cached` uses the inference copy of wteᵀ (no gradient to wte). */
+  /**
+   * Logits [n, vocab] from final hidden states [n, nEmbd]; `cached` is for inference (no gradient
+   * to wte): a transposed copy of wte kept for tfjs's kernels, none needed on the kernel engine.
+   */
   head(h: tf.Tensor2D, cached = false): tf.Tensor2D {
     const wte = this.params["wte.weight"] as tf.Tensor2D;
     if (!cached) return tiedHead(h, wte);
+    // the kernel engine reads wte row by row for h·wteᵀ: no transposed copy needed
+    if (productsAreTransposeFree()) return product(h, wte, true);
     if (!this.headCache || this.headCache.source !== wte.dataId) {
       this.headCache?.wteT.dispose();
       this.headCache = { source: wte.dataId, wteT: tf.keep(tf.tidy(() => swapLastTwo(wte))) }; // kept: we may be inside a caller's tidy

@@ -11,7 +11,7 @@
  */
 import * as v8 from "node:v8";
 import { ctl, defineFunction, encodeModule, f32x4, v128 } from "./wasm-emit";
-import { GEMM_CHUNK, GEMM_JOB_BYTES, GEMM_JOB_FIELDS, GEMM_SCRATCH_BYTES, gemmFunctions, KC_MAX, MBLOCK_MAX, NR, type GemmJob } from "./gemm-wasm";
+import { GEMM_CHUNK, GEMM_JOB_BYTES, GEMM_JOB_FIELDS, GEMM_SCRATCH_BYTES, gemmFunctions, KC_MAX, MBLOCK_MAX, MR, NR, type GemmJob } from "./gemm-wasm";
 import { CHUNK, ELEMENTWISE_JOB_BYTES, elementwiseFunctions, ELEMENTWISE_CHUNKS, type ElementwiseKernel } from "./elementwise-wasm";
 import { CONTROL_BYTES, callerOnlyPool, startPool, type ThreadPool } from "./pool";
 
@@ -59,8 +59,6 @@ export interface EngineMemory {
   malloc(bytes: number): number;
 }
 
-/** Rows per tile (see ./gemm-wasm.ts: more spill registers in V8's code). */
-const MR_FMA = 4, MR_PLAIN = 4;
 const FUNCTION_NAMES = [GEMM_CHUNK, ...ELEMENTWISE_CHUNKS];
 /**
  * Smaller jobs run on the calling thread alone: waking a worker costs ~10–50 µs on a quiet machine
@@ -89,7 +87,7 @@ export function enableRelaxedSimd(): boolean {
 
 /** The kernels module's bytes (exported for tests: it must validate with and without fma). */
 export function kernelModuleBytes(opts: { fma: boolean; shared: boolean }): Uint8Array {
-  const gemm = gemmFunctions(0, { fma: opts.fma, mr: opts.fma ? MR_FMA : MR_PLAIN });
+  const gemm = gemmFunctions(0, { fma: opts.fma });
   const elementwise = elementwiseFunctions(gemm.length);
   return encodeModule([...gemm, ...elementwise], { shared: opts.shared, maximumPages: 65536 });
 }
@@ -139,26 +137,31 @@ export async function startEngine(mem: EngineMemory, opts: { threads: number; fm
 }
 
 /**
- * Blocks of the product, chosen so each chunk is worth a hand-off (≥ ~1 MFLOP) and there are
- * about eight chunks per thread (a busy core takes fewer). The blocking never changes a result:
- * each output element is one tile's sum over k in order, whatever the blocks.
+ * Blocks of the product: row blocks of up to MBLOCK_MAX rows (packed A reused by every panel of
+ * the block) and panel blocks of up to 32 panels (256 columns: packed B reused by every tile of
+ * the rows), halved until there are at least four chunks per thread so a busy core simply takes
+ * fewer. The blocking never changes a result: each output element is one tile's sum over k in
+ * order, whatever the blocks.
  */
 export function planGemm(spec: GemmSpec, threads: number): GemmJob {
   const { M, N, K, batch } = spec;
   for (const [name, v] of Object.entries({ M, N, K, batch })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`gemm: ${name} must be a positive integer, got ${v}`);
   }
+  const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
   const panels = Math.ceil(N / NR);
   const kc = K <= KC_MAX ? K : Math.ceil(K / Math.ceil(K / KC_MAX));
-  const mBlock = M <= MBLOCK_MAX ? M : 96;
-  const mBlocks = Math.ceil(M / mBlock);
-  // a packed A (not contiguous in k) is reused by every panel of its chunk: split only the rows
-  const packsA = spec.a.colStride !== 1;
-  const minPanels = Math.ceil(1e6 / (2 * mBlock * K * NR));
-  const wanted = Math.max(1, Math.floor((panels * mBlocks * batch) / (threads * 8)));
-  const nBlock = threads === 1 || (packsA && mBlocks * batch >= 4 * threads) ? panels : Math.min(panels, Math.max(minPanels, wanted));
-  const nBlocks = Math.ceil(panels / nBlock);
+  const directB = spec.b.colStride === 1 && M <= DIRECT_B_MAX_ROWS;
+  let mBlock = M <= MBLOCK_MAX ? M : roundUp(Math.ceil(M / Math.ceil(M / MBLOCK_MAX)), MR);
+  let nBlock = Math.min(panels, 32);
+  const chunks = () => batch * Math.ceil(M / mBlock) * Math.ceil(panels / nBlock);
+  if (threads > 1) {
+    while (chunks() < 4 * threads && nBlock > 4) nBlock = Math.ceil(nBlock / 2);
+    while (chunks() < 4 * threads && mBlock > 4 * MR) mBlock = roundUp(Math.ceil(mBlock / 2), MR);
+  }
   const bytes = 4;
+  // A in place when its rows are contiguous and few panels use each: copying would cost as much
+  const packA = !(spec.a.colStride === 1 && nBlock <= 2);
   return {
     M, N, K,
     a: spec.a.ptr, aBs: spec.a.batchStride * bytes, aRs: spec.a.rowStride * bytes, aCs: spec.a.colStride * bytes,
@@ -166,8 +169,8 @@ export function planGemm(spec: GemmSpec, threads: number): GemmJob {
     c: spec.c.ptr, cBs: spec.c.batchStride * bytes, cRs: spec.c.rowStride * bytes, cCs: spec.c.colStride * bytes,
     bias: spec.bias ?? 0,
     accumulate: spec.accumulate ? 1 : 0,
-    // few rows of A: B's panels read in place (see ./gemm-wasm.ts)
-    directB: spec.b.colStride === 1 && M <= DIRECT_B_MAX_ROWS ? 1 : 0,
-    mBlock, nBlock, mBlocks, nBlocks, kc,
+    directB: directB ? 1 : 0,
+    packA: packA ? 1 : 0,
+    mBlock, nBlock, mBlocks: Math.ceil(M / mBlock), nBlocks: Math.ceil(panels / nBlock), kc,
   };
 }

@@ -7,25 +7,25 @@
  * Every operand is addressed by strides (bytes), so a transposed or batch-shared operand is just
  * another stride — no transposed copies, which on tfjs's wasm backend cost ~10 ns per element.
  *
- * The work is cut into chunks (a block of rows × a block of 8-column panels of one batch entry),
- * and a chunk is what one thread computes (./pool.ts hands chunks out): every output element is
- * computed by one thread, by the same instructions in the same order whatever the thread count,
- * so results are bit-for-bit the same on 1 or N threads.
+ * The work is cut into chunks — a block of rows × a block of 8-column panels of one batch entry —
+ * and a chunk is what one thread computes (./pool.ts hands chunks out). Every output element is
+ * computed by one thread, by the same instructions in the same order whatever the blocking or the
+ * thread count, so results are bit-for-bit the same on 1 or N threads.
  *
  * Inside a chunk, for each block of `kc` values of k (so the pieces stay in L1/L2):
- *   - when A's rows are not contiguous in k (a transposed A: a gradient's Xᵀ), the chunk's rows
- *     of A are first copied ("packed") into the thread's scratch, MR rows interleaved per k, so
- *     the tiles read them in order instead of one page per k;
- *   - each panel of 8 columns of B is packed into the scratch as kc rows of 8 (zero-padded past
- *     N): contiguous for the tiles whatever B's strides — except when the job says `directB` (B's
- *     rows contiguous, few rows of A: a decoding step), where the copy would cost as much as the
- *     product and a complete panel is read in place;
- *   - the tile function for MR rows keeps MR × 8 sums in 2·MR registers: per k, two loads of B,
- *     one broadcast load of A per row and 2·MR multiply-adds (f32x4.relaxed_madd where the engine
- *     has relaxed SIMD: one fused instruction instead of a multiply and an add).
- * Measured in Node 20 on this machine (Sapphire Rapids, one core, 120×768×768, best of 30):
- * 4 rows mul+add ~35 GFLOP/s; 6 rows with relaxed_madd ~45; tfjs's XNNPACK GEMM ~25–33.
- * 6 rows with mul+add spills registers (~16), hence MR = 4 without fused multiply-add.
+ *   - the chunk's rows of A are copied ("packed") into the thread's scratch as tiles of MR rows,
+ *     the MR values of one k side by side, so the tile reads them at constant offsets from one
+ *     pointer — unless the job says `packA` = 0 (A's rows contiguous and used by one or two
+ *     panels only: the copy would cost as much as the product), where the tile follows MR row
+ *     pointers through A in place;
+ *   - each panel of 8 columns of B is packed as kc rows of 8 (zero-padded past N), except when the
+ *     job says `directB` (B's rows contiguous, few rows of A: a decoding step), where copying
+ *     would cost as much as the product and a complete panel is read in place;
+ *   - the tile keeps MR × 8 sums in 2·MR registers: per k, two loads of B, one broadcast load of A
+ *     per row and 2·MR multiply-adds (f32x4.relaxed_madd where the engine has relaxed SIMD: one
+ *     fused instruction instead of a multiply and an add).
+ * Measured in Node 20 on this machine (Sapphire Rapids, CPU time of one thread): f32x4 FMA peaks
+ * at ~50 GFLOP/s per core, mul+add at ~35; tfjs's XNNPACK GEMM reaches ~25–33.
  */
 import { ctl, defineFunction, f32, f32x4, i32, v128, type Code, type FunctionScope, type WasmFunction } from "./wasm-emit";
 
@@ -35,121 +35,120 @@ export const GEMM_JOB_FIELDS = [
   "a", "aBs", "aRs", "aCs",
   "b", "bBs", "bRs", "bCs",
   "c", "cBs", "cRs", "cCs",
-  "bias", "accumulate", "directB",
+  "bias", "accumulate", "directB", "packA",
   "mBlock", "nBlock", "mBlocks", "nBlocks", "kc",
 ] as const;
 export type GemmJob = Record<(typeof GEMM_JOB_FIELDS)[number], number>;
 export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
 /** Columns per panel (two f32x4). */
 export const NR = 8;
+/** Rows per tile: 4 rows × 8 columns is 8 sums in registers, +2 of B, +1 of A (V8 has ~14 to give). */
+export const MR = 4;
 /** Largest K block, and largest row block of a chunk (the scratch holds one of each). */
-export const KC_MAX = 256;
-export const MBLOCK_MAX = 192;
+export const KC_MAX = 768;
+export const MBLOCK_MAX = 128;
 /** The scratch: 8 floats of bias, a packed panel of B (KC_MAX × 8), packed rows of A (MBLOCK_MAX × KC_MAX). */
+const BIAS_AT = 0;
 const PANEL_AT = 32;
 const A_AT = PANEL_AT + KC_MAX * NR * 4;
 export const GEMM_SCRATCH_BYTES = A_AT + MBLOCK_MAX * KC_MAX * 4;
+// One k per trip of the tile's loop. Measured (one tile, data in L1, CPU time): ~45 GFLOP/s of a
+// ~50 peak; 2 or 4 k per trip at constant offsets ~33–37 (V8's code for the longer body is worse).
 
 export interface GemmCodeOptions {
   /** Use f32x4.relaxed_madd (fused multiply-add). */
   fma: boolean;
-  /** Rows per tile. */
-  mr: number;
 }
 
 /** The exported chunk function's name: gemm_chunk(job, chunk, scratch). */
 export const GEMM_CHUNK = "gemm_chunk";
 
 const field = (f: FunctionScope, name: (typeof GEMM_JOB_FIELDS)[number]): Code => i32.load(f.get("job"), GEMM_JOB_FIELDS.indexOf(name) * 4);
+const min = (x: Code, y: Code): Code => ctl.select(x, y, i32.ltS(x, y));
 
 /**
- * The functions of the GEMM, to be placed at function indices base, base + 1, … of a module
- * (their calls to each other use those indices): tiles for 1…mr rows, pack, gemm_chunk.
+ * The GEMM's functions, to be placed at function indices base, base + 1, … of a module (their
+ * calls to each other use those indices): two tiles (B packed, B in place), the two packers,
+ * gemm_chunk.
  */
 export function gemmFunctions(base: number, opts: GemmCodeOptions): WasmFunction[] {
-  const { mr, fma } = opts;
-  if (!Number.isInteger(mr) || mr < 1 || mr > 6) throw new RangeError(`mr must be 1…6, got ${mr}`);
-  const tiles = Array.from({ length: mr }, (_, i) => tileFunction(i + 1, fma));
-  const tileIndex = (rows: number) => base + rows - 1;
-  const packIndex = base + mr;
-  return [...tiles, packFunction(), packRowsFunction(mr), chunkFunction(mr, tileIndex, packIndex, packIndex + 1)];
+  const index = { tilePacked: base, tileRows: base + 1, packB: base + 2, packA: base + 3 };
+  return [tileFunction("gemm_tile_packed", opts.fma, true), tileFunction("gemm_tile_rows", opts.fma, false), packBFunction(), packAFunction(), chunkFunction(index)];
 }
 
 const TILE_PARAMS: [string, "i32"][] = [
-  ["a", "i32"], ["aRs", "i32"], ["aCs", "i32"],
-  ["bp", "i32"], ["bks", "i32"], ["kc", "i32"],
+  ["ap", "i32"], ["aRs", "i32"], ["aCs", "i32"], ["bp", "i32"], ["bks", "i32"], ["kc", "i32"],
   ["cp", "i32"], ["cRs", "i32"], ["cCs", "i32"],
-  ["init", "i32"], ["biasp", "i32"], ["nValid", "i32"],
+  ["init", "i32"], ["biasp", "i32"], ["nValid", "i32"], ["mValid", "i32"],
 ];
 
-/** init: 0 = start from zero, 1 = from the 8 floats at biasp, 2 = from C (accumulate). */
-function tileFunction(rows: number, fma: boolean): WasmFunction {
-  return defineFunction(`gemm_tile${rows}`, TILE_PARAMS, [], (f) => {
-    const R = Array.from({ length: rows }, (_, r) => r);
-    for (const r of R) { f.local(`ar${r}`, "i32"); f.local(`c${r}_0`, "v128"); f.local(`c${r}_1`, "v128"); }
+/**
+ * One MR × 8 tile of C from kc steps of A and B (8 floats per k at bp, the next k bks bytes on).
+ * A packed: MR floats per k at ap (aRs, aCs unused); else A's rows at ap + r·aRs, the next k aCs
+ * bytes on (MR pointers to advance).
+ * init: 0 = start from zero, 1 = from the 8 floats at biasp, 2 = from C (accumulate). Only rows
+ * r < mValid and columns j < nValid of C are read or written.
+ */
+function tileFunction(name: string, fma: boolean, packedA: boolean): WasmFunction {
+  return defineFunction(name, TILE_PARAMS, [], (f) => {
+    const R = Array.from({ length: MR }, (_, r) => r);
+    for (const r of R) { f.local(`c${r}_0`, "v128"); f.local(`c${r}_1`, "v128"); }
+    if (!packedA) for (const r of R) f.local(`ar${r}`, "i32");
     for (const n of ["b0", "b1", "av"]) f.local(n, "v128");
     f.local("k", "i32");
     f.local("full", "i32");
     f.local("row", "i32");
     const acc = (r: number, j: number) => `c${r}_${j}`;
-    const rowPtr = (r: number) => (r === 0 ? f.get("cp") : i32.add(f.get("cp"), i32.mul(f.get("cRs"), i32.const(r))));
     const lanes = Array.from({ length: NR }, (_, l) => l);
-
-    const loadC: Code[] = R.map((r) => [
-      f.set("row", rowPtr(r)),
+    const rowPtr = (r: number) => (r === 0 ? f.get("cp") : i32.add(f.get("cp"), i32.mul(f.get("cRs"), i32.const(r))));
+    const eachValidRow = (r: number, body: Code[]) => ctl.if(i32.gtS(f.get("mValid"), i32.const(r)), [f.set("row", rowPtr(r)), ...body]);
+    const loadC: Code[] = R.map((r) => eachValidRow(r, [
       ctl.if(f.get("full"),
         [f.set(acc(r, 0), v128.load(f.get("row"))), f.set(acc(r, 1), v128.load(f.get("row"), 16))],
         lanes.map((l) => ctl.if(i32.gtS(f.get("nValid"), i32.const(l)), [
           f.set(acc(r, l >> 2), f32x4.replaceLane(f.get(acc(r, l >> 2)), l & 3, f32.load(i32.add(f.get("row"), i32.mul(f.get("cCs"), i32.const(l)))))),
         ]))),
-    ]);
-    const store: Code[] = R.map((r) => [
-      f.set("row", rowPtr(r)),
+    ]));
+    const store: Code[] = R.map((r) => eachValidRow(r, [
       ctl.if(f.get("full"),
         [v128.store(f.get("row"), f.get(acc(r, 0))), v128.store(f.get("row"), f.get(acc(r, 1)), 16)],
         lanes.map((l) => ctl.if(i32.gtS(f.get("nValid"), i32.const(l)), [
           f32.store(i32.add(f.get("row"), i32.mul(f.get("cCs"), i32.const(l))), f32x4.extractLane(f.get(acc(r, l >> 2)), l & 3)),
         ]))),
-    ]);
+    ]));
     const madd = (a: Code, b: Code, c: Code) => (fma ? f32x4.relaxedMadd(a, b, c) : f32x4.add(f32x4.mul(a, b), c));
-    // one k: two loads of the panel's row k (bp; the next row is bks bytes on), then per row of A
-    // a broadcast and two multiply-adds
+    /** One k: B's row at bp, then per row of A a broadcast and two multiply-adds. */
     const step: Code[] = [
       f.set("b0", v128.load(f.get("bp"))),
       f.set("b1", v128.load(f.get("bp"), 16)),
       ...R.map((r) => [
-        f.set("av", v128.load32Splat(f.get(`ar${r}`))),
+        f.set("av", packedA ? v128.load32Splat(f.get("ap"), r * 4) : v128.load32Splat(f.get(`ar${r}`))),
         f.set(acc(r, 0), madd(f.get("av"), f.get("b0"), f.get(acc(r, 0)))),
         f.set(acc(r, 1), madd(f.get("av"), f.get("b1"), f.get(acc(r, 1)))),
-        f.set(`ar${r}`, i32.add(f.get(`ar${r}`), f.get("aCs"))),
       ]),
+      ...(packedA ? [f.set("ap", i32.add(f.get("ap"), i32.const(MR * 4)))] : R.map((r) => f.set(`ar${r}`, i32.add(f.get(`ar${r}`), f.get("aCs"))))),
       f.set("bp", i32.add(f.get("bp"), f.get("bks"))),
     ];
+    const loop = [f.set("k", f.get("kc")), ctl.loop(...step, ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0))];
     return [
-      ...R.map((r) => f.set(`ar${r}`, r === 0 ? f.get("a") : i32.add(f.get("a"), i32.mul(f.get("aRs"), i32.const(r))))),
+      ...(packedA ? [] : R.map((r) => f.set(`ar${r}`, r === 0 ? f.get("ap") : i32.add(f.get("ap"), i32.mul(f.get("aRs"), i32.const(r)))))),
       f.set("full", i32.and(i32.eq(f.get("cCs"), i32.const(4)), i32.eq(f.get("nValid"), i32.const(NR)))),
       ...R.flatMap((r) => [f.set(acc(r, 0), v128.zero()), f.set(acc(r, 1), v128.zero())]),
       ctl.if(i32.eq(f.get("init"), i32.const(1)), R.flatMap((r) => [f.set(acc(r, 0), v128.load(f.get("biasp"))), f.set(acc(r, 1), v128.load(f.get("biasp"), 16))])),
       ctl.if(i32.eq(f.get("init"), i32.const(2)), loadC),
-      // an odd k first, then pairs
-      ctl.if(i32.and(f.get("kc"), i32.const(1)), step),
-      f.set("k", i32.shr(f.get("kc"), i32.const(1))),
-      ctl.if(f.get("k"), [ctl.loop(
-        ...step, ...step,
-        ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
-      )]),
+      ...loop,
       ...store,
     ];
   }, { exported: false });
 }
 
 /**
- * pack(src, rs, cs, kc, nValid, dst): dst[k·8 + j] = src[k·rs + j·cs] for j < nValid, else 0,
- * for k < kc (rs, cs in bytes). Column by column, so a column stored contiguously (cs ≫ rs: a
- * transposed operand) is read in order.
+ * pack_b(src, rs, cs, kc, nValid, dst): dst[k·8 + j] = src[k·rs + j·cs] for j < nValid, else 0,
+ * for k < kc (rs, cs in bytes). Two f32x4 copies per k when the 8 columns are contiguous and all
+ * there; else column by column, so a column stored contiguously (a transposed B) is read in order.
  */
-function packFunction(): WasmFunction {
-  return defineFunction("gemm_pack", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["kc", "i32"], ["nValid", "i32"], ["dst", "i32"]], [], (f) => {
+function packBFunction(): WasmFunction {
+  return defineFunction("gemm_pack_b", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["kc", "i32"], ["nValid", "i32"], ["dst", "i32"]], [], (f) => {
     f.local("k", "i32"); f.local("j", "i32"); f.local("s", "i32"); f.local("d", "i32");
     const contiguous = [
       f.set("k", f.get("kc")),
@@ -157,7 +156,7 @@ function packFunction(): WasmFunction {
         v128.store(f.get("dst"), v128.load(f.get("src"))),
         v128.store(f.get("dst"), v128.load(f.get("src"), 16), 16),
         f.set("src", i32.add(f.get("src"), f.get("rs"))),
-        f.set("dst", i32.add(f.get("dst"), i32.const(32))),
+        f.set("dst", i32.add(f.get("dst"), i32.const(NR * 4))),
         ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
       ),
     ];
@@ -171,13 +170,13 @@ function packFunction(): WasmFunction {
           ctl.loop(
             f32.store(f.get("d"), f32.load(f.get("s"))),
             f.set("s", i32.add(f.get("s"), f.get("rs"))),
-            f.set("d", i32.add(f.get("d"), i32.const(32))),
+            f.set("d", i32.add(f.get("d"), i32.const(NR * 4))),
             ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
           ),
         ], [
           ctl.loop(
             f32.store(f.get("d"), f32.const(0)),
-            f.set("d", i32.add(f.get("d"), i32.const(32))),
+            f.set("d", i32.add(f.get("d"), i32.const(NR * 4))),
             ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
           ),
         ]),
@@ -189,64 +188,95 @@ function packFunction(): WasmFunction {
 }
 
 /**
- * pack_rows(src, rs, cs, rows, kc, dst): rows r < rows of A (A[r, k] at src + r·rs + k·cs) for
- * k < kc, as tiles of mr rows: tile t at dst + t·kc·mr·4, holding for each k its mr values in a
- * row (a short last tile is left partly unwritten: its tile call reads only the rows there are).
- * k outer, rows inner: a transposed A (rs = 4) is then read in order.
+ * pack_a(src, rs, cs, rows, kc, dst): rows r < rows of A (A[r, k] at src + r·rs + k·cs), k < kc,
+ * as tiles of MR rows — tile t at dst + t·kc·MR·4 holds for each k its MR values side by side —
+ * the rows past `rows` in the last tile zero. Row by row when a row is contiguous in k (cs ≤ rs),
+ * else k by k (a transposed A), so the reads go in order.
  */
-function packRowsFunction(mr: number): WasmFunction {
-  return defineFunction("gemm_pack_rows", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["rows", "i32"], ["kc", "i32"], ["dst", "i32"]], [], (f) => {
-    for (const n of ["k", "r", "lane", "s", "d", "tileBytes"]) f.local(n, "i32");
+function packAFunction(): WasmFunction {
+  return defineFunction("gemm_pack_a", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["rows", "i32"], ["kc", "i32"], ["dst", "i32"]], [], (f) => {
+    for (const n of ["r", "k", "s", "d", "tileBytes", "padded"]) f.local(n, "i32");
     const get = (n: string) => f.get(n);
-    return [
-      f.set("tileBytes", i32.mul(get("kc"), i32.const(mr * 4))),
+    /** Where A[r, k] goes: tile r / MR, k, lane r mod MR. */
+    const dstOf = (r: Code, k: Code) => i32.add(get("dst"), i32.add(i32.add(i32.mul(i32.divU(r, i32.const(MR)), get("tileBytes")), i32.mul(k, i32.const(MR * 4))), i32.shl(i32.and(r, i32.const(MR - 1)), i32.const(2))));
+    const byRow = [
+      f.set("r", i32.const(0)),
+      ctl.loop(
+        f.set("s", i32.add(get("src"), i32.mul(get("r"), get("rs")))),
+        f.set("d", dstOf(get("r"), i32.const(0))),
+        f.set("k", get("kc")),
+        ctl.loop(
+          f32.store(get("d"), f32.load(get("s"))),
+          f.set("s", i32.add(get("s"), get("cs"))),
+          f.set("d", i32.add(get("d"), i32.const(MR * 4))),
+          ctl.brIf(f.tee("k", i32.sub(get("k"), i32.const(1))), 0),
+        ),
+        ctl.brIf(i32.ltS(f.tee("r", i32.add(get("r"), i32.const(1))), get("rows")), 0),
+      ),
+    ];
+    const byK = [
       f.set("k", i32.const(0)),
       ctl.loop(
         f.set("s", i32.add(get("src"), i32.mul(get("k"), get("cs")))),
-        f.set("d", i32.add(get("dst"), i32.mul(get("k"), i32.const(mr * 4)))),
+        f.set("d", i32.add(get("dst"), i32.mul(get("k"), i32.const(MR * 4)))),
         f.set("r", i32.const(0)),
-        f.set("lane", i32.const(0)),
         ctl.loop(
-          f32.store(i32.add(get("d"), i32.shl(get("lane"), i32.const(2))), f32.load(get("s"))),
-          f.set("s", i32.add(get("s"), get("rs"))),
-          f.set("lane", i32.add(get("lane"), i32.const(1))),
-          ctl.if(i32.eq(get("lane"), i32.const(mr)), [f.set("lane", i32.const(0)), f.set("d", i32.add(get("d"), get("tileBytes")))]),
-          ctl.brIf(i32.ltS(f.tee("r", i32.add(get("r"), i32.const(1))), get("rows")), 0),
+          // MR rows of one k: consecutive in the packed tile
+          ...Array.from({ length: MR }, (_, lane) => ctl.if(i32.ltS(i32.add(get("r"), i32.const(lane)), get("rows")), [
+            f32.store(get("d"), f32.load(i32.add(get("s"), i32.mul(get("rs"), i32.const(lane)))), lane * 4),
+          ])),
+          f.set("s", i32.add(get("s"), i32.mul(get("rs"), i32.const(MR)))),
+          f.set("d", i32.add(get("d"), get("tileBytes"))),
+          ctl.brIf(i32.ltS(f.tee("r", i32.add(get("r"), i32.const(MR))), get("rows")), 0),
         ),
         ctl.brIf(i32.ltS(f.tee("k", i32.add(get("k"), i32.const(1))), get("kc")), 0),
       ),
+    ];
+    // the last tile's missing rows: zero (they are multiplied, never stored)
+    const pad = [
+      f.set("padded", i32.and(i32.add(get("rows"), i32.const(MR - 1)), i32.const(-MR))),
+      f.set("r", get("rows")),
+      ctl.block(ctl.loop(
+        ctl.brIf(i32.geS(get("r"), get("padded")), 1),
+        f.set("d", dstOf(get("r"), i32.const(0))),
+        f.set("k", get("kc")),
+        ctl.loop(
+          f32.store(get("d"), f32.const(0)),
+          f.set("d", i32.add(get("d"), i32.const(MR * 4))),
+          ctl.brIf(f.tee("k", i32.sub(get("k"), i32.const(1))), 0),
+        ),
+        f.set("r", i32.add(get("r"), i32.const(1))),
+        ctl.br(0),
+      )),
+    ];
+    return [
+      f.set("tileBytes", i32.mul(get("kc"), i32.const(MR * 4))),
+      ctl.if(i32.leS(get("cs"), get("rs")), byRow, byK),
+      ...pad,
     ];
   }, { exported: false });
 }
 
 /** gemm_chunk(job, chunk, scratch): computes chunk `chunk` of the job at `job` (see the module comment). */
-function chunkFunction(mr: number, tileIndex: (rows: number) => number, packIndex: number, packRowsIndex: number): WasmFunction {
+function chunkFunction(index: { tilePacked: number; tileRows: number; packB: number; packA: number }): WasmFunction {
   return defineFunction(GEMM_CHUNK, [["job", "i32"], ["chunk", "i32"], ["scratch", "i32"]], [], (f) => {
-    for (const n of ["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc",
-      "perBatch", "bi", "rest", "m0", "m1", "p", "p1", "A0", "B0", "C0", "kb", "kcur", "n0", "nValid",
-      "init", "biasp", "m", "left", "j", "packA", "tRs", "tCs", "bp", "bks"]) f.local(n, "i32");
+    for (const n of ["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc", "directB", "packA",
+      "perBatch", "bi", "rest", "m0", "m1", "p", "p0", "p1", "A0", "B0", "C0", "kb", "kcur", "n0", "nValid",
+      "init", "biasp", "m", "j", "bp", "bks", "inPlace"]) f.local(n, "i32");
     const get = (n: string) => f.get(n);
-    const min = (x: Code, y: Code) => ctl.select(x, y, i32.ltS(x, y));
-    // the tile's rows of A: packed (row block m0… at A_AT, mr rows per k) or in place
-    const tileArgs = (rows: number): Code => ctl.call(tileIndex(rows),
-      ctl.select(
-        i32.add(i32.add(get("scratch"), i32.const(A_AT)), i32.mul(i32.sub(get("m"), get("m0")), i32.shl(get("kcur"), i32.const(2)))),
-        i32.add(get("A0"), i32.add(i32.mul(get("m"), get("aRs")), i32.mul(get("kb"), get("aCs")))),
-        get("packA")),
-      get("tRs"), get("tCs"),
+    const tile = (fn: number, ap: Code) => ctl.call(fn, ap, get("aRs"), get("aCs"),
       get("bp"), get("bks"), get("kcur"),
       i32.add(get("C0"), i32.add(i32.mul(get("m"), get("cRs")), i32.mul(get("n0"), get("cCs")))), get("cRs"), get("cCs"),
-      get("init"), get("biasp"), get("nValid"));
-    // the last rows of a block: one call of the tile for that many rows
-    const remainder: Code[] = Array.from({ length: mr - 1 }, (_, i) => ctl.if(i32.eq(get("left"), i32.const(i + 1)), [tileArgs(i + 1)]));
+      get("init"), get("biasp"), get("nValid"), min(i32.const(MR), i32.sub(get("m1"), get("m"))));
     const panel: Code[] = [
       f.set("n0", i32.shl(get("p"), i32.const(3))),
       f.set("nValid", min(i32.const(NR), i32.sub(get("N"), get("n0")))),
-      ctl.if(i32.and(field(f, "directB"), i32.eq(get("nValid"), i32.const(NR))), [
+      f.set("inPlace", i32.and(get("directB"), i32.eq(get("nValid"), i32.const(NR)))),
+      ctl.if(get("inPlace"), [
         f.set("bp", i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.shl(get("n0"), i32.const(2))))),
         f.set("bks", get("bRs")),
       ], [
-        ctl.call(packIndex, i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.mul(get("n0"), get("bCs")))),
+        ctl.call(index.packB, i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.mul(get("n0"), get("bCs")))),
           get("bRs"), get("bCs"), get("kcur"), get("nValid"), i32.add(get("scratch"), i32.const(PANEL_AT))),
         f.set("bp", i32.add(get("scratch"), i32.const(PANEL_AT))),
         f.set("bks", i32.const(NR * 4)),
@@ -258,52 +288,43 @@ function chunkFunction(mr: number, tileIndex: (rows: number) => number, packInde
         // a partial panel's bias, zero-padded to 8 floats in the scratch
         f.set("j", i32.const(0)),
         ctl.loop(
-          f32.store(i32.add(get("scratch"), i32.shl(get("j"), i32.const(2))),
+          f32.store(i32.add(get("scratch"), i32.add(i32.const(BIAS_AT), i32.shl(get("j"), i32.const(2)))),
             ctl.select(f32.load(i32.add(get("biasp"), i32.shl(get("j"), i32.const(2)))), f32.const(0), i32.ltS(get("j"), get("nValid")))),
           ctl.brIf(i32.ltS(f.tee("j", i32.add(get("j"), i32.const(1))), i32.const(NR)), 0),
         ),
-        f.set("biasp", get("scratch")),
+        f.set("biasp", i32.add(get("scratch"), i32.const(BIAS_AT))),
       ]),
       f.set("m", get("m0")),
-      ctl.block(ctl.loop(
-        ctl.brIf(i32.gtS(i32.add(get("m"), i32.const(mr)), get("m1")), 1),
-        tileArgs(mr),
-        f.set("m", i32.add(get("m"), i32.const(mr))),
-        ctl.br(0),
-      )),
-      f.set("left", i32.sub(get("m1"), get("m"))),
-      ...remainder,
+      ctl.loop(
+        ctl.if(get("packA"),
+          [tile(index.tilePacked, i32.add(i32.add(get("scratch"), i32.const(A_AT)), i32.mul(i32.sub(get("m"), get("m0")), i32.shl(get("kcur"), i32.const(2)))))],
+          [tile(index.tileRows, i32.add(get("A0"), i32.add(i32.mul(get("m"), get("aRs")), i32.mul(get("kb"), get("aCs")))))]),
+        ctl.brIf(i32.ltS(f.tee("m", i32.add(get("m"), i32.const(MR))), get("m1")), 0),
+      ),
     ];
     return [
-      ...(["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc"] as const).map((n) => f.set(n, field(f, n))),
+      ...(["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc", "directB", "packA"] as const).map((n) => f.set(n, field(f, n))),
       // chunk → (batch entry, row block, panel block)
       f.set("perBatch", i32.mul(field(f, "mBlocks"), field(f, "nBlocks"))),
       f.set("bi", i32.divU(get("chunk"), get("perBatch"))),
       f.set("rest", i32.remU(get("chunk"), get("perBatch"))),
       f.set("m0", i32.mul(i32.divU(get("rest"), field(f, "nBlocks")), field(f, "mBlock"))),
       f.set("m1", min(get("M"), i32.add(get("m0"), field(f, "mBlock")))),
-      f.set("p1", i32.mul(i32.add(i32.remU(get("rest"), field(f, "nBlocks")), i32.const(1)), field(f, "nBlock"))),
-      f.set("p1", min(get("p1"), i32.divU(i32.add(get("N"), i32.const(NR - 1)), i32.const(NR)))),
+      f.set("p0", i32.mul(i32.remU(get("rest"), field(f, "nBlocks")), field(f, "nBlock"))),
+      f.set("p1", min(i32.add(get("p0"), field(f, "nBlock")), i32.divU(i32.add(get("N"), i32.const(NR - 1)), i32.const(NR)))),
       f.set("A0", i32.add(field(f, "a"), i32.mul(get("bi"), field(f, "aBs")))),
       f.set("B0", i32.add(field(f, "b"), i32.mul(get("bi"), field(f, "bBs")))),
       f.set("C0", i32.add(field(f, "c"), i32.mul(get("bi"), field(f, "cBs")))),
-      // A is packed when its rows are not contiguous in k
-      f.set("packA", i32.ne(get("aCs"), i32.const(4))),
-      f.set("tRs", ctl.select(i32.const(4), get("aRs"), get("packA"))),
-      f.set("tCs", ctl.select(i32.const(mr * 4), get("aCs"), get("packA"))),
       f.set("kb", i32.const(0)),
       ctl.loop(
         f.set("kcur", min(get("kc"), i32.sub(get("K"), get("kb")))),
-        ctl.if(get("packA"), [ctl.call(packRowsIndex,
-          i32.add(get("A0"), i32.add(i32.mul(get("m0"), get("aRs")), i32.mul(get("kb"), get("aCs")))),
+        ctl.if(get("packA"), [ctl.call(index.packA, i32.add(get("A0"), i32.add(i32.mul(get("m0"), get("aRs")), i32.mul(get("kb"), get("aCs")))),
           get("aRs"), get("aCs"), i32.sub(get("m1"), get("m0")), get("kcur"), i32.add(get("scratch"), i32.const(A_AT)))]),
-        f.set("p", i32.mul(i32.remU(get("rest"), field(f, "nBlocks")), field(f, "nBlock"))),
-        ctl.block(ctl.loop(
-          ctl.brIf(i32.geS(get("p"), get("p1")), 1),
+        f.set("p", get("p0")),
+        ctl.loop(
           ...panel,
-          f.set("p", i32.add(get("p"), i32.const(1))),
-          ctl.br(0),
-        )),
+          ctl.brIf(i32.ltS(f.tee("p", i32.add(get("p"), i32.const(1))), get("p1")), 0),
+        ),
         ctl.brIf(i32.ltS(f.tee("kb", i32.add(get("kb"), get("kc"))), get("K")), 0),
       ),
     ];

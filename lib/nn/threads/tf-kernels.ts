@@ -86,13 +86,17 @@ const matMulKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     if (bias) { const bv = wasm.typedArrayFromHeap(bias); for (let i = 0; i < y.length; i += N) y.set(bv, i); } else y.fill(0);
     return out;
   }
-  engineOrThrow().gemm({
-    batch, M, N, K,
-    a: { ptr: wasm.getMemoryOffset(a.dataId), batchStride: na === 1 ? 0 : a1 * a2, rowStride: transposeA ? 1 : a2, colStride: transposeA ? a2 : 1 },
-    b: { ptr: wasm.getMemoryOffset(b.dataId), batchStride: nb === 1 ? 0 : b1 * b2, rowStride: transposeB ? 1 : b2, colStride: transposeB ? b2 : 1 },
-    c: { ptr: wasm.getMemoryOffset(out.dataId), batchStride: M * N, rowStride: N, colStride: 1 },
-    bias: bias ? wasm.getMemoryOffset(bias.dataId) : undefined,
-  });
+  const A = { ptr: wasm.getMemoryOffset(a.dataId), batchStride: na === 1 ? 0 : a1 * a2, rowStride: transposeA ? 1 : a2, colStride: transposeA ? a2 : 1 };
+  const B = { ptr: wasm.getMemoryOffset(b.dataId), batchStride: nb === 1 ? 0 : b1 * b2, rowStride: transposeB ? 1 : b2, colStride: transposeB ? b2 : 1 };
+  const C = { ptr: wasm.getMemoryOffset(out.dataId), batchStride: M * N, rowStride: N, colStride: 1 };
+  if (transposeB && !bias && N >= 4 * M) {
+    // a few rows against a wide transposed B (the tied LM head: h·wteᵀ): as Cᵀ = B·Aᵀ, so the
+    // wide operand is read row by row in place rather than gathered column by column
+    const swap = (v: typeof A) => ({ ...v, rowStride: v.colStride, colStride: v.rowStride });
+    engineOrThrow().gemm({ batch, M: N, N: M, K, a: swap(B), b: swap(A), c: swap(C) });
+  } else {
+    engineOrThrow().gemm({ batch, M, N, K, a: A, b: B, c: C, bias: bias ? wasm.getMemoryOffset(bias.dataId) : undefined });
+  }
   return out;
 };
 
