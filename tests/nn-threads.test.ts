@@ -247,3 +247,25 @@ describe("processes", () => {
     expect(bad.stderr).toMatch(/TSRL_THREADS="two" is not a thread count/);
   });
 });
+
+describe("gradient accumulation over microbatches", () => {
+  it("takes the same step as the whole batch, up to float rounding, on the engine and on tfjs's kernels", () => {
+    for (const engine of [two, undefined]) {
+      const run = (microbatch?: number) => withEngine(engine, () => {
+        const m = createGpt2(CONFIG, createRng(4));
+        const adam = createAdam({ lr: 1e-3 });
+        const ids = [[1, 5, 9, 2, 7, 3, 3, 8, 1], [4, 4, 0, 1, 96, 50, 2, 11, 0], [7, 7, 7, 1, 2, 3, 4, 5, 6]];
+        const out = [0, 1].map(() => gpt2TrainStep(m, adam, ids, { maxGradNorm: 0.5, microbatch }));
+        const weights = Object.values(m.params).map((p) => Array.from(p.dataSync()));
+        m.dispose();
+        adam.dispose();
+        return { out, weights };
+      });
+      const whole = run(), micro = run(1), pairs = run(2);
+      for (const other of [micro, pairs]) {
+        other.out.forEach((o, i) => { expect(o.loss).toBeCloseTo(whole.out[i].loss, 5); expect(o.gradNorm).toBeCloseTo(whole.out[i].gradNorm, 5); });
+        other.weights.forEach((w, i) => expect(maxDiff(w, whole.weights[i])).toBeLessThan(1e-5));
+      }
+    }
+  });
+});

@@ -10,12 +10,13 @@
  *   θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)          (θ ← θ − lr·λ·θ too, if decoupled: AdamW)
  *
  * On the wasm backend with tsrl's kernel engine (lib/nn/threads), a parameter's step is one fused
- * pass on all cores (the same float32 operations in the same order: the same numbers), and
+ * pass on all cores (the same float32 operations in the same order: the same numbers), written in
+ * place when nothing else shares the parameter's or moments' data, and
  * `minimize` on large models (≥ FUSED_CLIP_MIN_SIZE gradient elements, GPT-2) takes the norm on
  * all cores too and folds the clipping scale into that pass instead of scaling every gradient.
  */
 import * as tf from "@tensorflow/tfjs";
-import { engineAdamStep, engineSumOfSquares, kernelEngine } from "../nn/threads/tf-kernels";
+import { engineAdamStep, engineAdamStepInPlace, engineSumOfSquares, kernelEngine } from "../nn/threads/tf-kernels";
 
 export interface AdamOptions {
   lr: number;
@@ -66,13 +67,15 @@ export function createAdam(opts: AdamOptions): Adam {
         params.forEach((p, i) => {
           let state = moments.get(p);
           if (!state) {
-            state = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+            // each in its own tidy, so the zeros tensor is gone and the variable alone holds its data
+            // (the fused step writes moments in place only then)
+            state = { m: tf.tidy(() => tf.variable(tf.zerosLike(p), false)), v: tf.tidy(() => tf.variable(tf.zerosLike(p), false)) };
             moments.set(p, state);
           }
           if (fused && p.dtype === "float32" && grads[i].dtype === "float32") {
-            const [next, m, v] = engineAdamStep(p, grads[i], state.m, state.v, {
-              scale: gradScale, l2: decoupled ? 0 : weightDecay, beta1, beta2, c2, eps, stepSize: lr / c1, decay: decoupled ? lr * weightDecay : 0,
-            });
+            const scalars = { scale: gradScale, l2: decoupled ? 0 : weightDecay, beta1, beta2, c2, eps, stepSize: lr / c1, decay: decoupled ? lr * weightDecay : 0 };
+            if (engineAdamStepInPlace(p, grads[i], state.m, state.v, scalars)) return;
+            const [next, m, v] = engineAdamStep(p, grads[i], state.m, state.v, scalars);
             state.m.assign(m);
             state.v.assign(v);
             p.assign(next);

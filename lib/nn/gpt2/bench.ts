@@ -23,6 +23,8 @@ export interface Gpt2BenchOptions {
   newTokens?: number;
   /** The optimiser the training step updates the model with (its state persists across steps). */
   optimizer: Gpt2Optimizer;
+  /** Rows per forward/backward pass of a training step (gpt2TrainStep's microbatch; default all). */
+  microbatch?: number;
 }
 
 export interface KernelShare {
@@ -66,11 +68,11 @@ export function describeConfig(c: Gpt2Config): string {
 
 /** A model of `config` (random weights from our Rng; dropout off) ready to be timed. */
 export function gpt2BenchSession(config: Gpt2Config, opts: Gpt2BenchOptions): Gpt2BenchSession {
-  const { seq = 128, genBatch = 8, promptLength = 16, newTokens = 32, optimizer } = opts;
+  const { seq = 128, genBatch = 8, promptLength = 16, newTokens = 32, optimizer, microbatch } = opts;
   const rng = createRng(0);
   const model: Gpt2 = createGpt2({ ...config, dropout: 0 }, rng);
   const randomIds = (rows: number, length: number) => Array.from({ length: rows }, () => Array.from({ length }, () => rng.int(config.vocabSize)));
-  const trainStep = (batch: number) => { gpt2TrainStep(model, optimizer, randomIds(batch, seq + 1), { maxGradNorm: 1 }); };
+  const trainStep = (batch: number) => { gpt2TrainStep(model, optimizer, randomIds(batch, seq + 1), { maxGradNorm: 1, microbatch }); };
   const generateCall = () => { generate(model, randomIds(genBatch, promptLength), { maxNewTokens: newTokens, rng: createRng(1), eosId: null }); };
   const time = (fn: () => void) => {
     const t0 = performance.now();

@@ -36,6 +36,8 @@ interface WasmBackendLike {
 
 const SWAP = "TsrlGpt2SwapLastTwo";
 const BMM = "TsrlGpt2BatchMatMul";
+const PICK = "TsrlGpt2PickedLogProbs";
+const PICK_GRAD = "TsrlGpt2PickedLogProbsGrad";
 
 /** Slices with fewer rows than this go to tfjs's own batched kernel (see the module comment). */
 const MIN_ROWS_PER_GEMM = 8;
@@ -54,10 +56,74 @@ export function productsAreTransposeFree(): boolean {
   return onEngine();
 }
 
+/** Whether tfjs's wasm backend runs (the kernels below are registered for it). */
+export function onWasmBackend(): boolean {
+  return onWasm();
+}
+
 function registerKernels(): void {
   if (tf.getKernel(SWAP, "wasm")) return;
   tf.registerKernel({ kernelName: SWAP, backendName: "wasm", kernelFunc: swapKernel });
   tf.registerKernel({ kernelName: BMM, backendName: "wasm", kernelFunc: bmmKernel });
+  tf.registerKernel({ kernelName: PICK, backendName: "wasm", kernelFunc: pickKernel });
+  tf.registerKernel({ kernelName: PICK_GRAD, backendName: "wasm", kernelFunc: pickGradKernel });
+}
+
+interface WasmIntBackend extends WasmBackendLike {
+  readSync(dataId: object): ArrayLike<number>;
+}
+
+/**
+ * log softmax(l)[t] per row = l[t] − (max(l) − log(max(p))), p = softmax(l) (see
+ * model.ts tokenLogProbs): the three numbers a row needs, in one pass over l and p, instead of two
+ * tfjs max reductions and a gather over [n, vocab].
+ */
+const pickKernel: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as unknown as WasmIntBackend;
+  const l = inputs.logits as TensorInfo, p = inputs.probs as TensorInfo, t = inputs.targets as TensorInfo;
+  const [n, V] = l.shape;
+  const targets = wasm.readSync(t.dataId);
+  const out = wasm.makeOutput([n], "float32");
+  const L = wasm.typedArrayFromHeap(l), P = wasm.typedArrayFromHeap(p), y = wasm.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const tgt = targets[i];
+    if (!(tgt >= 0 && tgt < V)) throw new RangeError(`tokenLogProbs: target ${tgt} of row ${i} is not a token id (vocab ${V})`);
+    let ml = -Infinity, mp = 0;
+    for (let j = i * V, end = j + V; j < end; j++) {
+      if (L[j] > ml) ml = L[j];
+      if (P[j] > mp) mp = P[j];
+    }
+    y[i] = L[i * V + tgt] - (ml - Math.log(mp));
+  }
+  return out;
+};
+
+/** dl = dy·(onehot(t) − p) per row, written once (tfjs's ops made four [n, vocab] tensors). */
+const pickGradKernel: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as unknown as WasmIntBackend;
+  const p = inputs.probs as TensorInfo, t = inputs.targets as TensorInfo, dy = inputs.dy as TensorInfo;
+  const [n, V] = p.shape;
+  const targets = wasm.readSync(t.dataId), d = wasm.readSync(dy.dataId);
+  const out = wasm.makeOutput([n, V], "float32");
+  const P = wasm.typedArrayFromHeap(p), g = wasm.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const scale = -d[i];
+    for (let j = i * V, end = j + V; j < end; j++) g[j] = P[j] * scale;
+    g[i * V + targets[i]] += d[i];
+  }
+  return out;
+};
+
+/** log softmax(logits)[targets] per row, from logits and their softmax (wasm only). */
+export function pickedLogProbs(logits: tf.Tensor2D, probs: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  registerKernels();
+  return tf.engine().runKernel(PICK, { logits, probs, targets }) as tf.Tensor1D;
+}
+
+/** Gradient of pickedLogProbs with respect to the logits, given dy per row (wasm only). */
+export function pickedLogProbsGrad(probs: tf.Tensor2D, targets: tf.Tensor1D, dy: tf.Tensor1D): tf.Tensor2D {
+  registerKernels();
+  return tf.engine().runKernel(PICK_GRAD, { probs, targets, dy }) as tf.Tensor2D;
 }
 
 /** dst[c·R + r] = src[r·C + c] for one R×C matrix, in 32×32 blocks (cache-friendly both ways). */

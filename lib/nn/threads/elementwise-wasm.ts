@@ -10,6 +10,7 @@
  *                 with the same float32 operations, in the same order, as the tfjs ops of
  *                 lib/algos/optim.ts, so the results are the same numbers. tfjs takes ~15 passes
  *                 (one per op, each writing a new tensor); GPT-2 124M has 124M parameters.
+ *   axpy_chunk    y ← y + s·x in place (gradients accumulated over microbatches)
  *   sumsq_chunk   Σx² of a chunk into partials[chunk], for the global gradient norm; the caller
  *                 adds the partials in chunk order (in float64), so the sum does not depend on
  *                 which thread ran which chunk.
@@ -51,7 +52,9 @@ function kernel(chunkFunction: string, required: Field[]): ElementwiseKernel {
 export const ADAMW = kernel("adamw_chunk", ["p", "g", "m", "v", "pOut", "mOut", "vOut", "scale", "l2", "beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c2", "eps", "stepSize", "decay"]);
 /** Uses the `p` field for x and `pOut` for the partials (one float32 per chunk). */
 export const SUMSQ = kernel("sumsq_chunk", ["p", "pOut"]);
-export const ELEMENTWISE_CHUNKS = [ADAMW.chunkFunction, SUMSQ.chunkFunction];
+/** Uses `p` for x, `pOut` for y (read and written) and `scale` for s. */
+export const AXPY = kernel("axpy_chunk", ["p", "pOut", "scale"]);
+export const ELEMENTWISE_CHUNKS = [ADAMW.chunkFunction, SUMSQ.chunkFunction, AXPY.chunkFunction];
 
 const field = (f: FunctionScope, name: Field): Code => (FLOAT_FIELDS.has(name) ? f32.load(f.get("job"), FIELDS.indexOf(name) * 4) : i32.load(f.get("job"), FIELDS.indexOf(name) * 4));
 
@@ -158,7 +161,16 @@ function sumsqFunction(): WasmFunction {
   });
 }
 
+function axpyFunction(): WasmFunction {
+  return defineFunction(AXPY.chunkFunction, [["job", "i32"], ["chunk", "i32"], ["scratch", "i32"]], [], (f) => {
+    const range = chunkRange(f);
+    const { simd, scalar } = widths(f);
+    const body = (w: Width): Code[] => [w.store("pOut", w.add(w.load("pOut"), w.mul(w.splat(field(f, "scale")), w.load("p"))))];
+    return [...range, ...vectorThenScalar(f, body(simd), body(scalar))];
+  });
+}
+
 /** The element-wise functions (none calls another, so `base` is unused but kept for symmetry with gemmFunctions). */
 export function elementwiseFunctions(_base: number): WasmFunction[] {
-  return [adamwFunction(), sumsqFunction()];
+  return [adamwFunction(), sumsqFunction(), axpyFunction()];
 }

@@ -92,9 +92,31 @@ export async function startWasmThreads(threads: number): Promise<WasmThreadsStar
     return { threads: 1, note: `tfjs's kernels only: ours did not start (${firstLine(err)})` };
   }
   setKernelEngine(engine, tf.backend());
+  guardHeapExhaustion();
   const what = `${engine.threads} thread${engine.threads === 1 ? "" : "s"}${engine.fma ? ", fused multiply-add" : ""}`;
   const why = threadedProblem ? `; the threaded build did not start: ${threadedProblem}` : threads === 1 && defaultThreads() === 1 && process.env.TSRL_THREADS ? "; TSRL_THREADS=1" : "";
   return { threads: engine.threads, engine, note: `${what}${why}` };
+}
+
+/**
+ * tfjs's wasm backend does not check its allocator's result: when the heap cannot grow (wasm32's
+ * 4 GiB), a tensor gets address 0 and silently overwrites the heap's start. Make that an error
+ * that says what happened instead (wrapping the allocator tfjs calls for every tensor).
+ */
+function guardHeapExhaustion(): void {
+  const wasm = (tf.backend() as unknown as { wasm: EmscriptenLike & { tsrlGuarded?: boolean } }).wasm;
+  if (wasm.tsrlGuarded) return;
+  const malloc = wasm._malloc.bind(wasm);
+  wasm._malloc = (bytes: number) => {
+    const at = malloc(bytes);
+    if (at === 0 && bytes > 0) {
+      const heap = wasm.wasmMemory ?? wasm.asm?.memory;
+      const size = heap ? `${(heap.buffer.byteLength / 2 ** 30).toFixed(2)} GiB` : "its limit";
+      throw new RangeError(`the WebAssembly heap is full: ${(bytes / 2 ** 20).toFixed(1)} MiB more do not fit in ${size} (wasm32 tops out at 4 GiB) — use a smaller batch or model`);
+    }
+    return at;
+  };
+  wasm.tsrlGuarded = true;
 }
 
 /** The running wasm backend's memory and allocator (for ./engine.ts), if it is running. */

@@ -5,7 +5,9 @@
  *   engineMatMul(a, b, transposeA, transposeB, bias?)   op(a)·op(b) (+ bias), 2-D or batched 3-D
  *                                                        (an operand with batch 1 is shared)
  *   engineAdamStep(…)                                    one fused Adam/AdamW step of a parameter
+ *   engineAdamStepInPlace(…)                             the same, written where p, m, v are
  *   engineSumOfSquares(xs)                               Σx² over tensors, for the global norm
+ *   engineAccumulate(y, x, s)                            y += s·x in place (when y is unshared)
  *
  * The engine is started by initBackend (lib/nn/backend.ts) and registered here; `kernelEngine()`
  * is undefined on other backends, before initBackend, or when the engine could not start — the
@@ -14,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 import type { KernelEngine } from "./engine";
-import { ADAMW, CHUNK, SUMSQ } from "./elementwise-wasm";
+import { ADAMW, AXPY, CHUNK, SUMSQ } from "./elementwise-wasm";
 
 /** The slice of the wasm backend these kernels touch. */
 interface WasmBackendLike {
@@ -141,6 +143,41 @@ const adamKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
+interface WasmDataBackend extends WasmBackendLike {
+  refCount(dataId: object): number;
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  wasm: { tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void } };
+}
+
+/**
+ * The same step written over p, m and v where they are, when nothing else shares their data (each
+ * tensor data's reference count is 1): no new 3 × 154 MB for GPT-2's token embedding, and p, m,
+ * v keep their place on the heap step after step (less fragmentation of tfjs's 4 GB heap). tfjs's
+ * C++ side caches things derived from a tensor by its id (XNNPACK's packed weights), so the ids
+ * written are registered anew, which drops those caches. Returns false (nothing done) otherwise.
+ */
+export function engineAdamStepInPlace(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamScalars): boolean {
+  const engine = engineOrThrow();
+  const wasm = tf.backend() as unknown as WasmDataBackend;
+  if ([p, m, v].some((t) => wasm.refCount(t.dataId) !== 1)) return false;
+  for (const [name, t] of Object.entries({ p, g, m, v })) {
+    if (t.dtype !== "float32") throw new TypeError(`adam ${name}: dtype ${t.dtype} not supported; expected float32`);
+    if (t.size !== p.size) throw new RangeError(`adam: ${name} has shape [${t.shape}], expected [${p.shape}] (the parameter's)`);
+  }
+  const at = (t: tf.Tensor) => wasm.getMemoryOffset(t.dataId);
+  engine.elementwise(ADAMW, p.size, {
+    p: at(p), g: at(g), m: at(m), v: at(v), pOut: at(p), mOut: at(m), vOut: at(v),
+    scale: s.scale, l2: s.l2, beta1: s.beta1, oneMinusBeta1: 1 - s.beta1, beta2: s.beta2, oneMinusBeta2: 1 - s.beta2,
+    c2: s.c2, eps: s.eps, stepSize: s.stepSize, decay: s.decay,
+  });
+  for (const t of [p, m, v]) {
+    const data = wasm.dataIdMap.get(t.dataId);
+    wasm.wasm.tfjs.disposeData(data.id);
+    wasm.wasm.tfjs.registerTensor(data.id, t.size, data.memoryOffset);
+  }
+  return true;
+}
+
 /** One fused Adam/AdamW step: the parameter's, m's and v's next values (new tensors). */
 export function engineAdamStep(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.engine().runKernel(ADAM, { p, g, m, v }, s as unknown as NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
@@ -167,4 +204,18 @@ export function engineSumOfSquares(xs: readonly tf.Tensor[]): number {
     }
   }
   return total;
+}
+
+/**
+ * y ← y + s·x, written where y is (gradient accumulation over microbatches), when y's data is not
+ * shared (reference count 1); returns false (nothing done) when it is, so the caller adds out of place.
+ */
+export function engineAccumulate(y: tf.Tensor, x: tf.Tensor, s = 1): boolean {
+  const engine = engineOrThrow();
+  const wasm = tf.backend() as unknown as WasmDataBackend;
+  if (y.dtype !== "float32" || x.dtype !== "float32") throw new TypeError(`accumulate: dtypes ${y.dtype}, ${x.dtype}; expected float32`);
+  if (y.size !== x.size) throw new RangeError(`accumulate: ${x.size} elements into ${y.size}`);
+  if (wasm.refCount(y.dataId) !== 1) return false;
+  engine.elementwise(AXPY, y.size, { p: wasm.getMemoryOffset(x.dataId), pOut: wasm.getMemoryOffset(y.dataId), scale: s });
+  return true;
 }
