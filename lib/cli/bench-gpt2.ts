@@ -3,7 +3,10 @@
  * same shapes in the same run when a python3 with torch is there (./torch-ref.ts) — like with like:
  *
  *   train b1, train b4   one optimiser step on 1 and 4 random 128-token sequences: forward,
- *                        backward, clipping to norm 1, AdamW (lr 6e-4, β 0.9/0.95, decay 0.1)
+ *                        backward, clipping to norm 1, AdamW (lr 6e-4, β 0.9/0.95, decay 0.1);
+ *                        at 124M ours sums the gradients of the 4 sequences one at a time
+ *                        (gpt2TrainStep's microbatch: the same step; their activations together
+ *                        do not fit beside weights and Adam state in wasm32's 4 GiB heap)
  *   generate             8 rows, 16-token prompts, 32 new tokens sampled with a KV cache
  *
  * for the tiny config and GPT-2-124M shapes (random weights; --quick: the tiny config, fewer
@@ -33,6 +36,8 @@ interface SideResult {
 export interface Gpt2ConfigReport {
   config: string;
   params: number;
+  /** Sequences per forward/backward pass of ours (gpt2TrainStep's microbatch), when not all. */
+  microbatch?: number;
   tsrl: Record<Measure, SideResult>;
   pytorch?: { threads1: Record<Measure, SideResult>; threads2: Record<Measure, SideResult>; best: Record<Measure, SideResult & { threads: number }> };
   /** tsrl tokens/s ÷ PyTorch's best tokens/s. */
@@ -67,10 +72,10 @@ export async function benchGpt2Compare(opts: Gpt2BenchOptions): Promise<Gpt2Benc
   else log(`PyTorch ${String(torch.info.torch)} (${torch.python}), env ${Object.entries(torch.env).map(([k, v]) => `${k}=${v ?? "(unset)"}`).join(" ")}; each measurement on 1 and on 2 threads (torch.set_num_threads and openblas_set_num_threads)`);
   const configs: Record<string, Gpt2ConfigReport> = {};
   try {
-    const list: [string, Gpt2Config][] = quick ? [["tiny", GPT2_TINY]] : [["tiny", GPT2_TINY], ["124M", GPT2_124M]];
-    for (const [name, config] of list) {
-      log(`${name} (${describeConfig(config)}): ${MEASURES.join(", ")}, ${rounds} interleaved round${rounds > 1 ? "s" : ""} each`);
-      configs[name] = await benchConfig({ ...config, dropout: 0 }, torch, rounds, quick, opts.profile === true, log);
+    const list: [string, Gpt2Config, number | undefined][] = [["tiny", GPT2_TINY, undefined], ...(quick ? [] : [["124M", GPT2_124M, 1] as [string, Gpt2Config, number]])];
+    for (const [name, config, microbatch] of list) {
+      log(`${name} (${describeConfig(config)}): ${MEASURES.join(", ")}, ${rounds} interleaved round${rounds > 1 ? "s" : ""} each${microbatch ? `; ours in microbatches of ${microbatch}` : ""}`);
+      configs[name] = await benchConfig({ ...config, dropout: 0 }, torch, rounds, quick, opts.profile === true, log, microbatch);
     }
   } finally {
     if (!("skipped" in torch)) torch.close();
@@ -84,9 +89,9 @@ export async function benchGpt2Compare(opts: Gpt2BenchOptions): Promise<Gpt2Benc
   };
 }
 
-async function benchConfig(config: Gpt2Config, torch: TorchRef | { skipped: string }, rounds: number, quick: boolean, profile: boolean, log: (msg: string) => void): Promise<Gpt2ConfigReport> {
+async function benchConfig(config: Gpt2Config, torch: TorchRef | { skipped: string }, rounds: number, quick: boolean, profile: boolean, log: (msg: string) => void, microbatch?: number): Promise<Gpt2ConfigReport> {
   const optimizer = createAdam({ lr: 6e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.1, decoupled: true });
-  const session = gpt2BenchSession(config, { optimizer, newTokens: quick ? 8 : 32 });
+  const session = gpt2BenchSession(config, { optimizer, newTokens: quick ? 8 : 32, microbatch });
   const hasTorch = !("skipped" in torch);
   const ours: Record<string, number[]> = {}, t1: Record<string, number[]> = {}, t2: Record<string, number[]> = {};
   try {
@@ -107,7 +112,7 @@ async function benchConfig(config: Gpt2Config, torch: TorchRef | { skipped: stri
       log(`  ${m}: tsrl ${best(ours[m]).toFixed(0)} ms${hasTorch ? `, PyTorch 1 thread ${best(t1[m]).toFixed(0)} ms, 2 threads ${best(t2[m]).toFixed(0)} ms` : ""}`);
     }
     const side = (runs: Record<string, number[]>) => Object.fromEntries(MEASURES.map((m) => [m, sideResult(session, m, runs[m])])) as Record<Measure, SideResult>;
-    const report: Gpt2ConfigReport = { config: describeConfig(config), params: session.params, tsrl: side(ours) };
+    const report: Gpt2ConfigReport = { config: describeConfig(config), params: session.params, ...(microbatch ? { microbatch } : {}), tsrl: side(ours) };
     if (hasTorch) {
       const threads1 = side(t1), threads2 = side(t2);
       const best = Object.fromEntries(MEASURES.map((m) => [m, threads2[m].ms < threads1[m].ms ? { ...threads2[m], threads: 2 } : { ...threads1[m], threads: 1 }])) as Record<Measure, SideResult & { threads: number }>;

@@ -11,7 +11,7 @@
  */
 import * as v8 from "node:v8";
 import { ctl, defineFunction, encodeModule, f32x4, v128 } from "./wasm-emit";
-import { GEMM_CHUNK, GEMM_JOB_BYTES, GEMM_JOB_FIELDS, GEMM_SCRATCH_BYTES, gemmFunctions, KC_MAX, MBLOCK_MAX, MR, NR, type GemmJob } from "./gemm-wasm";
+import { GEMM_CHUNK, GEMM_JOB_BYTES, GEMM_JOB_FIELDS, GEMM_SCRATCH_BYTES, gemmFunctions, KC_MAX, MBLOCK_MAX, MR, NBLOCK_MAX, NR, type GemmJob } from "./gemm-wasm";
 import { CHUNK, ELEMENTWISE_JOB_BYTES, elementwiseFunctions, ELEMENTWISE_CHUNKS, type ElementwiseKernel } from "./elementwise-wasm";
 import { CONTROL_BYTES, callerOnlyPool, startPool, type ThreadPool } from "./pool";
 
@@ -66,8 +66,7 @@ const FUNCTION_NAMES = [GEMM_CHUNK, ...ELEMENTWISE_CHUNKS];
  */
 const PARALLEL_MIN_FLOPS = 8e6;
 const PARALLEL_MIN_ELEMENTS = 4 * CHUNK;
-/** Up to this many rows of A, B's contiguous panels are read in place rather than packed. */
-const DIRECT_B_MAX_ROWS = 32;
+
 
 /**
  * Whether this engine validates relaxed SIMD's f32x4.relaxed_madd, turning on V8's
@@ -151,9 +150,8 @@ export function planGemm(spec: GemmSpec, threads: number): GemmJob {
   const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
   const panels = Math.ceil(N / NR);
   const kc = K <= KC_MAX ? K : Math.ceil(K / Math.ceil(K / KC_MAX));
-  const directB = spec.b.colStride === 1 && M <= DIRECT_B_MAX_ROWS;
   let mBlock = M <= MBLOCK_MAX ? M : roundUp(Math.ceil(M / Math.ceil(M / MBLOCK_MAX)), MR);
-  let nBlock = Math.min(panels, 32);
+  let nBlock = Math.min(panels, NBLOCK_MAX);
   const chunks = () => batch * Math.ceil(M / mBlock) * Math.ceil(panels / nBlock);
   if (threads > 1) {
     while (chunks() < 4 * threads && nBlock > 4) nBlock = Math.ceil(nBlock / 2);
@@ -169,7 +167,6 @@ export function planGemm(spec: GemmSpec, threads: number): GemmJob {
     c: spec.c.ptr, cBs: spec.c.batchStride * bytes, cRs: spec.c.rowStride * bytes, cCs: spec.c.colStride * bytes,
     bias: spec.bias ?? 0,
     accumulate: spec.accumulate ? 1 : 0,
-    directB: directB ? 1 : 0,
     packA: packA ? 1 : 0,
     mBlock, nBlock, mBlocks: Math.ceil(M / mBlock), nBlocks: Math.ceil(panels / nBlock), kc,
   };

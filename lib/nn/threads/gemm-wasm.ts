@@ -18,9 +18,11 @@
  *     pointer — unless the job says `packA` = 0 (A's rows contiguous and used by one or two
  *     panels only: the copy would cost as much as the product), where the tile follows MR row
  *     pointers through A in place;
- *   - each panel of 8 columns of B is packed as kc rows of 8 (zero-padded past N), except when the
- *     job says `directB` (B's rows contiguous, few rows of A: a decoding step), where copying
- *     would cost as much as the product and a complete panel is read in place;
+ *   - the chunk's panels of 8 columns of B are packed as kc rows of 8 each (zero-padded past N),
+ *     reading B row by row across the whole block when its rows are contiguous: one panel at a
+ *     time would read 32 bytes per row at a stride of N floats, a cache miss per row that the
+ *     prefetcher cannot follow across pages (GPT-2's decoding steps, which stream every weight
+ *     from memory once, ran at ~2 GB/s that way);
  *   - the tile keeps MR × 8 sums in 2·MR registers: per k, two loads of B, one broadcast load of A
  *     per row and 2·MR multiply-adds (f32x4.relaxed_madd where the engine has relaxed SIMD: one
  *     fused instruction instead of a multiply and an add).
@@ -35,7 +37,7 @@ export const GEMM_JOB_FIELDS = [
   "a", "aBs", "aRs", "aCs",
   "b", "bBs", "bRs", "bCs",
   "c", "cBs", "cRs", "cCs",
-  "bias", "accumulate", "directB", "packA",
+  "bias", "accumulate", "packA",
   "mBlock", "nBlock", "mBlocks", "nBlocks", "kc",
 ] as const;
 export type GemmJob = Record<(typeof GEMM_JOB_FIELDS)[number], number>;
@@ -44,13 +46,14 @@ export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
 export const NR = 8;
 /** Rows per tile: 4 rows × 8 columns is 8 sums in registers, +2 of B, +1 of A (V8 has ~14 to give). */
 export const MR = 4;
-/** Largest K block, and largest row block of a chunk (the scratch holds one of each). */
+/** Largest K block, row block and panel block of a chunk (the scratch holds one of each). */
 export const KC_MAX = 768;
 export const MBLOCK_MAX = 128;
-/** The scratch: 8 floats of bias, a packed panel of B (KC_MAX × 8), packed rows of A (MBLOCK_MAX × KC_MAX). */
+export const NBLOCK_MAX = 32;
+/** The scratch: 8 floats of bias, packed panels of B (NBLOCK_MAX × KC_MAX × 8), packed rows of A (MBLOCK_MAX × KC_MAX): 1.2 MB, in L2. */
 const BIAS_AT = 0;
-const PANEL_AT = 32;
-const A_AT = PANEL_AT + KC_MAX * NR * 4;
+const PANELS_AT = 32;
+const A_AT = PANELS_AT + NBLOCK_MAX * KC_MAX * NR * 4;
 export const GEMM_SCRATCH_BYTES = A_AT + MBLOCK_MAX * KC_MAX * 4;
 // One k per trip of the tile's loop. Measured (one tile, data in L1, CPU time): ~45 GFLOP/s of a
 // ~50 peak; 2 or 4 k per trip at constant offsets ~33–37 (V8's code for the longer body is worse).
@@ -77,13 +80,13 @@ export function gemmFunctions(base: number, opts: GemmCodeOptions): WasmFunction
 }
 
 const TILE_PARAMS: [string, "i32"][] = [
-  ["ap", "i32"], ["aRs", "i32"], ["aCs", "i32"], ["bp", "i32"], ["bks", "i32"], ["kc", "i32"],
+  ["ap", "i32"], ["aRs", "i32"], ["aCs", "i32"], ["bp", "i32"], ["kc", "i32"],
   ["cp", "i32"], ["cRs", "i32"], ["cCs", "i32"],
   ["init", "i32"], ["biasp", "i32"], ["nValid", "i32"], ["mValid", "i32"],
 ];
 
 /**
- * One MR × 8 tile of C from kc steps of A and B (8 floats per k at bp, the next k bks bytes on).
+ * One MR × 8 tile of C from kc steps of A and of a packed panel of B (8 floats per k at bp).
  * A packed: MR floats per k at ap (aRs, aCs unused); else A's rows at ap + r·aRs, the next k aCs
  * bytes on (MR pointers to advance).
  * init: 0 = start from zero, 1 = from the 8 floats at biasp, 2 = from C (accumulate). Only rows
@@ -127,7 +130,7 @@ function tileFunction(name: string, fma: boolean, packedA: boolean): WasmFunctio
         f.set(acc(r, 1), madd(f.get("av"), f.get("b1"), f.get(acc(r, 1)))),
       ]),
       ...(packedA ? [f.set("ap", i32.add(f.get("ap"), i32.const(MR * 4)))] : R.map((r) => f.set(`ar${r}`, i32.add(f.get(`ar${r}`), f.get("aCs"))))),
-      f.set("bp", i32.add(f.get("bp"), f.get("bks"))),
+      f.set("bp", i32.add(f.get("bp"), i32.const(NR * 4))),
     ];
     const loop = [f.set("k", f.get("kc")), ctl.loop(...step, ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0))];
     return [
@@ -143,47 +146,82 @@ function tileFunction(name: string, fma: boolean, packedA: boolean): WasmFunctio
 }
 
 /**
- * pack_b(src, rs, cs, kc, nValid, dst): dst[k·8 + j] = src[k·rs + j·cs] for j < nValid, else 0,
- * for k < kc (rs, cs in bytes). Two f32x4 copies per k when the 8 columns are contiguous and all
- * there; else column by column, so a column stored contiguously (a transposed B) is read in order.
+ * pack_b(src, rs, cs, kc, cols, dst): columns j < cols of B (B[k, j] at src + k·rs + j·cs), k < kc,
+ * as panels of 8 columns — panel q at dst + q·kc·32 holds for each k its 8 values in a row — the
+ * columns past `cols` in the last panel zero. Row by row across all panels when B's rows are
+ * contiguous (cs = 4: reads in order, two f32x4 per complete panel and row); else column by
+ * column (a transposed B, whose columns are contiguous).
  */
 function packBFunction(): WasmFunction {
-  return defineFunction("gemm_pack_b", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["kc", "i32"], ["nValid", "i32"], ["dst", "i32"]], [], (f) => {
-    f.local("k", "i32"); f.local("j", "i32"); f.local("s", "i32"); f.local("d", "i32");
-    const contiguous = [
-      f.set("k", f.get("kc")),
+  return defineFunction("gemm_pack_b", [["src", "i32"], ["rs", "i32"], ["cs", "i32"], ["kc", "i32"], ["cols", "i32"], ["dst", "i32"]], [], (f) => {
+    for (const n of ["k", "j", "q", "full", "s", "d", "panelBytes", "padded"]) f.local(n, "i32");
+    const get = (n: string) => f.get(n);
+    /** Where B[k, j] goes: panel j / 8, row k, lane j mod 8. */
+    const dstOf = (k: Code, j: Code) => i32.add(get("dst"), i32.add(i32.mul(i32.shr(j, i32.const(3)), get("panelBytes")), i32.add(i32.shl(k, i32.const(5)), i32.shl(i32.and(j, i32.const(NR - 1)), i32.const(2)))));
+    const byRow = [
+      f.set("full", i32.shr(get("cols"), i32.const(3))),
+      f.set("k", i32.const(0)),
       ctl.loop(
-        v128.store(f.get("dst"), v128.load(f.get("src"))),
-        v128.store(f.get("dst"), v128.load(f.get("src"), 16), 16),
-        f.set("src", i32.add(f.get("src"), f.get("rs"))),
-        f.set("dst", i32.add(f.get("dst"), i32.const(NR * 4))),
-        ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
+        f.set("s", i32.add(get("src"), i32.mul(get("k"), get("rs")))),
+        f.set("d", i32.add(get("dst"), i32.shl(get("k"), i32.const(5)))),
+        f.set("q", i32.const(0)),
+        ctl.block(ctl.loop(
+          ctl.brIf(i32.geS(get("q"), get("full")), 1),
+          v128.store(get("d"), v128.load(get("s"))),
+          v128.store(get("d"), v128.load(get("s"), 16), 16),
+          f.set("s", i32.add(get("s"), i32.const(NR * 4))),
+          f.set("d", i32.add(get("d"), get("panelBytes"))),
+          f.set("q", i32.add(get("q"), i32.const(1))),
+          ctl.br(0),
+        )),
+        // the last panel's columns, one by one
+        f.set("j", i32.shl(get("full"), i32.const(3))),
+        ctl.block(ctl.loop(
+          ctl.brIf(i32.geS(get("j"), get("cols")), 1),
+          f32.store(dstOf(get("k"), get("j")), f32.load(i32.add(get("src"), i32.add(i32.mul(get("k"), get("rs")), i32.shl(get("j"), i32.const(2)))))),
+          f.set("j", i32.add(get("j"), i32.const(1))),
+          ctl.br(0),
+        )),
+        ctl.brIf(i32.ltS(f.tee("k", i32.add(get("k"), i32.const(1))), get("kc")), 0),
       ),
     ];
     const byColumn = [
       f.set("j", i32.const(0)),
       ctl.loop(
-        f.set("d", i32.add(f.get("dst"), i32.shl(f.get("j"), i32.const(2)))),
-        f.set("k", f.get("kc")),
-        ctl.if(i32.ltS(f.get("j"), f.get("nValid")), [
-          f.set("s", i32.add(f.get("src"), i32.mul(f.get("j"), f.get("cs")))),
-          ctl.loop(
-            f32.store(f.get("d"), f32.load(f.get("s"))),
-            f.set("s", i32.add(f.get("s"), f.get("rs"))),
-            f.set("d", i32.add(f.get("d"), i32.const(NR * 4))),
-            ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
-          ),
-        ], [
-          ctl.loop(
-            f32.store(f.get("d"), f32.const(0)),
-            f.set("d", i32.add(f.get("d"), i32.const(NR * 4))),
-            ctl.brIf(f.tee("k", i32.sub(f.get("k"), i32.const(1))), 0),
-          ),
-        ]),
-        ctl.brIf(i32.ltS(f.tee("j", i32.add(f.get("j"), i32.const(1))), i32.const(NR)), 0),
+        f.set("s", i32.add(get("src"), i32.mul(get("j"), get("cs")))),
+        f.set("d", dstOf(i32.const(0), get("j"))),
+        f.set("k", get("kc")),
+        ctl.loop(
+          f32.store(get("d"), f32.load(get("s"))),
+          f.set("s", i32.add(get("s"), get("rs"))),
+          f.set("d", i32.add(get("d"), i32.const(NR * 4))),
+          ctl.brIf(f.tee("k", i32.sub(get("k"), i32.const(1))), 0),
+        ),
+        ctl.brIf(i32.ltS(f.tee("j", i32.add(get("j"), i32.const(1))), get("cols")), 0),
       ),
     ];
-    return ctl.if(i32.and(i32.eq(f.get("cs"), i32.const(4)), i32.eq(f.get("nValid"), i32.const(NR))), contiguous, byColumn);
+    // the last panel's missing columns: zero (multiplied, never stored)
+    const pad = [
+      f.set("padded", i32.and(i32.add(get("cols"), i32.const(NR - 1)), i32.const(-NR))),
+      f.set("j", get("cols")),
+      ctl.block(ctl.loop(
+        ctl.brIf(i32.geS(get("j"), get("padded")), 1),
+        f.set("d", dstOf(i32.const(0), get("j"))),
+        f.set("k", get("kc")),
+        ctl.loop(
+          f32.store(get("d"), f32.const(0)),
+          f.set("d", i32.add(get("d"), i32.const(NR * 4))),
+          ctl.brIf(f.tee("k", i32.sub(get("k"), i32.const(1))), 0),
+        ),
+        f.set("j", i32.add(get("j"), i32.const(1))),
+        ctl.br(0),
+      )),
+    ];
+    return [
+      f.set("panelBytes", i32.shl(get("kc"), i32.const(5))),
+      ctl.if(i32.eq(get("cs"), i32.const(4)), byRow, byColumn),
+      ...pad,
+    ];
   }, { exported: false });
 }
 
@@ -260,27 +298,18 @@ function packAFunction(): WasmFunction {
 /** gemm_chunk(job, chunk, scratch): computes chunk `chunk` of the job at `job` (see the module comment). */
 function chunkFunction(index: { tilePacked: number; tileRows: number; packB: number; packA: number }): WasmFunction {
   return defineFunction(GEMM_CHUNK, [["job", "i32"], ["chunk", "i32"], ["scratch", "i32"]], [], (f) => {
-    for (const n of ["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc", "directB", "packA",
+    for (const n of ["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc", "packA",
       "perBatch", "bi", "rest", "m0", "m1", "p", "p0", "p1", "A0", "B0", "C0", "kb", "kcur", "n0", "nValid",
-      "init", "biasp", "m", "j", "bp", "bks", "inPlace"]) f.local(n, "i32");
+      "init", "biasp", "m", "j", "bp"]) f.local(n, "i32");
     const get = (n: string) => f.get(n);
     const tile = (fn: number, ap: Code) => ctl.call(fn, ap, get("aRs"), get("aCs"),
-      get("bp"), get("bks"), get("kcur"),
+      get("bp"), get("kcur"),
       i32.add(get("C0"), i32.add(i32.mul(get("m"), get("cRs")), i32.mul(get("n0"), get("cCs")))), get("cRs"), get("cCs"),
       get("init"), get("biasp"), get("nValid"), min(i32.const(MR), i32.sub(get("m1"), get("m"))));
     const panel: Code[] = [
       f.set("n0", i32.shl(get("p"), i32.const(3))),
       f.set("nValid", min(i32.const(NR), i32.sub(get("N"), get("n0")))),
-      f.set("inPlace", i32.and(get("directB"), i32.eq(get("nValid"), i32.const(NR)))),
-      ctl.if(get("inPlace"), [
-        f.set("bp", i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.shl(get("n0"), i32.const(2))))),
-        f.set("bks", get("bRs")),
-      ], [
-        ctl.call(index.packB, i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.mul(get("n0"), get("bCs")))),
-          get("bRs"), get("bCs"), get("kcur"), get("nValid"), i32.add(get("scratch"), i32.const(PANEL_AT))),
-        f.set("bp", i32.add(get("scratch"), i32.const(PANEL_AT))),
-        f.set("bks", i32.const(NR * 4)),
-      ]),
+      f.set("bp", i32.add(i32.add(get("scratch"), i32.const(PANELS_AT)), i32.mul(i32.sub(get("p"), get("p0")), i32.shl(get("kcur"), i32.const(5))))),
       // where the sums start: C (a later K block, or accumulate), the bias, or zero
       f.set("init", ctl.select(i32.const(2), ctl.select(i32.const(1), i32.const(0), get("bias")), i32.or(get("kb"), field(f, "accumulate")))),
       f.set("biasp", i32.add(get("bias"), i32.shl(get("n0"), i32.const(2)))),
@@ -303,7 +332,7 @@ function chunkFunction(index: { tilePacked: number; tileRows: number; packB: num
       ),
     ];
     return [
-      ...(["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc", "directB", "packA"] as const).map((n) => f.set(n, field(f, n))),
+      ...(["M", "N", "K", "aRs", "aCs", "bRs", "bCs", "cRs", "cCs", "bias", "kc", "packA"] as const).map((n) => f.set(n, field(f, n))),
       // chunk → (batch entry, row block, panel block)
       f.set("perBatch", i32.mul(field(f, "mBlocks"), field(f, "nBlocks"))),
       f.set("bi", i32.divU(get("chunk"), get("perBatch"))),
@@ -320,6 +349,9 @@ function chunkFunction(index: { tilePacked: number; tileRows: number; packB: num
         f.set("kcur", min(get("kc"), i32.sub(get("K"), get("kb")))),
         ctl.if(get("packA"), [ctl.call(index.packA, i32.add(get("A0"), i32.add(i32.mul(get("m0"), get("aRs")), i32.mul(get("kb"), get("aCs")))),
           get("aRs"), get("aCs"), i32.sub(get("m1"), get("m0")), get("kcur"), i32.add(get("scratch"), i32.const(A_AT)))]),
+        ctl.call(index.packB, i32.add(get("B0"), i32.add(i32.mul(get("kb"), get("bRs")), i32.mul(i32.shl(get("p0"), i32.const(3)), get("bCs")))),
+          get("bRs"), get("bCs"), get("kcur"), min(i32.shl(i32.sub(get("p1"), get("p0")), i32.const(3)), i32.sub(get("N"), i32.shl(get("p0"), i32.const(3)))),
+          i32.add(get("scratch"), i32.const(PANELS_AT))),
         f.set("p", get("p0")),
         ctl.loop(
           ...panel,
