@@ -13,11 +13,10 @@
  * thread count, so results are bit-for-bit the same on 1 or N threads.
  *
  * Inside a chunk, for each block of `kc` values of k (so the pieces stay in L1/L2):
- *   - the chunk's rows of A are copied ("packed") into the thread's scratch as tiles of MR rows,
- *     the MR values of one k side by side, so the tile reads them at constant offsets from one
- *     pointer — unless the job says `packA` = 0 (A's rows contiguous and used by one or two
- *     panels only: the copy would cost as much as the product), where the tile follows MR row
- *     pointers through A in place;
+ *   - when A's rows are not contiguous in k (a transposed A: the weight gradients' Xᵀ), the
+ *     chunk's rows of A are first copied ("packed") into the thread's scratch as tiles of MR rows,
+ *     the MR values of one k side by side, read at constant offsets from one pointer; a row-major
+ *     A is read in place through MR row pointers;
  *   - the chunk's panels of 8 columns of B are packed as kc rows of 8 each (zero-padded past N),
  *     reading B row by row across the whole block when its rows are contiguous: one panel at a
  *     time would read 32 bytes per row at a stride of N floats, a cache miss per row that the
