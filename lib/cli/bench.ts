@@ -1,12 +1,14 @@
 /**
- * `tsrl bench [--out FILE] [--quick] [--only gpt2]` — the speed numbers behind our backend and design choices,
+ * `tsrl bench [--out FILE] [--quick] [--only gpt2|serve] [--profile]` — the speed numbers behind our backend and design choices,
  * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
  * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one PPO
  * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second;
  * GPT-2 (./bench-gpt2.ts): training steps (AdamW included) at batch 1 and 4 × 128 tokens and
  * KV-cache generation at batch 8, with GFLOP/s, for the tiny config and GPT-2-124M shapes (random
  * weights; --quick: the tiny config only), interleaved with PyTorch's same model and shapes when a
- * python3 with torch is there, with the ratios.
+ * python3 with torch is there, with the ratios. `--only serve`: the HTTP
+ * server's requests/s and latency (lib/serve/bench: tiny GPT-2 completions per batching window,
+ * Tic-Tac-Toe actions; not part of the full run, which measures compute).
  * Runs one thing at a time; a few minutes (124M alone ~1 minute).
  */
 import * as fs from "node:fs";
@@ -26,12 +28,12 @@ import { benchGpt2Compare } from "./bench-gpt2";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
-  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2] [--profile]",
+  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2|serve] [--profile]",
   positionals: [],
   flags: [
     { name: "out", type: "string", help: "also write the JSON to this file" },
     { name: "quick", type: "boolean", help: "shorter timings and fewer sizes (a smoke test)" },
-    { name: "only", type: "string", choices: ["gpt2"], help: "run one section only: gpt2 (tiny config and 124M shapes, and PyTorch's when installed; a few minutes)" },
+    { name: "only", type: "string", choices: ["gpt2", "serve"], help: "run one section only: gpt2 (tiny config and 124M shapes, and PyTorch's when installed; a few minutes); serve (the HTTP server: requests/s and latency, ~2 minutes)" },
     { name: "profile", type: "boolean", help: "GPT-2: also the per-kernel times of one training step and one generate call" },
   ],
 };
@@ -54,6 +56,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
     return 0;
   };
+  if (parsed.flags.only === "serve") {
+    const backend = await initBackend({ quiet: true });
+    const { benchServe } = await import("../serve/bench");
+    return emit({ createdAt: new Date().toISOString(), node: process.version, tfjs: tf.version.tfjs, backend, serve: await benchServe({ quick, log }) });
+  }
   if (parsed.flags.only === "gpt2") {
     const backend = await initBackend({ quiet: true });
     log(`GPT-2 training steps (batch 1 and 4 × 128 tokens, AdamW) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);
