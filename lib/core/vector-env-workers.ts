@@ -62,6 +62,22 @@ function layout(n: number, obsSize: number, actSize: number) {
   return { control, message, seed, actions, rewards, obs, finalObs, flags, infoLengths, infos, options, bytes: options + OPTIONS_MAX };
 }
 
+/**
+ * The per-copy arrays over the shared buffer, the same on both sides: the worker's code below
+ * inlines this function's source, so it must stay self-contained (no names from this module).
+ */
+function sharedViews(buffer: SharedArrayBuffer, at: ReturnType<typeof layout>, n: number, obsSize: number, actSize: number) {
+  return {
+    actions: new Float64Array(buffer, at.actions, n * actSize),
+    rewards: new Float64Array(buffer, at.rewards, n),
+    obs: new Float32Array(buffer, at.obs, n * obsSize),
+    finalObs: new Float32Array(buffer, at.finalObs, n * obsSize),
+    flags: new Uint8Array(buffer, at.flags, n * 4),
+    infoLengths: new Int32Array(buffer, at.infoLengths, n * 2),
+    infoBytes: new Uint8Array(buffer, at.infos, at.options - at.infos),
+  };
+}
+
 /** The worker: builds its copies, then serves RESET / STEP / CLOSE commands from shared memory. */
 const WORKER = `
 "use strict";
@@ -72,13 +88,7 @@ require(root + "/lib/node/register-ts.cjs");
 const { makeEnv } = require(root + "/lib/core/registry.ts");
 const c = new Int32Array(buffer, at.control, ${SLOTS});
 const seedView = new Float64Array(buffer, at.seed, 1);
-const actions = new Float64Array(buffer, at.actions, n * actSize);
-const rewards = new Float64Array(buffer, at.rewards, n);
-const obs = new Float32Array(buffer, at.obs, n * obsSize);
-const finalObs = new Float32Array(buffer, at.finalObs, n * obsSize);
-const flags = new Uint8Array(buffer, at.flags, n * 4);
-const infoLengths = new Int32Array(buffer, at.infoLengths, n * 2);
-const infoBytes = new Uint8Array(buffer, at.infos, n * 2 * ${INFO_BYTES});
+const { actions, rewards, obs, finalObs, flags, infoLengths, infoBytes } = (${sharedViews.toString()})(buffer, at, n, obsSize, actSize);
 const optionBytes = new Uint8Array(buffer, at.options, ${OPTIONS_MAX});
 const envs = [];
 for (let i = lo; i < hi; i++) envs.push(makeEnv(id, makeOptions));
@@ -182,13 +192,7 @@ export async function startVectorEnvWorkers<A extends number | Float32Array = nu
     wake: new Int32Array(buffer, at.control + DONE * 4, 1),
   });
 
-  const actions = new Float64Array(buffer, at.actions, numEnvs * actSize);
-  const rewardsView = new Float64Array(buffer, at.rewards, numEnvs);
-  const obsView = new Float32Array(buffer, at.obs, numEnvs * obsSize);
-  const finalObsView = new Float32Array(buffer, at.finalObs, numEnvs * obsSize);
-  const flags = new Uint8Array(buffer, at.flags, numEnvs * 4);
-  const infoLengths = new Int32Array(buffer, at.infoLengths, numEnvs * 2);
-  const infoBytes = new Uint8Array(buffer, at.infos, numEnvs * 2 * INFO_BYTES);
+  const { actions, rewards: rewardsView, obs: obsView, finalObs: finalObsView, flags, infoLengths, infoBytes } = sharedViews(buffer, at, numEnvs, obsSize, actSize);
   const returns = new Float64Array(numEnvs);
   const lengths = new Int32Array(numEnvs);
   let started = false, closed = false, seq = 0;
