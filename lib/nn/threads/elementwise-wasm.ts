@@ -42,7 +42,12 @@ function kernel(chunkFunction: string, required: Field[]): ElementwiseKernel {
     chunkFunction,
     job(length, fields) {
       if (!Number.isInteger(length) || length < 0) throw new RangeError(`${chunkFunction}: length must be a non-negative integer, got ${length}`);
-      for (const f of required) if (typeof fields[f] !== "number" || !Number.isFinite(fields[f])) throw new TypeError(`${chunkFunction}: field ${f} must be a finite number, got ${fields[f]}`);
+      // a float field may be ±Infinity or NaN, as tfjs's float32 scalars may (lr 1e308): the step then
+      // writes non-finite weights as the tfjs ops would, and the trainers' checks name it
+      for (const f of required) {
+        const v = fields[f];
+        if (typeof v !== "number" || (!FLOAT_FIELDS.has(f) && !Number.isFinite(v))) throw new TypeError(`${chunkFunction}: field ${f} must be a ${FLOAT_FIELDS.has(f) ? "" : "finite "}number, got ${v}`);
+      }
       const values = FIELDS.map((f) => (f === "n" ? length : FLOAT_FIELDS.has(f) ? f32Bits(fields[f] ?? 0) : (fields[f] ?? 0)));
       return { values, chunks: Math.ceil(length / CHUNK) };
     },
