@@ -15,6 +15,7 @@ export const SLOW_TEST_FILES = [
   "tests/cli-*.test.ts", "tests/export-trl.test.ts", "tests/train-nonfinite.test.ts", // the CLI as a process
   "tests/imports.test.ts", "tests/data-out-dir.test.ts",              // child processes (node, git)
   "tests/serve-http*.test.ts", "tests/serve-fuzz.test.ts", "tests/playground-api.test.ts", // servers
+  "tests/envs-vector-env-workers.test.ts",                          // worker threads stepping envs, a PPO run (18 s)
 ];
 
 export default mergeConfig(base, defineConfig({
