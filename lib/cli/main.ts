@@ -10,29 +10,24 @@ export type Verb = (args: string[]) => Promise<number>;
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   train: {
     summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x  (a language model: tsrl train grpo GPT2 --model DIR|tiny --reward SPEC)",
-    load: async () => async (args) => (isGpt2Training(args) ? (await import("./train-grpo-lm")).trainGrpoLmCommand(args) : (await import("./train")).trainCommand(args)),
+    load: async () => (await import("./train")).trainCommand,
   },
   eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
   serve: {
     summary: "drive a trained agent (or a GPT-2's completions) over JSON lines or HTTP:  tsrl serve runs/x --stdio | --port 8000",
     load: async () => {
-      const gpt2 = await import("./serve-gpt2");
+      const { isGpt2Directory } = await import("../nn/gpt2/load");
       // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
-      return async (args) => (args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+      return async (args) => (args.some((a) => !a.startsWith("-") && isGpt2Directory(a)) ? (await import("./serve-gpt2")).serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
     },
   },
   playground: { summary: "the course's app in a browser (train, watch, play, edit):  tsrl playground [--port 8501] [--no-open]", load: async () => (await import("./playground")).playgroundCommand },
   export: { summary: "export a GPT-2 GRPO run for TRL:  tsrl export trl runs/grpo-gpt2 --out trl-grpo-gpt2", load: async () => (await import("./export")).exportCommand },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
-  kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
+  kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("./kernel")).kernelCommand },
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
   bench: { summary: "speed benchmarks, JSON out:  tsrl bench [--out FILE]", load: async () => (await import("./bench")).benchCommand },
 };
-
-/** `tsrl train grpo GPT2 …`: GRPO on a language model (lib/cli/train-grpo-lm), not an environment agent. */
-function isGpt2Training(args: readonly string[]): boolean {
-  return args.find((a) => !a.startsWith("-")) === "grpo" && args.includes("GPT2");
-}
 
 export function usage(): string {
   const width = Math.max(...Object.keys(verbs).map((name) => name.length));
