@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { createGrpoAgent, grpoConfig, grpoUpdate, type GrpoBatch } from "../lib/algos/grpo";
 import { createAdam } from "../lib/nn/optim";
 import { createPolicyNet } from "../lib/nn/policy-nets";
@@ -161,7 +162,7 @@ describe("GRPO on EditAgent-v0", () => {
     policy.dispose();
   });
 
-  it("the warm start clones the oracle (its loss falls), then GRPO logs its rows; the agent acts on the env's own observations", async () => {
+  itSlow("the warm start clones the oracle (its loss falls), then GRPO logs its rows; the agent acts on the env's own observations", async () => {
     const agent = await createGrpoAgent({ ...small, warmStartSteps: 50, warmStartBatch: 16, warmStartLearningRate: 3e-3, maxEpisodes: 16 });
     const r = await agent.train();
     const warm = r.metrics.filter((m) => Number.isFinite(m.warmStartLoss));
@@ -185,7 +186,7 @@ describe("GRPO on EditAgent-v0", () => {
     agent.dispose();
   });
 
-  it("the rank-and-prefer (top-m) advantages run on the edit agent too", async () => {
+  itSlow("the rank-and-prefer (top-m) advantages run on the edit agent too", async () => {
     const agent = await createGrpoAgent({ ...small, warmStartSteps: 0, advantage: "rank", topM: 1, maxEpisodes: 16 });
     const r = await agent.train();
     expect(r.metrics).toHaveLength(2);

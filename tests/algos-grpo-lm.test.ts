@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, tokenEntropies, type Gpt2 } from "../lib/nn/gpt2";
@@ -188,7 +189,7 @@ async function meanReward(trainer: ReturnType<typeof createGrpoLmTrainer>): Prom
 }
 
 describe("GRPO on a tiny random GPT-2 with a rule reward", () => {
-  it("raises the reward (share of 'd' tokens), logs every column, keeps the reference frozen", async () => {
+  itSlow("raises the reward (share of 'd' tokens), logs every column, keeps the reference frozen", async () => {
     const model = tinyModel();
     const trainer = createGrpoLmTrainer({ model, tokenizer: codec, prompts: PROMPTS, reward: targetShare, config: { ...RUN, beta: 0.02 } });
     const refBefore = trainer.reference!.weights();

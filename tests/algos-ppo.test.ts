@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { initBackend } from "../lib/nn/backend";
 import { createPpoAgent, ppoConfig } from "../lib/algos/ppo";
 import { ppoLoss } from "../lib/algos/ppo-loss";
@@ -88,7 +89,7 @@ describe("PPO config and normalisation", () => {
 });
 
 describe("PPO learns", () => {
-  it("CartPole's return rises within 25k steps, observations normalised or not", async () => {
+  itSlow("CartPole's return rises within 25k steps, observations normalised or not", async () => {
     for (const normalizeObs of [false, true]) {
       const agent = await createPpoAgent({ seed: 3, totalTimesteps: 25_600, normalizeObs });
       const r = await agent.train();

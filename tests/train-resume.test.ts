@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import type { Agent, BaseRow, TrainPhase } from "../lib/algos/agent";
 import { saveAgent } from "../lib/algos/checkpoint";
 import { createGrpoLmTrainer, type TextCodec } from "../lib/algos/grpo-lm";
@@ -65,7 +66,7 @@ describe("resume is exact where the state is captured", () => {
     resumed.dispose();
   });
 
-  it("GRPO's warm start resumes exactly too (the demonstrations' order is part of the state)", async () => {
+  itSlow("GRPO's warm start resumes exactly too (the demonstrations' order is part of the state)", async () => {
     const config = { envId: "EditAgent-v0", seed: 2, hiddenSizes: [16, 8], numGenerations: 4, groupsPerUpdate: 2, evalEvery: 1000, evalGames: 4, warmStartSteps: 75, warmStartBatch: 8, maxEpisodes: 16 };
     const { whole, resumed, saved } = await resumeAgainstWhole("grpo", config, 2, "update"); // a warm-start row has no collection
     expect(saved.exact).toBe(true);

@@ -527,8 +527,8 @@ export function joinGroups(groups: readonly EpisodeBatch[], obsSize: number, nAc
   return out;
 }
 
-/** log π(a_t|s_t) of a batch under a typed-array policy (the frozen reference). */
-function logProbsUnder(logits: (obs: Float32Array, rows: number) => Float32Array, batch: GrpoBatch, obsSize: number, nActions: number): Float32Array {
+/** log π(a_t|s_t) of a batch under a typed-array policy: the frozen reference's, for the KL term. */
+export function logProbsUnder(logits: (obs: Float32Array, rows: number) => Float32Array, batch: GrpoBatch, obsSize: number, nActions: number): Float32Array {
   const T = batch.actions.length;
   const z = logits(batch.obs.subarray(0, T * obsSize), T);
   return Float32Array.from({ length: T }, (_, t) => logProbOfAction(z, t, nActions, batch.actions[t], batch.masks));

@@ -16,8 +16,9 @@
  *        stop the epochs early when the approximate KL passes `targetKl` (optional)
  *     4. log the diagnostics a practitioner reads: approx KL, clip fraction, explained variance, SPS
  *
- * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). Presets: CleanRL's
- * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
+ * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). The schema's
+ * defaults are CleanRL's ppo.py settings (`preset: "cleanrl"`); by default each environment's tuned
+ * preset applies over them, rl-zoo's for CartPole and for LunarLander (PPO_PRESETS). Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
  */
 import { checkpoint } from "../core/abort";
@@ -26,6 +27,7 @@ import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv, type VectorEnv } from "../core/vector-env";
+import { startVectorEnvWorkers } from "../envs/vector-env-workers";
 import { initBackend } from "../nn/backend";
 import { mlpShapes, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
 import { policyFromWeights } from "../nn/mlp/policy";
@@ -45,6 +47,7 @@ export const ppoSchema = defineSchema("ppo", {
   seed: int(1, "seed of weights, sampling, minibatch order and env resets", { min: 0, max: 0xffffffff }),
   totalTimesteps: int(500_000, "total environment steps", { min: 1, aliases: ["totalSteps"] }),
   numEnvs: int(4, "N: env copies stepped together", { min: 1 }),
+  envWorkers: int(0, "step the env copies in this many worker threads (0: in this thread); same numbers, for envs whose step is costly (LunarLander)", { min: 0 }),
   numSteps: int(128, "T: steps per env copy per rollout", { min: 1 }),
   learningRate: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true, aliases: ["lr"] }),
   annealLr: bool(true, "anneal the learning rate linearly to 0 over the run"),
@@ -171,7 +174,7 @@ interface PpoRun {
 export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<PpoAgent> {
   const config = ppoConfig(partial);
   await initBackend({ quiet: true });
-  const run = startPpoRun(config);
+  const run = await startPpoRun(config);
   const { nets, acting, obsStats, venv, state } = run;
   const evaluateNow = async (signal: AbortSignal | undefined): Promise<number> => {
     const env = makeEnv(config.envId, { options: config.envOptions });
@@ -226,13 +229,16 @@ const evalSeedOf = (seed: number) => (seed * 7919 + 1_000_003) >>> 0;
  * order: a loop written by hand with the same forks draws the same numbers), the actor and critic,
  * the normalisers, and the rollout reset with the seed.
  */
-function startPpoRun(config: PpoConfig): PpoRun {
+async function startPpoRun(config: PpoConfig): Promise<PpoRun> {
   const N = config.numEnvs, T = config.numSteps;
   // what one copy looks like first: a misfit or a rollout too large is refused before thousands are made
   const probe = makeEnv<Float32Array, number>(config.envId, { options: config.envOptions });
   const { obsSize, nActions } = discreteSizes(probe, "PPO");
   checkRolloutFits("ppo", N, T, obsSize, nActions);
-  const venv = vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
+  // copies stepped in worker threads (envWorkers > 0: lib/envs/vector-env-workers, the same rollouts) or here
+  const venv = config.envWorkers > 0
+    ? (probe.close?.(), await startVectorEnvWorkers(config.envId, N, { workers: config.envWorkers, options: config.envOptions }))
+    : vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
   const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps }, initRng);
@@ -535,7 +541,7 @@ function standardizeUnbiased(x: Float32Array): void {
 /** PPO in the algorithm registry. */
 export const ppo = defineAlgorithm<PpoConfig, PpoAgent>({
   name: "ppo",
-  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's LunarLander preset)",
+  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's CartPole and LunarLander presets)",
   schema: ppoSchema,
   presets: PPO_PRESETS,
   config: (partial) => ppoConfig(partial),

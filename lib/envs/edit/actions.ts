@@ -51,9 +51,6 @@ export const EDIT_MAX_PAYLOADS = 24;
 export const EDIT_ACTIONS = EDIT_OPS.length * EDIT_LOCATIONS * EDIT_MAX_PAYLOADS;
 /** The one STOP action: (STOP, 0, 0). */
 export const EDIT_STOP = (3 * EDIT_LOCATIONS + 0) * EDIT_MAX_PAYLOADS + 0;
-/** The fixed payload slots. */
-export const EDIT_SPACE_SLOT = 0;
-export const EDIT_PERIOD_SLOT = 1;
 
 export interface EditAction {
   op: EditOp;
