@@ -10,7 +10,7 @@ import {
   EDIT_STOP, HELDOUT_KEY_WORDS, PHRASING_WORDS, applyEditPolicy, editTokenize, editWords, encodeAction, evaluateEditPolicy,
   featurizeEditObservation, editObservation, generateNonsense, nonsenseDemonstrations, phraseAffinity, readEditTasks,
 } from "../lib/envs";
-import { editVerdict, unaskedChange, type EditProbs } from "../lib/envs/edit/evaluate";
+import { chooseAbstainThreshold, editVerdict, unaskedChange, type EditProbs } from "../lib/envs/edit/evaluate";
 import { conceptAffinity, negatedStem } from "../lib/envs/edit/lexicon";
 import type { EditAct } from "../lib/envs/edit/oracle";
 
@@ -158,6 +158,30 @@ describe("the abstain verdict", () => {
     const unsure: EditProbs = (obs, mask) => { const p = new Float32Array(mask.length); p[up(obs, { greedy: true } as never)] = 0.3; return p; };
     expect(applyEditPolicy(up, "Make cat uppercase.", "the cat sat.", { probs: sure })).toMatchObject({ text: "the CAT sat.", understood: true });
     expect(applyEditPolicy(up, "Make cat uppercase.", "the cat sat.", { probs: unsure, minConfidence: 0.5 })).toMatchObject({ text: "the cat sat.", understood: false, reason: "low-confidence" });
+  });
+});
+
+describe("choosing the abstain threshold", () => {
+  it("takes the largest margin of nonsense declined over valid declined, on the data it is given", () => {
+    const valid = ["the dog ran", "the cat sat", "a fox hid"].map((source, k) => ({ id: `v${k}`, family: "period" as const, instruction: "Add a period at the end.", source, target: source + "." }));
+    const nonsense = [
+      { id: "n1", instruction: "Banana telescope.", text: "the owl flew" },    // edits anyway, unsure (p 0.3)
+      { id: "n2", instruction: "Banana whistle.", text: "the elk ran" },      // edits anyway, sure (p 0.95): no threshold catches it without costing
+      { id: "n3", instruction: "Purple.", text: "a bee hummed" },             // STOPs: declined at any threshold
+    ];
+    const period = encodeAction({ op: "INSERT", location: 32, payload: 1 });
+    const act: EditAct = (obs) => (obs.text.endsWith(".") || obs.instruction.startsWith("Purple") ? EDIT_STOP : period);
+    const probs: EditProbs = (obs, mask) => {
+      const p = new Float32Array(mask.length);
+      const a = act(obs, { greedy: true } as never);
+      p[a] = a === EDIT_STOP ? 1 : obs.instruction.includes("telescope") ? 0.3 : obs.instruction.includes("whistle") ? 0.95 : 0.8;
+      return p;
+    };
+    const r = chooseAbstainThreshold(act, probs, valid, nonsense, { candidates: [0, 0.2, 0.4, 0.6, 0.8, 0.9] });
+    expect(r.sweep.map((x) => [x.minConfidence, x.validAbstained, +x.nonsenseAbstained.toFixed(3)])).toEqual([
+      [0, 0, 0.333], [0.2, 0, 0.333], [0.4, 0, 0.667], [0.6, 0, 0.667], [0.8, 0, 0.667], [0.9, 1, 0.667],
+    ]);
+    expect(r.chosen).toBe(0.8); // 0.4–0.8 catch n1 and cost nothing; 0.9 declines every valid task
   });
 });
 

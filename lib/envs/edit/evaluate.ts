@@ -110,7 +110,7 @@ export interface EvaluateEditOptions {
  */
 export type EditAbstainReason = "no-edit" | "low-confidence" | "oscillation" | "step-limit";
 
-/** The abstain rule's default confidence threshold (see EditAbstainReason; figs/README.md has the sweep). */
+/** The abstain rule's confidence threshold, chosen on validation data (see EditAbstainReason; figs/grpo-edit-abstain-sweep.csv has the sweep). */
 export const EDIT_ABSTAIN_CONFIDENCE = 0.5;
 
 /**
@@ -377,7 +377,9 @@ export interface AbstainSweepRow {
 /**
  * The confidence threshold for the abstain rule, chosen on validation data: runs the policy once on
  * valid tasks and on nonsense, then for each candidate threshold counts what would be declined. The
- * choice: the largest threshold declining at most `maxValidAbstained` (default 1%) of the valid tasks.
+ * choice: among thresholds declining at most `maxValidAbstained` (default 1%) of the valid tasks,
+ * the one with the largest margin nonsense declined − valid declined (Youden's J: what it catches
+ * minus what it costs), the largest threshold among equals.
  */
 export function chooseAbstainThreshold(
   act: EditAct, probs: EditProbs, valid: readonly EditTask[], nonsense: readonly { id: string; instruction: string; text: string }[],
@@ -396,6 +398,10 @@ export function chooseAbstainThreshold(
       validExact: v.filter((e) => e.exact && e.confidence >= tau).length / v.length,
     };
   });
-  const ok = sweep.filter((r) => r.validAbstained <= maxValid);
-  return { chosen: ok.length ? ok[ok.length - 1].minConfidence : 0, sweep };
+  let chosen = 0, best = -Infinity;
+  for (const r of sweep) {
+    const j = r.nonsenseAbstained - r.validAbstained;
+    if (r.validAbstained <= maxValid && j >= best - 1e-12) [chosen, best] = [r.minConfidence, Math.max(best, j)];
+  }
+  return { chosen, sweep };
 }
