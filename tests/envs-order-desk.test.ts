@@ -252,6 +252,9 @@ describe("datasets/order-desk", () => {
       expect(seen.names.has(t.order.customer), t.order.customer).toBe(false);
       for (const it of t.order.items) expect(seen.items.has(it.name), it.name).toBe(false);
     }
+    // order ids are the numbers GPT-2 writes as two 2-digit tokens (" 44" + "71")
+    const tok = loadGpt2Tokenizer();
+    for (const t of [...train.slice(0, 200), ...heldout]) expect(tok.encode(` ${t.order.id}`).map((x) => tok.decode([x]).trim().length), t.order.id).toEqual([2, 2]);
     // … while the words they are made of are all known: every first name, surname, colour and thing occurs in training
     const words = new Set(text.split(/[^A-Za-z]+/));
     for (const w of [...FIRST_NAMES, ...SURNAMES, ...COLOURS, ...THINGS]) expect(words.has(w), w).toBe(true);

@@ -3,8 +3,7 @@
  *
  *   train.jsonl                 tasks from the training pool (GRPO's tasks)
  *   heldout.jsonl               tasks from the held-out pool: order ids, customer names and items
- *                               that occur nowhere in the other files (./catalog.ts; the ids chosen
- *                               among those GPT-2 writes with common tokens)
+ *                               that occur nowhere in the other files (./catalog.ts)
  *   transcripts.jsonl           scripted episodes of training-pool tasks, the behaviour mix of
  *                               ./transcripts.ts: what the tiny GPT-2 is pretrained on
  *   transcripts.heldout.jsonl   the same, of held-out-pool tasks: the pretraining's held-out loss
@@ -16,7 +15,7 @@ import { createRng } from "../../core/rng";
 import { DataLineError } from "../../lm/preferences";
 import { loadGpt2Tokenizer } from "../../nn/gpt2/tokenizer";
 import { checkMessages } from "../conversation/messages";
-import { splitCatalog, type CatalogSplit } from "./catalog";
+import { ORDER_ID_MAX, ORDER_ID_MIN, splitCatalog, type CatalogSplit } from "./catalog";
 import { formatTask, generateTasks, type OrderDeskTask } from "./tasks";
 import { BEHAVIOURS, formatTranscript, generateTranscripts, type Behaviour, type Transcript } from "./transcripts";
 
@@ -39,16 +38,26 @@ export interface OrderDeskData {
   transcriptsHeldout: Transcript[];
 }
 
+/** The 4-digit numbers GPT-2 writes as two 2-digit tokens (" 44" + "71"): the order ids (see ./catalog.ts). */
+export function twoTokenOrderIds(): number[] {
+  const tokenizer = loadGpt2Tokenizer();
+  const out: number[] = [];
+  for (let id = ORDER_ID_MIN; id <= ORDER_ID_MAX; id++) {
+    const pieces = tokenizer.encode(` ${id}`).map((t) => tokenizer.decode([t]).trim());
+    if (pieces.length === 2 && pieces.every((p) => p.length === 2)) out.push(id);
+  }
+  return out;
+}
+
 /** The four datasets from one seed; each draws from its own forked stream. */
 export function generateOrderDeskData(seed = DEFAULT_ORDER_DESK_SEED, sizes: Partial<OrderDeskSizes> = {}): OrderDeskData {
   const n = { ...DEFAULT_ORDER_DESK_SIZES, ...sizes };
   const rng = createRng(seed);
-  const tokenizer = loadGpt2Tokenizer();
-  const catalog = splitCatalog(rng.fork(), { idTokens: (id) => tokenizer.encode(` ${id}`) });
+  const catalog = splitCatalog(rng.fork(), { orderIds: twoTokenOrderIds() });
   const train = generateTasks(rng.fork(), catalog.train, n.train, "train");
   const heldout = generateTasks(rng.fork(), catalog.heldout, n.heldout, "heldout");
   const transcriptRng = rng.fork();
-  const transcripts = generateTranscripts(transcriptRng, generateTasks(transcriptRng, catalog.train, n.transcripts, "transcript"), catalog.train);
+  const transcripts = generateTranscripts(transcriptRng, generateTasks(transcriptRng, catalog.train, n.transcripts, "transcript", { reuseIds: true }), catalog.train);
   const heldoutRng = rng.fork();
   const transcriptsHeldout = generateTranscripts(heldoutRng, generateTasks(heldoutRng, catalog.heldout, n.transcriptsHeldout, "heldout-transcript"), catalog.heldout);
   return { catalog, train, heldout, transcripts, transcriptsHeldout };

@@ -107,14 +107,16 @@ export function generateTask(rng: Rng, pool: CatalogPool, kind: TaskKind, orderI
 }
 
 /**
- * `n` tasks from `pool`, kinds in turn (status, delivery, items, count, no-id, status, …), order ids
- * drawn without replacement (at most the pool's ids), named `${prefix}-00001`, ….
+ * `n` tasks from `pool`, kinds in turn (status, delivery, items, count, no-id, status, …), named
+ * `${prefix}-00001`, …; order ids drawn without replacement (at most the pool's ids), or with
+ * `reuseIds` from one shuffled pass after another (each id at most ⌈n / ids⌉ times).
  */
-export function generateTasks(rng: Rng, pool: CatalogPool, n: number, prefix: string): OrderDeskTask[] {
+export function generateTasks(rng: Rng, pool: CatalogPool, n: number, prefix: string, opts: { reuseIds?: boolean } = {}): OrderDeskTask[] {
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`generateTasks: n must be an integer ≥ 0, got ${n}`);
-  if (n > pool.ids.length) throw new RangeError(`generateTasks: ${n} tasks need ${n} distinct order ids, the pool has ${pool.ids.length}`);
-  const ids = rng.shuffle(pool.ids.slice()).slice(0, n);
-  return ids.map((id, i) => generateTask(rng, pool, TASK_KINDS[i % TASK_KINDS.length], id, `${prefix}-${String(i + 1).padStart(5, "0")}`));
+  if (n > pool.ids.length && !opts.reuseIds) throw new RangeError(`generateTasks: ${n} tasks need ${n} distinct order ids, the pool has ${pool.ids.length} (pass reuseIds)`);
+  const ids: number[] = [];
+  while (ids.length < n) ids.push(...rng.shuffle(pool.ids.slice()));
+  return ids.slice(0, n).map((id, i) => generateTask(rng, pool, TASK_KINDS[i % TASK_KINDS.length], id, `${prefix}-${String(i + 1).padStart(5, "0")}`));
 }
 
 /** A task's JSONL line (keys in a fixed order). */

@@ -117,7 +117,7 @@ export function corruptOrder(rng: Rng, asks: OrderDeskTask["asks"], order: Order
 
 const MALFORMED_CALLS = [
   "<call>lookup {id}", "<call>find {id}</call>", "<call>search {id}</call>", "<call>lookup order {id}</call>",
-  "Let me check. <call>lookup {id}</call>", "<call>lookup</call>", "<call>lookup {short}</call>", "lookup {id}</call>",
+  "Let me check. <call>lookup {id}</call>", "<call>lookup</call>", "<call>lookup {id} now</call>", "lookup {id}</call>",
 ];
 
 /**
@@ -154,7 +154,7 @@ export function scriptedAgent(task: OrderDeskTask, behaviour: Behaviour, rng: Rn
     return () => (needsNumber ? unnamed : text);
   }
   if (needsNumber) plan.push(pick(rng, ASK_NUMBER));
-  if (behaviour === "malformed-call") plan.push(pick(rng, MALFORMED_CALLS).replace("{id}", id).replace("{short}", id.slice(0, 3)));
+  if (behaviour === "malformed-call") plan.push(pick(rng, MALFORMED_CALLS).replace("{id}", id));
   if (behaviour === "extra-turn") {
     const form = rng.int(3);
     if (form === 0) plan.push(call);
