@@ -4,7 +4,7 @@
  * episode-level rewards composed from parts (./rewards.ts).
  */
 export { ROLES, chatFormat, oneLine, renderMessage, renderConversation, agentPrompt, encodeConversation, checkMessages, type Role, type Message, type ChatFormat, type TextEncoder, type EncodedConversation } from "./messages";
-export { parseToolCall, callSyntax, type ToolSpec, type ToolCallParse } from "./tool-call";
+export { parseToolCall, type ToolSpec, type ToolCallParse } from "./tool-call";
 export {
   registerConversationEnv, conversationEnvSpec, registeredConversationEnvs, makeConversationEnv, ConversationUsageError,
   type ConversationEnv, type ConversationEnvSpec, type ConversationResetResult, type ConversationStepResult, type EpisodeSummary,

@@ -8,7 +8,7 @@
  * one known tool name, one space, one argument that the tool's pattern accepts, nothing before or
  * after (surrounding whitespace aside). A message that contains "<call" or "call>" anywhere but is
  * not exactly that is a *malformed* call, never a message to the user: the environment answers it
- * with an error that says what is wrong and how a call looks, and the episode goes on. So
+ * with an error that says what is wrong, and the episode goes on. So
  * "Let me check. <call>lookup 4471</call>", "<call>lookup 4471", "<call>find 4471</call>",
  * "<call>lookup order 4471</call>" and "<call>lookup 447</call>" are all malformed, each with its
  * own error.
@@ -21,19 +21,12 @@ export interface ToolSpec {
   argument: RegExp;
   /** What the argument is, for error messages: "a 4-digit order number". */
   argumentHelp: string;
-  /** A placeholder for the call's syntax in error messages: "ORDER" in <call>lookup ORDER</call>. */
-  placeholder: string;
 }
 
 export type ToolCallParse =
   | { kind: "message" }
   | { kind: "call"; tool: string; argument: string }
   | { kind: "malformed"; error: string };
-
-/** "<call>lookup ORDER</call>" for each tool, joined with " or ". */
-export function callSyntax(tools: readonly ToolSpec[]): string {
-  return tools.map((t) => `<call>${t.name} ${t.placeholder}</call>`).join(" or ");
-}
 
 const OPEN = "<call>", CLOSE = "</call>";
 

@@ -23,7 +23,7 @@
  * | the message | what happens |
  * |---|---|
  * | `<call>lookup 4471</call>`, exactly | the tool answers `order 4471: Maya Chen; shipped; arrives May 14; red lamp x2, blue kettle x1` (or `error: no order 4471` for an id it does not know) |
- * | anything else containing `<call` or `call>` | a malformed call: the tool answers `error: <what is wrong>. Use <call>lookup ORDER</call>` (../conversation/tool-call.ts) |
+ * | anything else containing `<call` or `call>` | a malformed call: the tool answers `error: <what is wrong>` (../conversation/tool-call.ts), e.g. `error: lookup needs a 4-digit order number, got "order 4471"` |
  * | a question for the order number: ends with "?" and says "number" or "order id" | the customer replies with it ("My order number is 4471.") |
  * | any other text | the agent's answer: the episode ends and the answer is judged by its facts (./scoring.ts) |
  *
@@ -56,7 +56,7 @@ import { createRng, randomSeed, type Rng } from "../../core/rng";
 import { datasetsDir } from "../../data/paths";
 import { ConversationUsageError, type ConversationEnv, type ConversationStepResult } from "../conversation/env";
 import { chatFormat, oneLine, type Message } from "../conversation/messages";
-import { callSyntax, parseToolCall, type ToolSpec } from "../conversation/tool-call";
+import { parseToolCall, type ToolSpec } from "../conversation/tool-call";
 import { judgeAnswer } from "./scoring";
 import { readOrderDeskTasks, taskProblems, type Order, type OrderDeskTask } from "./tasks";
 
@@ -70,7 +70,7 @@ export type OrderDeskSplit = (typeof ORDER_DESK_SPLITS)[number];
 export const ORDER_DESK_CHAT = chatFormat({ user: "Customer", assistant: "Agent", tool: "Tool" });
 
 /** The one tool. */
-export const LOOKUP_TOOL: ToolSpec = { name: "lookup", argument: /\d{4}/, argumentHelp: "a 4-digit order number", placeholder: "ORDER" };
+export const LOOKUP_TOOL: ToolSpec = { name: "lookup", argument: /\d{4}/, argumentHelp: "a 4-digit order number" };
 
 export interface OrderDeskRewards {
   turnCost: number;
@@ -209,7 +209,9 @@ export function makeOrderDesk(options: OrderDeskOptions = {}): OrderDeskEnv {
         s.calls++;
         s.invalidCalls++;
         reward -= rewards.invalidCallPenalty;
-        reply.push({ role: "tool", content: `error: ${parsed.error}. Use ${callSyntax([LOOKUP_TOOL])}` });
+        // the error says what is wrong, with no call template: a template such as "<call>lookup ORDER</call>"
+        // in the transcripts teaches a small model to write its placeholder instead of copying the id
+        reply.push({ role: "tool", content: `error: ${parsed.error}` });
       } else if (asksForOrderNumber(text)) {
         const said = s.idGiven ? CUSTOMER_REPEATS_ID : CUSTOMER_GIVES_ID[rng.int(CUSTOMER_GIVES_ID.length)];
         s.idGiven = true;
