@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { evaluateChatModel } from "../algos/conversation-eval";
 import { runsDir } from "../data/paths";
-import { ORDER_DESK_ID } from "../envs/order-desk";
+import { renderConversation } from "../envs/conversation/messages";
+import { ORDER_DESK_CHAT, ORDER_DESK_ID } from "../envs/order-desk";
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR, ORDER_DESK_PRETRAIN } from "./order-desk-pretrain";
 import { writePretrainCsv, type PretrainOptions } from "./pretrain";
@@ -53,6 +54,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (force) fs.rmSync(path.join(out, "model.safetensors"), { force: true });
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
+  const cpu0 = process.cpuUsage(), load0 = os.loadavg()[0];
   const r = await loadOrPretrainOrderDesk(out, {
     ...opts,
     signal: controller.signal,
@@ -62,7 +64,11 @@ export async function main(args: readonly string[]): Promise<number> {
       }
     },
   });
-  console.error(r.loaded ? `loaded ${out}` : `trained and saved ${out}`);
+  // CPU seconds of this process (user + system): about what the wall time would be alone on the
+  // machine, since the trainer runs on one core; the load average says how shared the machine was
+  const cpu = process.cpuUsage(cpu0), cpuSeconds = Math.round((cpu.user + cpu.system) / 1e5) / 10;
+  const machine = { cpuSeconds, loadBefore: load0, loadAfter: os.loadavg()[0] };
+  console.error(r.loaded ? `loaded ${out}` : `trained and saved ${out} (${r.info?.seconds} s wall, ${cpuSeconds} s CPU, load average ${load0.toFixed(1)} → ${machine.loadAfter.toFixed(1)})`);
   if (r.history && csv) {
     writePretrainCsv(r.history, csv);
     console.error(`wrote ${csv}`);
@@ -72,9 +78,10 @@ export async function main(args: readonly string[]): Promise<number> {
     const t0 = performance.now();
     const e = await evaluateChatModel(r.model, loadGpt2Tokenizer(), ORDER_DESK_ID, { split: "heldout", limit: evalTasks, seed: 1 });
     console.error(`held-out (${e.summary.episodes} episodes, temperature 1): success ${Number(e.summary.successRate).toFixed(3)}, valid calls ${Number(e.summary.validCallRate).toFixed(3)}, turns ${Number(e.summary.meanTurns).toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    console.error(renderConversation(ORDER_DESK_CHAT, e.episodes[0].messages));
     evaluation = e.summary;
   }
-  console.log(JSON.stringify({ dir: out, loaded: r.loaded, ...r.info, loadAverage: os.loadavg()[0], heldout: evaluation }));
+  console.log(JSON.stringify({ dir: out, loaded: r.loaded, ...r.info, ...(r.loaded ? {} : machine), heldout: evaluation }));
   r.model.dispose();
   return 0;
 }
