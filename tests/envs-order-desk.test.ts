@@ -40,26 +40,27 @@ function play(task: OrderDeskTask, texts: string[], maxTurns?: number) {
 
 describe("tool calls in plain text, parsed strictly", () => {
   const tools = [LOOKUP_TOOL];
-  it("accepts exactly <call>lookup DDDD</call> (whitespace around it aside)", () => {
-    expect(parseToolCall("<call>lookup 4471</call>", tools)).toEqual({ kind: "call", tool: "lookup", argument: "4471" });
-    expect(parseToolCall("  <call>lookup 0042</call> ", tools)).toEqual({ kind: "call", tool: "lookup", argument: "0042" });
-    expect(parseToolCall("Order 4471 has shipped.", tools)).toEqual({ kind: "message" });
+  it("accepts exactly <call>lookup order DDDD</call> (whitespace around it aside)", () => {
+    expect(parseToolCall("<call>lookup order 4471</call>", tools)).toEqual({ kind: "call", tool: "lookup", argument: "order 4471" });
+    expect(parseToolCall("  <call>lookup order 0042</call> ", tools)).toEqual({ kind: "call", tool: "lookup", argument: "order 0042" });
+    expect(parseToolCall("Your order 4471 has shipped.", tools)).toEqual({ kind: "message" });
   });
 
   it("names what is wrong with each malformed call", () => {
     const cases: [string, RegExp][] = [
-      ["<call>lookup 4471", /not closed/],
-      ["lookup 4471</call>", /<\/call> without <call>/],
-      ["<call>find 4471</call>", /unknown tool "find" \(tools: lookup\)/],
-      ["<call>lookup order 4471</call>", /lookup needs a 4-digit order number, got "order 4471"/],
-      ["<call>lookup 447</call>", /got "447"/],
-      ["<call>lookup</call>", /lookup needs a 4-digit order number$/],
+      ["<call>lookup order 4471", /not closed/],
+      ["lookup order 4471</call>", /<\/call> without <call>/],
+      ["<call>find order 4471</call>", /unknown tool "find" \(tools: lookup\)/],
+      ["<call>lookup 4471</call>", /lookup needs an order: "order" and its 4-digit number, got "4471"/],
+      ["<call>lookup order 447</call>", /got "order 447"/],
+      ["<call>lookup</call>", /lookup needs an order: "order" and its 4-digit number$/],
       ["<call></call>", /empty/],
-      ["Let me check. <call>lookup 4471</call>", /whole message/],
-      ["<call>lookup 4471</call> thanks", /whole message/],
-      ["<call>lookup 4471</call><call>lookup 4471</call>", /one call per message/],
-      ["<call>lookup  4471</call>", /got " 4471"/],
-      ["< call>lookup 4471</ call>", /must start with exactly <call>/],
+      ["Let me check. <call>lookup order 4471</call>", /whole message/],
+      ["<call>lookup order 4471</call> thanks", /whole message/],
+      ["<call>lookup order 4471</call><call>lookup order 4471</call>", /one call per message/],
+      ["<call>lookup  order 4471</call>", /got " order 4471"/],
+      ["<call>lookup order 4471 now</call>", /got "order 4471 now"/],
+      ["< call>lookup order 4471</ call>", /must start with exactly <call>/],
     ];
     for (const [text, error] of cases) {
       const p = parseToolCall(text, tools);
@@ -87,7 +88,7 @@ describe("OrderDesk-v0 episodes", () => {
   });
 
   it("an expert episode: look up, read, answer — terminated, success, return 1 − 2·turnCost", () => {
-    const { env, steps } = play(TASK, ["<call>lookup 4471</call>", "It should arrive on May 14th."]);
+    const { env, steps } = play(TASK, ["<call>lookup order 4471</call>", "It should arrive on May 14th."]);
     expect(steps[0].messages).toEqual([{ role: "tool", content: "order 4471: Maya Chen; shipped; arrives May 14; red lamp x2, blue kettle x1" }]);
     expect(steps[0]).toMatchObject({ terminated: false, truncated: false, reward: -0.05 });
     expect(steps[1]).toMatchObject({ terminated: true, truncated: false, messages: [] });
@@ -105,22 +106,22 @@ describe("OrderDesk-v0 episodes", () => {
   });
 
   it("a malformed call is answered with an error and a penalty, and the episode goes on", () => {
-    const { steps } = play(TASK, ["<call>lookup order 4471</call>", "<call>lookup 4471</call>", "May 14."]);
+    const { steps } = play(TASK, ["<call>lookup 4471</call>", "<call>lookup order 4471</call>", "May 14."]);
     expect(steps[0].messages[0].role).toBe("tool");
-    expect(steps[0].messages[0].content).toMatch(/^error: lookup needs a 4-digit order number, got "order 4471"$/);
+    expect(steps[0].messages[0].content).toMatch(/^error: lookup needs an order: "order" and its 4-digit number, got "4471"$/);
     expect(steps[0].reward).toBeCloseTo(-0.25, 12);
     expect(steps[0].terminated || steps[0].truncated).toBe(false);
     expect(steps[2].info).toMatchObject({ success: true, calls: 2, validCalls: 1, invalidCalls: 1, turns: 3 });
   });
 
   it("an unknown order id is a valid call with an error result", () => {
-    const { steps } = play(TASK, ["<call>lookup 4417</call>"]);
+    const { steps } = play(TASK, ["<call>lookup order 4417</call>"]);
     expect(steps[0].messages).toEqual([{ role: "tool", content: "error: no order 4417" }]);
     expect(steps[0].info).toMatchObject({ validCalls: 1, invalidCalls: 0, lookedUp: false });
   });
 
   it("without an order number the agent asks the customer, who answers; asking again gets a repeat", () => {
-    const { steps } = play(NO_ID, ["Could you tell me your order number?", "What is the order id?", "<call>lookup 4471</call>", "It has shipped."]);
+    const { steps } = play(NO_ID, ["Could you tell me your order number?", "What is the order id?", "<call>lookup order 4471</call>", "It has shipped."]);
     expect(steps[0].messages).toHaveLength(1);
     expect(steps[0].messages[0].role).toBe("user");
     expect(steps[0].messages[0].content).toContain("4471");
@@ -129,7 +130,7 @@ describe("OrderDesk-v0 episodes", () => {
   });
 
   it("truncates (not terminates) after maxTurns turns without an answer", () => {
-    const { steps } = play(TASK, ["<call>lookup 4471</call>", "<call>lookup 4471</call>"], 2);
+    const { steps } = play(TASK, ["<call>lookup order 4471</call>", "<call>lookup order 4471</call>"], 2);
     expect(steps[1]).toMatchObject({ terminated: false, truncated: true, messages: [] });
     expect(steps[1].info).toMatchObject({ answered: false, success: false });
   });
@@ -268,7 +269,7 @@ describe("datasets/order-desk", () => {
     const unseen = new Set<string>();
     for (const t of readOrderDeskTasks(datasetsDir("order-desk", "heldout.jsonl"))) {
       const messages: Message[] = [
-        { role: "user", content: t.opening }, { role: "assistant", content: `<call>lookup ${t.order.id}</call>` },
+        { role: "user", content: t.opening }, { role: "assistant", content: `<call>lookup order ${t.order.id}</call>` },
         { role: "tool", content: formatOrderRecord(t.order) }, { role: "assistant", content: answerText(rng, t.asks, t.order, t.order.id) },
       ];
       for (const id of tok.encode(renderConversation(ORDER_DESK_CHAT, messages))) if (!trained.has(id)) unseen.add(tok.decode([id]));
@@ -336,10 +337,10 @@ describe("episode rewards", () => {
     return { messages: env.transcript, turnRewards: steps.map((s) => s.reward), terminated: last.terminated, truncated: last.truncated, info: last.info };
   };
   const episodes = [
-    episode(TASK, ["<call>lookup 4471</call>", "May 14."]),
-    episode(TASK, ["<call>lookup order 4471</call>", "<call>lookup 4471</call>", "Thanks for waiting, May 14."]),
+    episode(TASK, ["<call>lookup order 4471</call>", "May 14."]),
+    episode(TASK, ["<call>lookup 4471</call>", "<call>lookup order 4471</call>", "Thanks for waiting, May 14."]),
     episode(TASK, ["Sorry, it arrives May 3."]),
-    episode(NO_ID, ["What is your order number?", "<call>lookup 4471</call>", "<call>lookup 4471</call>", "<call>lookup 4471</call>"]),
+    episode(NO_ID, ["What is your order number?", "<call>lookup order 4471</call>", "<call>lookup order 4471</call>", "<call>lookup order 4471</call>"]),
   ];
 
   it("the environment's parts, composed, equal each episode's return", async () => {

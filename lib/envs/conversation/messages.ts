@@ -8,7 +8,7 @@
  * The chat format writes each message as one line, a role marker then the content:
  *
  *   <|endoftext|>Customer: Hi, I'm Maya Chen. When will order 4471 arrive?
- *   Agent: <call>lookup 4471</call>
+ *   Agent: <call>lookup order 4471</call>
  *   Tool: order 4471: Maya Chen; shipped; arrives May 14; red lamp x2
  *   Agent: Order 4471 arrives on May 14.
  *

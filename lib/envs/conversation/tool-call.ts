@@ -3,14 +3,15 @@
  *
  * An agent message is either a call or a message to the user. A call is the whole message, exactly
  *
- *   <call>TOOL ARGUMENT</call>          e.g.  <call>lookup 4471</call>
+ *   <call>TOOL ARGUMENT</call>          e.g.  <call>lookup order 4471</call>
  *
- * one known tool name, one space, one argument that the tool's pattern accepts, nothing before or
+ * one known tool name, one space, an argument that the tool's pattern accepts, nothing before or
  * after (surrounding whitespace aside). A message that contains "<call" or "call>" anywhere but is
  * not exactly that is a *malformed* call, never a message to the user: the environment answers it
  * with an error that says what is wrong, and the episode goes on. So
- * "Let me check. <call>lookup 4471</call>", "<call>lookup 4471", "<call>find 4471</call>",
- * "<call>lookup order 4471</call>" and "<call>lookup 447</call>" are all malformed, each with its
+ * "Let me check. <call>lookup order 4471</call>", "<call>lookup order 4471", "<call>find order 4471</call>",
+ * "<call>lookup 4471</call>" and "<call>lookup order 447</call>" are all malformed (OrderDesk-v0's
+ * lookup takes "order" and a 4-digit number), each with its
  * own error.
  */
 

@@ -22,8 +22,8 @@
  * ## Agent turn (the action): one message, plain text
  * | the message | what happens |
  * |---|---|
- * | `<call>lookup 4471</call>`, exactly | the tool answers `order 4471: Maya Chen; shipped; arrives May 14; red lamp x2, blue kettle x1` (or `error: no order 4471` for an id it does not know) |
- * | anything else containing `<call` or `call>` | a malformed call: the tool answers `error: <what is wrong>` (../conversation/tool-call.ts), e.g. `error: lookup needs a 4-digit order number, got "order 4471"` |
+ * | `<call>lookup order 4471</call>`, exactly | the tool answers `order 4471: Maya Chen; shipped; arrives May 14; red lamp x2, blue kettle x1` (or `error: no order 4471` for an id it does not know) |
+ * | anything else containing `<call` or `call>` | a malformed call: the tool answers `error: <what is wrong>` (../conversation/tool-call.ts), e.g. `error: lookup needs an order: "order" and its 4-digit number, got "4471"` |
  * | a question for the order number: ends with "?" and says "number" or "order id" | the customer replies with it ("My order number is 4471.") |
  * | any other text | the agent's answer: the episode ends and the answer is judged by its facts (./scoring.ts) |
  *
@@ -70,7 +70,7 @@ export type OrderDeskSplit = (typeof ORDER_DESK_SPLITS)[number];
 export const ORDER_DESK_CHAT = chatFormat({ user: "Customer", assistant: "Agent", tool: "Tool" });
 
 /** The one tool. */
-export const LOOKUP_TOOL: ToolSpec = { name: "lookup", argument: /\d{4}/, argumentHelp: "a 4-digit order number" };
+export const LOOKUP_TOOL: ToolSpec = { name: "lookup", argument: /order \d{4}/, argumentHelp: 'an order: "order" and its 4-digit number' };
 
 export interface OrderDeskRewards {
   turnCost: number;
@@ -108,7 +108,7 @@ export function asksForOrderNumber(text: string): boolean {
   return t.endsWith("?") && /\bnumber\b|\border id\b/i.test(t);
 }
 
-const CUSTOMER_GIVES_ID = ["My order number is {id}.", "It is order {id}.", "Sure, it's {id}."];
+const CUSTOMER_GIVES_ID = ["It is order {id}.", "Sure, it's order {id}.", "That would be order {id}."];
 const CUSTOMER_REPEATS_ID = "As I said, it is order {id}.";
 
 const taskFiles = new Map<string, { mtimeMs: number; tasks: OrderDeskTask[] }>();
@@ -201,10 +201,11 @@ export function makeOrderDesk(options: OrderDeskOptions = {}): OrderDeskEnv {
       if (parsed.kind === "call") {
         s.calls++;
         s.validCalls++;
-        if (parsed.argument === task.order.id) {
+        const orderId = parsed.argument.slice("order ".length);
+        if (orderId === task.order.id) {
           s.lookedUp = true;
           reply.push({ role: "tool", content: formatOrderRecord(task.order) });
-        } else reply.push({ role: "tool", content: `error: no order ${parsed.argument}` });
+        } else reply.push({ role: "tool", content: `error: no order ${orderId}` });
       } else if (parsed.kind === "malformed") {
         s.calls++;
         s.invalidCalls++;

@@ -62,7 +62,7 @@ const PHRASINGS: Record<Question, readonly string[]> = {
   status: ["What is the status of order {id}?", "Can you check on order {id}?", "Has order {id} shipped yet?", "Where is my order {id}?"],
   delivery: ["When will order {id} arrive?", "What is the delivery date of order {id}?", "When does order {id} get here?"],
   items: ["What is in order {id}?", "Which items are in order {id}?", "What did I buy in order {id}?"],
-  count: ["How many items are in order {id}?", "How many things did I order in {id}?", "What is the item count of order {id}?"],
+  count: ["How many items are in order {id}?", "How many things did I buy in order {id}?", "What is the item count of order {id}?"],
 };
 
 const NO_ID_PHRASINGS: Partial<Record<Question, readonly string[]>> = {

@@ -51,7 +51,7 @@ function itemList(items: readonly OrderItem[]): string {
 
 /** The subject of an answer: "Order 4471" or "Your order 4471". */
 function subject(rng: Rng, id: string): string {
-  return rng.int(2) === 0 ? `Order ${id}` : `Your order ${id}`;
+  return rng.int(2) === 0 ? `Your order ${id}` : `The order ${id}`;
 }
 
 const STATUS_ANSWERS: Record<OrderStatus, readonly string[]> = {
@@ -116,8 +116,8 @@ export function corruptOrder(rng: Rng, asks: OrderDeskTask["asks"], order: Order
 }
 
 const MALFORMED_CALLS = [
-  "<call>lookup {id}", "<call>find {id}</call>", "<call>search {id}</call>", "<call>lookup order {id}</call>",
-  "Let me check. <call>lookup {id}</call>", "<call>lookup</call>", "<call>lookup {id} now</call>", "lookup {id}</call>",
+  "<call>lookup order {id}", "<call>find order {id}</call>", "<call>search order {id}</call>", "<call>lookup {id}</call>",
+  "Let me check. <call>lookup order {id}</call>", "<call>lookup</call>", "<call>lookup order {id} now</call>", "lookup order {id}</call>",
 ];
 
 /**
@@ -143,14 +143,14 @@ function mistype(rng: Rng, id: string, pool: CatalogPool): string {
  */
 export function scriptedAgent(task: OrderDeskTask, behaviour: Behaviour, rng: Rng, pool: CatalogPool): (seen: readonly Message[]) => string {
   const id = task.order.id;
-  const call = `<call>lookup ${id}</call>`;
+  const call = `<call>lookup order ${id}</call>`;
   const plan: string[] = [];
   const needsNumber = task.kind === "no-id";
   if (behaviour === "guess") {
     const made = generateOrder(rng, pool, Number(id), task.asks);
     const text = answerText(rng, task.asks, made, id);
     // without the number the guesser cannot name the order
-    const unnamed = text.replace(/(?:[Yy]our )?[Oo]rder \d{4}/g, "your order").replace(/^your/, "Your");
+    const unnamed = text.replace(/(?:[Yy]our |[Tt]he )?[Oo]rder \d{4}/g, "your order").replace(/^your/, "Your");
     return () => (needsNumber ? unnamed : text);
   }
   if (needsNumber) plan.push(pick(rng, ASK_NUMBER));
@@ -158,7 +158,7 @@ export function scriptedAgent(task: OrderDeskTask, behaviour: Behaviour, rng: Rn
   if (behaviour === "extra-turn") {
     const form = rng.int(3);
     if (form === 0) plan.push(call);
-    else if (form === 1) plan.push(`<call>lookup ${mistype(rng, id, pool)}</call>`);
+    else if (form === 1) plan.push(`<call>lookup order ${mistype(rng, id, pool)}</call>`);
     else plan.push(pick(rng, ["Can you confirm your order number?", "Could you repeat the order number?"]));
   }
   plan.push(call);
