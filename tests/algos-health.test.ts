@@ -86,7 +86,7 @@ describe("the rules, on rows", () => {
     expect(names({ update: 4, approxKl: 0.3, clipFrac: 0.1, entropy: 0.1, gradNorm: 30, return: 12 })).toEqual(["klJump", "entropyCollapse", "gradNormSpike"]);
     expect(names({ update: 5, approxKl: 0.9, loss: Infinity })).toEqual(["nonFinite", "klAboveBound", "klJump"]);
     expect(m.status()).toBe("unhealthy");
-    expect(m.counts()).toMatchObject({ clipFractionHigh: 1, klJump: 1, nonFinite: 1 });
+    expect(m.counts()).toMatchObject({ clipFractionHigh: 1, klJump: 2, nonFinite: 1, klAboveBound: 1 });
   });
 
   it("reward hacking: training reward up, held-out success flat", () => {

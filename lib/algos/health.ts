@@ -77,7 +77,7 @@ function median(xs: readonly number[]): number {
 }
 
 export function createHealthMonitor(thresholds: Partial<HealthThresholds> = {}): HealthMonitor {
-  const t: HealthThresholds = { ...DEFAULT_HEALTH, ...thresholds };
+  const t: HealthThresholds = { ...DEFAULT_HEALTH, ...Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(t)) if (!(typeof v === "number" && v >= 0 && Number.isFinite(v))) throw new RangeError(`health threshold ${k} must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
   const warnings: HealthWarning[] = [];
   const kls: number[] = [], grads: number[] = [], rewards: number[] = [], heldout: { reward: number; score: number }[] = [];
