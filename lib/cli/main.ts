@@ -8,9 +8,19 @@ export type Verb = (args: string[]) => Promise<number>;
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   train: {
     summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x  (a language model: tsrl train grpo GPT2 --model DIR|tiny --reward SPEC)",
-    load: async () => async (args) => (isGpt2Training(args) ? (await import("./train-grpo-lm")).trainGrpoLmCommand(args) : (await import("./train")).trainCommand(args)),
+    load: async () => async (args) => {
+      if (isGpt2Training(args)) return (await import("./train-grpo-lm")).trainGrpoLmCommand(args);
+      const episodes = await import("./train-grpo-episodes"); // tsrl train grpo OrderDesk-v0 …: GRPO over conversations
+      return episodes.isConversationTraining(args) ? episodes.trainGrpoEpisodesCommand(args) : (await import("./train")).trainCommand(args);
+    },
   },
-  eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
+  eval: {
+    summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json  (a conversation agent: tsrl eval DIR --tasks FILE --json)",
+    load: async () => {
+      const conv = await import("./eval-conversation");
+      return async (args) => (conv.conversationRun(args.find((a) => !a.startsWith("-"))) ? conv.evalConversationCommand(args) : (await import("./eval")).evalCommand(args));
+    },
+  },
   serve: {
     summary: "drive a trained agent (or a GPT-2 directory's completions) over JSON lines:  tsrl serve runs/x --stdio",
     load: async () => {
