@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { writeKernelSpec } from "../lib/kernel/install";
+import { runProcess } from "./run-process";
 
 // What the page-side functions below touch. Declared here (module scope only) because the
 // project's tsconfig has no DOM lib; these functions run inside Chromium, not in node.
@@ -293,6 +294,13 @@ export interface RenderedOutput {
   /** Rendered size of the picture (or of the subarea when there is none). */
   width: number;
   height: number;
+  /**
+   * How many inline styles the untrusted notebook's sanitiser destroyed in this output: it
+   * rewrites each `style="…"` it does not allow (every one, untrusted) as `undefined:undefined`.
+   */
+  stylesLost: number;
+  /** For an HTML output: all its text as the reader sees it (innerText, up to 20,000 characters). */
+  fullText?: string;
 }
 
 export interface RenderedCell {
@@ -346,6 +354,7 @@ export function renderedCells(page: Page): Promise<RenderedCell[]> {
       const sub = area.querySelector(".output_subarea") ?? area;
       const classes = String(sub.className ?? "");
       const text = String(sub.innerText ?? sub.textContent ?? "").slice(0, 300);
+      const stylesLost = (String(area.innerHTML).match(/undefined:undefined/g) ?? []).length;
       const box = (el: any) => {
         const r = el.getBoundingClientRect();
         return { width: r.width, height: r.height };
@@ -354,14 +363,15 @@ export function renderedCells(page: Page): Promise<RenderedCell[]> {
       if (img) {
         const src = String(img.getAttribute("src") ?? "");
         return { kind: "img", classes, text, src: src.slice(0, 40), srcLength: src.length, naturalWidth: img.naturalWidth,
-          naturalHeight: img.naturalHeight, complete: img.complete, ...box(img) };
+          naturalHeight: img.naturalHeight, complete: img.complete, stylesLost, ...box(img) };
       }
       const svg = sub.querySelector("svg");
-      if (svg) return { kind: "svg", classes, text, ...box(svg) };
+      if (svg) return { kind: "svg", classes, text, stylesLost, ...box(svg) };
       const kind = classes.includes("output_error") ? "error"
         : classes.includes("output_text") || classes.includes("output_stream") ? "text"
         : classes.includes("output_html") ? "html" : "other";
-      return { kind, classes, text, ...box(sub) };
+      const fullText = kind === "html" ? String(sub.innerText ?? "").slice(0, 20_000) : undefined;
+      return { kind, classes, text, stylesLost, fullText, ...box(sub) };
     };
     const cells = Array.from(document.querySelectorAll("#notebook-container > .cell")) as any[];
     return cells.map((cell) => ({
@@ -484,6 +494,63 @@ export async function screenshotNotebook(page: Page, file: string): Promise<void
     await page.evaluate(() => document.getElementById("tsrl-full-page")?.remove());
     await page.setViewport(viewport);
   }
+}
+
+/**
+ * Screenshots of single output areas: for each shot, cell `cell`'s area `area` (as
+ * `renderedCells` counts them) into `file`. The classic notebook scrolls inside #site, where
+ * element screenshots of a long page miss their element, so the page is let grow to its content
+ * first (as `screenshotNotebook` does) and each area is clipped out in page coordinates.
+ */
+export async function screenshotOutputs(page: Page, shots: readonly { cell: number; area: number; file: string }[]): Promise<void> {
+  if (shots.length === 0) return;
+  await page.evaluate(() => {
+    const style = document.createElement("style");
+    style.id = "tsrl-full-page";
+    style.textContent = "html, body, #site { height: auto !important; overflow: visible !important; }";
+    document.head.appendChild(style);
+  });
+  try {
+    for (const shot of shots) {
+      const box = await page.evaluate((cellIndex: number, areaIndex: number) => {
+        const cell = document.querySelectorAll("#notebook-container > .cell")[cellIndex];
+        const area = cell?.querySelectorAll(".output_wrapper .output_area")[areaIndex];
+        if (!area) return undefined;
+        const r = area.getBoundingClientRect();
+        return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+      }, shot.cell, shot.area);
+      if (!box || box.width < 1 || box.height < 1) throw new Error(`screenshotOutputs: cell ${shot.cell} has no visible output area ${shot.area}`);
+      await page.screenshot({ path: shot.file as `${string}.png`, clip: box, captureBeyondViewport: true });
+    }
+  } finally {
+    await page.evaluate(() => document.getElementById("tsrl-full-page")?.remove());
+  }
+}
+
+/**
+ * Executes `source` (a notebook) headless through this checkout's tsrl kernel with nbconvert, as
+ * the notebook tests do, writing the executed copy as `outFile`. Jupyter's data dir is a fresh one
+ * under `stateDir`: whatever nbconvert remembers stays there, so a notebook server with its own
+ * state opens the result untrusted, as a new reader would.
+ */
+export async function executeNotebook(source: string, outFile: string, stateDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+  const jupyterPath = path.join(stateDir, "jupyter-path");
+  writeKernelSpec(jupyterPath);
+  for (const dir of ["config", "data", "runtime"]) fs.mkdirSync(path.join(stateDir, dir), { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...extraEnv,
+    JUPYTER_PATH: jupyterPath,
+    JUPYTER_CONFIG_DIR: path.join(stateDir, "config"),
+    JUPYTER_DATA_DIR: path.join(stateDir, "data"),
+    JUPYTER_RUNTIME_DIR: path.join(stateDir, "runtime"),
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
+  // not spawnSync: a blocked worker loses vitest's RPC after 60 s (tests/run-process.ts)
+  const run = await runProcess("jupyter", ["nbconvert", "--to", "notebook", "--execute", source, "--output-dir", path.dirname(outFile),
+    "--output", path.basename(outFile), "--ExecutePreprocessor.kernel_name=tsrl", "--ExecutePreprocessor.timeout=300"],
+  { cwd: path.dirname(source), env, timeout: 400_000 });
+  if (run.status !== 0) throw new Error(`nbconvert --execute ${path.basename(source)} failed (exit ${run.status ?? run.signal}):\n${run.stderr.slice(-4000)}`);
 }
 
 /** A fresh temporary folder. */

@@ -9,13 +9,21 @@
  *    size, not as its text fallback (`<chart "…": point, line; 68 rows>`) or as nothing. Saved
  *    outputs are mapped to the page's output areas by the page's own display rules, so a failure
  *    names the notebook, cell and output, and says what the page showed instead.
- * 2. A short training with a live chart, run from a scratch notebook: while the cell runs the
+ *    Every output must also read right: no inline style destroyed by the sanitiser (it leaves
+ *    `style="undefined:undefined"`), a diff shows the same [-…-]/{+…+} markers as its text form,
+ *    and a progress bar shows the same line, bar included, as its text form.
+ * 2. The same checks on a notebook this test writes and executes itself (nbconvert, on this
+ *    checkout's kernel) before opening it untrusted: one cell per kind of output the library
+ *    makes (diffs, progress bars, tables, checks, play(), heat maps, captioned boards). It shows
+ *    what today's code produces, whatever the committed notebooks were last run with.
+ * 3. A short training with a live chart, run from a scratch notebook: while the cell runs the
  *    chart must be a picture that changes (at least two different pictures before the cell
  *    finishes), and what stays afterwards must be a picture.
  *
- * Full-page screenshots go to $TSRL_SCREENSHOTS when set (every page; kept). Otherwise they go to
- * a temporary folder that is kept, and its path printed, only when a test fails: a notebook's page
- * is then shot only if it fails, the live chart's always (mid-run and at the end).
+ * Full-page screenshots go to $TSRL_SCREENSHOTS when set (every page; kept), with one picture of
+ * each diff and progress output (and of every output of the library notebook) beside them.
+ * Otherwise they go to a temporary folder that is kept, and its path printed, only when a test
+ * fails: a notebook's page is then shot only if it fails, the live chart's always.
  * TSRL_BROWSER_NOTEBOOKS=<dir> checks the notebooks of another folder instead of notebooks/ (e.g.
  * freshly re-run ones before committing them). Notebooks are copied into a temporary folder
  * first: opening or running them never touches the repo.
@@ -25,11 +33,12 @@ import path from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import {
-  findChromium, hasClassicNotebook, isChartOutput, isTrusted, launchChromium, newPage, notAPicture, openNotebook,
-  outputAreaIndices, outputRules, renderedCells, screenshotNotebook, startNotebookServer, tempDir, tsrlNotebook,
+  executeNotebook, findChromium, hasClassicNotebook, isChartOutput, isTrusted, launchChromium, newPage, notAPicture, openNotebook,
+  outputAreaIndices, outputRules, renderedCells, screenshotNotebook, screenshotOutputs, startNotebookServer, tempDir, tsrlNotebook,
   codeCellsFinished, showsChartWhileRunning, waitForImages, waitForKernelIdle, watchCellOutput, watchedFrames,
-  type NbFile, type NotebookServer, type OutputFrame, type OutputRules, type RenderedCell,
+  type NbFile, type NbOutput, type NotebookServer, type OutputFrame, type OutputRules, type RenderedCell,
 } from "./browser-harness";
+import { notebookFileProblems } from "./notebook-scan";
 
 const root = path.resolve(__dirname, "..");
 const sourceDir = path.resolve(process.env.TSRL_BROWSER_NOTEBOOKS ?? path.join(root, "notebooks"));
@@ -47,6 +56,35 @@ const LIVE_CHART_CELLS = [
     `await agent.train({ onUpdate: (row) => live.push(row) });`,
     `await live.close();`,
   ].join("\n"),
+];
+
+// ---- The library-outputs notebook: one cell per kind of output the library makes for a reader.
+// Executed here, then opened untrusted. Update these cells when the library's API changes.
+const LIBRARY_NOTEBOOK = "library-outputs.ipynb";
+const LIBRARY_CELLS = [
+  [
+    `import { diffText, diffView, display, progress, table, checkValue, checkThat, checkAll, play, policyHeatmap, renderBoardsSvg, showSvg,`,
+    `  type MaskedAct } from "tsrl";`,
+    `const lowestFree: MaskedAct = (_obs, { mask }) => mask!.indexOf(1);`,
+  ].join("\n"),
+  [
+    `display(diffView([`,
+    `  { label: "[capitalise] The sentence should begin with a capital letter.", segments: diffText("the dusty otter wandered.", "The dusty otter wandered."), note: "exact — 1 edit (minimal 1)", ok: true },`,
+    `  { label: "[spaces] Collapse the double spaces.", segments: diffText("the  glimmering lake", "The shining  lake."), note: "wrong — 3 edits (minimal 1)", ok: false },`,
+    `], { title: "held-out: source → output" }));`,
+    `diffView([{ label: "Swap 'glimmering' for 'shining'.", segments: diffText("The glimmering lake", "The shining lake") }])`,
+  ].join("\n"),
+  [
+    `const bar = progress({ total: 5000, desc: "train", unit: "ep" });`,
+    `bar.set(488, { return: 21.5 });`,
+    `bar.close();                                           // stopped short`,
+    `for (const _ of progress(3, { desc: "seeds", unit: "seed" })) await new Promise((r) => setTimeout(r, 20));   // done`,
+  ].join("\n"),
+  `table(Array.from({ length: 21 }, (_, i) => ({ field: \`field\${i}\`, value: JSON.stringify({ n: i * 1.5 }) })), { title: "21 rows, all shown" })`,
+  `checkAll("exercise", [checkValue("answer", 41, 42, { hint: "one more" }), checkThat("shape", true, { pass: "right shape", fail: "wrong" })])`,
+  `play(lowestFree, [3, 4, 6, 8, 7])`,
+  `display(policyHeatmap({ act: lowestFree, probs: (_o, m) => Float32Array.from(m!, (x) => x / m!.reduce((a, b) => a + b, 0)) }, [[0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, -1, 0, 0, 0, 0]]));`,
+  `showSvg(renderBoardsSvg([0, 1, 2, 3].map((k) => ({ board: new Int8Array(9), opts: { caption: k % 2 ? \`lost game \${k}: 0 1 2 4 3 6 5 7\` : "mid-game vs random" } }))));`,
 ];
 // -------------------------------------------------------------------------------------------------
 
@@ -105,6 +143,63 @@ function chartOutputProblems(name: string, nb: NbFile, cells: RenderedCell[], ru
   return problems;
 }
 
+/** The markers of a word diff, [-…-] and {+…+}, in order; "␣" (a space inside a change, in HTML) read as a space. */
+function diffMarkers(text: string): string[] {
+  return [...text.replace(/␣/g, " ").matchAll(/\[-[\s\S]*?-\]|\{\+[\s\S]*?\+\}/g)].map((m) => m[0]);
+}
+
+/** A progress bar's text form: one line with tqdm's |bar| in block characters. */
+function isProgressLine(text: string): boolean {
+  return !text.includes("\n") && /\d+%\|[█▏▎▍▌▋▊▉ ]*\| /.test(text);
+}
+
+const plainText = (output: NbOutput) => [output.data?.["text/plain"] ?? ""].flat().join("");
+
+/** An output to picture on its own: where it is on the page, and a name for the file. */
+interface OutputShot { cell: number; area: number; label: string }
+
+/**
+ * Whether every output reads right on the page: no style the sanitiser destroyed, a diff's
+ * markers and a progress bar's line as in its text form. Returns one line per problem, and the
+ * diff and progress outputs found (to picture them).
+ */
+function readingProblems(name: string, nb: NbFile, cells: RenderedCell[], rules: OutputRules, trusted: boolean): { problems: string[]; shots: OutputShot[]; diffs: number; bars: number } {
+  const problems: string[] = [];
+  const shots: OutputShot[] = [];
+  let diffs = 0, bars = 0;
+  if (cells.length !== nb.cells.length) return { problems: [`${name}: the page shows ${cells.length} cells, the file has ${nb.cells.length}`], shots, diffs, bars };
+  nb.cells.forEach((cell, i) => {
+    const saved = cell.outputs ?? [];
+    const areaOf = outputAreaIndices(saved, rules, trusted);
+    const shown = cells[i].outputs;
+    const where = `${name} ${cellLabel(i, cells[i])}`;
+    shown.forEach((out, a) => {
+      if (out.stylesLost > 0) problems.push(`${where} output area ${a}: ${out.stylesLost} inline style(s) destroyed by the untrusted sanitiser (style="undefined:undefined"), showing ${JSON.stringify(out.text.slice(0, 120))}`);
+    });
+    saved.forEach((output, k) => {
+      const area = areaOf[k];
+      if (area === undefined || output.data?.["text/html"] === undefined || shown[area]?.kind !== "html") return;
+      const page = shown[area].fullText ?? "";
+      const text = plainText(output);
+      const markers = diffMarkers(text);
+      if (markers.length > 0) {
+        diffs++;
+        shots.push({ cell: i, area, label: `diff-cell${i}-out${k}` });
+        const seen = diffMarkers(page);
+        if (JSON.stringify(seen) !== JSON.stringify(markers)) {
+          problems.push(`${where} output ${k}: a diff whose page shows ${seen.length} of its ${markers.length} markers (first expected ${JSON.stringify(markers[0])}, page reads ${JSON.stringify(page.slice(0, 160))})`);
+        }
+      }
+      if (isProgressLine(text)) {
+        bars++;
+        shots.push({ cell: i, area, label: `progress-cell${i}-out${k}` });
+        if (page.trim() !== text.trim()) problems.push(`${where} output ${k}: a progress bar that reads ${JSON.stringify(page.trim())}, not ${JSON.stringify(text.trim())}`);
+      }
+    });
+  });
+  return { problems, shots, diffs, bars };
+}
+
 /** Ends the page's kernel (opening a notebook starts one) and closes the tab. */
 async function closeNotebook(page: Page): Promise<void> {
   await page
@@ -133,9 +228,14 @@ describe("notebooks in a real browser (Chromium on the classic Jupyter Notebook)
     fs.mkdirSync(screenshotsDir, { recursive: true });
     for (const name of notebooks) fs.copyFileSync(path.join(sourceDir, name), path.join(servedDir, name));
     fs.writeFileSync(path.join(servedDir, LIVE_NOTEBOOK), JSON.stringify(tsrlNotebook(LIVE_CHART_CELLS), null, 1));
+    // the library notebook runs in a folder of its own, then its executed copy is served
+    const libraryDir = path.join(workDir, "library");
+    fs.mkdirSync(libraryDir);
+    fs.writeFileSync(path.join(libraryDir, LIBRARY_NOTEBOOK), JSON.stringify(tsrlNotebook(LIBRARY_CELLS), null, 1));
+    await executeNotebook(path.join(libraryDir, LIBRARY_NOTEBOOK), path.join(servedDir, LIBRARY_NOTEBOOK), path.join(workDir, "nbconvert"));
     server = await startNotebookServer(servedDir, path.join(workDir, "jupyter"));
     browser = await launchChromium(path.join(workDir, "chromium-profile"));
-  }, 180_000);
+  }, 480_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
@@ -145,23 +245,38 @@ describe("notebooks in a real browser (Chromium on the classic Jupyter Notebook)
     else fs.rmSync(screenshotsDir, { recursive: true, force: true });
   }, 60_000);
 
-  it.each(notebooks)("%s: every chart shows as a picture to a new (untrusted) reader", async (name) => {
+  it.each([...notebooks, LIBRARY_NOTEBOOK])("%s: every chart is a picture and every output reads right to a new (untrusted) reader", async (name) => {
     keepScreenshotsOnFailure();
-    const nb = JSON.parse(fs.readFileSync(path.join(sourceDir, name), "utf8")) as NbFile;
+    const nb = JSON.parse(fs.readFileSync(path.join(servedDir, name), "utf8")) as NbFile;
     const { page, pageErrors } = await newPage(browser!);
     try {
       await openNotebook(page, server!, name);
       const trusted = await isTrusted(page);
       expect(trusted, `${name} opened as trusted: the test would not see what a new reader sees`).toBe(false);
       const cells = await renderedCells(page);
-      const problems = chartOutputProblems(name, nb, cells, await outputRules(page), trusted);
+      const rules = await outputRules(page);
+      const reading = readingProblems(name, nb, cells, rules, trusted);
+      const problems = [...chartOutputProblems(name, nb, cells, rules, trusted), ...reading.problems];
+      if (name === LIBRARY_NOTEBOOK) {
+        // it must have run, and shown every kind it is there to show
+        const errors = nb.cells.flatMap((c, i) => (c.outputs ?? []).filter((o) => o.output_type === "error").map((o) => `cell ${i}: ${[o.traceback ?? []].flat().join("\n").slice(0, 600)}`));
+        problems.push(...errors.map((e) => `${name}: ${e} (update LIBRARY_CELLS if the library's API changed)`), ...notebookFileProblems(nb).map((p) => `${name} ${p}`));
+        expect(reading.diffs, `${name}: diff outputs found`).toBe(2);
+        expect(reading.bars, `${name}: progress bars found`).toBe(2);
+      }
       // a tall full-page PNG takes seconds on a busy machine: only when it will be kept
-      if (keepScreenshots || problems.length > 0) await screenshotNotebook(page, screenshotPath(name));
-      expect(problems, `${name}: chart outputs a new reader does not see as pictures (screenshot ${screenshotPath(name)}; page errors: ${pageErrors.join("; ") || "none"})`).toEqual([]);
+      if (keepScreenshots || problems.length > 0) {
+        await screenshotNotebook(page, screenshotPath(name));
+        const shots = name === LIBRARY_NOTEBOOK
+          ? cells.flatMap((c, i) => c.outputs.map((_, a) => ({ cell: i, area: a, label: `cell${i}-area${a}` })))
+          : reading.shots;
+        await screenshotOutputs(page, shots.map((shot) => ({ ...shot, file: screenshotPath(`${name.replace(/\.ipynb$/, "")}-${shot.label}`) })));
+      }
+      expect(problems, `${name}: outputs a new reader does not see right (screenshot ${screenshotPath(name)}; page errors: ${pageErrors.join("; ") || "none"})`).toEqual([]);
     } finally {
       await closeNotebook(page);
     }
-  });
+  }, 120_000);
 
   it("a training cell's live chart is a picture that changes while the cell runs", async () => {
     keepScreenshotsOnFailure();

@@ -32,7 +32,7 @@ describe("checkpoints", () => {
     for (let e = 0; e < 10; e++) log.push({ episode: e, return: e * 2, ...(e % 3 ? {} : { loss: 1 / (e + 1) }) });
     const config = checkpointConfig({ algorithm: "reinforce", env: "CartPole-v1", hyperparameters: { lr: 0.01, gamma: 0.99 }, metrics: log.rows });
     expect(saveCheckpoint(dir, { config, tensors: weights(), metrics: log })).toBe(dir);
-    expect(fs.readdirSync(dir).sort()).toEqual(["config.json", "metrics.csv", "model.safetensors"]);
+    expect(fs.readdirSync(dir).sort()).toEqual(["config.json", "metrics.csv", "model.safetensors", "tsrl-checkpoint.json"]);
 
     const ck = loadCheckpoint(dir, { expect: shapes });
     expect(ck.config).toEqual(JSON.parse(JSON.stringify(config)));

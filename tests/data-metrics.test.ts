@@ -92,16 +92,17 @@ describe("metrics log", () => {
 });
 
 describe("DataFrame as HTML", () => {
-  test("first rows, dtypes under the names, shape footer, escaped", () => {
+  test("first and last rows, dtypes under the names, shape footer, escaped", () => {
     const df = rowsToDataFrame([...trainingLog().rows, { episode: 99, phase: "<script>" }]);
     const html = dataFrameHtml(df, 5);
     expect(html).toContain("<table");
-    expect(html.match(/<tr>/g)).toHaveLength(6);
+    expect(html.match(/<tr>/g)).toHaveLength(1 + 3 + 1 + 2); // header, first 3, the gap, last 2
+    expect(html).toContain("&lt;script&gt;"); // the last row
     expect(html).toContain(">episode<br>");
-    expect(html).toMatch(/episode<br><span[^>]*>i64</);
-    expect(html).toMatch(/return<br><span[^>]*>f64</);
-    expect(html).toContain("41 rows × 6 columns, showing the first 5");
-    expect(dataFrameHtml(df, 100)).toContain("&lt;script&gt;");
+    expect(html).toMatch(/episode<br><small>i64</);
+    expect(html).toMatch(/return<br><small>f64</);
+    expect(html).toContain("41 rows × 6 columns, showing the first 3 and the last 2");
+    expect(dataFrameHtml(df).match(/<tr>/g)).toHaveLength(1 + 41); // 41 ≤ 60: whole
     expect(dataFrameBundle(df)["text/plain"]).toMatch(/^episode\s+step\s+return/);
   });
 });

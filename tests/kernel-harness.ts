@@ -49,7 +49,8 @@ export interface TestKernel {
   close(): Promise<void>;
 }
 
-export async function startTestKernel(options: { cwd?: string } = {}): Promise<TestKernel> {
+/** `env`: extra environment variables for the kernel (e.g. NODE_OPTIONS=--max-old-space-size=…). */
+export async function startTestKernel(options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestKernel> {
   const [shell, iopub, stdin, control, hb] = await freePorts(5);
   const key = randomBytes(16).toString("hex");
   const info = { transport: "tcp", ip: "127.0.0.1", shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb, key, signature_scheme: "hmac-sha256", kernel_name: "tsrl" };
@@ -60,6 +61,7 @@ export async function startTestKernel(options: { cwd?: string } = {}): Promise<T
     cwd: options.cwd ?? dir,
     detached: true, // own process group, like Jupyter's start_new_session
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
   });
   let stderr = "";
   const onOutput = (d: Buffer) => {
@@ -70,7 +72,8 @@ export async function startTestKernel(options: { cwd?: string } = {}): Promise<T
   child.stdout!.on("data", onOutput);
 
   const session = randomUUID();
-  const sockets = { shell: new zmq.Dealer(), control: new zmq.Dealer() };
+  // Jupyter's clients use their session id as ZeroMQ identity, so a reply still reaches them after they reconnect
+  const sockets = { shell: new zmq.Dealer({ routingId: session }), control: new zmq.Dealer({ routingId: session }) };
   const sub = new zmq.Subscriber();
   sockets.shell.connect(`tcp://127.0.0.1:${shell}`);
   sockets.control.connect(`tcp://127.0.0.1:${control}`);

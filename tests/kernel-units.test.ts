@@ -288,6 +288,8 @@ describe("value display", () => {
   it("sends JSON MIME types as objects and everything else as strings", () => {
     expect(normalizeBundle({ "application/json": '{"a":1}', "application/vnd.vegalite.v5+json": { mark: "bar" }, "image/png": Buffer.from([1, 2]), "text/plain": 5 }))
       .toEqual({ "application/json": { a: 1 }, "application/vnd.vegalite.v5+json": { mark: "bar" }, "image/png": "AQI=", "text/plain": "5" });
+    // what the wire carries is saved in the notebook file: nothing but MIME keys
+    expect(normalizeBundle({ "text/plain": "x", probs: [1, 2] })).toEqual({ "text/plain": "x" });
   });
 
   it("shows nothing for undefined and util.inspect for the rest", async () => {

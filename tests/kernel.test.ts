@@ -217,6 +217,25 @@ describe("tsrl kernel", () => {
     expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
   });
 
+  it("refuses process.exit, process.abort and process.kill of itself in a cell, and keeps running", async () => {
+    await kernel.execute("let alive = 1;");
+    const exit = await kernel.execute('function quit() { process.exit(1); }\nconsole.log("before");\nquit();');
+    expect(exit.reply.content).toMatchObject({ status: "error", ename: "ProcessExitError", evalue: expect.stringMatching(/^process\.exit\(1\) called in a cell; the kernel keeps running/) });
+    expect(text(ofType(exit.outputs, "error")[0].content.traceback)).toMatch(/----> 3 quit\(\);/);
+    expect(streamText(exit.outputs)).toBe("before\n");
+    for (const [code, what] of [["process.abort()", "process.abort()"], ["process.kill(process.pid)", "process.kill("], ['process.kill(0, "SIGTERM")', "process.kill(0"], ["process.exit()", "process.exit()"]]) {
+      const r = await kernel.execute(code);
+      expect(r.reply.content, code).toMatchObject({ status: "error", ename: "ProcessExitError" });
+      expect(String(r.reply.content.evalue)).toContain(what);
+    }
+    // in a timer, after the cell was answered: reported on stderr under the cell, the kernel goes on
+    const later = await kernel.execute("setTimeout(() => process.exit(3), 10);\nawait new Promise((r) => setTimeout(r, 200));\nprocess.kill(process.pid, 0)");
+    expect(streamText(later.outputs, "stderr")).toMatch(/ProcessExitError.*process\.exit\(3\) called in a cell/);
+    expect(ofType(later.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "true" }); // signal 0 only asks
+    const next = await kernel.execute("alive + 1");
+    expect(ofType(next.outputs, "execute_result")[0].content.data).toEqual({ "text/plain": "2" });
+  });
+
   it("answers a cell that ignores its interrupt, and what it does later does not hold up the next cell", { timeout: 20_000 }, async () => {
     const id = await kernel.send("execute_request", {
       code: [

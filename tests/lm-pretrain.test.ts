@@ -87,7 +87,7 @@ describe("pretraining", () => {
     const first = await loadOrPretrain(dir, quick);
     expect(first.loaded).toBe(false);
     expect(first.history!.length).toBe(12);
-    expect(fs.readdirSync(dir).sort()).toEqual(["config.json", "model.safetensors", "pretrain.json", "tokenizer.json", "tokenizer_config.json"]);
+    expect(fs.readdirSync(dir).sort()).toEqual(["config.json", "model.safetensors", "pretrain.json", "tokenizer.json", "tokenizer_config.json", "tsrl-checkpoint.json"]);
     expect(readPretrainInfo(dir)).toMatchObject({ steps: 12, aborted: false, config: { nLayer: 1, nEmbd: 32 } });
     let trained = false;
     const second = await loadOrPretrain(dir, { ...quick, onProgress: () => { trained = true; } });

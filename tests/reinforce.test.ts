@@ -162,12 +162,11 @@ describe("REINFORCE training", () => {
 
   it("an interrupt during the evaluation keeps the update's metrics row", async () => {
     const agent = await createReinforceAgent({ seed: 1, maxEpisodes: 400, targetReturn: 1, targetWindow: 8 });
-    // aborted from its second read on: the update's own check passes, the evaluation's first check throws
-    let reads = 0;
-    const signal = { get aborted() { return ++reads > 1; }, reason: undefined } as unknown as AbortSignal;
-    const result = await agent.train({ signal, onAbort: "return" });
+    // aborted as the first evaluation begins (after the update logged its row)
+    const controller = new AbortController();
+    const result = await agent.train({ signal: controller.signal, onAbort: "return", onPhase: (phase) => { if (phase === "evaluate") controller.abort(); } });
     expect(result.stopped).toBe("aborted");
-    expect(reads).toBe(2);
+    expect(result.interruptedIn).toBe("update");
     expect(agent.metrics).toHaveLength(1);
     expect(agent.metrics[0]).toMatchObject({ update: 1, episodes: 8 });
     expect(agent.metrics[0].evalReturn).toBeNaN();

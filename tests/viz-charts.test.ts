@@ -168,6 +168,29 @@ describe("chart builders compile cleanly and render their marks", () => {
     await renderClean(barChart(grouped, { x: "o", y: "n", color: "a", stack: true, horizontal: true, sort: "descending" }));
   });
 
+  test("barChart: value labels never run into each other — fewer digits, then upright with room above, then none", async () => {
+    const labelMark = (spec: Record<string, unknown>) => ((spec.layer as { mark: Record<string, unknown> }[] | undefined)?.[1]?.mark);
+    const labelsOf = (spec: Record<string, unknown>) => ((spec.data as { values: { label?: string }[] }).values.map((v) => v.label));
+    const probs = [0.4367, 0.2648, 0.1606, 0.0591, 0.03584, 0.02174, 0.01319, 0.007998].map((p, i) => ({ token: `t${i}`, p }));
+    // wide slots: 4 significant digits, across
+    const wide = barChart(probs, { x: "token", y: "p", width: 560 });
+    expect(labelsOf(wide)).toEqual(["0.4367", "0.2648", "0.1606", "0.0591", "0.03584", "0.02174", "0.01319", "0.007998"]);
+    expect(labelMark(wide)?.angle).toBeUndefined();
+    // 8 bars in 150 px (as notebook 06's sampler chart): 19 px a bar, too narrow for "0.036" across
+    const narrow = barChart(probs, { x: "token", y: "p", width: 150, height: 140 });
+    expect(labelsOf(narrow)).toEqual(["0.44", "0.26", "0.16", "0.059", "0.036", "0.022", "0.013", "0.008"]);
+    expect(labelMark(narrow)?.angle).toBe(270);
+    // the value axis reaches past the tallest bar by its label's length (plus a margin)
+    const bars = (narrow.layer as { encoding: { y: { scale?: { domainMax?: number } } } }[])[0];
+    const domainMax = bars.encoding.y.scale?.domainMax;
+    expect(domainMax).toBeGreaterThan(0.4367 * 140 / (140 - 30));
+    await renderClean(narrow);
+    // too many bars for even upright text: none (unless asked)
+    const crowded = Array.from({ length: 18 }, (_, i) => ({ k: `k${i}`, v: i / 7 }));
+    expect(labelMark(barChart(crowded, { x: "k", y: "v", width: 150 }))).toBeUndefined();
+    expect(labelMark(barChart(crowded, { x: "k", y: "v", width: 150, labels: true }))?.angle).toBe(270);
+  });
+
   test("histogram of a typed array ships bins, not values", async () => {
     const rnd = lcg(5);
     const w = Float32Array.from({ length: 20_000 }, () => rnd() - 0.5);

@@ -31,6 +31,18 @@ const curve = (rows: readonly Record<string, unknown>[]) => learningCurve(rows, 
 
 afterEach(() => setDisplaySink(undefined));
 
+describe("display takes MIME keys only", () => {
+  test("a bundle with another key is refused, naming the key, before it reaches the notebook", () => {
+    const sink = fakeSink();
+    setDisplaySink(sink);
+    expect(() => display({ "image/png": "iVBOR", "text/plain": "<heat map>", probs: [0.5] })).toThrow(/display: "probs" is not a MIME type/);
+    expect(() => updateDisplay("id", { html: "<b>x</b>", text: "x" })).toThrow(/updateDisplay: "html", "text" are not MIME types/);
+    expect(sink.calls).toEqual([]);
+    display({ "text/plain": "fine", "application/vnd.vegalite.v5+json": {} });
+    expect(sink.calls).toHaveLength(1);
+  });
+});
+
 describe("display without a sink", () => {
   test("is a silent no-op", async () => {
     expect(currentDisplaySink()).toBeUndefined();
@@ -150,14 +162,28 @@ describe("save", () => {
 describe("table", () => {
   const rows = Array.from({ length: 30 }, (_, i) => ({ episode: i, return: i / 3, note: i === 0 ? "<b>&" : undefined }));
 
-  test("HTML: escaped, numbers right-aligned, truncated with a footer", () => {
+  test("HTML: escaped, numbers right-aligned, no inline style; a long table keeps its first and last rows", () => {
     const html = htmlTable(rows, { maxRows: 5, title: "Log" });
     expect(html).toContain("&lt;b&gt;&amp;");
     expect(html).not.toContain("<b>&");
-    expect(html.match(/<tr>/g)).toHaveLength(1 + 5);
-    expect(html).toContain("30 rows × 3 columns, showing the first 5");
+    expect(html).not.toMatch(/style=/); // an untrusted notebook's sanitiser would turn it into undefined:undefined
+    // header, the first 3 rows, a gap row, the last 2 (cutTo 10 is capped at maxRows 5)
+    expect(html.match(/<tr>/g)).toHaveLength(1 + 3 + 1 + 2);
+    expect(html).toMatch(/<td align="right">2<\/td>[\s\S]*<td align="right">…<\/td>[\s\S]*<td align="right">28<\/td>/);
+    expect(html).not.toMatch(/>(3|27)<\/td>/);
+    expect(html).toContain("30 rows × 3 columns, showing the first 3 and the last 2");
     expect(html).toContain("0.3333");
-    expect(html).toMatch(/text-align:right">episode</);
+    expect(html).toContain(`<th align="right">episode</th>`);
+  });
+
+  test("a table is cut only past maxRows (60 by default, as pandas): 21 rows show whole", () => {
+    const html = htmlTable(rows.slice(0, 21));
+    expect(html.match(/<tr>/g)).toHaveLength(1 + 21);
+    expect(html).toContain("21 rows × 3 columns</small>");
+    const long = Array.from({ length: 61 }, (_, i) => ({ i }));
+    expect(htmlTable(long).match(/<tr>/g)).toHaveLength(1 + 5 + 1 + 5); // cut to 10, pandas' min_rows
+    expect(textTable(long).split("\n")).toEqual([" i", "──", " 0", " 1", " 2", " 3", " 4", "… 51 more rows …", "56", "57", "58", "59", "60",
+      "61 rows × 1 column, showing the first 5 and the last 5"]);
   });
 
   test("text version is aligned; the bundle carries both", () => {

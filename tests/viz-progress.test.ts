@@ -58,15 +58,27 @@ describe("progress format", () => {
     expect(progressLine({ n: 3, elapsed: 1.5, status: "running" })).toBe("3 it [00:02, 2.00 it/s]");
   });
 
-  test("HTML: a bar filled to the fraction, coloured by state, with the same text, escaped", () => {
+  test("HTML while running: a bar filled to the fraction, with the same text, escaped", () => {
     const html = progressHtml({ ...running, desc: "a<b" });
     expect(html).toContain("a&lt;b:");
     expect(html).toContain("6%");
     expect(html).toContain("width:6.2%");
     expect(html).toContain("312/5000 [00:04&lt;01:04, 73.1 ep/s, return=412.3]");
     expect(html).toContain("#4c78a8"); // running: blue
-    expect(progressHtml({ ...running, status: "stopped" })).toContain("#e45756"); // stopped short: red
-    expect(progressHtml({ ...running, n: 5000, status: "done" })).toContain("#54a24b"); // done: green
+  });
+
+  test("HTML once closed (what a saved notebook keeps): the text line, no inline style, coloured by state", () => {
+    const stopped = progressHtml({ ...running, desc: "a<b", status: "stopped" });
+    const done = progressHtml({ ...running, n: 5000, status: "done" });
+    for (const html of [stopped, done]) expect(html).not.toMatch(/style=/); // the untrusted sanitiser would ruin it
+    // the text, tags stripped, is exactly the text line: the bar survives as block characters
+    const text = (html: string) => html.replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    expect(text(stopped)).toBe(progressLine({ ...running, desc: "a<b", status: "stopped" }));
+    expect(text(done)).toBe(progressLine({ ...running, n: 5000, status: "done" }));
+    expect(stopped).toContain(`<b><font color="#e45756">stopped at</font></b> 312/5000`); // stopped short: red
+    expect(stopped).toContain(`|<font color="#e45756">█▎</font>`); // the filled part in the state's colour
+    expect(done).toContain(`|<font color="#54a24b">${"█".repeat(20)}</font>|`); // done: green
+    expect(text(progressHtml({ n: 3, elapsed: 1.5, status: "done" }))).toBe("3 it [00:02, 2.00 it/s]");
   });
 });
 

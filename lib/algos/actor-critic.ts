@@ -33,7 +33,8 @@ import { computeGae, nextValues } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
 import { createAdam, minimize, type Adam } from "./optim";
-import { collectSteps, discreteSizes, startRollout, type StepBatch } from "./rollout";
+import { checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type StepBatch } from "./rollout";
+import { finiteOrNull, hasPrefixed, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
 import { createTrainingState, runTraining } from "./train-loop";
 
 export const actorCriticSchema = defineSchema("actor-critic", {
@@ -67,8 +68,16 @@ export const ACTOR_CRITIC_PRESETS: Readonly<Record<string, Partial<ActorCriticCo
   "CartPole-v1": { selfPlay: 0, hiddenSizes: [64, 64], activation: "tanh", totalSteps: 300_000, entropyCoef: 0, lr: 7e-4 },
 };
 
-export const actorCriticConfig = (partial: Partial<ActorCriticConfig> = {}): ActorCriticConfig =>
-  parseWithPresets(actorCriticSchema, ACTOR_CRITIC_PRESETS, partial as Record<string, unknown>);
+export const actorCriticConfig = (partial: Partial<ActorCriticConfig> = {}): ActorCriticConfig => {
+  const config = parseWithPresets(actorCriticSchema, ACTOR_CRITIC_PRESETS, partial as Record<string, unknown>);
+  const batch = config.numEnvs * config.nSteps;
+  if (config.totalSteps < batch) {
+    throw new RangeError(`actor-critic config: totalSteps = ${config.totalSteps} is less than one update's steps (numEnvs × nSteps = ${config.numEnvs} × ${config.nSteps} = ${batch}); raise it or lower numEnvs / nSteps`);
+  }
+  checkEnvCopies("actor-critic", "numEnvs", config.numEnvs);
+  checkStepRows("actor-critic", batch, `numEnvs × nSteps = ${config.numEnvs} × ${config.nSteps}: lower one of them`);
+  return config;
+};
 
 /** One row per update; the env's report-card columns hold NaN between evaluations. */
 export interface ActorCriticRow extends BaseRow {
@@ -96,6 +105,8 @@ export interface ActorCriticAgent extends Agent<ActorCriticConfig, ActorCriticRo
 /** A two-player env's opponent in self-play: per game, a snapshot from the pool or the env's own. */
 interface SelfPlayPool {
   snapshots: PolicyAct[];
+  /** The snapshots' weights, in the same order (a resumed run rebuilds the pool from them). */
+  weights: NamedTensors[];
   add(weights: NamedTensors): void;
 }
 
@@ -111,12 +122,18 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
   const probe = makeEnv(config.envId, { options: config.envOptions });
   const { obsSize, nActions } = discreteSizes(probe, "actor-critic");
   probe.close?.();
+  checkRolloutFits("actor-critic", config.numEnvs, config.nSteps, obsSize, nActions);
   const net = (out: number): MlpSpec => ({ inputSize: obsSize, hiddenSizes: config.hiddenSizes, outputSize: out, activation: config.activation });
   const pool: SelfPlayPool = {
     snapshots: [],
+    weights: [],
     add(weights) {
       pool.snapshots.push(policyFromWeights("policy", net(nActions), weights).act);
-      if (pool.snapshots.length > config.poolSize) pool.snapshots.shift();
+      pool.weights.push(weights);
+      if (pool.snapshots.length > config.poolSize) {
+        pool.snapshots.shift();
+        pool.weights.shift();
+      }
     },
   };
   const selfPlay = config.selfPlay > 0 && spec.selfPlayOptions !== undefined;
@@ -168,13 +185,56 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
       optimizer.dispose();
       venv.close();
     },
+    // exact when every env copy can save its state (CartPole); a two-player game's copies hold
+    // opponents that are functions (self-play snapshots), so there the games in progress restart
+    trainingState() {
+      const tensors: NamedTensors = {};
+      putPrefixed(tensors, "current", agent.weights());
+      pool.weights.forEach((w, i) => putPrefixed(tensors, `pool/${i}`, w));
+      if (solved) putPrefixed(tensors, "solved", solved);
+      const params = [...Object.values(policy.net.params), ...Object.values(critic.params)];
+      const envState = vectorRolloutState(venv, rollout);
+      return {
+        exact: envState !== null,
+        note: envState ? undefined : `${config.envId}'s state cannot be captured: the resumed run starts new games in every env copy`,
+        tensors,
+        json: {
+          ...loopState(state), optimizers: { ac: putAdam(tensors, "adam/ac", optimizer.getState(params)) },
+          rngs: { act: actRng.getState(), pool: poolRng.getState() },
+          envSteps, episodes, lastEval: finiteOrNull(lastEval), recentReturns, lastReport: lastReport ?? null, poolSize: pool.weights.length,
+          rollout: envState,
+        },
+      };
+    },
+    restoreTrainingState({ json, tensors }) {
+      restoreLoop(state, json);
+      agent.setWeights(takePrefixed(tensors, "current"));
+      const params = [...Object.values(policy.net.params), ...Object.values(critic.params)];
+      optimizer.setState(params, takeAdam(tensors, "adam/ac", (json.optimizers as { ac?: unknown })?.ac));
+      pool.snapshots.length = 0;
+      pool.weights.length = 0;
+      for (let i = 0; i < numberAt(json, "poolSize"); i++) pool.add(takePrefixed(tensors, `pool/${i}`));
+      solved = hasPrefixed(tensors, "solved") ? takePrefixed(tensors, "solved") : undefined;
+      const rngs = rngsAt(json);
+      actRng.setState(rngs.act);
+      poolRng.setState(rngs.pool);
+      envSteps = numberAt(json, "envSteps");
+      episodes = numberAt(json, "episodes");
+      lastEval = json.lastEval === null ? NaN : numberAt(json, "lastEval");
+      recentReturns.splice(0, recentReturns.length, ...numbersAt(json, "recentReturns"));
+      lastReport = (json.lastReport as Record<string, number> | null) ?? undefined;
+      // not captured: every copy starts a new game, seeded from the run's seed and how far it got
+      restoreVectorRollout(venv, rollout, nActions, json.rollout, config.seed + 7919 * (state.metrics.length + 1));
+    },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => envSteps < config.totalSteps,
-      async update(signal, log) {
+      async update(signal, log, enter) {
         // 1. T steps from every env copy (opponents drawn per game from the pool inside the envs)
-        const batch = collectSteps(venv, rollout, policy, config.nSteps, actRng);
+        await enter("collect");
+        const batch = await collectStepsAsync(venv, rollout, policy, config.nSteps, actRng, signal);
 
         // 2–4. critic values, GAE advantages and the gradient step, in one tfjs pass
+        await enter("update");
         const stats = actorCriticUpdate({ policy: policy.net, critic, optimizer }, batch, config);
         policy.sync();
 
@@ -197,6 +257,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
           evalReturn: NaN,
         } as Omit<ActorCriticRow, "wallTime" | "sps">);
         if (update % config.evalEvery === 0) {
+          await enter("evaluate");
           const report = await evaluateNow(signal);
           Object.assign(row, report);
           if (config.stopWhenSolved && report.solved === 1) {
@@ -208,6 +269,7 @@ export async function createActorCriticAgent(partial: Partial<ActorCriticConfig>
       progress: () => ({ done: envSteps, total: config.totalSteps, unit: "step", fields: { return: meanStd(recentReturns).mean.toFixed(2), eval: Number.isNaN(lastEval) ? "—" : lastEval.toFixed(2) } }),
       summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: lastEval }),
       plot: { x: "envSteps", y: "return", window: 20, title: `Actor-critic on ${config.envId} (seed ${config.seed})` },
+      finite: (r) => ({ policyLoss: r.policyLoss, valueLoss: r.valueLoss, gradNorm: r.gradNorm }),
     }),
   };
 

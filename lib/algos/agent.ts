@@ -7,6 +7,7 @@ import type { Env } from "../core/env";
 import type { ConfigSchema, Fields } from "../core/schema";
 import type { NamedTensors } from "../nn/mlp";
 import type { ActFn } from "./evaluate";
+import type { TrainingSnapshot } from "./resume";
 
 /** The columns every metrics row starts with; each algorithm adds its own diagnostics. */
 export interface BaseRow {
@@ -37,6 +38,12 @@ export interface TrainResult<R extends BaseRow = BaseRow> {
   /** Best greedy evaluation mean seen (NaN if none ran). */
   evalReturn: number;
   metrics: R[];
+  /**
+   * With stopped "aborted": the phase the interrupt cut short, if it landed inside an update (its
+   * collection, gradient step or evaluation had begun); absent when it landed between updates. A
+   * run saved between updates resumes exactly; one cut mid-update resumes validly, not identically.
+   */
+  interruptedIn?: TrainPhase;
 }
 
 /** What `train()` shows in a notebook while it runs (ignored outside one). */
@@ -66,7 +73,24 @@ export interface TrainOptions<R extends BaseRow = BaseRow> {
   progress?: boolean;
   /** Called after each update with the progress so far (the CLI draws its bar from it). */
   onProgress?: (p: TrainProgress) => void;
+  /**
+   * Periodic checkpoints: after an update, when `every` says so (updates, or seconds of training,
+   * since the last one), `save()` runs — e.g. `() => saveAgent(dir, agent)`. A save is atomic and is
+   * not cut short by an interrupt; the interrupt stops training right after it.
+   */
+  checkpoint?: { every: SaveEvery; save(): void | Promise<void> };
+  /**
+   * Called as each phase of an update begins; the signal is checked right after, so every phase
+   * stops on an interrupt. For tests and instrumentation (e.g. abort at a chosen phase).
+   */
+  onPhase?: (phase: TrainPhase, update: number) => void;
 }
+
+/** The phases of train(): collecting experience, the gradient update, a greedy evaluation, a periodic checkpoint. */
+export type TrainPhase = "collect" | "update" | "evaluate" | "checkpoint";
+
+/** How often a periodic checkpoint is written: every so many updates, or seconds of training. */
+export type SaveEvery = { updates: number } | { seconds: number };
 
 /** How far training is: `done` of `total` units (episodes, env steps, …) and a few fields to show. */
 export interface TrainProgress {
@@ -105,6 +129,14 @@ export interface Agent<C extends object = Record<string, unknown>, R extends Bas
   /** Loads weights by name; throws naming a missing or mis-shaped one. */
   setWeights(t: NamedTensors): void;
   dispose(): void;
+  /**
+   * Everything beyond the weights a resumed run needs (lib/algos/resume): current weights,
+   * optimiser moments, generators, counters, metrics, env state where it can be captured. Call
+   * between calls of train(). Absent for an agent that cannot be resumed.
+   */
+  trainingState?(): TrainingSnapshot;
+  /** Puts back a snapshot from `trainingState()` of an agent with the same config; train() then continues from there. */
+  restoreTrainingState?(snapshot: TrainingSnapshot): void;
 }
 
 /**

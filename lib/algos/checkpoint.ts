@@ -4,28 +4,58 @@
  * weights; and loaders that dispatch on config.json's algorithm and check every tensor's name and
  * shape before anything acts.
  */
-import { CheckpointError, checkpointConfig, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../data/checkpoint";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CheckpointError, checkpointConfig, loadCheckpoint, nonFiniteProblems, saveCheckpoint, type LoadedCheckpoint, type SaveCheckpointOptions } from "../data/checkpoint";
+import { encodeSafetensors, readSafetensors } from "../data/safetensors";
 import type { Env } from "../core/env";
 import { envSpec, makeEnv } from "../core/registry";
 import { softmaxRow } from "../nn/categorical";
 import type { NamedTensors } from "../nn/mlp";
 import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
 import type { ActFn } from "./evaluate";
+import { TRAIN_STATE_JSON, TRAIN_STATE_TENSORS, type TrainingSnapshot } from "./resume";
 import { algorithmNames, algorithmSpec } from "./registry";
 
 /**
  * Writes `dir`: config.json (algorithm, env, hyperparameters, the result's summary), the weights a
  * checkpoint keeps (`agent.checkpointWeights()`: the best evaluated snapshot if one was kept) and
- * metrics.csv. Replaces an existing checkpoint only once the new one is complete. Returns the path.
+ * metrics.csv. Replaces an existing tsrl checkpoint only once the new one is complete (`overwrite:
+ * false` refuses to); never a file or a directory tsrl did not write (an OutDirError says why,
+ * before anything is written), and never weights holding NaN or ±∞ (a CheckpointError names the
+ * tensor; `allowNonFinite` writes them anyway). Returns the path.
  */
-export function saveAgent(dir: string, agent: Agent<object, BaseRow>, result?: TrainResult<BaseRow>): string {
+export function saveAgent(dir: string, agent: Agent<object, BaseRow>, result?: TrainResult<BaseRow>, opts: SaveAgentOptions = {}): string {
   const summary = result ? Object.fromEntries(Object.entries(result).filter(([k]) => k !== "metrics")) : undefined;
   const metrics = agent.metrics as unknown as Record<string, number>[];
+  const taken = (opts.trainingState ?? true) ? agent.trainingState?.() : undefined;
+  // saved mid-update (an interrupt cut it short): a valid place to continue from, not the uninterrupted run's
+  const snapshot = taken && opts.inexact ? { ...taken, exact: false, note: [taken.note, opts.inexact].filter(Boolean).join("; ") } : taken;
   return saveCheckpoint(dir, {
-    config: checkpointConfig({ algorithm: agent.algorithm, env: agent.envId, hyperparameters: { ...agent.config }, result: summary, metrics }),
+    config: checkpointConfig({
+      algorithm: agent.algorithm, env: agent.envId, hyperparameters: { ...agent.config }, result: summary, metrics,
+      ...(snapshot ? { resume: { exact: snapshot.exact, ...(snapshot.note ? { note: snapshot.note } : {}) } } : {}),
+    }),
     tensors: agent.checkpointWeights(),
     metrics,
-  });
+    extraFiles: snapshot
+      ? {
+          [TRAIN_STATE_JSON]: JSON.stringify({ format: "tsrl-train-state", version: 1, algorithm: agent.algorithm, exact: snapshot.exact, note: snapshot.note, ...snapshot.json }) + "\n",
+          [TRAIN_STATE_TENSORS]: encodeSafetensors(snapshot.tensors, { format: "tsrl-train-state" }),
+        }
+      : undefined,
+  }, opts);
+}
+
+export interface SaveAgentOptions extends SaveCheckpointOptions {
+  /**
+   * Write what a resumed run needs beside the checkpoint (default true, when the agent can say:
+   * train_state.json and train_state.safetensors; see lib/algos/resume). `tsrl train --resume DIR`
+   * and `loadAgent(dir, { resume: true })` read it.
+   */
+  trainingState?: boolean;
+  /** Why a resume from this checkpoint would not be exact, though the agent's state could be (e.g. it was saved mid-update). */
+  inexact?: string;
 }
 
 export interface LoadedPolicy {
@@ -42,9 +72,15 @@ export interface LoadedPolicy {
 }
 
 /** What a checkpoint holds, checked: its algorithm, validated config, env and tensors. Every problem is a CheckpointError. */
-function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: LoadedPolicy["config"]; env: Env<Float32Array, number>; loaded: LoadedCheckpoint } {
-  const head = loadCheckpoint(dir, { metrics: false }); // config.json first: it says what shapes to expect
+function readAgentCheckpoint(dir: string, opts: LoadAgentOptions): { spec: AlgorithmSpec; config: LoadedPolicy["config"]; env: Env<Float32Array, number>; loaded: LoadedCheckpoint } {
+  const head = loadCheckpoint(dir, { metrics: false, allowNonFinite: true }); // config.json first: it says what shapes to expect
   const name = head.config.algorithm;
+  if (name === undefined) {
+    const gpt2 = head.config.model_type === "gpt2" || head.config.n_layer !== undefined;
+    throw new CheckpointError(head.dir, gpt2
+      ? "is a GPT-2 (language model) directory, not an agent checkpoint; tsrl eval and loadPolicy read what tsrl train <algorithm> <env> writes (serve this one with tsrl serve DIR --stdio)"
+      : `config.json has no "algorithm" field: not an agent checkpoint (tsrl train <algorithm> <env> writes one); expected one of ${algorithmNames().map((n) => JSON.stringify(n)).join(", ")}`);
+  }
   let spec: AlgorithmSpec;
   try {
     spec = algorithmSpec(String(name));
@@ -71,16 +107,27 @@ function readAgentCheckpoint(dir: string): { spec: AlgorithmSpec; config: Loaded
     throw new CheckpointError(head.dir, (err as Error).message);
   }
   try {
-    return { spec, config, env, loaded: loadCheckpoint(dir, { expect }) };
+    return { spec, config, env, loaded: loadCheckpoint(dir, { expect, allowNonFinite: opts.allowNonFinite }) };
   } catch (err) {
     env.close?.();
     throw err;
   }
 }
 
-/** Loads a checkpoint of any registered algorithm as an acting policy; throws CheckpointError naming what is missing, unknown or mis-shaped. */
-export function loadPolicy(dir: string): LoadedPolicy {
-  const { spec, config, env, loaded } = readAgentCheckpoint(dir);
+export interface LoadAgentOptions {
+  /** Accept weights holding NaN or ±∞ (default false: a CheckpointError names each such tensor). */
+  allowNonFinite?: boolean;
+  /**
+   * loadAgent: also put back the training state saved with the checkpoint (optimiser, generators,
+   * counters, metrics, env state: lib/algos/resume), so train() continues the run — exactly, where
+   * the checkpoint's config.json says `resume.exact`. A checkpoint without it is a CheckpointError.
+   */
+  resume?: boolean;
+}
+
+/** Loads a checkpoint of any registered algorithm as an acting policy; throws CheckpointError naming what is missing, unknown, mis-shaped or not finite. */
+export function loadPolicy(dir: string, opts: LoadAgentOptions = {}): LoadedPolicy {
+  const { spec, config, env, loaded } = readAgentCheckpoint(dir, opts);
   try {
     const policy = spec.policy(config, env, loaded.tensors as NamedTensors);
     // an env with a featuriser (EditAgent-v0): the policy reads features, its callers pass the env's observations
@@ -94,14 +141,61 @@ export function loadPolicy(dir: string): LoadedPolicy {
 }
 
 /**
- * Rebuilds a trainable agent from a checkpoint: same algorithm and config, the saved weights. The
- * optimiser starts fresh (its moments are not saved), so continued training is close to, not
- * identical with, an uninterrupted run; the metrics history is not restored.
+ * Rebuilds a trainable agent from a checkpoint: same algorithm and config, the saved weights. With
+ * `resume: true`, also its training state (see LoadAgentOptions.resume): train() then continues the
+ * run where it stopped. Without, the optimiser, generators and metrics start fresh. `config`
+ * overrides fields of the saved config (e.g. a larger budget); the env id cannot change.
  */
-export async function loadAgent(dir: string): Promise<Agent<Record<string, unknown>, BaseRow>> {
-  const { spec, config, env, loaded } = readAgentCheckpoint(dir);
+export async function loadAgent(dir: string, opts: LoadAgentOptions & { config?: Record<string, unknown> } = {}): Promise<Agent<Record<string, unknown>, BaseRow>> {
+  const { spec, config, env, loaded } = readAgentCheckpoint(dir, opts);
   env.close?.();
-  const agent = (await spec.create(config)) as unknown as Agent<Record<string, unknown>, BaseRow>;
-  agent.setWeights(loaded.tensors as NamedTensors);
+  let full = config as Record<string, unknown>;
+  if (opts.config) {
+    if (opts.config.envId !== undefined && opts.config.envId !== config.envId) throw new RangeError(`loadAgent: the checkpoint trained on ${config.envId}; config.envId ${JSON.stringify(opts.config.envId)} cannot change that`);
+    full = spec.config({ ...config, ...opts.config }) as Record<string, unknown>;
+  }
+  const snapshot = opts.resume ? readTrainingState(loaded.dir, spec.name) : undefined;
+  const agent = (await spec.create(full as never)) as unknown as Agent<Record<string, unknown>, BaseRow>;
+  try {
+    agent.setWeights(loaded.tensors as NamedTensors);
+    if (snapshot) {
+      if (!agent.restoreTrainingState) throw new CheckpointError(loaded.dir, `${spec.name} agents cannot be resumed`);
+      try {
+        agent.restoreTrainingState(snapshot);
+      } catch (err) {
+        if (err instanceof CheckpointError) throw err;
+        throw new CheckpointError(loaded.dir, `the training state does not fit this ${spec.name} agent: ${(err as Error).message}`);
+      }
+    }
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  }
   return agent;
+}
+
+/** The training state saved with a checkpoint (train_state.json + .safetensors), checked; CheckpointError naming what is wrong. */
+export function readTrainingState(dir: string, algorithm: string): TrainingSnapshot {
+  const jsonFile = path.join(dir, TRAIN_STATE_JSON), tensorFile = path.join(dir, TRAIN_STATE_TENSORS);
+  if (!fs.existsSync(jsonFile) || !fs.existsSync(tensorFile)) {
+    throw new CheckpointError(dir, `holds no training state (${TRAIN_STATE_JSON}, ${TRAIN_STATE_TENSORS}) to resume from: it was written without one (before tsrl saved it, or with trainingState: false); load its weights alone with loadAgent(dir)`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(fs.readFileSync(jsonFile, "utf8"));
+  } catch (err) {
+    throw new CheckpointError(dir, `${TRAIN_STATE_JSON} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (json?.format !== "tsrl-train-state" || json.algorithm !== algorithm) {
+    throw new CheckpointError(dir, `${TRAIN_STATE_JSON} is not the training state of this ${algorithm} checkpoint (format ${JSON.stringify(json?.format)}, algorithm ${JSON.stringify(json?.algorithm)})`);
+  }
+  let tensors: NamedTensors;
+  try {
+    tensors = Object.fromEntries(Object.entries(readSafetensors(tensorFile).tensors).map(([k, t]) => [k, { data: t.data as Float32Array, shape: t.shape }]));
+  } catch (err) {
+    throw new CheckpointError(dir, `${TRAIN_STATE_TENSORS} is unreadable: ${(err as Error).message}`);
+  }
+  const bad = nonFiniteProblems(tensors);
+  if (bad.length) throw new CheckpointError(dir, bad.map((p) => `${TRAIN_STATE_TENSORS}: ${p}`));
+  return { json, tensors, exact: json.exact === true, note: typeof json.note === "string" ? json.note : undefined };
 }

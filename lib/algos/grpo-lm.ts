@@ -32,9 +32,11 @@ import { meanStd } from "../core/stats";
 import { generate } from "../nn/gpt2/generate";
 import { customOp } from "../nn/gpt2/kernels";
 import { gpt2FromWeights, type Gpt2 } from "../nn/gpt2/model";
+import type { NamedTensors } from "../nn/mlp";
 import type { BaseRow, TrainOptions, TrainResult } from "./agent";
 import { IMPORTANCE_SAMPLING_LEVELS, LM_LOSS_TYPES, SCALE_REWARDS, grpoLmLoss, lmGroupAdvantages, maskedSumCount, type GrpoLmLossOptions } from "./grpo-lm-loss";
 import { clipByGlobalNorm, createAdam, type Adam } from "./optim";
+import { loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed, type TrainingSnapshot } from "./resume";
 import { createTrainingState, runTraining, type TrainingState } from "./train-loop";
 
 export const grpoLmSchema = defineSchema("grpo-lm", {
@@ -135,6 +137,14 @@ export interface GrpoLmTrainer {
   sample(prompts: readonly string[], opts?: { temperature?: number; maxNewTokens?: number; seed?: number }): Promise<GrpoLmSamples>;
   /** Frees the reference model and the optimiser (not the policy). */
   dispose(): void;
+  /**
+   * What a resumed run needs beyond the model's own weights (lib/algos/resume): Adam's moments, the
+   * frozen reference (β > 0), the generators, the prompt order, counters and metrics. Exact: with
+   * the same model weights put back, train() goes on as the uninterrupted run would.
+   */
+  trainingState(): TrainingSnapshot;
+  /** Puts back a snapshot from `trainingState()` (the model's weights must already be the saved ones). */
+  restoreTrainingState(snapshot: TrainingSnapshot): void;
 }
 
 /** Identity forward, zero gradient: π_old = π_θ with μ = 1 (the ratio is 1, its gradient is ∇log π). */
@@ -154,7 +164,7 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
   const rng = createRng(config.seed);
   const orderRng = rng.fork(), sampleRng = rng.fork();
   const params = Object.values(model.params);
-  const reference = config.beta > 0 ? gpt2FromWeights(model.config, model.weights()) : undefined;
+  let reference = config.beta > 0 ? gpt2FromWeights(model.config, model.weights()) : undefined;
   const optimizer: Adam = createAdam({ lr: config.learningRate, weightDecay: config.weightDecay, decoupled: true });
   const state: TrainingState<GrpoLmRow> = createTrainingState();
   let order: number[] = [], cursor = 0, completions = 0, tokensSeen = 0, steps = 0;
@@ -172,11 +182,14 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
   const trainer: GrpoLmTrainer = {
     config,
     model,
-    reference,
+    get reference() {
+      return reference;
+    },
     metrics: state.metrics,
     train: (trainOpts = {}) => runTraining(state, trainOpts, {
       budgetLeft: () => state.metrics.length < config.maxSteps,
-      async update(_signal, log) {
+      async update(_signal, log, enter) {
+        await enter("collect");
         const t0 = performance.now();
         // 1. G completions of each prompt
         const chosen = nextPrompts();
@@ -191,6 +204,7 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
         const adv = lmGroupAdvantages(rewards, config.numGenerations, config.scaleRewards);
         const t1 = performance.now();
         // 3–4. reference log-probs, then μ optimiser steps
+        await enter("update");
         const stats = updatePolicy(model, reference, optimizer, params, {
           prompts: rows, completions: gen.tokens, oldLogp: gen.logProbs, advantages: adv.advantages,
         }, config, steps);
@@ -218,6 +232,7 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
       }),
       summary: () => ({ episodes: completions, envSteps: tokensSeen, trainReturn: meanStd(recent).mean, evalReturn: NaN }),
       plot: { x: "update", y: "reward", window: 10, title: `GRPO: mean reward per batch (seed ${config.seed})` },
+      finite: (r) => ({ loss: r.loss, gradNorm: r.gradNorm, kl: r.kl }),
     }),
     async sample(prompts, o = {}) {
       const ids = prompts.map((p) => tokenizer.encode(p).slice(-keep));
@@ -233,6 +248,36 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
     dispose() {
       reference?.dispose();
       optimizer.dispose();
+    },
+    trainingState() {
+      const tensors: NamedTensors = {};
+      if (reference) putPrefixed(tensors, "reference", reference.weights());
+      return {
+        exact: true,
+        tensors,
+        json: {
+          ...loopState(state), optimizers: { lm: putAdam(tensors, "adam/lm", optimizer.getState(params)) },
+          rngs: { order: orderRng.getState(), sample: sampleRng.getState() },
+          order, cursor, completions, tokensSeen, steps, recent,
+        },
+      };
+    },
+    restoreTrainingState({ json, tensors }) {
+      restoreLoop(state, json);
+      optimizer.setState(params, takeAdam(tensors, "adam/lm", (json.optimizers as { lm?: unknown })?.lm));
+      if (reference) {
+        reference.dispose();
+        reference = gpt2FromWeights(model.config, takePrefixed(tensors, "reference"));
+      }
+      const rngs = rngsAt(json);
+      orderRng.setState(rngs.order);
+      sampleRng.setState(rngs.sample);
+      order = numbersAt(json, "order");
+      cursor = numberAt(json, "cursor");
+      completions = numberAt(json, "completions");
+      tokensSeen = numberAt(json, "tokensSeen");
+      steps = numberAt(json, "steps");
+      recent.splice(0, recent.length, ...numbersAt(json, "recent"));
     },
   };
   return trainer;

@@ -35,7 +35,7 @@ import * as tf from "@tensorflow/tfjs";
 import { checkpoint } from "../core/abort";
 import type { Env } from "../core/env";
 import { envSpec, makeEnv, type Demonstration } from "../core/registry";
-import { createRng } from "../core/rng";
+import { createRng, type RngState } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
@@ -43,12 +43,13 @@ import { entropyOfLogProbs, logProbOfAction, logSoftmax, pickLogProb } from "../
 import type { NamedTensors } from "../nn/mlp";
 import { mapObservation } from "../core/wrappers";
 import { groupAdvantages, rankAdvantages } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import type { Agent, AlgorithmSpec, BaseRow, TrainPhase } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createAdam, minimize } from "./optim";
 import { createPolicyNet, frozenPolicyNet, policyNetShapes, POLICY_NET_NAMES, type TrainablePolicy } from "./policy-nets";
-import { collectEpisodes, discreteSizes, type EpisodeBatch } from "./rollout";
+import { checkEnvCopies, collectEpisodesAsync, discreteSizes, type EpisodeBatch } from "./rollout";
 import { clippedSurrogate, klK3 } from "./surrogate";
+import { finiteOrNull, hasPrefixed, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed } from "./resume";
 import { createTrainingState, runTraining } from "./train-loop";
 
 export const grpoSchema = defineSchema("grpo", {
@@ -97,6 +98,10 @@ export const GRPO_PRESETS: Readonly<Record<string, Partial<GrpoConfig>>> = {
 
 export const grpoConfig = (partial: Partial<GrpoConfig> = {}): GrpoConfig => {
   const config = parseWithPresets(grpoSchema, GRPO_PRESETS, partial as Record<string, unknown>);
+  checkEnvCopies("grpo", "groupSize", config.groupSize);
+  if (config.maxEpisodes < config.groupSize * config.groupsPerUpdate) {
+    throw new RangeError(`grpo config: maxEpisodes = ${config.maxEpisodes} is less than one update's episodes (groupSize × groupsPerUpdate = ${config.groupSize} × ${config.groupsPerUpdate}); raise it or lower groupSize / groupsPerUpdate`);
+  }
   if (config.advantage === "rank" && config.topM >= config.groupSize) {
     throw new RangeError(`grpo config: topM = ${config.topM}, expected fewer than groupSize (${config.groupSize}) so some episodes are not preferred`);
   }
@@ -141,20 +146,23 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
   await initBackend({ quiet: true });
   const K = config.groupSize, G = config.groupsPerUpdate;
   const spec = envSpec(config.envId);
+  // a warm start needs demonstrations: say so now, not after the first update
+  if (config.warmStartSteps > 0 && !spec.demonstrations) throw new RangeError(`grpo: warmStartSteps = ${config.warmStartSteps}, but ${config.envId} has no demonstrations to clone; set it to 0`);
   // the env's observations, or their features when the env has a featuriser (rollouts store these)
   const observe = spec.featurize ?? ((obs: unknown) => obs as Float32Array);
   const envs: Env<Float32Array, number>[] = Array.from({ length: K }, () => {
     const env = makeEnv<unknown, number>(config.envId, { options: config.envOptions });
     return spec.featurize ? mapObservation(env, spec.featurize) : (env as Env<Float32Array, number>);
   });
-  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO");
+  const { obsSize, nActions } = discreteSizes(envs[0], "GRPO", { featurized: true });
 
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), startRng = rng.fork(), dropoutRng = rng.fork(), demoRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
 
   const policy = createPolicyNet("policy", config, obsSize, nActions, initRng);
-  let reference = frozenPolicyNet("policy", config, obsSize, nActions, policy.weights()); // π_ref: the initial policy, frozen
+  let referenceWeights = policy.weights();
+  let reference = frozenPolicyNet("policy", config, obsSize, nActions, referenceWeights); // π_ref: the initial policy, frozen
   const optimizer = createAdam({ lr: config.lr, weightDecay: config.weightDecay });
   // acting on the env's own observations
   const act: ActFn = (obs, ctx) => policy.act(observe(obs), ctx);
@@ -162,7 +170,8 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
 
   const state = createTrainingState<GrpoRow>();
   let episodes = 0, envSteps = 0, lastEval = NaN, warmSteps = 0;
-  let demos: { steps: Demonstration[]; next: number } | undefined;
+  // the demonstrations in the env's order, and the order a pass takes them in (reshuffled with demoRng each pass)
+  let demos: { steps: Demonstration[]; order: number[]; next: number; rngAtCreation: RngState } | undefined;
   const warmOptimizer = config.warmStartSteps > 0 ? createAdam({ lr: config.warmStartLr }) : undefined;
   let solved: NamedTensors | undefined;
   let lastReport: Record<string, number> | undefined;
@@ -191,16 +200,73 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
       warmOptimizer?.dispose();
       for (const env of envs) env.close?.();
     },
+    // every group's episodes reset with seeds from startRng, and end within the update: the generators,
+    // weights, optimisers and counters are the whole state, so resume is exact (warm start included)
+    trainingState() {
+      const tensors: NamedTensors = {};
+      const params = Object.values(policy.params);
+      putPrefixed(tensors, "current", policy.weights());
+      putPrefixed(tensors, "reference", referenceWeights);
+      if (solved) putPrefixed(tensors, "solved", solved);
+      const optimizers = {
+        grpo: putAdam(tensors, "adam/grpo", optimizer.getState(params)),
+        warmStart: warmOptimizer ? putAdam(tensors, "adam/warm", warmOptimizer.getState(params)) : null,
+      };
+      return {
+        exact: true,
+        tensors,
+        json: {
+          ...loopState(state), optimizers,
+          rngs: { act: actRng.getState(), start: startRng.getState(), dropout: dropoutRng.getState(), demo: demoRng.getState() },
+          episodes, envSteps, warmSteps, lastEval: finiteOrNull(lastEval), recentReturns, lastReport: lastReport ?? null,
+          demos: demos ? { order: demos.order, next: demos.next, rngAtCreation: demos.rngAtCreation } : null,
+        },
+      };
+    },
+    restoreTrainingState({ json, tensors }) {
+      const params = Object.values(policy.params);
+      agent.setWeights(takePrefixed(tensors, "current"));
+      reference.dispose?.();
+      referenceWeights = takePrefixed(tensors, "reference");
+      reference = frozenPolicyNet("policy", config, obsSize, nActions, referenceWeights);
+      solved = hasPrefixed(tensors, "solved") ? takePrefixed(tensors, "solved") : undefined;
+      const opt = json.optimizers as { grpo: unknown; warmStart: unknown };
+      optimizer.setState(params, takeAdam(tensors, "adam/grpo", opt?.grpo));
+      if (warmOptimizer && opt?.warmStart) warmOptimizer.setState(params, takeAdam(tensors, "adam/warm", opt.warmStart));
+      const rngs = rngsAt(json);
+      actRng.setState(rngs.act);
+      startRng.setState(rngs.start);
+      dropoutRng.setState(rngs.dropout);
+      demoRng.setState(rngs.demo);
+      episodes = numberAt(json, "episodes");
+      envSteps = numberAt(json, "envSteps");
+      warmSteps = numberAt(json, "warmSteps");
+      lastEval = json.lastEval === null ? NaN : numberAt(json, "lastEval");
+      recentReturns.splice(0, recentReturns.length, ...numbersAt(json, "recentReturns"));
+      lastReport = (json.lastReport as Record<string, number> | null) ?? undefined;
+      const d = json.demos as { order: number[]; next: number; rngAtCreation: RngState } | null;
+      demos = undefined;
+      if (d) {
+        // the same demonstrations, made again from the generator's state when they were first made
+        const made = createRng(0);
+        made.setState(d.rngAtCreation);
+        const steps = spec.demonstrations!(config.envOptions, made);
+        if (d.order.length !== steps.length) throw new RangeError(`the warm start's order has ${d.order.length} demonstrations, ${config.envId} made ${steps.length}`);
+        demos = { steps, order: [...d.order], next: d.next, rngAtCreation: d.rngAtCreation };
+      }
+      restoreLoop(state, json);
+    },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => warmSteps < config.warmStartSteps || episodes < config.maxEpisodes,
-      async update(signal, log) {
-        if (warmSteps < config.warmStartSteps) return warmStartUpdate(signal, log);
+      async update(signal, log, enter) {
+        if (warmSteps < config.warmStartSteps) return warmStartUpdate(signal, log, enter);
 
         // 1. collect G groups of K episodes, each group from one start
+        await enter("collect");
         const groups: EpisodeBatch[] = [];
         for (let g = 0; g < G; g++) {
           const options = spec.groupStart?.(startRng, config.envOptions);
-          groups.push(collectEpisodes(envs, policy, actRng, { seed: startRng.nextUint32(), sameSeed: config.sameSeed, options }));
+          groups.push(await collectEpisodesAsync(envs, policy, actRng, { seed: startRng.nextUint32(), sameSeed: config.sameSeed, options, signal }));
         }
 
         // 2. advantages within each group, spread over every step of each episode
@@ -209,6 +275,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
         const refLogp = logProbsUnder(reference.logits, batch, obsSize, nActions);
 
         // 3. the clipped surrogate, `epochs` passes
+        await enter("update");
         let stats!: UpdateStats;
         for (let e = 0; e < config.epochs; e++) {
           stats = grpoUpdate(policy, optimizer, batch, refLogp, config, dropoutRng.nextUint32());
@@ -238,6 +305,7 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
           warmStartAccuracy: NaN,
         } as Omit<GrpoRow, "wallTime" | "sps">);
         if (update % config.evalEvery === 0) {
+          await enter("evaluate");
           const report = await evaluateNow(signal);
           Object.assign(row, report);
           if (config.stopWhenSolved && report.solved === 1) {
@@ -256,6 +324,8 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
       }),
       summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: lastEval }),
       plot: { x: "episodes", y: "return", window: 20, title: `GRPO on ${config.envId} (seed ${config.seed})` },
+      // a warm-start row has its own loss; a GRPO row the surrogate's and its gradient norm
+      finite: (r): Record<string, number> => (Number.isFinite(r.return) ? { loss: r.loss, gradNorm: r.gradNorm } : { warmStartLoss: r.warmStartLoss }),
     }),
   };
 
@@ -284,9 +354,13 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
    * env's demonstrations (passes over them in a seeded order). After the last, π_ref becomes the
    * warm-started policy (KL is measured from where GRPO starts) and the report card is drawn.
    */
-  async function warmStartUpdate(signal: AbortSignal | undefined, log: (row: Omit<GrpoRow, "wallTime" | "sps">) => GrpoRow): Promise<void> {
-    if (!spec.demonstrations) throw new RangeError(`grpo: warmStartSteps = ${config.warmStartSteps}, but ${config.envId} has no demonstrations to clone; set it to 0`);
-    demos ??= { steps: spec.demonstrations(config.envOptions, demoRng), next: 0 };
+  async function warmStartUpdate(signal: AbortSignal | undefined, log: (row: Omit<GrpoRow, "wallTime" | "sps">) => GrpoRow, enter: (phase: TrainPhase) => Promise<void>): Promise<void> {
+    await enter("update");
+    if (!demos) {
+      const rngAtCreation = demoRng.getState();
+      const steps = spec.demonstrations!(config.envOptions, demoRng);
+      demos = { steps, order: steps.map((_, i) => i), next: 0, rngAtCreation };
+    }
     if (demos.steps.length === 0) throw new RangeError(`grpo: ${config.envId} gave no demonstrations`);
     const B = config.warmStartBatch, n = Math.min(WARM_STEPS_PER_ROW, config.warmStartSteps - warmSteps);
     let loss = 0, accuracy = 0;
@@ -296,9 +370,9 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
       for (let b = 0; b < B; b++) {
         if (demos.next === demos.steps.length) {
           demos.next = 0;
-          demoRng.shuffle(demos.steps);
+          demoRng.shuffle(demos.order);
         }
-        const d = demos.steps[demos.next++];
+        const d = demos.steps[demos.order[demos.next++]];
         obs.set(observe(d.obs), b * obsSize);
         actions[b] = d.action;
         if (d.mask) masks.set(d.mask, b * nActions);
@@ -317,8 +391,10 @@ export async function createGrpoAgent(partial: Partial<GrpoConfig> = {}): Promis
     } as Omit<GrpoRow, "wallTime" | "sps">);
     if (warmSteps === config.warmStartSteps) {
       reference.dispose?.();
-      reference = frozenPolicyNet("policy", config, obsSize, nActions, policy.weights());
+      referenceWeights = policy.weights();
+      reference = frozenPolicyNet("policy", config, obsSize, nActions, referenceWeights);
       demos = undefined;
+      await enter("evaluate");
       Object.assign(row, await evaluateNow(signal));
     }
   }
@@ -455,11 +531,11 @@ export const grpo: AlgorithmSpec<GrpoConfig, GrpoAgent> = {
   smokeConfig: { groupSize: 8, topM: 2, maxEpisodes: 8 * 4, evalEvery: 2, evalGames: 4, hiddenSizes: [16], epochs: 2 },
   create: createGrpoAgent,
   tensorShapes(config, env) {
-    const { obsSize, nActions } = discreteSizes(env, "GRPO");
+    const { obsSize, nActions } = discreteSizes(env, "GRPO", { featurized: true });
     return policyNetShapes("policy", config, obsSize, nActions);
   },
   policy(config, env, tensors) {
-    const { obsSize, nActions } = discreteSizes(env, "GRPO");
+    const { obsSize, nActions } = discreteSizes(env, "GRPO", { featurized: true });
     return frozenPolicyNet("policy", config, obsSize, nActions, tensors);
   },
 };

@@ -17,3 +17,4 @@ export * from "./ppo-nets";
 export * from "./normalize";
 export * from "./registry";
 export * from "./checkpoint";
+export { TRAIN_STATE_JSON, TRAIN_STATE_TENSORS, type TrainingSnapshot } from "./resume";

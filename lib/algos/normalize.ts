@@ -14,6 +14,9 @@ export interface RunningMeanStd {
   readonly count: number;
   /** Folds in `rows` samples of `size` numbers (row-major). */
   update(x: ArrayLike<number>, rows: number): void;
+  /** The statistics in float64, as plain JSON (a resumed run continues from exactly these). */
+  getState(): { mean: number[]; var: number[]; count: number };
+  setState(state: { mean: number[]; var: number[]; count: number }): void;
 }
 
 export function createRunningMeanStd(size: number, epsilon = 1e-4): RunningMeanStd {
@@ -42,6 +45,14 @@ export function createRunningMeanStd(size: number, epsilon = 1e-4): RunningMeanS
       }
       count += rows;
     },
+    getState: () => ({ mean: Array.from(mean), var: Array.from(variance), count }),
+    setState(s) {
+      const ok = (a: unknown) => Array.isArray(a) && a.length === size && a.every((v) => typeof v === "number" && Number.isFinite(v));
+      if (!ok(s?.mean) || !ok(s?.var) || !(s.count > 0)) throw new RangeError(`RunningMeanStd.setState: expected mean and var of ${size} finite numbers and a positive count`);
+      mean.set(s.mean);
+      variance.set(s.var);
+      count = s.count;
+    },
   };
 }
 
@@ -64,6 +75,8 @@ export interface RewardScaler {
   /** Scales one step's rewards of all envs (and updates the statistics); `dones` resets the returns. */
   scale(rewards: Float32Array, dones: ArrayLike<number | boolean>): Float32Array;
   readonly stats: RunningMeanStd;
+  /** The running discounted return of each env (with `stats`, all a resumed run needs). */
+  readonly returns: Float64Array;
 }
 
 export function createRewardScaler(numEnvs: number, gamma: number, epsilon = 1e-8): RewardScaler {
@@ -71,6 +84,7 @@ export function createRewardScaler(numEnvs: number, gamma: number, epsilon = 1e-
   const returns = new Float64Array(numEnvs);
   return {
     stats,
+    returns,
     scale(rewards, dones) {
       for (let i = 0; i < numEnvs; i++) returns[i] = returns[i] * gamma + rewards[i];
       stats.update(returns, numEnvs);

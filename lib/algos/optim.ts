@@ -32,6 +32,27 @@ export interface Adam {
   apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
   /** Frees the moment estimates. */
   dispose(): void;
+  /** The step count, learning rate and moments of `params` (zeros where a parameter has none yet): what a resumed run needs. */
+  getState(params: readonly tf.Variable[]): AdamState;
+  /** Puts back a state from `getState` for the same `params`, in the same order; throws naming a mismatched one. */
+  setState(params: readonly tf.Variable[], state: AdamState): void;
+}
+
+/** An Adam optimiser's state, parameter by parameter in the caller's order (lib/algos/resume stores it). */
+export interface AdamState {
+  steps: number;
+  lr: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+/** Throws naming the first parameter whose moments do not fit. */
+export function checkAdamState(sizes: readonly number[], state: AdamState): void {
+  if (!Number.isInteger(state.steps) || state.steps < 0 || !(state.lr > 0)) throw new RangeError(`Adam state: steps ${state.steps} and lr ${state.lr}, expected an integer ≥ 0 and a positive number`);
+  if (state.m.length !== sizes.length || state.v.length !== sizes.length) throw new RangeError(`Adam state: moments of ${state.m.length} parameters, expected ${sizes.length}`);
+  sizes.forEach((n, i) => {
+    if (state.m[i].length !== n || state.v[i].length !== n) throw new RangeError(`Adam state: parameter ${i} has ${n} values but moments of ${state.m[i].length} and ${state.v[i].length}`);
+  });
 }
 
 export function createAdam(opts: AdamOptions): Adam {
@@ -76,6 +97,24 @@ export function createAdam(opts: AdamOptions): Adam {
         v.dispose();
       }
       moments.clear();
+    },
+    getState(params) {
+      const read = (p: tf.Variable, k: "m" | "v") => {
+        const s = moments.get(p);
+        return s ? Float32Array.from(s[k].dataSync() as Float32Array) : new Float32Array(p.size);
+      };
+      return { steps, lr: adam.lr, m: params.map((p) => read(p, "m")), v: params.map((p) => read(p, "v")) };
+    },
+    setState(params, state) {
+      checkAdamState(params.map((p) => p.size), state);
+      params.forEach((p, i) => {
+        const old = moments.get(p);
+        old?.m.dispose();
+        old?.v.dispose();
+        moments.set(p, { m: tf.variable(tf.tensor(state.m[i], p.shape), false), v: tf.variable(tf.tensor(state.v[i], p.shape), false) });
+      });
+      steps = state.steps;
+      adam.lr = state.lr;
     },
   };
   return adam;

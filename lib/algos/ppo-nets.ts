@@ -21,7 +21,7 @@ import { initMlpTrainer } from "../nn/mlp-trainer";
 import { ppoPolicyLoss, ppoValueLoss } from "../nn/mlp-trainer-loss";
 import { clipGradNorm, createTypedAdam } from "../nn/mlp-trainer-optim";
 import type { ActContext } from "./evaluate";
-import { createAdam, minimize } from "./optim";
+import { createAdam, minimize, type AdamState } from "./optim";
 import { ppoLoss, type PpoLossTerms } from "./ppo-loss";
 
 export type PpoEngine = "typed" | "tfjs";
@@ -73,6 +73,9 @@ export interface PpoNets {
   lr: number;
   weights(): NamedTensors;
   setWeights(t: NamedTensors): void;
+  /** Adam's step count, learning rate and moments (actor's parameters, then the critic's): what a resumed run needs. */
+  optimizerState(): AdamState;
+  setOptimizerState(state: AdamState): void;
   dispose(): void;
 }
 
@@ -139,6 +142,8 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
       policy.setWeights(t);
       critic.setWeights(t);
     },
+    optimizerState: () => adam.getState(params),
+    setOptimizerState: (s) => adam.setState(params, s),
     dispose() {},
   };
 }
@@ -176,6 +181,8 @@ function tfjsNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions,
       setMlpWeights(critic, t);
       syncFastMlp(fast, policy);
     },
+    optimizerState: () => optimizer.getState(params),
+    setOptimizerState: (s) => optimizer.setState(params, s),
     dispose() {
       policy.dispose();
       critic.dispose();

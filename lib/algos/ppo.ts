@@ -20,20 +20,22 @@
  * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
  */
+import { checkpoint } from "../core/abort";
 import { makeEnv } from "../core/registry";
 import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
 import { initBackend } from "../nn/backend";
-import { mlpShapes, type MlpSpec } from "../nn/mlp";
+import { mlpShapes, type MlpSpec, type NamedTensors } from "../nn/mlp";
 import { policyFromWeights } from "../nn/policy";
 import { computeGae, nextValues } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RunningMeanStd } from "./normalize";
 import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
-import { collectSteps, discreteSizes, startRollout, type DiscreteActor, type StepBatch } from "./rollout";
+import { MAX_STEP_ROWS, checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type DiscreteActor, type StepBatch } from "./rollout";
+import { finiteOrNull, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
 import { createTrainingState, runTraining } from "./train-loop";
 
 export const ppoSchema = defineSchema("ppo", {
@@ -103,9 +105,14 @@ export const ppoConfig = (partial: Partial<PpoConfig> = {}): PpoConfig => {
   const presets = partial.preset === "cleanrl" ? {} : PPO_PRESETS;
   const config = parseWithPresets(ppoSchema, presets, partial as Record<string, unknown>);
   const batch = config.numEnvs * config.numSteps;
+  if (config.totalSteps < batch) {
+    throw new RangeError(`ppo config: totalSteps = ${config.totalSteps} is less than one rollout (numEnvs × numSteps = ${config.numEnvs} × ${config.numSteps} = ${batch}); raise it or lower numEnvs / numSteps`);
+  }
+  checkEnvCopies("ppo", "numEnvs", config.numEnvs);
   if (batch % config.numMinibatches !== 0) {
     throw new RangeError(`ppo config: numMinibatches = ${config.numMinibatches}, expected a divisor of the batch numEnvs × numSteps = ${batch}`);
   }
+  checkStepRows("ppo", batch / config.numMinibatches, `numEnvs × numSteps / numMinibatches = ${batch} / ${config.numMinibatches}: raise numMinibatches`);
   return config;
 };
 
@@ -141,8 +148,11 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
   const config = ppoConfig(partial);
   await initBackend({ quiet: true });
   const N = config.numEnvs, T = config.numSteps;
-  const venv = vectorEnv(Array.from({ length: N }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions })));
-  const { obsSize, nActions } = discreteSizes(venv.envs[0], "PPO");
+  // what one copy looks like first: a misfit or a rollout too large is refused before thousands are made
+  const probe = makeEnv<Float32Array, number>(config.envId, { options: config.envOptions });
+  const { obsSize, nActions } = discreteSizes(probe, "PPO");
+  checkRolloutFits("ppo", N, T, obsSize, nActions);
+  const venv = vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
@@ -191,24 +201,66 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
       nets.dispose();
       venv.close();
     },
+    // rollouts cross update boundaries: exact only when every env copy can save its state (CartPole can, LunarLander's Box2D world cannot)
+    trainingState() {
+      const tensors: NamedTensors = {};
+      putPrefixed(tensors, "current", nets.weights());
+      const envState = vectorRolloutState(venv, rollout);
+      return {
+        exact: envState !== null,
+        note: envState ? undefined : `${config.envId}'s state cannot be captured: the resumed run starts new episodes in every env copy`,
+        tensors,
+        json: {
+          ...loopState(state), optimizers: { ppo: putAdam(tensors, "adam/ppo", nets.optimizerState()) },
+          rngs: { act: actRng.getState(), shuffle: shuffleRng.getState() },
+          envSteps, episodes, lastEval: finiteOrNull(lastEval), recent,
+          obsStats: obsStats?.getState() ?? null,
+          rewardScaler: rewardScaler ? { stats: rewardScaler.stats.getState(), returns: Array.from(rewardScaler.returns) } : null,
+          rollout: envState,
+        },
+      };
+    },
+    restoreTrainingState({ json, tensors }) {
+      restoreLoop(state, json);
+      nets.setWeights(takePrefixed(tensors, "current"));
+      nets.setOptimizerState(takeAdam(tensors, "adam/ppo", (json.optimizers as { ppo?: unknown })?.ppo));
+      const rngs = rngsAt(json);
+      actRng.setState(rngs.act);
+      shuffleRng.setState(rngs.shuffle);
+      envSteps = numberAt(json, "envSteps");
+      episodes = numberAt(json, "episodes");
+      lastEval = json.lastEval === null ? NaN : numberAt(json, "lastEval");
+      recent.splice(0, recent.length, ...numbersAt(json, "recent"));
+      if (obsStats) obsStats.setState(json.obsStats as Parameters<RunningMeanStd["setState"]>[0]);
+      if (rewardScaler) {
+        const rs = json.rewardScaler as { stats: Parameters<RunningMeanStd["setState"]>[0]; returns: number[] };
+        rewardScaler.stats.setState(rs.stats);
+        rewardScaler.returns.set(rs.returns);
+      }
+      // not captured: every copy starts a new episode, seeded from the run's seed and how far it got
+      const exact = restoreVectorRollout(venv, rollout, nActions, json.rollout, config.seed + 7919 * (state.metrics.length + 1));
+      if (!exact && rewardScaler) rewardScaler.returns.fill(0);
+    },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => state.metrics.length < iterations && !(config.targetReturn > 0 && recent.length >= 100 && meanStd(recent).mean >= config.targetReturn),
-      async update(signal, log) {
+      async update(signal, log, enter) {
         const iteration = state.metrics.length + 1;
         if (config.annealLr) nets.lr = config.lr * (1 - (iteration - 1) / iterations);
 
         // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
+        await enter("collect");
         const t0 = performance.now();
-        const batch = collectSteps(venv, rollout, actor, T, actRng);
+        const batch = await collectStepsAsync(venv, rollout, actor, T, actRng, signal);
         const t1 = performance.now();
         if (obsStats) normalizeBatch(obsStats, batch);
         if (rewardScaler) scaleRewards(rewardScaler, batch);
 
         // 2. values, GAE advantages, λ-returns
-        const { values, advantages, returns } = advantagesOf(nets, batch, obsSize, config);
+        const { values, advantages, returns } = await advantagesOf(nets, batch, obsSize, config, signal);
 
-        // 3. K epochs of minibatch updates
-        const stats = ppoUpdate(nets, { batch, values, advantages, returns }, config, shuffleRng);
+        // 3. K epochs of minibatch updates (the signal checked between minibatch steps)
+        await enter("update");
+        const stats = await ppoUpdateAsync(nets, { batch, values, advantages, returns }, config, shuffleRng, signal);
         const t2 = performance.now();
 
         // 4. log
@@ -230,19 +282,28 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
           updateTime: (t2 - t1) / 1000,
           evalReturn: NaN,
         });
-        if (config.evalEvery > 0 && iteration % config.evalEvery === 0) row.evalReturn = await evaluateNow(signal);
+        if (config.evalEvery > 0 && iteration % config.evalEvery === 0) {
+          await enter("evaluate");
+          row.evalReturn = await evaluateNow(signal);
+        }
         if (config.targetReturn > 0 && recent.length >= 100 && row.trainReturn >= config.targetReturn) {
-          if (Number.isNaN(row.evalReturn)) row.evalReturn = await evaluateNow(signal); // the greedy policy, at the stop too
+          if (Number.isNaN(row.evalReturn)) {
+            await enter("evaluate");
+            row.evalReturn = await evaluateNow(signal); // the greedy policy, at the stop too
+          }
           return "target";
         }
       },
-      finish: async (signal) => {
+      finish: async (signal, enter) => {
         const last = state.metrics[state.metrics.length - 1];
-        if (last && Number.isNaN(last.evalReturn)) last.evalReturn = await evaluateNow(signal);
+        if (!last || !Number.isNaN(last.evalReturn)) return;
+        await enter("evaluate");
+        last.evalReturn = await evaluateNow(signal);
       },
       progress: () => ({ done: envSteps, total: iterations * N * T, unit: "step", fields: { return: meanStd(recent).mean.toFixed(1) } }),
       summary: () => ({ episodes, envSteps, trainReturn: meanStd(recent).mean, evalReturn: lastEval }),
       plot: { x: "envSteps", y: "return", window: 10, title: `PPO on ${config.envId} (seed ${config.seed})` },
+      finite: (r) => ({ policyLoss: r.policyLoss, valueLoss: r.valueLoss, gradNorm: r.gradNorm }),
     }),
   };
 
@@ -287,15 +348,25 @@ function scaleRewards(scaler: ReturnType<typeof createRewardScaler>, batch: Step
   }
 }
 
-/** V(s_t) of the rollout under the weights that collected it, and GAE advantages / λ-returns. */
-function advantagesOf(nets: PpoNets, batch: StepBatch, obsSize: number, config: Pick<PpoConfig, "gamma" | "gaeLambda">) {
+/**
+ * V(s_t) of the rollout under the weights that collected it, and GAE advantages / λ-returns. The
+ * values are computed in chunks of MAX_STEP_ROWS rows, checking `signal` between them (a rollout of
+ * thousands of env copies takes seconds).
+ */
+async function advantagesOf(nets: PpoNets, batch: StepBatch, obsSize: number, config: Pick<PpoConfig, "gamma" | "gaeLambda">, signal?: AbortSignal) {
   const n = batch.actions.length, N = batch.numEnvs;
   const finals = [...batch.finalObs.entries()];
-  const all = new Float32Array((n + N + finals.length) * obsSize);
+  const rows = n + N + finals.length;
+  const all = new Float32Array(rows * obsSize);
   all.set(batch.obs, 0);
   all.set(batch.lastObs, n * obsSize);
   finals.forEach(([, o], k) => all.set(o, (n + N + k) * obsSize));
-  const v = nets.values(all, n + N + finals.length);
+  const v = new Float32Array(rows);
+  for (let start = 0; start < rows; start += MAX_STEP_ROWS) {
+    const count = Math.min(MAX_STEP_ROWS, rows - start);
+    v.set(nets.values(all.subarray(start * obsSize, (start + count) * obsSize), count), start);
+    if (count < rows) await checkpoint(signal);
+  }
   const values = v.subarray(0, n);
   const finalValues = new Map(finals.map(([k], j) => [k, v[n + N + j]]));
   const next = nextValues(values, v.subarray(n, n + N), N, finalValues);
@@ -314,6 +385,25 @@ type UpdateStats = PpoStepStats & Pick<PpoRow, "epochs">;
 
 /** K epochs of clipped-surrogate minibatch steps on one rollout (section 3 of the module comment). */
 export function ppoUpdate(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng): UpdateStats {
+  const steps = ppoUpdateSteps(nets, data, config, rng);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** ppoUpdate, checking `signal` (and yielding now and then) between minibatch steps: a huge rollout's update still stops on Ctrl-C. */
+export async function ppoUpdateAsync(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng, signal?: AbortSignal): Promise<UpdateStats> {
+  const steps = ppoUpdateSteps(nets, data, config, rng);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await checkpoint(signal);
+  }
+}
+
+/** ppoUpdate's loop, one `yield` per minibatch step. */
+function* ppoUpdateSteps(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng): Generator<void, UpdateStats> {
   const { batch } = data;
   const n = batch.actions.length, obsSize = batch.obs.length / n, nActions = batch.masks ? batch.masks.length / n : 0;
   const rows = n / config.numMinibatches;
@@ -344,6 +434,7 @@ export function ppoUpdate(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng:
       last = nets.step(mb, config);
       clipped += last.clipFrac * rows;
       counted += rows;
+      yield;
     }
     if (config.targetKl > 0 && last.approxKl > config.targetKl) break;
   }

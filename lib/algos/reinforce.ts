@@ -31,7 +31,8 @@ import { baselineAdvantages, rewardToGo } from "./advantages";
 import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
 import { evaluatePolicy } from "./evaluate";
 import { createAdam, minimize, type Adam } from "./optim";
-import { collectEpisodes, discreteSizes } from "./rollout";
+import { checkEnvCopies, collectEpisodesAsync, discreteSizes } from "./rollout";
+import { hasPrefixed, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed } from "./resume";
 import { createTrainingState, runTraining } from "./train-loop";
 
 export const reinforceSchema = defineSchema("reinforce", {
@@ -60,7 +61,14 @@ export const reinforceSchema = defineSchema("reinforce", {
 export type ReinforceConfig = ConfigOf<typeof reinforceSchema>;
 
 /** Validates a config (defaults filled in); throws a ConfigError naming the bad field and what was expected. */
-export const reinforceConfig = (partial: Partial<ReinforceConfig> = {}): ReinforceConfig => reinforceSchema.parse(partial);
+export const reinforceConfig = (partial: Partial<ReinforceConfig> = {}): ReinforceConfig => {
+  const config = reinforceSchema.parse(partial);
+  checkEnvCopies("reinforce", "episodesPerUpdate", config.episodesPerUpdate);
+  if (config.maxEpisodes < config.episodesPerUpdate) {
+    throw new RangeError(`reinforce config: maxEpisodes = ${config.maxEpisodes} is less than one update's episodes (episodesPerUpdate = ${config.episodesPerUpdate}); raise it or lower episodesPerUpdate`);
+  }
+  return config;
+};
 
 /** One row per update; the columns of metrics.csv. */
 export interface ReinforceRow extends BaseRow {
@@ -136,7 +144,7 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
 
   const state = createTrainingState<ReinforceRow>();
   const recentReturns: number[] = [];
-  let episodes = 0, envSteps = 0, firstCollection = true;
+  let episodes = 0, envSteps = 0, firstCollection = true, collectionSeed = config.seed;
   let best: { evalReturn: number; weights: NamedTensors } | undefined;
 
   const agent: ReinforceAgent = {
@@ -162,17 +170,63 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
       nets.valueOpt?.dispose();
       for (const env of envs) env.close?.();
     },
+    trainingState() {
+      const tensors: NamedTensors = {};
+      putPrefixed(tensors, "current", agent.weights());
+      if (best) putPrefixed(tensors, "best", best.weights);
+      const optimizers = {
+        policy: putAdam(tensors, "adam/policy", nets.policyOpt.getState(Object.values(policy.net.params))),
+        value: value ? putAdam(tensors, "adam/value", nets.valueOpt!.getState(Object.values(value.params))) : null,
+      };
+      // between updates every episode has ended: an env's state is its generator (the next collection resets it)
+      const envStates = envs.every((e) => e.saveState) ? envs.map((e) => e.saveState!()) : null;
+      return {
+        exact: envStates !== null,
+        note: envStates ? undefined : `${config.envId}'s state cannot be captured: the resumed run's episodes start from new seeds`,
+        tensors,
+        json: {
+          ...loopState(state), rngs: { act: actRng.getState(), value: valueRng.getState() }, optimizers,
+          episodes, envSteps, firstCollection, collectionSeed, recentReturns, bestEvalReturn: best ? best.evalReturn : null, envs: envStates,
+        },
+      };
+    },
+    restoreTrainingState({ json, tensors }) {
+      agent.setWeights(takePrefixed(tensors, "current"));
+      best = hasPrefixed(tensors, "best") ? { evalReturn: numberAt(json, "bestEvalReturn"), weights: takePrefixed(tensors, "best") } : undefined;
+      const opt = json.optimizers as { policy: unknown; value: unknown };
+      nets.policyOpt.setState(Object.values(policy.net.params), takeAdam(tensors, "adam/policy", opt?.policy));
+      if (value) nets.valueOpt!.setState(Object.values(value.params), takeAdam(tensors, "adam/value", opt?.value));
+      const rngs = rngsAt(json);
+      actRng.setState(rngs.act);
+      valueRng.setState(rngs.value);
+      episodes = numberAt(json, "episodes");
+      envSteps = numberAt(json, "envSteps");
+      recentReturns.splice(0, recentReturns.length, ...numbersAt(json, "recentReturns"));
+      restoreLoop(state, json);
+      const envStates = json.envs as unknown[] | null;
+      if (Array.isArray(envStates) && envs.every((e) => e.loadState)) {
+        envs.forEach((e, i) => e.loadState!(envStates[i]));
+        firstCollection = json.firstCollection === true;
+        collectionSeed = numberAt(json, "collectionSeed");
+      } else {
+        // not captured: the next collection seeds the envs anew, from the run's seed and how far it got
+        firstCollection = true;
+        collectionSeed = (config.seed + 7919 * (state.metrics.length + 1)) >>> 0;
+      }
+    },
     train: (opts = {}) => runTraining(state, opts, {
       budgetLeft: () => episodes < config.maxEpisodes,
-      async update(signal, log) {
+      async update(signal, log, enter) {
         // 1. collect whole episodes with the current policy (the first collection seeds copy i with seed + i)
-        const batch = collectEpisodes(envs, policy, actRng, { seed: firstCollection ? config.seed : undefined });
+        await enter("collect");
+        const batch = await collectEpisodesAsync(envs, policy, actRng, { seed: firstCollection ? collectionSeed : undefined, signal });
         firstCollection = false;
 
         // 2. reward-to-go
         const returns = rewardToGo(batch.rewards, batch.episodeEnds, config.gamma);
 
         // 3. advantages and 4. the gradient steps, in one tfjs pass (V_φ(s_t) computed once)
+        await enter("update");
         const stats = reinforceUpdate(nets, { obs: batch.obs, actions: batch.actions, returns, masks: batch.masks }, config, valueRng);
         policy.sync();
 
@@ -195,15 +249,21 @@ export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {
           evalReturn: NaN,
         });
         if (config.targetReturn > 0 && recentReturns.length >= config.targetWindow && row.trainReturn >= config.targetReturn) {
+          await enter("evaluate");
           row.evalReturn = await evaluateGreedy(signal);
           if (config.evalThreshold > 0 && row.evalReturn >= config.evalThreshold) return "target";
         }
       },
       // budget spent: a last evaluation, so the checkpoint keeps the better of these and the best seen
-      finish: async (signal) => void (config.evalThreshold > 0 && (await evaluateGreedy(signal))),
+      async finish(signal, enter) {
+        if (config.evalThreshold <= 0) return;
+        await enter("evaluate");
+        await evaluateGreedy(signal);
+      },
       progress: () => ({ done: episodes, total: config.maxEpisodes, unit: "ep", fields: { return: meanStd(recentReturns).mean.toFixed(1) } }),
       summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: best?.evalReturn ?? NaN }),
       plot: { x: "episodes", y: "return", window: 10, title: `REINFORCE on ${config.envId} (seed ${config.seed})` },
+      finite: (r) => ({ loss: r.loss, gradNorm: r.gradNorm, ...(value ? { valueLoss: r.valueLoss } : {}) }),
     }),
   };
 

@@ -9,8 +9,15 @@
  *
  * The policy acts for all running copies in one batched forward (`DiscreteActor.logits`); actions
  * are sampled from the softmax among the legal actions (`info.actionMask`).
+ *
+ * Each has an async twin (`collectEpisodesAsync`, `collectStepsAsync`) that checks the abort signal
+ * between steps, yielding to the event loop now and then, with the same numbers: the algorithms use
+ * those, so a collection stops on Ctrl-C. `checkEnvCopies`, `checkStepRows` and `checkRolloutFits`
+ * refuse, up front, sizes whose steps would run too long between two checks or not fit in memory.
  */
+import { checkpoint } from "../core/abort";
 import { actionMaskOf, type Env, type Info } from "../core/env";
+import { envSpec } from "../core/registry";
 import type { Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import type { EpisodeStats, VectorEnv } from "../core/vector-env";
@@ -24,10 +31,61 @@ export interface DiscreteActor {
   logits(obs: Float32Array, rows: number): Float32Array;
 }
 
-/** Observation size and action count of an env with flat observations and discrete actions; throws naming what does not fit. */
-export function discreteSizes(env: Pick<Env, "id" | "observationSpace" | "actionSpace">, who: string): { obsSize: number; nActions: number } {
+/**
+ * Observation size and action count of an env with flat observations and discrete actions; throws
+ * a RangeError naming what the algorithm needs and what the env has when it does not fit — at
+ * agent creation, before any training. An env whose observations are not flat vectors (its registry
+ * entry has `featurize`, e.g. EditAgent-v0's objects) fits only an algorithm that reads its
+ * features (`opts.featurized`: GRPO).
+ */
+export function discreteSizes(env: Pick<Env, "id" | "observationSpace" | "actionSpace">, who: string, opts: { featurized?: boolean } = {}): { obsSize: number; nActions: number } {
   if (env.actionSpace.kind !== "discrete") throw new RangeError(`${who} needs a discrete action space; ${env.id} has ${env.actionSpace.toString()}`);
+  if (!opts.featurized && registeredFeaturizer(env.id)) {
+    throw new RangeError(`${who} needs observations that are flat vectors (Float32Array); ${env.id}'s are structured objects that only an algorithm reading its features handles (grpo)`);
+  }
   return { obsSize: flatSize(env.observationSpace), nActions: env.actionSpace.n };
+}
+
+/** Whether the registered env `id` has structured observations (a `featurize`); false for an unregistered env. */
+function registeredFeaturizer(id: string): boolean {
+  try {
+    return envSpec(id).featurize !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Env copies one agent may step together. One step of all copies (their physics, one batched
+ * forward, the sampling) runs without a check of the signal: 4,096 CartPoles take ~0.1 s, 20,000
+ * ~0.45 s on a loaded 2-core machine — past the ~0.1 s an interrupt should wait.
+ */
+export const MAX_ENV_COPIES = 4096;
+/** The most rows one gradient step may take: a step is not interruptible, and 65,536 rows take ~0.1–0.5 s on a small MLP. */
+export const MAX_STEP_ROWS = 2048;
+/** The most memory one rollout's buffers may need (observations, per-step data, the update's copies). */
+export const MAX_ROLLOUT_BYTES = 1 << 30;
+
+/** Refuses (a RangeError naming the field) more env copies than MAX_ENV_COPIES. */
+export function checkEnvCopies(who: string, field: string, n: number): void {
+  if (n > MAX_ENV_COPIES) throw new RangeError(`${who} config: ${field} = ${n} env copies, expected at most ${MAX_ENV_COPIES}`);
+}
+
+/** Refuses (a RangeError) a gradient step on more than MAX_STEP_ROWS rows: Ctrl-C could not stop it for seconds. */
+export function checkStepRows(who: string, rows: number, how: string): void {
+  if (rows > MAX_STEP_ROWS) throw new RangeError(`${who} config: one gradient step would take ${rows} rows (${how}), expected at most ${MAX_STEP_ROWS}`);
+}
+
+/**
+ * Refuses, before the env copies are made, a rollout whose buffers would not fit: `numEnvs` ×
+ * `steps` rows of `obsSize` floats and their per-step data, against MAX_ROLLOUT_BYTES. A
+ * RangeError names the numbers and what to lower.
+ */
+export function checkRolloutFits(who: string, numEnvs: number, steps: number, obsSize: number, nActions: number): void {
+  const bytes = numEnvs * steps * (12 * obsSize + 64 + nActions);
+  if (bytes > MAX_ROLLOUT_BYTES) {
+    throw new RangeError(`${who} config: a rollout of ${numEnvs} env copies × ${steps} steps of ${obsSize} numbers needs about ${(bytes / 2 ** 30).toFixed(1)} GiB, expected at most ${MAX_ROLLOUT_BYTES / 2 ** 30} GiB; lower numEnvs or the steps per copy`);
+  }
 }
 
 /** Whole episodes laid out one after another; t runs over every step of every episode. */
@@ -68,6 +126,37 @@ export interface CollectEpisodesOptions {
  * batching their forward pass, and returns the episodes back to back (copy 0's first).
  */
 export function collectEpisodes(envs: readonly Env<Float32Array, number>[], actor: DiscreteActor, rng: Rng, opts: CollectEpisodesOptions = {}): EpisodeBatch {
+  return runToEnd(episodesRollout(envs, actor, rng, opts));
+}
+
+/**
+ * collectEpisodes, yielding to the event loop between steps (every ~20 ms: lib/core/abort's
+ * checkpoint) and throwing an AbortError once `signal` is aborted — so a collection with thousands
+ * of env copies still stops on Ctrl-C. The same numbers as collectEpisodes.
+ */
+export function collectEpisodesAsync(envs: readonly Env<Float32Array, number>[], actor: DiscreteActor, rng: Rng, opts: CollectEpisodesOptions & { signal?: AbortSignal } = {}): Promise<EpisodeBatch> {
+  return runWithChecks(episodesRollout(envs, actor, rng, opts), opts.signal);
+}
+
+/** Runs a rollout generator to its end in one go. */
+function runToEnd<T>(g: Generator<void, T>): T {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs a rollout generator, checking the signal (and yielding now and then) between its steps. */
+async function runWithChecks<T>(g: Generator<void, T>, signal: AbortSignal | undefined): Promise<T> {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    await checkpoint(signal);
+  }
+}
+
+/** collectEpisodes' loop, one `yield` per step of the running copies. */
+function* episodesRollout(envs: readonly Env<Float32Array, number>[], actor: DiscreteActor, rng: Rng, opts: CollectEpisodesOptions): Generator<void, EpisodeBatch> {
   const n = envs.length, { obsSize, nActions } = actor;
   const current: Float32Array[] = [];
   const masks: (Uint8Array | undefined)[] = [];
@@ -114,6 +203,7 @@ export function collectEpisodes(envs: readonly Env<Float32Array, number>[], acto
       }
     });
     running = stillRunning;
+    yield;
   }
   const T = perEnv.reduce((s, e) => s + e.actions.length, 0);
   const batch: EpisodeBatch = {
@@ -180,6 +270,16 @@ export interface StepBatch {
  * see lib/core/vector-env). `state` is advanced in place, so the next call continues the episodes.
  */
 export function collectSteps(venv: VectorEnv<Float32Array, number>, state: RolloutState, actor: DiscreteActor, steps: number, rng: Rng): StepBatch {
+  return runToEnd(stepsRollout(venv, state, actor, steps, rng));
+}
+
+/** collectSteps, checking `signal` (and yielding now and then) between steps, as collectEpisodesAsync. The same numbers. */
+export function collectStepsAsync(venv: VectorEnv<Float32Array, number>, state: RolloutState, actor: DiscreteActor, steps: number, rng: Rng, signal?: AbortSignal): Promise<StepBatch> {
+  return runWithChecks(stepsRollout(venv, state, actor, steps, rng), signal);
+}
+
+/** collectSteps' loop, one `yield` per step of the vector env. */
+function* stepsRollout(venv: VectorEnv<Float32Array, number>, state: RolloutState, actor: DiscreteActor, steps: number, rng: Rng): Generator<void, StepBatch> {
   const N = venv.numEnvs, { obsSize, nActions } = actor;
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`collectSteps: steps must be a positive integer, got ${steps}`);
   const size = steps * N;
@@ -229,7 +329,8 @@ export function collectSteps(venv: VectorEnv<Float32Array, number>, state: Rollo
       state.obs[i] = r.obs[i];
       state.masks[i] = actionMaskOf(r.infos[i] as Info, nActions, venv.envs[i].id);
     }
-    batch.episodes.push(...r.episodes);
+    for (const e of r.episodes) batch.episodes.push(e); // not push(...): thousands of copies may end on one step
+    yield;
   }
   state.obs.forEach((o, i) => batch.lastObs.set(checkObs(o, obsSize, venv.envs[i].id), i * obsSize));
   return batch;

@@ -8,14 +8,21 @@
  *   - the clock: wallTime and sps in every row, counting on across resumed calls
  *   - the row log: a row is in `metrics` before any evaluation that follows it, so an interrupt
  *     during that evaluation keeps it
+ *   - divergence: the row's losses are checked as it is logged; the first NaN or ±∞ stops training
+ *     with a NonFiniteError naming the update and the quantity (lib/core/finite)
+ *   - phases: each phase of an update (collect, update, evaluate) and a periodic checkpoint begins
+ *     by checking the signal, and an interrupt during the last one is honoured before train() returns:
+ *     whatever the phase, an interrupt ends train() the same way (AbortError, or stopped "aborted")
+ *   - periodic checkpoints (`opts.checkpoint`): after an update, every N updates or seconds
  *   - what a notebook shows: a live learning curve drawn from the whole history, and a progress bar
  */
-import { checkpoint, isAbortError, resolveSignal } from "../core/abort";
+import { checkpoint, isAbortError, resolveSignal, throwIfAborted, yieldToEventLoop } from "../core/abort";
+import { firstNonFinite, isNonFiniteError, NonFiniteError } from "../core/finite";
 import { learningCurve } from "../viz/charts";
 import { currentDisplaySink } from "../viz/display";
 import { liveChart, type LiveChart } from "../viz/live";
 import { progress as progressBar, type ProgressBar } from "../viz/progress";
-import type { BaseRow, StopReason, TrainOptions, TrainProgress, TrainResult } from "./agent";
+import type { BaseRow, SaveEvery, StopReason, TrainOptions, TrainPhase, TrainProgress, TrainResult } from "./agent";
 
 /** What an agent keeps between calls of train(). */
 export interface TrainingState<R extends BaseRow> {
@@ -36,17 +43,24 @@ export interface TrainingSteps<R extends BaseRow> {
   /**
    * One update. Calls `log(row)` once with the update's row (the clock columns are filled in and
    * the row goes into `metrics` at once); may then evaluate and set the row's evaluation fields.
-   * Returns "target" to stop because the algorithm's goal is met.
+   * Awaits `enter(phase)` as each phase begins (collect, update, evaluate): it checks the signal, so
+   * every phase stops on an interrupt. Returns "target" to stop because the algorithm's goal is met.
    */
-  update(signal: AbortSignal | undefined, log: (row: NewRow<R>) => R): Promise<"target" | void>;
-  /** Runs once when the budget is spent (e.g. a last evaluation). */
-  finish?(signal: AbortSignal | undefined): Promise<void>;
+  update(signal: AbortSignal | undefined, log: (row: NewRow<R>) => R, enter: (phase: TrainPhase) => Promise<void>): Promise<"target" | void>;
+  /** Runs once when the budget is spent (e.g. a last evaluation); `enter` as in update. */
+  finish?(signal: AbortSignal | undefined, enter: (phase: TrainPhase) => Promise<void>): Promise<void>;
   /** Progress so far, for the bar: done of total units, and a few fields to show. */
   progress(): Omit<TrainProgress, "fields"> & { fields?: Record<string, string> };
   /** The result's numbers besides the ones the loop knows. */
   summary(): Pick<TrainResult<R>, "episodes" | "envSteps" | "trainReturn" | "evalReturn">;
   /** Default axes of the live learning curve. */
   plot: { x: string; y: string; window?: number; title: string };
+  /**
+   * The numbers of a row that must be finite (losses, gradient norm). Checked as the row is
+   * logged — before any evaluation that follows it — at the cost of a few comparisons: the first
+   * NaN or ±∞ stops training with a NonFiniteError naming the update and the quantity.
+   */
+  finite?(row: R): Record<string, number>;
 }
 
 /** Runs `steps` until the budget is spent, the target is met or the signal aborts. */
@@ -56,28 +70,63 @@ export async function runTraining<R extends BaseRow>(state: TrainingState<R>, op
   const clock = () => (state.seconds = (performance.now() - started) / 1000);
   const display = openDisplay(state, opts, steps);
   let stopped: StopReason = "done";
+  let inPhase: TrainPhase | undefined; // the phase under way, once its entry check has passed
+  let lastSave = { update: state.metrics.at(-1)?.update ?? 0, seconds: state.seconds };
+  const saveDue = (every: SaveEvery, update: number, seconds: number) =>
+    "updates" in every ? every.updates > 0 && update - lastSave.update >= every.updates : every.seconds > 0 && seconds - lastSave.seconds >= every.seconds;
   try {
     while (steps.budgetLeft()) {
       await checkpoint(signal);
       let row: R | undefined;
-      const goal = await steps.update(signal, (newRow) => {
-        row = { ...newRow, wallTime: 0, sps: 0 } as R;
-        stampClock(row, clock());
-        state.metrics.push(row);
-        return row;
-      });
+      const update = state.metrics.length + 1;
+      const enter = async (phase: TrainPhase) => {
+        opts.onPhase?.(phase, update);
+        await checkpoint(signal);
+        inPhase = phase;
+      };
+      let goal: "target" | void;
+      try {
+        goal = await steps.update(signal, (newRow) => {
+          row = { ...newRow, wallTime: 0, sps: 0 } as R;
+          stampClock(row, clock());
+          state.metrics.push(row);
+          const bad = steps.finite && firstNonFinite(steps.finite(row));
+          if (bad) throw new NonFiniteError(`update ${update}: ${bad[0]} is ${bad[1]}; training diverged (a smaller learning rate, or a gradient clip, may help)`);
+          return row;
+        }, enter);
+      } catch (err) {
+        // a NaN met elsewhere in the update (the policy's logits while collecting or evaluating): say which update
+        if (isNonFiniteError(err) && !/^update \d+:/.test(err.message)) throw new NonFiniteError(`update ${update}: ${err.message}`);
+        throw err;
+      }
       if (!row) throw new Error("train: an update finished without logging its row");
       stampClock(row, clock()); // evaluation after the log counts as training time
       opts.onUpdate?.(row);
       const p = steps.progress();
       opts.onProgress?.({ ...p, fields: p.fields ?? {} });
       display.update(row, p);
+      inPhase = undefined; // between updates again
+      if (opts.checkpoint && saveDue(opts.checkpoint.every, row.update, state.seconds)) {
+        await enter("checkpoint");
+        await opts.checkpoint.save();
+        inPhase = undefined;
+        lastSave = { update: row.update, seconds: state.seconds };
+      }
       if (goal === "target") {
         stopped = "target";
         break;
       }
     }
-    if (stopped === "done") await steps.finish?.(signal);
+    if (stopped === "done") {
+      await steps.finish?.(signal, async (phase) => {
+        opts.onPhase?.(phase, state.metrics.length);
+        await checkpoint(signal);
+        inPhase = phase;
+      });
+    }
+    // an interrupt that arrived during the last phase (say, the final evaluation) is honoured, not lost
+    await yieldToEventLoop();
+    throwIfAborted(signal);
   } catch (err) {
     if (!isAbortError(err)) throw err;
     stopped = "aborted";
@@ -86,7 +135,7 @@ export async function runTraining<R extends BaseRow>(state: TrainingState<R>, op
     clock();
     await display.close(stopped);
   }
-  return { stopped, updates: state.metrics.length, wallTime: state.seconds, ...steps.summary(), metrics: state.metrics };
+  return { stopped, updates: state.metrics.length, wallTime: state.seconds, ...steps.summary(), metrics: state.metrics, ...(stopped === "aborted" && inPhase ? { interruptedIn: inPhase } : {}) };
 }
 
 function stampClock(row: BaseRow, seconds: number): void {

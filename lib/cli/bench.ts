@@ -1,11 +1,13 @@
 /**
- * `tsrl bench [--out FILE] [--quick] [--only gpt2]` — the speed numbers behind our backend and design choices,
+ * `tsrl bench [--out FILE] [--quick] [--only gpt2|serve]` — the speed numbers behind our backend and design choices,
  * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
  * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one PPO
  * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second;
  * GPT-2 (lib/nn/gpt2/bench): forward+backward tokens/s at 128 tokens and KV-cache generation new
  * tokens/s at batch 8, with GFLOP/s, for the tiny config and GPT-2-124M shapes (random weights;
- * --quick: the tiny config only), next to PyTorch's numbers on this machine.
+ * --quick: the tiny config only), next to PyTorch's numbers on this machine. `--only serve`: the HTTP
+ * server's requests/s and latency (lib/serve/bench: tiny GPT-2 completions per batching window,
+ * Tic-Tac-Toe actions; not part of the full run, which measures compute).
  * Runs one thing at a time; a few minutes (124M alone ~1 minute).
  */
 import * as fs from "node:fs";
@@ -26,12 +28,12 @@ import { GPT2_124M, GPT2_TINY } from "../nn/gpt2/config";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
-  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2]",
+  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2|serve]",
   positionals: [],
   flags: [
     { name: "out", type: "string", help: "also write the JSON to this file" },
     { name: "quick", type: "boolean", help: "shorter timings and fewer sizes (a smoke test)" },
-    { name: "only", type: "string", choices: ["gpt2"], help: "run one section only: gpt2 (tiny config and 124M shapes, ~1 minute)" },
+    { name: "only", type: "string", choices: ["gpt2", "serve"], help: "run one section only: gpt2 (tiny config and 124M shapes, ~1 minute); serve (the HTTP server: requests/s and latency, ~2 minutes)" },
   ],
 };
 
@@ -53,6 +55,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
     return 0;
   };
+  if (parsed.flags.only === "serve") {
+    const backend = await initBackend({ quiet: true });
+    const { benchServe } = await import("../serve/bench");
+    return emit({ createdAt: new Date().toISOString(), node: process.version, tfjs: tf.version.tfjs, backend, serve: await benchServe({ quick, log }) });
+  }
   if (parsed.flags.only === "gpt2") {
     const backend = await initBackend({ quiet: true });
     log(`GPT-2 forward+backward (128 tokens) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);

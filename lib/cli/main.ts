@@ -3,6 +3,8 @@
  * so `tsrl kernel` does not pay for TensorFlow.js and `tsrl train` does not pay for ZeroMQ.
  */
 
+import { reportError } from "./errors";
+
 export type Verb = (args: string[]) => Promise<number>;
 
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
@@ -22,12 +24,15 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
     },
   },
   serve: {
-    summary: "drive a trained agent (or a GPT-2 directory's completions) over JSON lines:  tsrl serve runs/x --stdio",
+    summary: "drive a trained agent (or a GPT-2's completions) over JSON lines or HTTP:  tsrl serve runs/x --stdio | --port 8000",
     load: async () => {
       const gpt2 = await import("./serve-gpt2");
-      return async (args) => (gpt2.isGpt2Directory(args.find((a) => !a.startsWith("-"))) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+      // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
+      return async (args) => (args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
     },
   },
+  playground: { summary: "the course's app in a browser (train, watch, play, edit):  tsrl playground [--port 8501] [--no-open]", load: async () => (await import("./playground")).playgroundCommand },
+  export: { summary: "export a GPT-2 GRPO run for TRL:  tsrl export trl runs/grpo-gpt2 --out trl-grpo-gpt2", load: async () => (await import("./export")).exportCommand },
   run: { summary: "run a TypeScript script that imports tsrl:  tsrl run my-script.ts", load: async () => (await import("./run")).runCommand },
   kernel: { summary: "the Jupyter kernel:  tsrl kernel install | tsrl kernel --connection-file F", load: async () => (await import("../kernel/command")).kernelCommand },
   lab: { summary: "open JupyterLab (or the classic notebook) on notebooks/", load: async () => (await import("./lab")).labCommand },
@@ -40,7 +45,8 @@ function isGpt2Training(args: readonly string[]): boolean {
 }
 
 export function usage(): string {
-  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(7)} ${v.summary}`);
+  const width = Math.max(...Object.keys(verbs).map((name) => name.length));
+  const lines = Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(width)} ${v.summary}`);
   return ["usage: tsrl <verb> [options]", "", ...lines].join("\n");
 }
 
@@ -55,5 +61,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`tsrl: unknown verb '${verb}'\n\n${usage()}`);
     return 2;
   }
-  return (await entry.load())(rest);
+  try {
+    return await (await entry.load())(rest);
+  } catch (err) {
+    return reportError(verb, err); // a user's mistake is one line and exit 2 or 1; only tsrl's own bugs show a stack
+  }
 }

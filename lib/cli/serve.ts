@@ -1,41 +1,48 @@
 /**
- * `tsrl serve <dir> --stdio` — lets any program drive a trained agent: one JSON request per line on
- * stdin, one JSON answer per line on stdout, in order.
+ * `tsrl serve <dir> --stdio | --port N` — lets any program drive a trained agent, over JSON lines
+ * (one request per line on stdin, one answer per line on stdout, in order) or HTTP.
  *
- *   → {"obs": [0, 1, 0, -1, 0, 0, 0, 0, 0], "mask": [1, 0, 1, 0, 1, 1, 1, 1, 1]}
- *   ← {"action": 4, "probs": [0.01, 0, 0.02, 0, 0.93, …]}
+ *   → {"obs": [0, 1, 0, -1, 0, 0, 0, 0, 0], "mask": [1, 0, 1, 0, 1, 1, 1, 1, 1], "id": 3}
+ *   ← {"id": 3, "action": 4, "probs": [0.01, 0, 0.02, 0, 0.93, …]}
  *
- * `mask` (1 legal, 0 illegal) is optional; `greedy` (default true) picks the most probable legal
- * action, false samples it (seeded by --seed); an `id` is echoed back. A malformed line gets one
- * line `{"error": "line 3: …"}` naming the problem, and the server goes on; it ends at end of input.
- * Progress and diagnostics go to stderr; stdout carries only answers. An edit agent's checkpoint
- * answers {"instruction", "text"} lines with the edited text and its steps instead (lib/cli/serve-edit).
+ *   curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+ *        -d '{"obs": [0, 1, 0, -1, 0, 0, 0, 0, 0]}' http://127.0.0.1:8000/v1/act
+ *
+ * What a request may hold and what it gets back is the handler's (lib/serve/act.ts; an edit agent's
+ * checkpoint answers {"instruction", "text"} with lib/serve/edit.ts, over HTTP at POST /v1/edit);
+ * the line contract is lib/serve/json-lines.ts's, the HTTP one lib/serve/app.ts's (token, limits).
+ * `greedy: false` samples with a generator seeded by --seed. Progress and diagnostics go to stderr;
+ * stdout carries only answers (HTTP: one line saying where it listens). Over stdio it ends at end of
+ * input (exit 0); over HTTP at SIGTERM (0) or Ctrl-C (130).
  */
-import * as readline from "node:readline";
-import { makeEnv } from "../core/registry";
 import { createRng } from "../core/rng";
-import { flatSize } from "../core/spaces";
 import { CheckpointError } from "../data/checkpoint";
 import { loadPolicy } from "../algos/checkpoint";
 import { EDIT_AGENT_ID } from "../envs/edit-agent";
 import { initBackend } from "../nn/backend";
+import { createActHandler } from "../serve/act";
+import { createEditHandler } from "../serve/edit";
+import { mountPolicy } from "../serve/faces";
 import { parseCommand, type CommandSpec } from "./args";
-import { answerEditRequest } from "./serve-edit";
+import { runHttpServer } from "./serve-http";
+import { serveStdio } from "./serve-stdio";
+import { chooseTransport, TRANSPORT_FLAGS } from "./serve-transport";
 
 const spec: CommandSpec = {
-  usage: "tsrl serve <dir> --stdio [--seed S]",
+  usage: "tsrl serve <dir> (--stdio [--max-line-bytes N] | --port N [--host H] [--token-file F] [limits]) [--seed S]",
   positionals: ["dir"],
   flags: [
-    { name: "stdio", type: "boolean", help: "answer JSON lines on stdin with JSON lines on stdout (the only transport so far)" },
+    ...TRANSPORT_FLAGS,
     { name: "seed", type: "integer", help: "seed of the sampling when a request asks for greedy: false", default: 0 },
   ],
 };
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommand("serve", argv, spec, "Serve a trained agent's actions over JSON lines.");
+  const parsed = parseCommand("serve", argv, spec, "Serve a trained agent's actions over JSON lines (--stdio) or HTTP (--port).");
   if (typeof parsed === "number") return parsed;
-  if (parsed.flags.stdio !== true) {
-    console.error("tsrl serve: give --stdio (JSON lines on stdin and stdout; the only transport so far)");
+  const transport = chooseTransport(parsed.flags);
+  if (typeof transport === "string") {
+    console.error(`tsrl serve: ${transport}`);
     return 2;
   }
   await initBackend({ quiet: true }); // the edit agent's network runs on tfjs
@@ -46,58 +53,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (err instanceof CheckpointError) { console.error(`tsrl serve: ${err.message}`); return 1; }
     throw err;
   }
-  const env = makeEnv(policy.envId);
-  const obsSize = flatSize(env.observationSpace);
-  const nActions = env.actionSpace.kind === "discrete" ? env.actionSpace.n : 0;
-  env.close?.();
   const rng = createRng((parsed.flags.seed as number | undefined) ?? 0);
-  console.error(`tsrl serve: ${policy.algorithm} on ${policy.envId} from ${policy.dir}; reading JSON lines on stdin`);
-
-  const edits = policy.envId === EDIT_AGENT_ID;
-  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === "") continue;
-    process.stdout.write(JSON.stringify(edits ? answerEditRequest(policy, line, lineNo) : answer(line, lineNo)) + "\n");
+  const what = `${policy.algorithm} on ${policy.envId} from ${policy.dir}`;
+  if ("stdio" in transport) {
+    console.error(`tsrl serve: ${what}; reading JSON lines on stdin`);
+    return serveStdio(policy.envId === EDIT_AGENT_ID ? createEditHandler(policy) : createActHandler(policy, rng), transport.stdio);
   }
-  return 0;
-
-  function answer(line: string, n: number): Record<string, unknown> {
-    let request: unknown;
-    try {
-      request = JSON.parse(line);
-    } catch (err) {
-      return { error: `line ${n}: not JSON (${(err as Error).message})` };
-    }
-    const problem = checkRequest(request, obsSize, nActions);
-    if (problem) return { error: `line ${n}: ${problem}`, ...idOf(request) };
-    const r = request as { obs: number[]; mask?: number[]; greedy?: boolean };
-    const obs = Float32Array.from(r.obs);
-    const mask = r.mask ? Uint8Array.from(r.mask) : undefined;
-    const action = policy.act(obs, { greedy: r.greedy ?? true, rng, mask });
-    return { ...idOf(request), action, probs: Array.from(policy.probs(obs, mask), (p) => Number(p.toPrecision(6))) };
-  }
-}
-
-function idOf(request: unknown): { id?: unknown } {
-  const id = (request as { id?: unknown } | null)?.id;
-  return id === undefined ? {} : { id };
-}
-
-/** What is wrong with a request, or undefined. */
-export function checkRequest(request: unknown, obsSize: number, nActions: number): string | undefined {
-  if (typeof request !== "object" || request === null || Array.isArray(request)) return `expected an object like {"obs": [...], "mask": [...]}, got ${JSON.stringify(request)}`;
-  const r = request as Record<string, unknown>;
-  const unknown = Object.keys(r).filter((k) => !["obs", "mask", "greedy", "id"].includes(k));
-  if (unknown.length) return `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; expected obs, mask, greedy, id`;
-  if (!Array.isArray(r.obs) || r.obs.length !== obsSize || !r.obs.every((x) => typeof x === "number" && Number.isFinite(x))) {
-    return `obs must be an array of ${obsSize} finite numbers, got ${JSON.stringify(r.obs)}`;
-  }
-  if (r.mask !== undefined) {
-    if (!Array.isArray(r.mask) || r.mask.length !== nActions || !r.mask.every((x) => x === 0 || x === 1)) return `mask must be an array of ${nActions} zeros and ones, got ${JSON.stringify(r.mask)}`;
-    if (!r.mask.includes(1)) return "mask allows no action";
-  }
-  if (r.greedy !== undefined && typeof r.greedy !== "boolean") return `greedy must be true or false, got ${JSON.stringify(r.greedy)}`;
-  return undefined;
+  const { http } = transport;
+  return runHttpServer(http, (app) => ({ what, ...mountPolicy(app, policy, { rng, maxQueue: http.queue }) }));
 }

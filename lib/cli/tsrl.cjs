@@ -3,6 +3,7 @@
 "use strict";
 require("../node/register-ts.cjs");
 require("./main.ts").main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code ?? 0; },
+  // a verb's non-zero code wins; a zero leaves alone what a script run by `tsrl run` set itself
+  (code) => { if (code) process.exitCode = code; },
   (err) => { console.error(err && err.stack ? err.stack : String(err)); process.exitCode = 1; },
 );

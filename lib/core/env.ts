@@ -60,6 +60,14 @@ export interface Env<O = Float32Array, A = number> {
   /** The innermost environment when this one is a wrapper (its extra fields, e.g. `state`, live there). */
   readonly unwrapped?: Env<O, A>;
   close?(): void;
+  /**
+   * The environment's whole state — its generator, the episode in progress, step counters — as
+   * plain JSON, so a training run can be resumed exactly where it stopped (lib/algos/resume).
+   * Absent where it cannot be captured (a Box2D world, an opponent that is a function).
+   */
+  saveState?(): unknown;
+  /** Puts the environment back into a state from `saveState()`; throws naming what does not fit. */
+  loadState?(state: unknown): void;
 }
 
 /** Error for an action outside the action space; the message names the action and the space. */

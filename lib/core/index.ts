@@ -5,5 +5,6 @@ export * from "./vector-env";
 export * from "./registry";
 export * from "./wrappers";
 export * from "./abort";
+export * from "./finite";
 export * from "./schema";
 export * from "./stats";

@@ -35,6 +35,14 @@ export interface EnvSpec<O = unknown, A = unknown> {
    */
   featurize?: (obs: unknown) => Float32Array;
   /**
+   * What is wrong with `obs` as an observation this env shows its agent, beyond length and
+   * finiteness (which every vector observation is checked for), or undefined. Servers check requests
+   * with it (Tic-Tac-Toe: cells are +1, −1 or 0, and it is the agent's turn in a game still going).
+   */
+  checkObservation?: (obs: ArrayLike<number>) => string | undefined;
+  /** The legal actions (1 legal) in the state `obs` shows, when the observation alone decides them (Tic-Tac-Toe: the free cells). */
+  legalActions?: (obs: Float32Array) => Uint8Array;
+  /**
    * Numbers the last step's `info` says about a training episode (EditAgent-v0: exact match, edits,
    * the task's minimal edits), averaged over each update's episodes into its metrics row.
    */

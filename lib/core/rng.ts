@@ -28,6 +28,16 @@ export interface Rng {
   fork(): Rng;
   /** Raw 32-bit unsigned output. */
   nextUint32(): number;
+  /** The generator's whole state (plain JSON), to resume a run exactly where it was. */
+  getState(): RngState;
+  /** Puts the generator back to a state from `getState()`: the same numbers follow. */
+  setState(state: RngState): void;
+}
+
+/** What `Rng.getState()` returns: xoshiro128**'s four words and the spare Gaussian of Box–Muller. */
+export interface RngState {
+  s: [number, number, number, number];
+  spareNormal: number | null;
 }
 
 function splitmix32(seed: number): () => number {
@@ -121,6 +131,17 @@ export function createRng(seed: number): Rng {
     },
     fork() {
       return createRng(nextUint32());
+    },
+    getState() {
+      return { s: [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0], spareNormal: spareNormal ?? null };
+    },
+    setState(state) {
+      const ok = Array.isArray(state?.s) && state.s.length === 4 && state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) && !state.s.every((w) => w === 0);
+      if (!ok || !(state.spareNormal === null || Number.isFinite(state.spareNormal))) {
+        throw new RangeError(`Rng.setState: expected { s: four 32-bit unsigned words, not all 0; spareNormal: number | null }, got ${JSON.stringify(state)}`);
+      }
+      [s0, s1, s2, s3] = state.s;
+      spareNormal = state.spareNormal ?? undefined;
     },
   };
   return rng;

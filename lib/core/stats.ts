@@ -45,3 +45,11 @@ export function explainedVariance(predicted: ArrayLike<number>, target: ArrayLik
   const diff = Float64Array.from(target, (y, i) => y - predicted[i]);
   return 1 - summarize(diff).std ** 2 / varY;
 }
+
+/** The p-th percentile (0–100) of `values`, nearest rank (p50 the median, p99 the tail); NaN for no values. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`p must be in [0, 100], got ${p}`);
+  const sorted = Float64Array.from(values).sort();
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}

@@ -46,6 +46,9 @@ export interface VectorEnv<O = Float32Array, A = number> {
   reset(args?: ResetArgs): { obs: O[]; infos: Info[] };
   step(actions: ArrayLike<A> | A[]): VectorStepResult<O>;
   close(): void;
+  /** Every copy's state and the running episode returns and lengths; present only when every copy can save its state (Env.saveState). */
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
 }
 
 export function vectorEnv<O, A>(envs: Env<O, A>[]): VectorEnv<O, A> {
@@ -55,7 +58,7 @@ export function vectorEnv<O, A>(envs: Env<O, A>[]): VectorEnv<O, A> {
   const lengths = new Int32Array(n);
   let started = false;
 
-  return {
+  const venv: VectorEnv<O, A> = {
     numEnvs: n,
     envs,
     singleObservationSpace: envs[0].observationSpace,
@@ -105,4 +108,19 @@ export function vectorEnv<O, A>(envs: Env<O, A>[]): VectorEnv<O, A> {
       for (const env of envs) env.close?.();
     },
   };
+  if (envs.every((e) => e.saveState && e.loadState)) {
+    venv.saveState = () => ({ started, returns: Array.from(returns), lengths: Array.from(lengths), envs: envs.map((e) => e.saveState!()) });
+    venv.loadState = (s) => {
+      const st = s as { started?: unknown; returns?: unknown; lengths?: unknown; envs?: unknown };
+      const numbers = (x: unknown) => Array.isArray(x) && x.length === n && x.every((v) => typeof v === "number" && Number.isFinite(v));
+      if (typeof st?.started !== "boolean" || !numbers(st.returns) || !numbers(st.lengths) || !Array.isArray(st.envs) || st.envs.length !== n) {
+        throw new RangeError(`vectorEnv.loadState: expected the state of ${n} copies (started, returns, lengths, envs)`);
+      }
+      (st.envs as unknown[]).forEach((e, i) => envs[i].loadState!(e));
+      started = st.started;
+      returns.set(st.returns as number[]);
+      lengths.set(st.lengths as number[]);
+    };
+  }
+  return venv;
 }

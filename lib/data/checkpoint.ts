@@ -5,15 +5,19 @@
  *                             time, a metrics summary — any JSON object the caller gives
  *   <dir>/model.safetensors   named float32 tensors with their shapes
  *   <dir>/metrics.csv         (optional) the training log
+ *   <dir>/tsrl-checkpoint.json  tsrl's marker: this directory is tsrl's to replace (lib/data/out-dir)
  *
  * Saving replaces the whole directory atomically (see `replaceDirAtomic`), so a crash mid-save
- * never leaves a half-written checkpoint and never loses the previous one. Loading validates
+ * never leaves a half-written checkpoint and never loses the previous one; and only where
+ * `checkOutDir` allows (never over a file or a directory tsrl did not write). Loading validates
  * everything and, given the shapes the model expects, says exactly which tensor is wrong.
  */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { replaceDirAtomic, stagingDirs, writeFileAtomic } from "./atomic";
+import { describeNonFinite, nonFiniteIndex } from "../core/finite";
+import { CHECKPOINT_FILES, CHECKPOINT_MARKER, checkOutDir, type CheckOutDirOptions } from "./out-dir";
 import { readCsv } from "./csv";
 import { type MetricsLog, type MetricsRow, summarizeMetrics, writeCsv } from "./metrics";
 import { packageRoot } from "./paths";
@@ -36,6 +40,11 @@ export interface SaveCheckpointInput {
   metrics?: readonly object[] | MetricsLog;
   /** Extra strings for the safetensors `__metadata__`. */
   metadata?: Record<string, string>;
+  /**
+   * More files for the directory, name → contents (e.g. a resumable run's train_state.json). Only
+   * names tsrl writes (lib/data/out-dir's CHECKPOINT_FILES), so the directory stays recognisably tsrl's.
+   */
+  extraFiles?: Record<string, string | Uint8Array>;
 }
 
 export interface LoadedCheckpoint {
@@ -52,6 +61,16 @@ export interface LoadCheckpointOptions {
   expect?: Record<string, readonly number[]>;
   /** Read metrics.csv when present (default true). */
   metrics?: boolean;
+  /**
+   * Accept tensors holding NaN or ±∞ (default false: a CheckpointError names each one). Only to
+   * inspect a run that diverged; such weights act as noise.
+   */
+  allowNonFinite?: boolean;
+}
+
+export interface SaveCheckpointOptions extends CheckOutDirOptions {
+  /** Write tensors holding NaN or ±∞ (default false: refused, naming the tensor, before anything is written). */
+  allowNonFinite?: boolean;
 }
 
 /** Every checkpoint problem: `problems` lists each one (several shape mismatches are reported together). */
@@ -68,8 +87,10 @@ export class CheckpointError extends Error {
 }
 
 /**
- * Writes a checkpoint directory, replacing any previous one at `dir` only once the new one is
- * complete. Returns the absolute directory path.
+ * Writes a checkpoint directory, replacing a previous tsrl checkpoint at `dir` only once the new
+ * one is complete (`overwrite: false` refuses to replace one). Throws an OutDirError, before
+ * writing anything, when `dir` is not a place for a checkpoint (lib/data/out-dir). Returns the
+ * absolute directory path.
  *
  * @example
  *   saveCheckpoint("runs/cartpole-reinforce", {
@@ -78,13 +99,22 @@ export class CheckpointError extends Error {
  *     metrics: log,
  *   });
  */
-export function saveCheckpoint(dir: string, input: SaveCheckpointInput): string {
-  const target = path.resolve(dir);
+export function saveCheckpoint(dir: string, input: SaveCheckpointInput, opts: SaveCheckpointOptions = {}): string {
+  const { dir: target } = checkOutDir(dir, opts); // the guard, on the path as given ("" is not ".")
   if (typeof input.config !== "object" || input.config === null || Array.isArray(input.config)) {
     throw new CheckpointError(target, "config must be a JSON object");
   }
   for (const [name, t] of Object.entries(input.tensors)) {
     if (!(t.data instanceof Float32Array)) throw new CheckpointError(target, `tensor '${name}' must be a Float32Array, got ${(t.data as unknown as object)?.constructor?.name ?? typeof t.data}`);
+  }
+  for (const name of Object.keys(input.extraFiles ?? {})) {
+    if (!CHECKPOINT_FILES.has(name) || [CONFIG_FILE, MODEL_FILE, METRICS_FILE, CHECKPOINT_MARKER].includes(name)) {
+      throw new CheckpointError(target, `extra file '${name}' is not one tsrl writes next to a checkpoint's own files`);
+    }
+  }
+  if (!opts.allowNonFinite) {
+    const bad = nonFiniteProblems(input.tensors);
+    if (bad.length) throw new CheckpointError(target, bad.map((p) => `${p}: refusing to write non-finite weights (training diverged?)`));
   }
   replaceDirAtomic(target, (staging) => {
     // encode first: a bad tensor fails before any file exists
@@ -95,7 +125,8 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): string 
       const rows = Array.isArray(input.metrics) ? (input.metrics as readonly object[]) : (input.metrics as MetricsLog).rows;
       writeCsv(rows, path.join(staging, METRICS_FILE));
     }
-  });
+    for (const [name, contents] of Object.entries(input.extraFiles ?? {})) writeFileAtomic(path.join(staging, name), contents);
+  }, { overwrite: opts.overwrite, kind: "agent" });
   return target;
 }
 
@@ -113,6 +144,9 @@ export function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): L
 
   const configPath = path.join(target, CONFIG_FILE);
   if (!fs.existsSync(configPath)) throw new CheckpointError(target, `missing ${CONFIG_FILE}`);
+  for (const f of [CONFIG_FILE, MODEL_FILE, METRICS_FILE]) {
+    if (fs.existsSync(path.join(target, f)) && fs.statSync(path.join(target, f)).isDirectory()) throw new CheckpointError(target, `${f} is a directory, expected a file`);
+  }
   let config: unknown;
   try {
     config = JSON.parse(fs.readFileSync(configPath, "utf8"));
@@ -141,6 +175,7 @@ export function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): L
     else problems.push(`tensor '${name}' has dtype ${t.dtype}; checkpoint tensors must be floating point`);
   }
   if (opts.expect) problems.push(...shapeProblems(tensors, opts.expect));
+  if (!opts.allowNonFinite) problems.push(...nonFiniteProblems(tensors).map((p) => `${p} (the run that wrote it diverged; load with allowNonFinite to inspect it)`));
   if (problems.length > 0) throw new CheckpointError(target, problems);
 
   const loaded: LoadedCheckpoint = { dir: target, config: config as Record<string, unknown>, tensors, metadata: contents.metadata };
@@ -153,6 +188,16 @@ export function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): L
     }
   }
   return loaded;
+}
+
+/** One line per tensor holding NaN or ±∞: its name, the first bad value and where. */
+export function nonFiniteProblems(tensors: Record<string, { data: ArrayLike<number> }>): string[] {
+  const problems: string[] = [];
+  for (const [name, t] of Object.entries(tensors)) {
+    const i = nonFiniteIndex(t.data);
+    if (i >= 0) problems.push(`tensor '${name}' holds ${describeNonFinite(t.data, i)}`);
+  }
+  return problems;
 }
 
 /** Missing, unexpected and mis-shaped tensors, one message each (in the order of `expect`, then extras). */

@@ -1,10 +1,11 @@
 /**
  * Polars DataFrames as notebook tables (the kernel calls this to display a DataFrame result).
- * The formatting itself is lib/viz's table, so frames and plain rows look the same.
+ * The formatting itself is lib/viz's table, so frames and plain rows look the same, and are cut
+ * the same way: a long frame shows its first and last rows. Only the rows shown are converted.
  */
 
 import type pl from "nodejs-polars";
-import { htmlTable, table, textTable } from "../viz/table";
+import { htmlTable, table, tableCut, textTable, type CutRows, type TableOptions } from "../viz/table";
 import type { MimeBundle } from "../viz/display";
 import { frameToRows } from "./csv";
 
@@ -14,26 +15,30 @@ function dtypeName(dtype: unknown): string {
     .replace(/^UInt(\d+)$/, "u$1").replace(/^(String|Utf8)$/, "str").replace(/^Bool(ean)?$/, "bool");
 }
 
-function parts(df: pl.DataFrame, maxRows: number) {
-  const rows = frameToRows(df.head(maxRows));
+/** What a frame's table needs: only the rows shown (first and last when it is cut), and the dtypes. */
+function parts(df: pl.DataFrame, maxRows?: number): { rows: Record<string, unknown>[]; opts: TableOptions; cut?: CutRows } {
   const types = Object.fromEntries(df.columns.map((c, i) => [c, dtypeName(df.dtypes[i])]));
-  return { rows, opts: { columns: df.columns, types, maxRows }, total: df.height };
+  const opts: TableOptions = { columns: df.columns, types, maxRows };
+  const c = tableCut(df.height, opts);
+  if (!c) return { rows: frameToRows(df), opts };
+  const rows = [...frameToRows(df.head(c.head)), ...(c.tail > 0 ? frameToRows(df.tail(c.tail)) : [])];
+  return { rows, opts, cut: { total: df.height, head: c.head } };
 }
 
-/** A clean HTML table of the first `maxRows` rows, column dtypes under the names, and the shape. */
-export function dataFrameHtml(df: pl.DataFrame, maxRows = 20): string {
+/** A clean HTML table (column dtypes under the names, and the shape); longer than `maxRows` (default 60), cut. */
+export function dataFrameHtml(df: pl.DataFrame, maxRows?: number): string {
   const p = parts(df, maxRows);
-  return htmlTable(p.rows, p.opts, p.total);
+  return htmlTable(p.rows, p.opts, p.cut);
 }
 
 /** Plain-text version of `dataFrameHtml`. */
-export function dataFrameText(df: pl.DataFrame, maxRows = 20): string {
+export function dataFrameText(df: pl.DataFrame, maxRows?: number): string {
   const p = parts(df, maxRows);
-  return textTable(p.rows, p.opts, p.total);
+  return textTable(p.rows, p.opts, p.cut);
 }
 
 /** The MIME bundle (HTML + text) for `show(frameBundle(df))` or the kernel's result display. */
-export function dataFrameBundle(df: pl.DataFrame, maxRows = 20): MimeBundle {
+export function dataFrameBundle(df: pl.DataFrame, maxRows?: number): MimeBundle {
   const p = parts(df, maxRows);
-  return table(p.rows, p.opts, p.total);
+  return table(p.rows, p.opts, p.cut);
 }

@@ -7,6 +7,7 @@
  *   safetensors.ts  the safetensors format, read and write, strictly validated
  *   checkpoint.ts   config.json + model.safetensors (+ metrics.csv), saved atomically
  *   atomic.ts       crash-safe file and directory replacement
+ *   out-dir.ts      the guard: where a checkpoint may be written, and what tsrl may replace or remove
  *   paths.ts        packageRoot, figsDir, datasetsDir, runsDir
  */
 
@@ -22,8 +23,12 @@ export {
   type Dtype, type SafetensorsContents, type Tensor, type TensorData, type TensorInput,
 } from "./safetensors";
 export {
-  CONFIG_FILE, CheckpointError, METRICS_FILE, MODEL_FILE, checkpointConfig, loadCheckpoint, saveCheckpoint, shapeProblems, versions,
-  type CheckpointTensor, type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointInput,
+  CONFIG_FILE, CheckpointError, METRICS_FILE, MODEL_FILE, checkpointConfig, loadCheckpoint, nonFiniteProblems, saveCheckpoint, shapeProblems, versions,
+  type CheckpointTensor, type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointInput, type SaveCheckpointOptions,
 } from "./checkpoint";
-export { replaceDirAtomic, writeFileAtomic } from "./atomic";
+export { replaceDirAtomic, writeFileAtomic, type ReplaceDirOptions } from "./atomic";
+export {
+  CHECKPOINT_FILES, CHECKPOINT_MARKER, OutDirError, checkOutDir, makeDirs, notOursReason, probeWritable, removeCheckpointDir,
+  type CheckOutDirOptions, type OutDirState,
+} from "./out-dir";
 export { datasetsDir, figsDir, packageRoot, runsDir } from "./paths";

@@ -113,9 +113,13 @@ export function rowsToDataFrame(rows: readonly object[], columns?: string[]): pl
 
 /** Writes a DataFrame (or rows) as CSV atomically. */
 export function writeCsv(data: pl.DataFrame | readonly object[], file: string): void {
+  writeFileAtomic(file, csvBytes(data));
+}
+
+/** A DataFrame (or rows) as the bytes of a CSV file. */
+export function csvBytes(data: pl.DataFrame | readonly object[]): Buffer {
   const df = Array.isArray(data) ? rowsToDataFrame(data as readonly object[]) : (data as pl.DataFrame);
-  const csv = df.width === 0 ? Buffer.alloc(0) : (df.writeCSV() as unknown as Buffer);
-  writeFileAtomic(file, csv);
+  return df.width === 0 ? Buffer.alloc(0) : (df.writeCSV() as unknown as Buffer);
 }
 
 export interface ColumnSummary {

@@ -39,7 +39,7 @@
  * is its float32 copy — exactly as Gymnasium does, so trajectories match step for step.
  */
 import { InvalidActionError, type Env, type ResetArgs, type StepResult } from "../core/env";
-import { createRng, randomSeed, type Rng } from "../core/rng";
+import { createRng, randomSeed, type Rng, type RngState } from "../core/rng";
 import { box, discrete } from "../core/spaces";
 import type { MimeBundle } from "../viz/display";
 import { animationBundle } from "../viz/picture";
@@ -75,6 +75,8 @@ export interface CartPoleOptions {
   suttonBartoReward?: boolean;
 }
 
+const CARTPOLE_OPTIONS = ["kinematicsIntegrator", "suttonBartoReward"];
+
 /** One step of the cart-pole dynamics (pure: returns the next state). */
 export function cartPoleDynamics(state: Readonly<CartPoleState>, action: number, integrator: "euler" | "semi-implicit" = "euler"): CartPoleState {
   const { gravity, totalMass, length, poleMassLength, massPole, forceMag, tau } = CARTPOLE;
@@ -101,7 +103,9 @@ export function cartPoleDynamics(state: Readonly<CartPoleState>, action: number,
 }
 
 export function makeCartPole(options: CartPoleOptions = {}): CartPoleEnv {
+  for (const k of Object.keys(options)) if (!CARTPOLE_OPTIONS.includes(k)) throw new RangeError(`CartPole-v1: unknown option '${k}'; expected one of ${CARTPOLE_OPTIONS.join(", ")}`);
   const integrator = options.kinematicsIntegrator ?? "euler";
+  if (integrator !== "euler" && integrator !== "semi-implicit") throw new RangeError(`CartPole-v1: kinematicsIntegrator = ${JSON.stringify(integrator)}, expected "euler" or "semi-implicit"`);
   const high = [CARTPOLE.xThreshold * 2, FLOAT32_MAX, CARTPOLE.thetaThresholdRadians * 2, FLOAT32_MAX];
   const observationSpace = box(high.map((h) => -h), high, [4]);
   const actionSpace = discrete(2);
@@ -148,6 +152,23 @@ export function makeCartPole(options: CartPoleOptions = {}): CartPoleEnv {
     },
     render() {
       return state ? renderCartPoleSvg(state) : "";
+    },
+    saveState() {
+      return { rng: rng.getState(), state: state ? [...state] : null, stepsBeyondTerminated };
+    },
+    loadState(s) {
+      const st = s as { rng?: RngState; state?: unknown; stepsBeyondTerminated?: unknown };
+      const phys = st?.state;
+      if (phys !== null && !(Array.isArray(phys) && phys.length === 4 && phys.every((v) => typeof v === "number" && Number.isFinite(v)))) {
+        throw new RangeError(`CartPole-v1.loadState: state must be null or four finite numbers, got ${JSON.stringify(phys)}`);
+      }
+      const beyond = st.stepsBeyondTerminated;
+      if (beyond !== null && !(Number.isInteger(beyond) && (beyond as number) >= 0)) throw new RangeError(`CartPole-v1.loadState: stepsBeyondTerminated must be null or an integer ≥ 0, got ${JSON.stringify(beyond)}`);
+      const restored = createRng(0);
+      restored.setState(st.rng as RngState);
+      rng = restored;
+      state = phys === null ? null : (phys as CartPoleState);
+      stepsBeyondTerminated = beyond as number | null;
     },
   };
   return env;

@@ -5,6 +5,7 @@ import { makeLunarLander } from "./lunar-lander";
 import { makeTicTacToe, ticTacToeGroupStart, ticTacToeSelfPlayOptions } from "./tictactoe";
 import { exhaustiveCheck, playMatches, ticTacToeReport } from "./tictactoe-analysis";
 import { OPPONENT_NAMES, type OpponentName } from "./tictactoe-opponents";
+import { checkTicTacToeObservation, legalMask } from "./tictactoe-rules";
 import type { Side } from "./tictactoe";
 import { EDIT_MAX_STEPS, editAgentGroupStart, makeEditAgent, type EditAgentOptions } from "./edit-agent";
 import { editAgentReport } from "./edit-eval";
@@ -25,6 +26,8 @@ registerEnv({
   sides: ["X", "O"],
   playMatches: (act, opponent, { games, side, seed }) => playMatches(act, opponent as OpponentName, { games, agentPlays: side as Side, seed }),
   exhaustive: (act, side) => exhaustiveCheck(act, { agentPlays: side as Side, keep: 0 }),
+  checkObservation: (obs) => checkTicTacToeObservation(obs),
+  legalActions: (obs) => legalMask(obs),
 });
 // EditAgent-v0's observation is an object (lib/envs/edit-agent), so its policies act on that, not on a
 // Float32Array; `featurize` gives networks the relational featuriser's flat vector (its observationSpace)

@@ -3,12 +3,15 @@
  * — the moon (static edges along the terrain), the lander's hull, two legs on motorised, limited
  * revolute joints — with the contact listener that sets the legs' ground-contact flags and
  * `gameOver` when the hull touches the ground, and the engines' impulses applied where the original
- * applies them.
+ * applies them. Where planck parts from Box2D 2.3 (the order of new contacts, a box's corner
+ * numbering), planck-box2d23.ts brings the world back in line.
  */
 import type { Body, Contact, World as PlanckWorld } from "planck";
-import { compileInRealm, planck, vec2 } from "./planck-realm";
+import { box2dBox, useBox2dPairOrder } from "./planck-box2d23";
+import { planck, vec2 } from "./planck-realm";
+import { useAllocationFreeRevoluteSolver } from "./planck-revolute-solver";
 
-const { Box, Edge, Polygon, RevoluteJoint, World } = planck;
+const { Edge, Polygon, RevoluteJoint, World } = planck;
 import {
   DEFAULT_FRICTION,
   FPS,
@@ -70,6 +73,7 @@ export interface LunarLanderWorld {
 /** Builds a new world, as Gymnasium does at every reset. The caller applies the initial force. */
 export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: number): LunarLanderWorld {
   const world = new World({ gravity: vec2(0, gravity) });
+  useBox2dPairOrder(world);
 
   // The moon: a flat edge along y = 0 (default fixture, as `shapes=edgeShape(...)` makes), then one
   // edge per terrain chunk.
@@ -91,23 +95,27 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
 
   const legs: Body[] = [];
   for (const i of [-1, 1]) {
-    const leg = world.createBody({ type: "dynamic", position: vec2(INITIAL_X - (i * LEG_AWAY) / SCALE, INITIAL_Y), angle: i * 0.05 });
-    leg.createFixture(new Box(LEG_W / SCALE, LEG_H / SCALE), {
+    const legAngle = i * 0.05;
+    const leg = world.createBody({ type: "dynamic", position: vec2(INITIAL_X - (i * LEG_AWAY) / SCALE, INITIAL_Y), angle: legAngle });
+    leg.createFixture(box2dBox(LEG_W / SCALE, LEG_H / SCALE), {
       density: LEG_DENSITY,
       friction: DEFAULT_FRICTION,
       restitution: 0,
       filterCategoryBits: LEG_CATEGORY,
       filterMaskBits: GROUND_CATEGORY,
     });
-    // Box2D's revoluteJointDef filled field by field: referenceAngle stays 0 (planck would otherwise
-    // take the bodies' current angle difference, ±0.05). The limits are "the most esoteric numbers".
+    // referenceAngle: the bodies' angle difference at creation, leg − hull = ±0.05 rad, as pybox2d's
+    // `revoluteJointDef(bodyA=…, bodyB=…)` sets it (Box2D_joints.i: `referenceAngle = bodyB.angle −
+    // bodyA.angle` unless given), so the joint angle starts at 0. With 0 instead, the joint angle
+    // was off by 0.05 rad and the legs hit their limits 8 steps early, at step 15–16 of every episode
+    // (issue 14). The limits are "the most esoteric numbers" of the original.
     const joint = world.createJoint(
       new RevoluteJoint({
         bodyA: lander,
         bodyB: leg,
         localAnchorA: vec2(0, 0),
         localAnchorB: vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
-        referenceAngle: 0,
+        referenceAngle: legAngle - 0, // hull angle 0
         enableMotor: true,
         enableLimit: true,
         maxMotorTorque: LEG_SPRING_TORQUE,
@@ -116,7 +124,7 @@ export function createLunarLanderWorld(terrain: LunarLanderTerrain, gravity: num
         upperAngle: i === -1 ? 0.9 : -0.9 + 0.5,
       }),
     );
-    if (joint && lunarLanderPhysicsSettings.allocationFreeJoints) useAllocationFreeSolver(joint);
+    if (joint && lunarLanderPhysicsSettings.allocationFreeJoints) useAllocationFreeRevoluteSolver(joint);
     legs.push(leg);
   }
 
@@ -201,138 +209,8 @@ export function stepWorld(w: LunarLanderWorld): void {
   w.world.step(1 / FPS, VELOCITY_ITERATIONS, POSITION_ITERATIONS);
 }
 
-// ─── Speed: the legs' joints without allocation ──────────────────────────────────────────────────
-// With Gymnasium's 180 velocity iterations, planck's RevoluteJoint.solveVelocityConstraints runs
-// 360 times a step and allocates ~8 small vectors each time: about half of a step's time went to it
-// and to the garbage collector. The function below is the same computation — planck 1.5's
-// arithmetic, operation for operation, so results are bit-identical (tests/envs-lunar-lander
-// compares whole episodes both ways) — on scalars. It is installed on the two leg joints only, and
-// only when the joint has the fields it reads; otherwise planck's own method stays.
-
-/** Switches for the physics; `allocationFreeJoints: false` restores planck's own joint solver. */
+/**
+ * Switches for the physics; `allocationFreeJoints: false` restores planck's own solver for the legs'
+ * joints (planck-revolute-solver.ts: the same arithmetic without allocation, bit-identical).
+ */
 export const lunarLanderPhysicsSettings = { allocationFreeJoints: true };
-
-interface Vec2Fields { x: number; y: number }
-interface Vec3Fields { x: number; y: number; z: number }
-interface SolverBody { c_velocity: { v: Vec2Fields; w: number } }
-/** The planck 1.5 RevoluteJoint fields the velocity solver reads and writes. */
-interface RevoluteFields {
-  m_bodyA: SolverBody;
-  m_bodyB: SolverBody;
-  m_invMassA: number;
-  m_invMassB: number;
-  m_invIA: number;
-  m_invIB: number;
-  m_enableMotor: boolean;
-  m_enableLimit: boolean;
-  /** planck's LimitState: 0 inactive, 1 at lower, 2 at upper, 3 equal limits. */
-  m_limitState: number;
-  m_motorSpeed: number;
-  m_motorMass: number;
-  m_motorImpulse: number;
-  m_maxMotorTorque: number;
-  m_rA: Vec2Fields;
-  m_rB: Vec2Fields;
-  m_mass: { ex: Vec3Fields; ey: Vec3Fields; ez: Vec3Fields };
-  m_impulse: Vec3Fields;
-}
-
-const INACTIVE_LIMIT = 0, AT_LOWER_LIMIT = 1, AT_UPPER_LIMIT = 2, EQUAL_LIMITS = 3;
-// fields a new joint has (the others are set by initVelocityConstraints before every solve)
-const REVOLUTE_FIELDS = ["m_limitState", "m_enableMotor", "m_enableLimit", "m_motorImpulse", "m_mass", "m_impulse", "m_bodyA", "m_bodyB"];
-
-function useAllocationFreeSolver(joint: object): void {
-  if (!REVOLUTE_FIELDS.every((f) => f in joint)) return; // another planck: keep its own solver
-  realmSolver ??= compileInRealm(solveRevoluteVelocity, { INACTIVE_LIMIT, AT_LOWER_LIMIT, AT_UPPER_LIMIT, EQUAL_LIMITS });
-  (joint as { solveVelocityConstraints: (step: { dt: number }) => void }).solveVelocityConstraints = realmSolver;
-}
-/** solveRevoluteVelocity compiled in planck's realm (planck calls it 360 times a step; see planck-realm.ts). */
-let realmSolver: typeof solveRevoluteVelocity | undefined;
-
-function solveRevoluteVelocity(this: RevoluteFields, step: { dt: number }): void {
-  const vA = this.m_bodyA.c_velocity.v, vB = this.m_bodyB.c_velocity.v;
-  let wA = this.m_bodyA.c_velocity.w, wB = this.m_bodyB.c_velocity.w;
-  const mA = this.m_invMassA, mB = this.m_invMassB, iA = this.m_invIA, iB = this.m_invIB;
-  const fixedRotation = iA + iB === 0;
-
-  if (this.m_enableMotor && this.m_limitState !== EQUAL_LIMITS && !fixedRotation) {
-    const cdot = wB - wA - this.m_motorSpeed;
-    let impulse = -this.m_motorMass * cdot;
-    const oldImpulse = this.m_motorImpulse;
-    const maxImpulse = step.dt * this.m_maxMotorTorque;
-    const sum = this.m_motorImpulse + impulse;
-    this.m_motorImpulse = sum < -maxImpulse ? -maxImpulse : sum > maxImpulse ? maxImpulse : sum;
-    impulse = this.m_motorImpulse - oldImpulse;
-    wA -= iA * impulse;
-    wB += iB * impulse;
-  }
-
-  const rA = this.m_rA, rB = this.m_rB;
-  // Cdot1 = vB + wB × rB − vA − wA × rA, in planck's order (0 + … as its Vec2.zero().addCombine)
-  const c1x = 0 + (vB.x + -wB * rB.y) - (vA.x + -wA * rA.y);
-  const c1y = 0 + (vB.y + wB * rB.x) - (vA.y + wA * rA.x);
-  const { ex, ey, ez } = this.m_mass;
-  let ix: number, iy: number, iz = 0;
-
-  if (this.m_enableLimit && this.m_limitState !== INACTIVE_LIMIT && !fixedRotation) {
-    const c2 = wB - wA;
-    // impulse = −M⁻¹·(Cdot1, Cdot2): Mat33.solve33 written out
-    let cx = ey.y * ez.z - ey.z * ez.y, cy = ey.z * ez.x - ey.x * ez.z, cz = ey.x * ez.y - ey.y * ez.x;
-    let det = ex.x * cx + ex.y * cy + ex.z * cz;
-    if (det !== 0) det = 1 / det;
-    const rx = det * (c1x * cx + c1y * cy + c2 * cz);
-    cx = c1y * ez.z - c2 * ez.y;
-    cy = c2 * ez.x - c1x * ez.z;
-    cz = c1x * ez.y - c1y * ez.x;
-    const ry = det * (ex.x * cx + ex.y * cy + ex.z * cz);
-    cx = ey.y * c2 - ey.z * c1y;
-    cy = ey.z * c1x - ey.x * c2;
-    cz = ey.x * c1y - ey.y * c1x;
-    const rz = det * (ex.x * cx + ex.y * cy + ex.z * cz);
-    ix = -rx;
-    iy = -ry;
-    iz = -rz;
-    const acc = this.m_impulse;
-    const state = this.m_limitState;
-    const clampAt = state === AT_LOWER_LIMIT ? acc.z + iz < 0 : state === AT_UPPER_LIMIT ? acc.z + iz > 0 : false;
-    if (clampAt) {
-      // the limit would pull: solve the point constraint alone (Mat33.solve22), release the limit impulse
-      const bx = -1 * c1x + acc.z * ez.x, by = -1 * c1y + acc.z * ez.y;
-      let d2 = ex.x * ey.y - ey.x * ex.y;
-      if (d2 !== 0) d2 = 1 / d2;
-      ix = d2 * (ey.y * bx - ey.x * by);
-      iy = d2 * (ex.x * by - ex.y * bx);
-      iz = -acc.z;
-      acc.x += ix;
-      acc.y += iy;
-      acc.z = 0;
-    } else {
-      acc.x += ix;
-      acc.y += iy;
-      acc.z += iz;
-    }
-    vA.x -= mA * ix;
-    vA.y -= mA * iy;
-    wA -= iA * (rA.x * iy - rA.y * ix + iz);
-    vB.x += mB * ix;
-    vB.y += mB * iy;
-    wB += iB * (rB.x * iy - rB.y * ix + iz);
-  } else {
-    // point constraint only: impulse = M22⁻¹·(−Cdot)
-    const bx = -c1x, by = -c1y;
-    let d2 = ex.x * ey.y - ey.x * ex.y;
-    if (d2 !== 0) d2 = 1 / d2;
-    ix = d2 * (ey.y * bx - ey.x * by);
-    iy = d2 * (ex.x * by - ex.y * bx);
-    this.m_impulse.x += ix;
-    this.m_impulse.y += iy;
-    vA.x -= mA * ix;
-    vA.y -= mA * iy;
-    wA -= iA * (rA.x * iy - rA.y * ix);
-    vB.x += mB * ix;
-    vB.y += mB * iy;
-    wB += iB * (rB.x * iy - rB.y * ix);
-  }
-  this.m_bodyA.c_velocity.w = wA;
-  this.m_bodyB.c_velocity.w = wB;
-}

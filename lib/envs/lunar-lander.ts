@@ -88,24 +88,26 @@
  * across a chunk boundary, e.g. x = 10 in the middle of the pad, can read 0).
  *
  * ## What differs from Gymnasium
- * - Physics is planck (a JavaScript port of Box2D 2.3) in float64, where Gymnasium runs Box2D in
- *   C++ float32: same bodies, shapes, joints, filters, solver settings and iteration counts, so
- *   trajectories are close to Gymnasium's for the same draws, not bit-identical. Measured against
- *   Box2D 2.3 in C++ with the draws of Gymnasium's seeds 0–99 (numpy's PCG64): 79 of 100 heuristic
- *   episodes take exactly Box2D's actions (observations within ~1e-4); the others part where a
- *   decision sits on a knife edge and then differ chaotically; the mean return agrees (233.6 here,
- *   233.1 there). tests/envs-lunar-lander-reference.test.ts keeps such a comparison.
- * - planck does not sort the new contact pairs the broad phase finds, as Box2D 2.3 does, so contacts
- *   can begin in another order: in rare frames where one leg ends a contact and begins another,
- *   its leg-contact flag can differ from Gymnasium's.
+ * - Physics is planck 1.4.2 (a JavaScript port of Box2D) in float64, where Gymnasium runs Box2D
+ *   2.3.10 (pybox2d) in C++ float32: same bodies, shapes, joints (their reference angles included),
+ *   filters, solver settings and iteration counts. Where planck parts from Box2D 2.3 it is brought in
+ *   line: new contacts in Box2D's sorted order and a box's corners numbered as Box2D numbers them
+ *   (planck-box2d23.ts), planck 1.4.2's polygon centroid mended (planck-realm.ts). Box2D 2.3 built
+ *   with float32 = double reproduces this port's trajectories to the float32 rounding of the
+ *   observations. What is left is float32 against float64: replaying Gymnasium's draws and actions
+ *   over 21 episodes (tests/envs-lunar-lander-reference.test.ts), observations agree to ≤ 1.3e-5 over
+ *   the first 50 steps and ≤ 1.7e-3 over whole episodes, every episode ends on Gymnasium's step and
+ *   the leg flags agree at every step. Contacts amplify the float32 rounding (up to ~7e-2 late in
+ *   long hovering landings we ran), so a policy deciding on a knife edge can still act otherwise and
+ *   the episodes then part.
  * - No particles take part in the physics (Gymnasium creates them only when rendering, and they
  *   touch nothing but the ground); the pictures draw a decorative exhaust instead.
  * - `render()` returns an SVG string; there is no window.
  *
  * ## Speed
- * About 40k steps/s for random-action episodes once the JIT is warm (the first ~20k steps run at a
- * third of that); the legs' joints use an allocation-free copy of planck's velocity solver
- * (`lunarLanderPhysicsSettings`), bit-identical to it and ~1.7× faster overall.
+ * About 45k steps/s for random-action episodes once the JIT is warm (the first ~20k steps run at a
+ * third of that); the legs' joints use allocation-free copies of planck's velocity and position
+ * solvers (planck-revolute-solver.ts, `lunarLanderPhysicsSettings`), bit-identical to them.
  */
 import { InvalidActionError, formatValue, type Env, type Info, type ResetArgs, type StepResult } from "../core/env";
 import { createRng, randomSeed } from "../core/rng";

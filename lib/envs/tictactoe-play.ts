@@ -23,6 +23,8 @@ export interface Player {
 }
 
 export interface PlayResult {
+  /** The side you played. */
+  readonly you: "X" | "O";
   /** The boards after each move, with who moved where. */
   readonly moves: { by: "you" | "agent"; cell: number; board: Int8Array }[];
   /** Who won ("X", "O", "draw"), or undefined if the game is not over. */
@@ -67,26 +69,49 @@ export function play(agent: Player | MaskedAct, moves: readonly number[], opts: 
   if (!error && outcome(board) && record.filter((m) => m.by === "you").length < moves.length) {
     error = `the game ended after ${record.filter((m) => m.by === "you").length} of your ${moves.length} moves; the rest were not played`;
   }
-  return withDisplay({ moves: record, outcome: outcome(board), error }, you);
+  return withDisplay({ you: you === 1 ? "X" : "O", moves: record, outcome: outcome(board), error });
 }
 
-function withDisplay(result: PlayResult, you: Mark): PlayResult {
-  const youName = you === 1 ? "X" : "O", agentName = you === 1 ? "O" : "X";
-  const ending = result.outcome === undefined ? "game on" : result.outcome === "draw" ? "a draw" : result.outcome === youName ? "you win" : "the agent wins";
+/** How the game ended, from your side: one line, the same in the text and in the picture. */
+function endingLine(result: PlayResult): string {
+  const agentName = result.you === "X" ? "O" : "X";
+  if (result.outcome === undefined) {
+    const last = result.moves[result.moves.length - 1];
+    return last?.by === "agent" || result.moves.length === 0 ? "game on: your move" : "game on";
+  }
+  if (result.outcome === "draw") return "a draw";
+  const line = winningLine(result.moves[result.moves.length - 1].board)!.join("–");
+  return result.outcome === result.you ? `you win (${result.you}, cells ${line})` : `you lost: the agent (${agentName}) wins (cells ${line})`;
+}
+
+/**
+ * The game as a picture: every board with its move (the last move outlined in orange, a winning
+ * line struck through in green), how it ended above them, and a refused or unplayed move below.
+ */
+export function playSvg(result: PlayResult): string {
+  const agentName = result.you === "X" ? "O" : "X";
+  const boards = result.moves.map((m, i) => {
+    const last = i === result.moves.length - 1;
+    const line = last && result.outcome && result.outcome !== "draw" ? winningLine(m.board) : undefined;
+    return { board: m.board, opts: { highlight: [m.cell], line, caption: `${m.by === "you" ? "you" : "agent"} → ${m.cell}` } };
+  });
+  const titleColour = result.outcome === result.you ? "#1a7f37" : result.outcome === agentName ? "#cf222e" : "#222";
+  // the first line of an error: the board it may go on to print is the last one drawn
+  const note = result.error ? `✗ ${result.error.split("\n")[0].replace(/\s*The board:$/, "")}` : undefined;
+  return renderBoardsSvg(boards, 110, { title: endingLine(result), titleColour, note, noteColour: "#cf222e" });
+}
+
+function withDisplay(result: PlayResult): PlayResult {
+  const agentName = result.you === "X" ? "O" : "X";
+  const last = result.moves[result.moves.length - 1];
   const text = () => [
-    ...result.moves.map((m, i) => `${i + 1}. ${m.by === "you" ? `you (${youName})` : `agent (${agentName})`} → ${m.cell}`),
-    result.outcome ? `${ending}\n${boardText(result.moves[result.moves.length - 1].board)}` : "",
+    ...result.moves.map((m, i) => `${i + 1}. ${m.by === "you" ? `you (${result.you})` : `agent (${agentName})`} → ${m.cell}`),
+    last ? endingLine(result) : "",
+    // the board, unless the error message prints it already
+    last && (result.outcome || !result.error?.includes("\n")) ? boardText(last.board) : "",
     result.error ? `✗ ${result.error}` : "",
   ].filter(Boolean).join("\n");
-  const bundle = (): MimeBundle => {
-    const boards = result.moves.map((m, i) => {
-      const last = i === result.moves.length - 1;
-      const line = last && result.outcome && result.outcome !== "draw" ? winningLine(m.board) : undefined;
-      return { board: m.board, opts: { highlight: line ?? [m.cell], caption: `${m.by === "you" ? "you" : "agent"} → ${m.cell}` } };
-    });
-    const picture = boards.length ? svgBundle(renderBoardsSvg(boards, 110)) : {};
-    return { ...picture, "text/plain": text() };
-  };
+  const bundle = (): MimeBundle => ({ ...(result.moves.length || result.error ? svgBundle(playSvg(result)) : {}), "text/plain": text() });
   return Object.assign(result, { [DISPLAY]: bundle, [util.inspect.custom]: text, toString: text });
 }
 
@@ -97,8 +122,10 @@ function winningLine(board: ArrayLike<number>): number[] | undefined {
 /**
  * The agent's policy on positions, as heat maps side by side: each free cell shaded by the
  * probability of the agent playing it (the agent is the side to move). Needs `agent.probs`.
+ * The result is a MIME bundle (show it, or `display` it); the probabilities are on its `probs`
+ * too, as a property the bundle does not list (a notebook file takes only MIME keys).
  */
-export function policyHeatmap(agent: Player, boards: ArrayLike<number> | readonly ArrayLike<number>[], opts: { captions?: readonly string[] } = {}): MimeBundle & { probs: Float32Array[] } {
+export function policyHeatmap(agent: Player, boards: ArrayLike<number> | readonly ArrayLike<number>[], opts: { captions?: readonly string[] } = {}): MimeBundle & { readonly probs: Float32Array[] } {
   if (!agent.probs) throw new TypeError("policyHeatmap needs an agent with probs(obs, mask) (every tsrl agent and loadPolicy(dir) have it)");
   const list = (Array.isArray(boards) && typeof boards[0] !== "number" ? boards : [boards]) as readonly ArrayLike<number>[];
   const probs: Float32Array[] = [];
@@ -113,5 +140,6 @@ export function policyHeatmap(agent: Player, boards: ArrayLike<number> | readonl
     return { board: b, opts: { probs: p, caption } };
   });
   const svg = list.length === 1 ? renderBoardSvg(pictures[0].board, { ...pictures[0].opts, size: 180 }) : renderBoardsSvg(pictures, 150);
-  return Object.assign(svgBundle(svg, { text: `<policy heat map of ${list.length} position${list.length > 1 ? "s" : ""}>` }), { probs });
+  const bundle = svgBundle(svg, { text: `<policy heat map of ${list.length} position${list.length > 1 ? "s" : ""}>` });
+  return Object.defineProperty(bundle, "probs", { value: probs, enumerable: false }) as MimeBundle & { readonly probs: Float32Array[] };
 }

@@ -72,6 +72,29 @@ export function fromPointOfView(board: ArrayLike<number>, mark: Mark): Float32Ar
   return Float32Array.from({ length: 9 }, (_, i) => board[i] * mark || 0); // || 0: no −0 for empty cells
 }
 
+/**
+ * What is wrong with `obs` as an observation TicTacToe-v0 shows its agent, or undefined: 9 cells of
+ * +1 (the agent's marks), −1 (the opponent's) or 0; the agent to move (as many marks as the
+ * opponent when it plays X, one fewer as O); no line of three and a free cell (the game goes on).
+ */
+export function checkTicTacToeObservation(obs: ArrayLike<number>): string | undefined {
+  if (obs.length !== 9) return `expected 9 cells, got ${obs.length}`;
+  let own = 0, theirs = 0;
+  for (let i = 0; i < 9; i++) {
+    const v = obs[i];
+    if (v === 1) own++;
+    else if (v === -1) theirs++;
+    else if (v !== 0) return `cell ${i} is ${v}; a cell is 1 (the agent's mark), -1 (the opponent's) or 0 (empty)`;
+  }
+  if (own !== theirs && own !== theirs - 1) {
+    return `the agent has ${own} marks and the opponent ${theirs}; on the agent's turn it has as many as the opponent (playing X) or one fewer (playing O)`;
+  }
+  const w = winner(obs);
+  if (w !== 0) return `the game is over: ${w === 1 ? "the agent" : "the opponent"} has three in a line`;
+  if (isFull(obs)) return "the board is full: the game is over";
+  return undefined;
+}
+
 /** Cells where `mark` would complete a line now. */
 export function winningMoves(board: ArrayLike<number>, mark: Mark): number[] {
   const out = new Set<number>();

@@ -1,16 +1,25 @@
 /**
  * `tsrl kernel …`:
- *   tsrl kernel --connection-file FILE      run the kernel (this is what kernel.json's argv says)
+ *   tsrl kernel --connection-file FILE      run the kernel (this is what kernel.json's argv says): a
+ *                                           supervisor process that runs the kernel as its child and
+ *                                           reports what kills or freezes it (supervisor.ts)
+ *   tsrl kernel --connection-file FILE --no-supervisor
+ *                                           the kernel alone, in this process
  *   tsrl kernel install [--name NAME] [--prefix DIR | --sys-prefix] [--force]
  *                                           register the kernel with Jupyter (install.ts)
  */
+import fs from "node:fs";
 import { parseCommand, type CommandSpec } from "../cli/args";
+import type { ConnectionInfo } from "./channels";
 import { installCommand } from "./install";
 
 const RUN_SPEC: CommandSpec = {
-  usage: "tsrl kernel --connection-file FILE  |  tsrl kernel install --help",
+  usage: "tsrl kernel --connection-file FILE [--no-supervisor]  |  tsrl kernel install --help",
   positionals: [],
-  flags: [{ name: "connection-file", type: "string", help: "the connection file Jupyter wrote (ports and key)" }],
+  flags: [
+    { name: "connection-file", type: "string", help: "the connection file Jupyter wrote (ports and key)" },
+    { name: "supervisor", type: "boolean", help: "run the kernel under a supervisor process that reports a kernel that dies or hangs (--no-supervisor: the kernel alone)", default: true },
+  ],
 };
 
 export async function kernelCommand(args: string[]): Promise<number> {
@@ -22,9 +31,22 @@ export async function kernelCommand(args: string[]): Promise<number> {
     console.error(`tsrl kernel: --connection-file is required; usage: ${RUN_SPEC.usage}`);
     return 2;
   }
-  const { readConnectionFile, startKernel } = await import("./kernel");
-  const kernel = await startKernel(readConnectionFile(file));
+  let info: ConnectionInfo;
+  try {
+    info = JSON.parse(fs.readFileSync(file, "utf8")) as ConnectionInfo;
+  } catch (err) {
+    console.error(`tsrl kernel: cannot read the connection file ${file}: ${(err as Error).message}`);
+    return 1;
+  }
+  if (parsed.flags.supervisor !== false) return (await import("./supervisor")).superviseKernel(file, info);
+
+  // Cells run in this process: process.exit and friends throw in them (process-guard.ts); the kernel leaves by `guard.exit`.
+  const { guardProcess } = await import("./process-guard");
+  const guard = guardProcess();
+  const { linkToSupervisor } = await import("./supervision");
+  const { startKernel } = await import("./kernel");
+  const kernel = await startKernel(info, process.cwd(), linkToSupervisor((code) => guard.exit(code)));
   await kernel.done;
   // zeromq keeps the loop alive through native handles; leave explicitly once the channels are closed.
-  process.exit(0);
+  return guard.exit(0);
 }

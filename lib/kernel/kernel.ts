@@ -13,6 +13,10 @@
  * yet answered, even one still queued or being type-checked (interrupts.ts): such a cell does not run
  * and is answered KeyboardInterrupt. Checking is synchronous, so the kernel lets pending signals and
  * control messages in (one event-loop turn) between checking a cell and running it.
+ *
+ * Cells run in this process, so `process.exit` and friends throw in them (process-guard.ts); what
+ * ends or freezes the process anyway (out of memory, a loop in a timer callback) is reported by the
+ * supervisor that started it (supervisor.ts), to which the kernel says which request is executing.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -30,6 +34,7 @@ import { pagerTarget } from "./pager";
 import { compileCell } from "./repl-transform";
 import { reprBundle, type MimeBundle } from "./repr";
 import { installRuntime, makeRuntime } from "./runtime";
+import type { SupervisorLink } from "./supervision";
 import { diagnosticsContent, errorContent, type CellRecord, type ErrorContent } from "./traceback";
 import { makeHeader, PROTOCOL_VERSION, type Header, type Message } from "./wire";
 import { pictureMetadata } from "../viz/display";
@@ -82,7 +87,8 @@ export interface RunningKernel {
   done: Promise<{ restart: boolean }>;
 }
 
-export async function startKernel(connection: ConnectionInfo, cwd = process.cwd()): Promise<RunningKernel> {
+/** `supervisor`: where to report the request that is executing (supervision.ts; the supervisor reports a death to it). */
+export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(), supervisor?: SupervisorLink): Promise<RunningKernel> {
   const realStderr = process.stderr.write.bind(process.stderr);
   const log = (text: string) => void realStderr(`[tsrl kernel] ${text}\n`);
   const channels: Channels = await openChannels(connection, log);
@@ -203,6 +209,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
     if (storeHistory && code.trim()) executionCount += 1;
     const count = executionCount;
     outputParent = msg.header;
+    supervisor?.executing(msg, count);
     if (!silent) publish("execute_input", { code, execution_count: count }, msg);
     const entry = storeHistory && code.trim() ? history.add(count, code) : undefined;
 
@@ -294,6 +301,7 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
       log(`${type} failed: ${(err as Error).stack ?? err}`);
     } finally {
       interrupts.finished(msg);
+      if (type === "execute_request") supervisor?.finished(msg);
       publish("status", { execution_state: "idle" }, msg);
     }
   };
@@ -324,8 +332,4 @@ export async function startKernel(connection: ConnectionInfo, cwd = process.cwd(
   }, 50).unref();
 
   return { done };
-}
-
-export function readConnectionFile(file: string): ConnectionInfo {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as ConnectionInfo;
 }

@@ -7,7 +7,7 @@
 import util from "node:util";
 import type pl from "nodejs-polars";
 import { dataFrameBundle } from "../data/frame-html";
-import { isMimeBundle, type MimeBundle } from "../viz/display";
+import { isMimeBundle, isMimeType, type MimeBundle } from "../viz/display";
 import { specBundle } from "../viz/show";
 
 export type { MimeBundle };
@@ -41,7 +41,7 @@ const DISPLAY = Symbol.for("Jupyter.display");
 export async function reprBundle(value: unknown): Promise<MimeBundle | undefined> {
   if (value === undefined) return undefined;
   if (isTensor(value)) return { "text/plain": tensorText(value) };
-  if (isDataFrame(value)) return normalizeBundle(dataFrameBundle(value, MAX_ROWS));
+  if (isDataFrame(value)) return normalizeBundle(dataFrameBundle(value));
   // a bundle built by lib/viz (`table(rows)`, …) shows as what it is
   if (isMimeBundle(value)) return normalizeBundle(value);
   const custom = (value as Record<symbol, unknown> | null)?.[DISPLAY];
@@ -63,17 +63,20 @@ function tensorText(tensor: TensorLike): string {
   }
 }
 
-const MAX_ROWS = 40;
-
 /** JSON MIME types travel as JSON objects; every other type as a string. */
 export function isJsonMime(mime: string): boolean {
   return mime === "application/json" || mime.endsWith("+json");
 }
 
+/**
+ * A bundle as the wire carries it. Keys that are not MIME types are left out: nbformat allows only
+ * MIME keys in display data, and anything else would be saved into the notebook file (lib/viz's
+ * `display` refuses such bundles with an error; this guards sinks called directly).
+ */
 export function normalizeBundle(bundle: MimeBundle): MimeBundle {
   const out: MimeBundle = {};
   for (const [mime, data] of Object.entries(bundle ?? {})) {
-    if (data === undefined) continue;
+    if (data === undefined || !isMimeType(mime)) continue;
     if (isJsonMime(mime)) {
       out[mime] = typeof data === "string" ? parseJsonOr(data) : data;
     } else {

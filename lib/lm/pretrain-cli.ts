@@ -7,9 +7,11 @@
  * Runs only as a script; importing it does nothing.
  */
 import * as path from "node:path";
+import { reportError } from "../cli/errors";
 import { createRng } from "../core/rng";
 import { runsDir } from "../data/paths";
-import { loadOrPretrain, sampleCompletions, writePretrainCsv, type PretrainOptions } from "./pretrain";
+import { checkOutDir, probeWritable } from "../data/out-dir";
+import { hasSavedGpt2, loadOrPretrain, pretrainGpt2, readPretrainInfo, sampleCompletions, savePretrained, writePretrainCsv, type LoadOrPretrainResult, type PretrainOptions } from "./pretrain";
 
 const USAGE = `usage: tsrl run lib/lm/pretrain-cli.ts [--out DIR] [--steps N] [--seed N] [--batch N] [--seq N] [--lr X] [--layers N] [--embd N] [--csv FILE] [--force]
   --out DIR     the model directory (default runs/tiny-gpt2); loaded if it holds a model, unless --force
@@ -18,7 +20,7 @@ const USAGE = `usage: tsrl run lib/lm/pretrain-cli.ts [--out DIR] [--steps N] [-
   --lr X        peak learning rate (default 3e-3)
   --layers N, --embd N, --heads N   model shape (default GPT2_TINY: 4, 128, 4)
   --csv FILE    write the loss curve there
-  --force       train even if DIR holds a model (replacing it)`;
+  --force       train even if DIR holds a model, and replace it (only a directory tsrl wrote)`;
 
 export async function main(args: readonly string[]): Promise<number> {
   let out = runsDir("tiny-gpt2"), csv: string | undefined, force = false;
@@ -31,7 +33,7 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     if (flag === "--force") { force = true; continue; }
     const value = args[++k];
-    if (value === undefined) throw new RangeError(`pretrain-cli: ${flag} needs a value\n${USAGE}`);
+    if (value === undefined) throw new RangeError(`pretrain-cli: ${flag} needs a value; see --help`);
     const num = Number(value);
     const need = () => { if (!Number.isFinite(num)) throw new RangeError(`pretrain-cli: ${flag} must be a number, got ${JSON.stringify(value)}`); return num; };
     if (flag === "--out") out = path.resolve(value);
@@ -44,15 +46,16 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--layers") opts.config!.nLayer = need();
     else if (flag === "--embd") opts.config!.nEmbd = need();
     else if (flag === "--heads") opts.config!.nHead = need();
-    else throw new RangeError(`pretrain-cli: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
+    else throw new RangeError(`pretrain-cli: unknown flag ${JSON.stringify(flag)}; see --help`);
   }
-  if (force) {
-    const fs = await import("node:fs");
-    fs.rmSync(path.join(out, "model.safetensors"), { force: true });
+  // --out is checked before training (lib/data/out-dir): new, empty, or a tsrl directory (replaced only with --force)
+  if (force || !hasSavedGpt2(out)) {
+    checkOutDir(out, { overwrite: true });
+    probeWritable(out);
   }
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
-  const r = await loadOrPretrain(out, {
+  const run: PretrainOptions = {
     ...opts,
     signal: controller.signal,
     onProgress: (p) => {
@@ -60,7 +63,8 @@ export async function main(args: readonly string[]): Promise<number> {
         console.error(`step ${p.step}/${p.steps}  loss ${p.loss.toFixed(3)}${p.heldoutLoss !== undefined ? `  held-out ${p.heldoutLoss.toFixed(3)}` : ""}  lr ${p.lr.toExponential(2)}  ${p.seconds.toFixed(1)} s`);
       }
     },
-  });
+  };
+  const r = force ? await pretrainAndSave(out, run) : await loadOrPretrain(out, run);
   console.error(r.loaded ? `loaded ${out}` : `trained and saved ${out}`);
   if (r.history && csv) {
     writePretrainCsv(r.history, csv);
@@ -74,6 +78,14 @@ export async function main(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** --force: pretrain even though `dir` holds a model, and replace it (tsrl's own only: lib/data/out-dir) once done. */
+async function pretrainAndSave(dir: string, opts: PretrainOptions): Promise<LoadOrPretrainResult> {
+  const result = await pretrainGpt2(opts);
+  if (!result.aborted) savePretrained(result, dir);
+  return { model: result.model, loaded: false, history: result.history, info: result.aborted ? undefined : readPretrainInfo(dir) };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
+  // a bad flag exits 2, a bad file or a failed run 1, with one line (lib/cli/errors)
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { process.exitCode = reportError("run lib/lm/pretrain-cli.ts", err); });
 }

@@ -31,8 +31,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { createAdam, minimize } from "../algos/optim";
+import { firstNonFinite, NonFiniteError } from "../core/finite";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";
+import { checkOutDir } from "../data/out-dir";
 import { datasetsDir } from "../data/paths";
 import { initBackend } from "../nn/backend";
 import { GPT2_TINY, gpt2Config, type Gpt2Config } from "../nn/gpt2/config";
@@ -255,6 +257,8 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
         const r = minimize(() => corpusLmLoss(model, batch, vocab, o.fullVocabEvery, step), params, adam, o.maxGradNorm);
         return { loss: r.loss.dataSync()[0], gradNorm: r.gradNorm.dataSync()[0] };
       });
+      const bad = firstNonFinite({ loss, gradNorm });
+      if (bad) throw new NonFiniteError(`pretrain: step ${step + 1}: ${bad[0]} is ${bad[1]}; training diverged (a smaller lr may help)`);
       const row: PretrainProgress = { step: step + 1, steps: o.steps, loss, lr: adam.lr, gradNorm, tokens: (step + 1) * o.batchSize * o.seqLen, seconds: 0 };
       const last = step === o.steps - 1;
       if (heldout.length > 0 && (last || (o.evalEvery > 0 && (step + 1) % o.evalEvery === 0))) row.heldoutLoss = meanLmLoss(model, heldout);
@@ -334,13 +338,15 @@ export interface LoadOrPretrainResult {
 /**
  * The model in `dir` if it holds one (config.json + model.safetensors: any GPT-2 in HF's layout,
  * so a real GPT-2 directory works too); otherwise pretrains one with `opts` and saves it in `dir`
- * atomically. An aborted training is returned but not saved.
+ * atomically. An aborted training is returned but not saved. A `dir` that may not receive a model
+ * (a file, a directory tsrl did not write, …: lib/data/out-dir) throws an OutDirError before training.
  */
 export async function loadOrPretrain(dir: string, opts: PretrainOptions = {}): Promise<LoadOrPretrainResult> {
   if (hasSavedGpt2(dir)) {
     await initBackend({ quiet: true });
     return { model: loadGpt2(dir), loaded: true, info: readPretrainInfo(dir) };
   }
+  checkOutDir(dir); // before training, not after: a place that may not receive the model fails now (lib/data/out-dir)
   const result = await pretrainGpt2(opts);
   if (!result.aborted) savePretrained(result, dir);
   return { model: result.model, loaded: false, history: result.history, info: result.aborted ? undefined : readPretrainInfo(dir) };

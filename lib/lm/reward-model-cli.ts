@@ -8,7 +8,9 @@
  * Runs only as a script; importing it does nothing.
  */
 import * as path from "node:path";
+import { reportError } from "../cli/errors";
 import { createRng } from "../core/rng";
+import { checkOutDir, probeWritable } from "../data/out-dir";
 import { datasetsDir, runsDir } from "../data/paths";
 import { readPreferencePairs } from "./preferences";
 import { loadOrPretrain } from "./pretrain";
@@ -30,7 +32,7 @@ export async function main(args: readonly string[]): Promise<number> {
     if (flag === "--help" || flag === "-h") { console.error(USAGE); return 0; }
     if (flag === "--freeze-embeddings") { trainEmbeddings = false; continue; }
     const value = args[++k];
-    if (value === undefined) throw new RangeError(`reward-model-cli: ${flag} needs a value\n${USAGE}`);
+    if (value === undefined) throw new RangeError(`reward-model-cli: ${flag} needs a value; see --help`);
     const num = Number(value);
     const need = () => { if (!Number.isFinite(num)) throw new RangeError(`reward-model-cli: ${flag} must be a number, got ${JSON.stringify(value)}`); return num; };
     if (flag === "--base") base = path.resolve(value);
@@ -41,8 +43,11 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--lr") lr = need();
     else if (flag === "--seed") seed = need();
     else if (flag === "--eval-every") evalEvery = need();
-    else throw new RangeError(`reward-model-cli: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
+    else throw new RangeError(`reward-model-cli: unknown flag ${JSON.stringify(flag)}; see --help`);
   }
+  // --out is checked before training (lib/data/out-dir): new, empty, or a reward model tsrl wrote (replaced when done)
+  checkOutDir(out, { overwrite: true });
+  probeWritable(out);
   const pairs = readPreferencePairs(datasetsDir("lm", "preferences.train.jsonl"));
   const heldout = readPreferencePairs(datasetsDir("lm", "preferences.heldout.jsonl"));
   const { model: pretrained } = await loadOrPretrain(base);
@@ -72,5 +77,6 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
+  // a bad flag exits 2, a bad file or a failed run 1, with one line (lib/cli/errors)
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { process.exitCode = reportError("run lib/lm/reward-model-cli.ts", err); });
 }

@@ -24,14 +24,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { createAdam, minimize, type Adam } from "../algos/optim";
+import { firstNonFinite, NonFiniteError } from "../core/finite";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";
-import { CheckpointError } from "../data/checkpoint";
+import { CheckpointError, nonFiniteProblems } from "../data/checkpoint";
+import { checkOutDir } from "../data/out-dir";
 import { datasetsDir } from "../data/paths";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from "../data/safetensors";
 import { initBackend } from "../nn/backend";
 import { attentionBias, leftPad } from "../nn/gpt2/batch";
-import { GPT2_WEIGHTS_FILE, loadGpt2, saveGpt2 } from "../nn/gpt2/load";
+import { GPT2_WEIGHTS_FILE, loadGpt2, saveGpt2, type LoadGpt2Options } from "../nn/gpt2/load";
 import { gpt2FromWeights, transformer, type Gpt2 } from "../nn/gpt2/model";
 import { gpt2TokenizerConfig, gpt2TokenizerJson, loadGpt2Tokenizer, type Gpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { readPreferencePairs, type PreferencePair } from "./preferences";
@@ -242,6 +244,8 @@ export async function trainRewardModel(rm: RewardModel, opts: TrainRewardModelOp
         const batch = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => pairs[i]);
         const s = rewardModelStep(rm, adam, batch, { maxGradNorm, trainEmbeddings });
         step++;
+        const bad = firstNonFinite({ loss: s.loss, gradNorm: s.gradNorm });
+        if (bad) throw new NonFiniteError(`trainRewardModel: step ${step}: ${bad[0]} is ${bad[1]}; training diverged (a smaller lr may help)`);
         const row: RewardModelProgress = { step, steps, epoch: epoch + 1, ...s, seconds: 0 };
         if (heldout && heldout.length > 0 && (step === steps || (evalEvery > 0 && step % evalEvery === 0))) {
           const acc = await pairAccuracy(rm, heldout);
@@ -282,7 +286,10 @@ export interface RewardModelInfo {
  */
 export function saveRewardModel(rm: RewardModel, dir: string, extra: Record<string, unknown> = {}): string {
   const E = rm.trunk.config.nEmbd;
-  const head = encodeSafetensors({ [REWARD_HEAD_NAME]: { data: Float32Array.from(rm.head.dataSync() as Float32Array), shape: [1, E] } }, { format: "pt" });
+  const headTensor = { [REWARD_HEAD_NAME]: { data: Float32Array.from(rm.head.dataSync() as Float32Array), shape: [1, E] } };
+  const bad = nonFiniteProblems(headTensor);
+  if (bad.length) throw new CheckpointError(path.resolve(dir), bad.map((p) => `${p}: refusing to write non-finite weights (training diverged?)`));
+  const head = encodeSafetensors(headTensor, { format: "pt" });
   const info: RewardModelInfo = {
     ...extra,
     format: "tsrl-reward-model",
@@ -301,13 +308,15 @@ export function saveRewardModel(rm: RewardModel, dir: string, extra: Record<stri
 }
 
 /** Loads a directory written by saveRewardModel; errors name the directory and the file or tensor at fault. */
-export async function loadRewardModel(dir: string, tokenizer: Gpt2Tokenizer = loadGpt2Tokenizer()): Promise<RewardModel> {
+export async function loadRewardModel(dir: string, tokenizer: Gpt2Tokenizer = loadGpt2Tokenizer(), opts: LoadGpt2Options = {}): Promise<RewardModel> {
   await initBackend({ quiet: true });
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs)) throw new CheckpointError(abs, "directory does not exist (save one with saveRewardModel)");
   const headFile = path.join(abs, REWARD_HEAD_FILE);
   if (!fs.existsSync(headFile)) {
-    const hint = fs.existsSync(path.join(abs, GPT2_WEIGHTS_FILE)) ? ": this looks like a plain GPT-2 directory; make a reward model with rewardModelFromGpt2(loadGpt2(dir), rng) and train it" : "";
+    const agent = fs.existsSync(path.join(abs, "config.json")) && /"algorithm"\s*:/.test(fs.readFileSync(path.join(abs, "config.json"), "utf8"));
+    const hint = agent ? ": this is a tsrl agent checkpoint, not a reward model"
+      : fs.existsSync(path.join(abs, GPT2_WEIGHTS_FILE)) ? ": this looks like a plain GPT-2 directory; make a reward model with rewardModelFromGpt2(loadGpt2(dir), rng) and train it" : "";
     throw new CheckpointError(abs, `missing ${REWARD_HEAD_FILE} (the reward head)${hint}`);
   }
   let contents: SafetensorsContents;
@@ -316,7 +325,7 @@ export async function loadRewardModel(dir: string, tokenizer: Gpt2Tokenizer = lo
   } catch (err) {
     throw new CheckpointError(abs, `${REWARD_HEAD_FILE} is unreadable: ${(err as Error).message}`);
   }
-  const trunk = loadGpt2(abs);
+  const trunk = loadGpt2(abs, opts);
   const E = trunk.config.nEmbd;
   const t = contents.tensors[REWARD_HEAD_NAME];
   const problem = !t
@@ -325,7 +334,9 @@ export async function loadRewardModel(dir: string, tokenizer: Gpt2Tokenizer = lo
       ? `${REWARD_HEAD_FILE}: '${REWARD_HEAD_NAME}' has shape [${t.shape.join(", ")}], expected [1, ${E}] (the trunk's n_embd)`
       : !(t.data instanceof Float32Array)
         ? `${REWARD_HEAD_FILE}: '${REWARD_HEAD_NAME}' has dtype ${t.dtype}, expected a float type`
-        : undefined;
+        : !opts.allowNonFinite && nonFiniteProblems({ [REWARD_HEAD_NAME]: t as { data: Float32Array } }).length > 0
+          ? `${REWARD_HEAD_FILE}: ${nonFiniteProblems({ [REWARD_HEAD_NAME]: t as { data: Float32Array } })[0]} (the run that wrote it diverged)`
+          : undefined;
   if (problem) {
     trunk.dispose();
     throw new CheckpointError(abs, problem);
@@ -357,10 +368,12 @@ export interface LoadOrTrainRewardModelResult {
  * The reward model saved in `dir` if there is one; otherwise one made from `base` (copied, see
  * rewardModelFromGpt2), trained on `pairs` (default datasets/lm/preferences.train.jsonl, held-out
  * accuracy on datasets/lm/preferences.heldout.jsonl) and saved in `dir` atomically. An aborted
- * training is returned but not saved.
+ * training is returned but not saved. A `dir` that may not receive the model (a file, a directory
+ * tsrl did not write, …: lib/data/out-dir) throws an OutDirError before training.
  */
 export async function loadOrTrainRewardModel(dir: string, base: Gpt2, opts: Partial<TrainRewardModelOptions> & { seed?: number } = {}): Promise<LoadOrTrainRewardModelResult> {
   if (fs.existsSync(path.join(dir, REWARD_HEAD_FILE))) return { rm: await loadRewardModel(dir), loaded: true, info: readRewardModelInfo(dir) };
+  checkOutDir(dir); // before training, not after (lib/data/out-dir)
   const rng = createRng(opts.seed ?? 1);
   const pairs = opts.pairs ?? readPreferencePairs(datasetsDir("lm", "preferences.train.jsonl"));
   const heldout = opts.heldout ?? readPreferencePairs(datasetsDir("lm", "preferences.heldout.jsonl"));

@@ -7,6 +7,7 @@
  * exact 0, and neither the forward value nor the gradient can turn into NaN (0·∞).
  */
 import * as tf from "@tensorflow/tfjs";
+import { NonFiniteError } from "../core/finite";
 import type { Rng } from "../core/rng";
 
 const MASKED_LOGIT = -1e9;
@@ -50,7 +51,7 @@ export function sampleAction(logits: Float32Array, row: number, n: number, rng: 
   const off = row * n;
   let max = -Infinity;
   for (let a = 0; a < n; a++) if (!mask || mask[off + a] > 0) max = Math.max(max, logits[off + a]);
-  if (max === -Infinity) throw new RangeError(`sampleAction: every action of row ${row} is masked`);
+  if (!Number.isFinite(max)) throw logitsProblem("sampleAction", logits, off, n, row, mask);
   let total = 0;
   const p = new Float64Array(n);
   for (let a = 0; a < n; a++) {
@@ -86,8 +87,22 @@ export function greedyAction(logits: Float32Array, row: number, n: number, mask?
     if (mask && !(mask[off + a] > 0)) continue;
     if (logits[off + a] > bestLogit) { best = a; bestLogit = logits[off + a]; }
   }
-  if (best < 0) throw new RangeError(`greedyAction: every action of row ${row} is masked`);
+  if (best < 0 || bestLogit === Infinity) throw logitsProblem("greedyAction", logits, off, n, row, mask);
   return best;
+}
+
+/**
+ * Why no action can be picked from a row: every action masked (a RangeError), or logits that are
+ * NaN or ±∞ — the policy's weights are no longer finite (a NonFiniteError: the run diverged).
+ */
+function logitsProblem(who: string, logits: Float32Array, off: number, n: number, row: number, mask?: ArrayLike<number>): Error {
+  let legal = false;
+  for (let a = 0; a < n; a++) {
+    if (mask && !(mask[off + a] > 0)) continue;
+    legal = true;
+    if (!Number.isFinite(logits[off + a])) return new NonFiniteError(`${who}: the policy's logits are not finite (row ${row}, action ${a}: ${logits[off + a]}); its weights diverged`);
+  }
+  return legal ? new NonFiniteError(`${who}: the policy's logits of row ${row} are not finite; its weights diverged`) : new RangeError(`${who}: every action of row ${row} is masked`);
 }
 
 /** π(·|s) for one row of logits among the legal actions (mask 1); illegal actions get probability 0. */

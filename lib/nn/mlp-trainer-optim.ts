@@ -9,7 +9,7 @@
  *
  * Moments are float32 (as tfjs's and PyTorch's); each element's update is computed in float64.
  */
-import type { AdamOptions } from "../algos/optim";
+import { checkAdamState, type AdamOptions, type AdamState } from "../algos/optim";
 
 /** √(Σ over every array of Σ g²), summed in float64. */
 export function globalGradNorm(grads: readonly Float32Array[]): number {
@@ -54,6 +54,10 @@ export interface TypedAdam {
   apply(params: readonly Float32Array[], grads: readonly Float32Array[]): void;
   /** Forgets the moments and the step count (a fresh optimiser on the same settings). */
   reset(): void;
+  /** Step count, learning rate and the moments of `params` (zeros where none yet): what a resumed run needs. */
+  getState(params: readonly Float32Array[]): AdamState;
+  /** Puts back a state from `getState` for the same `params`, in the same order. */
+  setState(params: readonly Float32Array[], state: AdamState): void;
 }
 
 /** Adam on Float32Arrays, with `createAdam`'s options, defaults, checks and update. */
@@ -92,6 +96,16 @@ export function createTypedAdam(opts: AdamOptions): TypedAdam {
     reset() {
       moments.clear();
       steps = 0;
+    },
+    getState(params) {
+      const read = (p: Float32Array, k: "m" | "v") => Float32Array.from(moments.get(p)?.[k] ?? new Float32Array(p.length));
+      return { steps, lr: adam.lr, m: params.map((p) => read(p, "m")), v: params.map((p) => read(p, "v")) };
+    },
+    setState(params, state) {
+      checkAdamState(params.map((p) => p.length), state);
+      params.forEach((p, i) => moments.set(p, { m: Float32Array.from(state.m[i]), v: Float32Array.from(state.v[i]) }));
+      steps = state.steps;
+      adam.lr = state.lr;
     },
   };
   return adam;

@@ -39,11 +39,15 @@ function result(name: string, passed: boolean, summary: string, details: string[
   return out as CheckResult;
 }
 
+/**
+ * ✓/✗ and the name in bold and colour, the summary, and what to look at. No inline style (a
+ * notebook opened untrusted is sanitised, and every style becomes `style="undefined:undefined"`):
+ * <font color> and <pre> pass the sanitiser, and ✓/✗ read without colour.
+ */
 function checkHtml(name: string, passed: boolean, summary: string, details: string[]): string {
-  const colour = passed ? "#1a7f37" : "#cf222e", background = passed ? "#dafbe1" : "#ffebe9";
-  const rows = details.map((d) => `<div style="font-family:monospace;white-space:pre-wrap;margin-top:4px">${escapeHtml(d)}</div>`).join("");
-  return `<div style="border-left:4px solid ${colour};background:${background};padding:6px 10px;margin:4px 0">`
-    + `<b style="color:${colour}">${passed ? "✓" : "✗"} ${escapeHtml(name)}</b> — ${escapeHtml(summary)}${rows}</div>`;
+  const colour = passed ? "#1a7f37" : "#cf222e";
+  const rows = details.length ? `<pre>${details.map(escapeHtml).join("\n")}</pre>` : "";
+  return `<div class="tsrl-check"><b><font color="${colour}">${passed ? "✓" : "✗"} ${escapeHtml(name)}</font></b> — ${escapeHtml(summary)}${rows}</div>`;
 }
 
 function escapeHtml(s: string): string {

@@ -9,9 +9,10 @@
 
 import {
   type ChartOptions, type Row, type TableData, type VegaLiteSpec,
-  fieldRef, finite, requireField, rowsWithFields, toRows, topLevel,
+  DEFAULT_HEIGHT, DEFAULT_WIDTH, fieldRef, finite, requireField, rowsWithFields, toRows, topLevel,
 } from "./spec";
 import { histogramBins, rollingMean, summarize, thinIndices } from "./stats";
+import { textWidth } from "./svg-text";
 
 export interface AxisOptions {
   /** Axis titles (default: the field names). */
@@ -360,7 +361,7 @@ export interface BarChartOptions extends ChartOptions {
   horizontal?: boolean;
   /** Category order: as in the data (default), or by value. */
   sort?: "data" | "ascending" | "descending";
-  /** Print each bar's value on it (default: when there are ≤ 20 bars and no colour groups). */
+  /** Print each bar's value on it (default: when there are ≤ 20 bars, no colour groups, and the labels fit; see barLabelLayout). */
   labels?: boolean;
   xTitle?: string;
   yTitle?: string;
@@ -393,22 +394,63 @@ export function barChart(data: TableData, opts: BarChartOptions): VegaLiteSpec {
     encoding.color = { field: "group", type: "nominal", title: opts.color, sort: null };
     if (!opts.stack) encoding[opts.horizontal ? "yOffset" : "xOffset"] = { field: "group", type: "nominal", sort: null };
   }
-  const labels = opts.labels ?? (!opts.color && values.length <= 20);
+  const layout = opts.color || opts.labels === false ? undefined : barLabelLayout(values, opts);
   const bar = { mark: { type: "bar", cornerRadiusEnd: 2 }, encoding };
-  const body: VegaLiteSpec = labels
+  if (layout?.headroom !== undefined) encoding[valAxis] = { ...(encoding[valAxis] as object), scale: { domainMax: layout.headroom } };
+  const body: VegaLiteSpec = layout
     ? {
       layer: [
         bar,
         {
           mark: opts.horizontal
-            ? { type: "text", align: "left", dx: 3, fontSize: 11, color: "#333" }
-            : { type: "text", baseline: "bottom", dy: -3, fontSize: 11, color: "#333" },
-          encoding: { ...encoding, tooltip: undefined, text: { field: "value", type: "quantitative", format: ".4~g" } },
+            ? { type: "text", align: "left", dx: 3, fontSize: BAR_LABEL_FONT, color: "#333" }
+            : layout.upright
+              ? { type: "text", angle: 270, align: "left", baseline: "middle", dx: 3, fontSize: BAR_LABEL_FONT, color: "#333" }
+              : { type: "text", baseline: "bottom", dy: -3, fontSize: BAR_LABEL_FONT, color: "#333" },
+          encoding: { ...encoding, tooltip: undefined, text: { field: "label", type: "nominal" } },
         },
       ],
     }
     : bar;
-  return topLevel({ ...(opts.title ? { title: opts.title } : {}), data: { values }, ...body }, opts);
+  const drawn = layout ? values.map((v, i) => ({ ...v, label: layout.labels[i] })) : values;
+  return topLevel({ ...(opts.title ? { title: opts.title } : {}), data: { values: drawn }, ...body }, opts);
+}
+
+const BAR_LABEL_FONT = 11;
+
+/** A value as a bar label: `digits` significant digits, trailing zeros dropped (d3's "~g"). */
+function barLabel(v: number, digits: number): string {
+  return String(Number(v.toPrecision(digits)));
+}
+
+/**
+ * How the bars' values are printed so that no label runs into its neighbour: across, above each
+ * bar, with 4 significant digits, or with 2 when those are too wide for a bar's slot; failing
+ * that (many narrow bars) turned upright, with the value axis stretched so the tallest bar's label
+ * stays inside the plot; and not at all when even upright text does not fit a slot, or past 20
+ * bars, unless `labels: true`. Widths are measured in the chart's font (svg-text.ts).
+ */
+function barLabelLayout(values: readonly { cat: string; value: number | undefined }[], opts: BarChartOptions): { labels: string[]; upright: boolean; headroom?: number } | undefined {
+  const nums = values.map((v) => v.value ?? 0);
+  const categories = new Set(values.map((v) => v.cat)).size;
+  if (categories === 0 || (opts.labels === undefined && categories > 20)) return undefined;
+  const slot = (opts.horizontal ? (opts.height ?? DEFAULT_HEIGHT) : (opts.width ?? DEFAULT_WIDTH)) / categories;
+  const widest = (labels: string[]) => Math.max(...labels.map((l) => textWidth(l, BAR_LABEL_FONT)));
+  if (opts.horizontal) return slot >= BAR_LABEL_FONT + 2 || opts.labels ? { labels: nums.map((v) => barLabel(v, 4)), upright: false } : undefined;
+  for (const digits of [4, 2]) {
+    const labels = nums.map((v) => barLabel(v, digits));
+    if (widest(labels) + 4 <= slot * 0.9) return { labels, upright: false };
+  }
+  if ((slot < BAR_LABEL_FONT + 2 || nums.some((v) => v < 0)) && !opts.labels) return undefined;
+  const labels = nums.map((v) => barLabel(v, 2));
+  // upright labels stand on their bars: the value axis must reach past each bar by its label's length
+  const height = opts.height ?? DEFAULT_HEIGHT;
+  let headroom = Math.max(0, ...nums);
+  nums.forEach((v, i) => {
+    const room = height - textWidth(labels[i], BAR_LABEL_FONT) - 6;
+    if (v > 0 && room > 0) headroom = Math.max(headroom, (v * height) / room);
+  });
+  return { labels, upright: true, headroom };
 }
 
 export interface HistogramOptions extends ChartOptions {

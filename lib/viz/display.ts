@@ -59,13 +59,30 @@ function withPictureMetadata<O extends { metadata?: Record<string, unknown> }>(b
   return metadata ? ({ ...opts, metadata } as O) : opts;
 }
 
-/** Shows a bundle (a new output); a PNG in it gets its display size (see `pictureMetadata`). No-op without a sink. */
+/**
+ * Throws unless every key of `bundle` is a MIME type: whatever else rides along would be written
+ * into the notebook file as display data that no front end knows (nbformat allows only MIME keys).
+ */
+function requireMimeKeys(bundle: MimeBundle, caller: string): void {
+  const bad = Object.keys(bundle ?? {}).filter((k) => !isMimeType(k));
+  if (bad.length > 0) {
+    throw new TypeError(`${caller}: ${bad.map((k) => JSON.stringify(k)).join(", ")} ${bad.length > 1 ? "are not MIME types" : "is not a MIME type"}; ` +
+      `a bundle's keys are MIME types such as "text/html" or "image/png" (keep other data out of the bundle)`);
+  }
+}
+
+/**
+ * Shows a bundle (a new output); a PNG in it gets its display size (see `pictureMetadata`). Every
+ * key must be a MIME type (else a TypeError names the others). No-op without a sink.
+ */
 export function display(bundle: MimeBundle, opts?: { displayId?: string; metadata?: Record<string, unknown> }): void {
+  requireMimeKeys(bundle, "display");
   currentDisplaySink()?.display(bundle, withPictureMetadata(bundle, opts));
 }
 
-/** Replaces the output shown earlier with `displayId`, in place. No-op without a sink. */
+/** Replaces the output shown earlier with `displayId`, in place (MIME keys only, as `display`). No-op without a sink. */
 export function updateDisplay(displayId: string, bundle: MimeBundle, opts?: { metadata?: Record<string, unknown> }): void {
+  requireMimeKeys(bundle, "updateDisplay");
   currentDisplaySink()?.update(displayId, bundle, withPictureMetadata(bundle, opts));
 }
 
@@ -88,9 +105,14 @@ export function newDisplayId(prefix = "tsrl"): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
+/** True when `key` looks like a MIME type ("text/plain", "image/svg+xml", "application/vnd.vegalite.v5+json"). */
+export function isMimeType(key: string): boolean {
+  return /^[a-z]+\/[\w.+-]+$/i.test(key);
+}
+
 /** True when every key looks like a MIME type ("text/plain", "image/svg+xml", …). */
 export function isMimeBundle(x: unknown): x is MimeBundle {
   if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
   const keys = Object.keys(x);
-  return keys.length > 0 && keys.every((k) => /^[a-z]+\/[\w.+-]+$/i.test(k));
+  return keys.length > 0 && keys.every(isMimeType);
 }

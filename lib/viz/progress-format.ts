@@ -3,8 +3,9 @@
  *
  *   train:   6%|█▎                  | 312/5000 [00:04<01:02, 73.1 ep/s, return=412.3]
  *
- * as one text line (terminals, text/plain) and as a small HTML bar (notebooks). progress.ts
- * decides when to draw; this module only formats, so it is tested with fixed numbers.
+ * as one text line (terminals, text/plain) and as HTML (notebooks): a drawn bar while it runs, the
+ * text line with a little colour once closed (what a saved notebook keeps; see savedProgressHtml).
+ * progress.ts decides when to draw; this module only formats, so it is tested with fixed numbers.
  */
 
 import { formatCell } from "./table";
@@ -89,13 +90,18 @@ function bracketText(s: ProgressState): string {
   return `[${time}, ${formatRate(s.n, s.elapsed, s.unit ?? "it")}${fieldText(s.fields)}]`;
 }
 
+/** The percentage (4 characters, right-aligned) and the text bar, or undefined without a total. */
+function percentAndBar(s: ProgressState, barWidth: number): { pct: string; bar: string } | undefined {
+  if (s.total === undefined || s.total <= 0) return undefined;
+  const fraction = s.n / s.total;
+  return { pct: `${Math.floor(Math.min(1, fraction) * 100)}%`.padStart(4), bar: textBar(fraction, barWidth) };
+}
+
 /** The whole bar as one line of text, tqdm's layout. */
 export function progressLine(s: ProgressState, barWidth = 20): string {
   const desc = s.desc ? `${s.desc}: ` : "";
-  if (s.total === undefined || s.total <= 0) return `${desc}${countText(s)} ${bracketText(s)}`;
-  const fraction = s.n / s.total;
-  const pct = `${Math.floor(Math.min(1, fraction) * 100)}%`.padStart(4);
-  return `${desc}${pct}|${textBar(fraction, barWidth)}| ${countText(s)} ${bracketText(s)}`;
+  const drawn = percentAndBar(s, barWidth);
+  return `${desc}${drawn ? `${drawn.pct}|${drawn.bar}| ` : ""}${countText(s)} ${bracketText(s)}`;
 }
 
 function escapeHtml(s: string): string {
@@ -105,25 +111,45 @@ function escapeHtml(s: string): string {
 const COLOURS = { running: "#4c78a8", done: "#54a24b", stopped: "#e45756" } as const;
 
 /**
- * The bar as HTML for a notebook: the description, a filled bar (blue running, green done, red
- * stopped short), the percentage, and the same count/clock/rate/fields text as the text line.
- * Inline styles only: notebook front ends differ in CSS, and a sanitiser that drops styles still
- * leaves the text readable.
+ * The bar as HTML for a notebook. While it runs: a drawn bar (inline styles) beside the
+ * percentage and the count/clock/rate/fields text — the output is live, and the classic Notebook
+ * trusts what a cell produces in the session. Once closed: `savedProgressHtml`, because that
+ * last drawing is what the notebook file keeps.
  */
 export function progressHtml(s: ProgressState): string {
+  if (s.status !== "running") return savedProgressHtml(s);
   const known = s.total !== undefined && s.total > 0;
-  const fraction = known ? Math.min(1, s.n / s.total!) : s.status === "running" ? 0 : 1;
-  const pct = known ? `${Math.floor(fraction * 100)}%` : "";
-  const colour = COLOURS[s.status];
-  const bar = known || s.status !== "running"
+  const fraction = known ? Math.min(1, s.n / s.total!) : 0;
+  const bar = known
     ? `<span style="display:inline-block;width:22em;height:1em;background:#e8e8e8;border-radius:3px;overflow:hidden;vertical-align:middle">` +
-      `<span style="display:block;height:100%;width:${(fraction * 100).toFixed(1)}%;background:${colour}"></span></span>`
+      `<span style="display:block;height:100%;width:${(fraction * 100).toFixed(1)}%;background:${COLOURS.running}"></span></span>`
     : "";
   const parts = [
     s.desc ? `<span>${escapeHtml(s.desc)}:</span>` : "",
-    pct ? `<span style="min-width:3em;text-align:right">${pct}</span>` : "",
+    known ? `<span style="min-width:3em;text-align:right">${Math.floor(fraction * 100)}%</span>` : "",
     bar,
     `<span>${escapeHtml(`${countText(s)} ${bracketText(s)}`)}</span>`,
   ].filter(Boolean);
   return `<div class="tsrl-progress" style="display:flex;align-items:center;gap:0.6em;font-family:monospace;font-size:0.9em;font-variant-numeric:tabular-nums">${parts.join("")}</div>`;
+}
+
+/**
+ * The closed bar as a notebook file keeps it: tqdm's text line (the bar drawn in block
+ * characters, as `progressLine`) in a <pre>, the filled part and the status coloured with
+ * <font color> (green done, red stopped short) and "stopped at" in bold. No inline style: every
+ * notebook a new reader opens in the classic Notebook is untrusted, and its sanitiser turns each
+ * style into `style="undefined:undefined"` — a styled bar would be lost, leaving
+ * "train:9%stopped at 488/5000". These tags pass it, and the line reads the same without colour.
+ */
+export function savedProgressHtml(s: ProgressState, barWidth = 20): string {
+  const colour = COLOURS[s.status];
+  const desc = s.desc ? `${escapeHtml(s.desc)}: ` : "";
+  const count = s.status === "stopped" && s.total !== undefined
+    ? `<b><font color="${colour}">stopped at</font></b> ${s.n}/${s.total}`
+    : escapeHtml(countText(s));
+  const tail = `${count} ${escapeHtml(bracketText(s))}`;
+  const drawn = percentAndBar(s, barWidth);
+  if (!drawn) return `<pre class="tsrl-progress">${desc}${tail}</pre>`;
+  const filled = drawn.bar.trimEnd(), empty = drawn.bar.slice(filled.length);
+  return `<pre class="tsrl-progress">${desc}${drawn.pct}|<font color="${colour}">${filled}</font>${empty}| ${tail}</pre>`;
 }

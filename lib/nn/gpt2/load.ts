@@ -16,13 +16,16 @@
  * both files; otherwise the error says where to put them.
  *
  * `saveGpt2(model, dir)` writes the same two files (keys with `transformer.`, as HF saves
- * GPT2LMHeadModel, and safetensors metadata format "pt"), replacing `dir` atomically.
+ * GPT2LMHeadModel, and safetensors metadata format "pt") and tsrl's marker, replacing `dir`
+ * atomically — only where lib/data/out-dir's `checkOutDir` allows (never a directory tsrl did not
+ * write, such as a downloaded model's).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { replaceDirAtomic, writeFileAtomic } from "../../data/atomic";
-import { CheckpointError } from "../../data/checkpoint";
+import { CheckpointError, nonFiniteProblems } from "../../data/checkpoint";
+import { checkOutDir } from "../../data/out-dir";
 import { encodeSafetensors, readSafetensors, type Dtype, type SafetensorsContents } from "../../data/safetensors";
 import { fromHfConfig, toHfConfig, type Gpt2Config } from "./config";
 import { gpt2FromWeights, type Gpt2 } from "./model";
@@ -88,7 +91,7 @@ function readJson(file: string, dir: string): Record<string, unknown> {
 }
 
 /** Reads and checks the weights of `contents` against `config`; throws naming every problem. */
-export function gpt2WeightsFromSafetensors(contents: SafetensorsContents, config: Gpt2Config, dir: string): Gpt2Weights {
+export function gpt2WeightsFromSafetensors(contents: SafetensorsContents, config: Gpt2Config, dir: string, opts: LoadGpt2Options = {}): Gpt2Weights {
   const expected = gpt2ParamShapes(config);
   const weights: Gpt2Weights = {};
   const problems: string[] = [];
@@ -118,6 +121,9 @@ export function gpt2WeightsFromSafetensors(contents: SafetensorsContents, config
     for (let i = 0; tied && i < wte.length; i++) if (Math.abs(lmHead.data[i] - wte[i]) > 1e-6 * (1 + Math.abs(wte[i]))) tied = false;
     if (!tied) problems.push(`'lm_head.weight' (shape ${fmt(lmHead.shape)}) differs from 'wte.weight': GPT-2's LM head must be tied to the token embedding`);
   }
+  if (problems.length === 0 && !opts.allowNonFinite) {
+    problems.push(...nonFiniteProblems(weights).map((p) => `${p} (the run that wrote it diverged; loadGpt2(dir, { allowNonFinite: true }) to inspect it)`));
+  }
   if (problems.length > 0) throw new CheckpointError(dir, problems);
   return weights;
 }
@@ -126,7 +132,12 @@ export function gpt2WeightsFromSafetensors(contents: SafetensorsContents, config
  * Loads GPT-2 from a Hugging Face-style directory (see the module comment), or from a hub name
  * found in the local Hugging Face cache. Errors name the file, tensor or field at fault.
  */
-export function loadGpt2(source: string): Gpt2 {
+export interface LoadGpt2Options {
+  /** Accept weights holding NaN or ±∞ (default false: a CheckpointError names each such tensor). */
+  allowNonFinite?: boolean;
+}
+
+export function loadGpt2(source: string, opts: LoadGpt2Options = {}): Gpt2 {
   const dir = resolveGpt2Source(source);
   if (!fs.statSync(dir).isDirectory()) throw new CheckpointError(dir, `is not a directory; expected one holding ${GPT2_CONFIG_FILE} and ${GPT2_WEIGHTS_FILE}`);
   const configFile = path.join(dir, GPT2_CONFIG_FILE), weightsFile = path.join(dir, GPT2_WEIGHTS_FILE);
@@ -135,9 +146,14 @@ export function loadGpt2(source: string): Gpt2 {
     const other = ["model.safetensors.index.json", "pytorch_model.bin", "tf_model.h5"].find((f) => fs.existsSync(path.join(dir, f)));
     throw new CheckpointError(dir, `missing ${GPT2_WEIGHTS_FILE}${other ? ` (found ${other}: save the model as a single safetensors file, e.g. model.save_pretrained(dir, safe_serialization=True, max_shard_size="2GB"))` : ""}`);
   }
+  for (const f of [configFile, weightsFile]) if (fs.statSync(f).isDirectory()) throw new CheckpointError(dir, `${path.basename(f)} is a directory, expected a file`);
+  const hf = readJson(configFile, dir);
+  if (typeof hf.algorithm === "string" && hf.n_layer === undefined) {
+    throw new CheckpointError(dir, `is a tsrl agent checkpoint (algorithm ${hf.algorithm}), not a GPT-2 directory (config.json with n_layer, n_embd, …)`);
+  }
   let config: Gpt2Config;
   try {
-    config = fromHfConfig(readJson(configFile, dir), configFile);
+    config = fromHfConfig(hf, configFile);
   } catch (err) {
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(dir, (err as Error).message);
@@ -148,7 +164,7 @@ export function loadGpt2(source: string): Gpt2 {
   } catch (err) {
     throw new CheckpointError(dir, `${GPT2_WEIGHTS_FILE} is unreadable: ${(err as Error).message}`);
   }
-  return gpt2FromWeights(config, gpt2WeightsFromSafetensors(contents, config, dir));
+  return gpt2FromWeights(config, gpt2WeightsFromSafetensors(contents, config, dir, opts));
 }
 
 export interface SaveGpt2Options {
@@ -158,19 +174,27 @@ export interface SaveGpt2Options {
   prefix?: "transformer." | "";
   /** Extra files to write next to the weights (e.g. a tokenizer.json), name → contents. */
   extraFiles?: Record<string, string | Uint8Array>;
+  /** Replace a tsrl directory already at `dir` (default true; false refuses to). Never anything else. */
+  overwrite?: boolean;
+  /** Write weights holding NaN or ±∞ (default false: refused, naming the tensor, before anything is written). */
+  allowNonFinite?: boolean;
 }
 
 /** Writes config.json + model.safetensors (see the module comment), replacing `dir` atomically; returns its absolute path. */
 export function saveGpt2(model: Gpt2, dir: string, opts: SaveGpt2Options = {}): string {
   const { dtype = "F32", prefix = "transformer." } = opts;
-  const target = path.resolve(dir);
+  const { dir: target } = checkOutDir(dir, { overwrite: opts.overwrite }); // the guard, on the path as given ("" is not ".")
   const tensors: Record<string, { data: Float32Array; shape: number[]; dtype: Dtype }> = {};
   for (const [name, w] of Object.entries(model.weights())) tensors[`${prefix}${name}`] = { ...w, dtype };
+  if (!opts.allowNonFinite) {
+    const bad = nonFiniteProblems(tensors);
+    if (bad.length) throw new CheckpointError(target, bad.map((p) => `${p}: refusing to write non-finite weights (training diverged?)`));
+  }
   const bytes = encodeSafetensors(tensors, { format: "pt" });
   replaceDirAtomic(target, (staging) => {
     writeFileAtomic(path.join(staging, GPT2_WEIGHTS_FILE), bytes);
     writeFileAtomic(path.join(staging, GPT2_CONFIG_FILE), JSON.stringify({ ...toHfConfig(model.config), torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype] }, null, 2) + "\n");
     for (const [name, contents] of Object.entries(opts.extraFiles ?? {})) writeFileAtomic(path.join(staging, name), contents);
-  });
+  }, { overwrite: opts.overwrite, kind: "gpt2" });
   return target;
 }

@@ -22,6 +22,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { writeFileAtomic } from "../../data/atomic";
+import { CheckpointError } from "../../data/checkpoint";
+import { CHECKPOINT_MARKER, checkOutDir, checkpointMarker } from "../../data/out-dir";
 
 export const GPT2_EOS_ID = 50256;
 export const GPT2_VOCAB_SIZE = 50257;
@@ -78,12 +81,34 @@ export function gpt2TokenizerConfig(): Record<string, unknown> {
 
 /** Writes tokenizer.json and tokenizer_config.json into `dir` (e.g. next to a saved model). */
 export function writeGpt2TokenizerFiles(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "tokenizer.json"), JSON.stringify(gpt2TokenizerJson()));
-  fs.writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n");
+  // only into a new or empty directory, or one tsrl wrote (lib/data/out-dir): never over someone's tokenizer
+  const { dir: target, state } = checkOutDir(dir);
+  if (state !== "checkpoint") writeFileAtomic(path.join(target, CHECKPOINT_MARKER), checkpointMarker("tokenizer"));
+  writeFileAtomic(path.join(target, "tokenizer.json"), JSON.stringify(gpt2TokenizerJson()));
+  writeFileAtomic(path.join(target, "tokenizer_config.json"), JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n");
 }
 
 let shared: Gpt2Tokenizer | undefined;
+
+/** `name` in `dir` as a JSON object; a missing, unreadable or malformed file is a CheckpointError naming it. */
+function readJsonObject(dir: string, name: string): Record<string, unknown> {
+  const file = path.join(dir, name);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CheckpointError(dir, code === "ENOENT" ? `missing ${name}` : code === "EISDIR" ? `${name} is a directory, expected a file` : `${name} is unreadable: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CheckpointError(dir, `${name} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CheckpointError(dir, `${name} must hold a JSON object`);
+  return value as Record<string, unknown>;
+}
 
 /**
  * GPT-2's tokenizer (built once per process, ~0.4 s). With `dir`, reads tokenizer.json (and
@@ -93,16 +118,26 @@ export function loadGpt2Tokenizer(dir?: string): Gpt2Tokenizer {
   if (!dir && shared) return shared;
   let json: Record<string, unknown>, config: Record<string, unknown>;
   if (dir) {
-    const file = path.join(dir, "tokenizer.json");
-    if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
-    const cfgFile = path.join(dir, "tokenizer_config.json");
-    config = fs.existsSync(cfgFile) ? { ...JSON.parse(fs.readFileSync(cfgFile, "utf8")), clean_up_tokenization_spaces: false } : gpt2TokenizerConfig();
+    // a bad file is a CheckpointError naming it, never a stack trace from JSON.parse or the tokenizer library
+    const abs = path.resolve(dir);
+    json = readJsonObject(abs, "tokenizer.json");
+    const cfgFile = path.join(abs, "tokenizer_config.json");
+    config = fs.existsSync(cfgFile) ? { ...readJsonObject(abs, "tokenizer_config.json"), clean_up_tokenization_spaces: false } : gpt2TokenizerConfig();
+    const model = json.model as { type?: unknown; vocab?: unknown; merges?: unknown } | undefined;
+    if (typeof model !== "object" || model === null || typeof model.vocab !== "object" || model.vocab === null || !Array.isArray(model.merges)) {
+      throw new CheckpointError(abs, "tokenizer.json is not a byte-level BPE tokenizer: expected a \"model\" with \"vocab\" and \"merges\" (Hugging Face's tokenizer.json for GPT-2)");
+    }
   } else {
     json = gpt2TokenizerJson();
     config = gpt2TokenizerConfig();
   }
-  const tokenizer = new Tokenizer(json as never, config as never);
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(json as never, config as never);
+  } catch (err) {
+    if (!dir) throw err;
+    throw new CheckpointError(path.resolve(dir), `tokenizer.json could not be loaded: ${(err as Error).message}`);
+  }
   const vocabSize = Object.keys((json.model as { vocab: object }).vocab).length;
   const tok: Gpt2Tokenizer = {
     eosId: GPT2_EOS_ID,
