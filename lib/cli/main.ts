@@ -27,8 +27,13 @@ const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
     summary: "drive a trained agent (or a GPT-2's completions) over JSON lines or HTTP:  tsrl serve runs/x --stdio | --port 8000",
     load: async () => {
       const gpt2 = await import("./serve-gpt2");
-      // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
-      return async (args) => (args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+      const conv = await import("./eval-conversation");
+      return async (args) => {
+        // a conversation agent (a GPT-2 directory with grpo_run.json naming a conversation env): its chat
+        if (args.some((a) => !a.startsWith("-") && conv.conversationRun(a))) return (await import("./serve-chat")).serveChatCommand(args);
+        // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
+        return args.some((a) => !a.startsWith("-") && gpt2.isGpt2Directory(a)) ? gpt2.serveGpt2Command(args) : (await import("./serve")).serveCommand(args);
+      };
     },
   },
   playground: { summary: "the course's app in a browser (train, watch, play, edit):  tsrl playground [--port 8501] [--no-open]", load: async () => (await import("./playground")).playgroundCommand },

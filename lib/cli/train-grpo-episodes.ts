@@ -16,7 +16,8 @@ import * as path from "node:path";
 import { evaluateChatModel } from "../algos/conversation-eval";
 import { createGrpoEpisodesTrainer, grpoEpisodesConfig, grpoEpisodesSchema, GRPO_EPISODE_PRESET_NAMES, type GrpoEpisodePreset, type GrpoEpisodesConfig } from "../algos/grpo-episodes";
 import { createHealthMonitor, formatWarning, watchHealth } from "../algos/health";
-import { writeCsv } from "../data/metrics";
+import { isNonFiniteError } from "../core/finite";
+import { csvBytes } from "../data/metrics";
 import { datasetsDir, runsDir } from "../data/paths";
 import { conversationEnvSpec, registeredConversationEnvs } from "../envs/conversation/env";
 import { ORDER_DESK_FILES, orderDeskRewardParts } from "../envs/order-desk";
@@ -24,10 +25,10 @@ import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR } from "../lm/order-desk-
 import { initBackend } from "../nn/backend";
 import { loadGpt2, saveGpt2 } from "../nn/gpt2/load";
 import type { Gpt2 } from "../nn/gpt2/model";
-import { loadGpt2Tokenizer, writeGpt2TokenizerFiles } from "../nn/gpt2/tokenizer";
+import { gpt2TokenizerConfig, gpt2TokenizerJson, loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { parseCommand, type CommandSpec, type FlagSpec } from "./args";
-import { installCtrlC } from "./interrupt";
-import { schemaFlags } from "./train";
+import { installInterrupts } from "./interrupt";
+import { checkOut, schemaFlags } from "./train";
 
 export const GRPO_EPISODES_RUN_FILE = "grpo_run.json";
 
@@ -44,6 +45,7 @@ const FLAGS: FlagSpec[] = [
   { name: "stop-on", type: "string", choices: ["never", "unhealthy"], help: "stop the run when the health monitor calls it unhealthy (non-finite values, KL over its bound)", default: "never" },
   { name: "kl-bound", type: "number", help: "the health monitor's KL bound", default: 0.5 },
   { name: "out", type: "string", help: "output directory (GPT-2 layout + metrics.csv + grpo_run.json)", default: "runs/grpo-<env>-seed<seed>" },
+  { name: "overwrite", type: "boolean", help: "replace the tsrl directory at --out (kept as DIR.previous until the new one is complete)" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   { name: "quiet", type: "boolean", help: "no progress bar" },
 ];
@@ -81,7 +83,10 @@ export async function trainGrpoEpisodesCommand(argv: string[]): Promise<number> 
   const klBound = (parsed.flags["kl-bound"] as number | undefined) ?? 0.5;
   if (!(klBound > 0)) return fail(`--kl-bound ${klBound}: expected a number > 0`);
   const stopOnUnhealthy = parsed.flags["stop-on"] === "unhealthy";
-  const out = path.resolve((parsed.flags.out as string | undefined) ?? path.join("runs", `grpo-${envId}-seed${config.seed}`));
+  const outArg = (parsed.flags.out as string | undefined) ?? path.join("runs", `grpo-${envId}-seed${config.seed}`);
+  const outProblem = checkOut(outArg, parsed.flags.overwrite === true);
+  if (outProblem) return fail(outProblem);
+  const out = path.resolve(outArg);
   const modelSource = parsed.flags.model as string | undefined;
   const heldoutFile = datasetsDir("order-desk", ORDER_DESK_FILES.heldout);
 
@@ -108,14 +113,11 @@ export async function trainGrpoEpisodesCommand(argv: string[]): Promise<number> 
   if (!quiet && evalTasks > 0) console.error(`tsrl train: held-out success of the starting model (${evalTasks} tasks)…`);
   const before = await heldout();
 
-  const removeCtrlC = installCtrlC("step");
+  const interrupts = installInterrupts("step");
   const trainer = createGrpoEpisodesTrainer({ model, tokenizer, envId, rewardParts: orderDeskRewardParts(), config });
   const monitor = createHealthMonitor({ klBound });
   let after: Record<string, unknown> | undefined;
   const save = (stopped: string, wallTime: number) => {
-    saveGpt2(model, out);
-    writeGpt2TokenizerFiles(out);
-    if (trainer.metrics.length) writeCsv(trainer.metrics, path.join(out, "metrics.csv"));
     const summary = {
       algorithm: "grpo", env: envId, model: modelSource ?? runsDir(ORDER_DESK_MODEL_DIR), preset, seed: config.seed, stopped,
       steps: trainer.metrics.length, episodes: trainer.metrics.at(-1)?.episodes ?? 0, wallTime: round(wallTime, 1),
@@ -127,7 +129,16 @@ export async function trainGrpoEpisodesCommand(argv: string[]): Promise<number> 
       health: { status: monitor.status(), warnings: monitor.counts() },
       checkpoint: out,
     };
-    fs.writeFileSync(path.join(out, GRPO_EPISODES_RUN_FILE), JSON.stringify({ ...summary, config, before, after, warnings: monitor.warnings }, null, 2) + "\n");
+    // one atomic directory: the model, its tokenizer, the metrics and the run (this run's --out, checked before training)
+    saveGpt2(model, out, {
+      overwrite: true,
+      extraFiles: {
+        "tokenizer.json": JSON.stringify(gpt2TokenizerJson()),
+        "tokenizer_config.json": JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n",
+        ...(trainer.metrics.length ? { "metrics.csv": csvBytes(trainer.metrics) } : {}),
+        [GRPO_EPISODES_RUN_FILE]: JSON.stringify({ ...summary, config, before, after, warnings: monitor.warnings }, null, 2) + "\n",
+      },
+    });
     return summary;
   };
   try {
@@ -135,6 +146,10 @@ export async function trainGrpoEpisodesCommand(argv: string[]): Promise<number> 
     try {
       result = await trainer.train(watchHealth({ onAbort: "return", progress: !quiet }, monitor, { stopOnUnhealthy, onWarning: (w) => console.error(`tsrl train: ${formatWarning(w)}`) }));
     } catch (err) {
+      if (isNonFiniteError(err)) {
+        console.error(`tsrl train: stopped: ${(err as Error).message}; nothing written to ${out} (its weights would not be finite)`);
+        return 1;
+      }
       console.error(`tsrl train: training failed after ${trainer.metrics.length} steps: ${(err as Error)?.stack ?? String(err)}`);
       try {
         save("failed", NaN);
@@ -153,10 +168,10 @@ export async function trainGrpoEpisodesCommand(argv: string[]): Promise<number> 
     const summary = save(stopped, result.wallTime);
     if (parsed.flags.json) console.log(JSON.stringify(summary));
     else console.error(`tsrl: ${stopped} after ${summary.steps} steps (${summary.episodes} episodes), ${result.wallTime.toFixed(1)} s; held-out success ${summary.successBefore} → ${summary.successAfter}, valid calls ${summary.validCallRateBefore} → ${summary.validCallRateAfter}; health ${summary.health.status}; model ${out}`);
-    return stopped === "aborted" ? 130 : stopped === "unhealthy" ? 1 : 0;
+    return stopped === "aborted" ? (interrupts.exitCode() ?? 130) : stopped === "unhealthy" ? 1 : 0;
   } finally {
     trainer.dispose();
     model.dispose();
-    removeCtrlC();
+    interrupts.remove();
   }
 }
