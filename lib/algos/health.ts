@@ -3,7 +3,7 @@
  *
  *   warning            reads (first column present)               raised when
  *   nonFinite          loss, policyLoss, gradNorm, kl, approxKl,   a value is NaN or ±∞             unhealthy
- *                      entropy, reward, return
+ *                      entropy
  *   zeroRewardSpread   fracZeroStd (groupStd = 0 counts as 1)      ≥ zeroSpread of the groups agree,
  *                                                                  `window` rows running: no signal  warn
  *   klAboveBound       kl, approxKl, refKl                         KL > klBound                     unhealthy
@@ -93,9 +93,10 @@ export function createHealthMonitor(thresholds: Partial<HealthThresholds> = {}):
       const raise = (name: HealthWarningName, column: string, value: number, severity: HealthWarning["severity"], message: string) => {
         if (!out.some((w) => w.name === name)) out.push({ name, update, column, value, severity, message });
       };
-      for (const c of ["loss", "policyLoss", "gradNorm", "kl", "approxKl", "entropy", "reward", "return"]) {
+      // the update's own numbers: never NaN in a sound run (a return is NaN when no episode ended, so it is not checked)
+      for (const c of ["loss", "policyLoss", "gradNorm", "kl", "approxKl", "entropy"]) {
         const v = row[c];
-        if (typeof v === "number" && !Number.isFinite(v) && !(c === "return" && rows === 1)) raise("nonFinite", c, v, "unhealthy", `${c} is ${v}`);
+        if (typeof v === "number" && !Number.isFinite(v)) raise("nonFinite", c, v, "unhealthy", `${c} is ${v}`);
       }
       const zero = first(row, ["fracZeroStd"]) ?? (typeof row.groupStd === "number" ? ["groupStd", row.groupStd === 0 ? 1 : 0] as [string, number] : undefined);
       if (zero && Number.isFinite(zero[1])) {

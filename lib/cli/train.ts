@@ -25,6 +25,7 @@
  *                   with one line before training (lib/cli/errors); an error during training exits 1
  *                   after writing the weights and metrics so far (a stack only for a bug of tsrl's)
  */
+import { createHealthMonitor, formatWarning, watchHealth } from "../algos/health";
 import * as path from "node:path";
 import type { Field } from "../core/schema";
 import type { Agent, BaseRow, SaveEvery, TrainResult } from "../algos/agent";
@@ -63,6 +64,7 @@ const COMMON_FLAGS: FlagSpec[] = [
   { name: "resume", type: "string", help: "continue the run saved in DIR (exact where its config.json says resume.exact; LunarLander-v3 and self-play games restart their episodes); flags given override its config" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   { name: "quiet", type: "boolean", help: "no progress bar" },
+  { name: "stop-on", type: "string", choices: ["never", "unhealthy"], help: "stop when the health monitor (lib/algos/health.ts) calls the run unhealthy: non-finite values, KL over its bound; warnings go to stderr either way", default: "never" },
 ];
 
 const SIGNALS_HELP = "Signals: Ctrl-C (SIGINT), SIGTERM and SIGHUP stop training and write the checkpoint (exit 130, 143, 129); a second one quits at once.";
@@ -165,10 +167,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const cut = result?.interruptedIn ? `interrupted during the ${result.interruptedIn} phase of update ${agent.metrics.length + (result.interruptedIn === "evaluate" ? 0 : 1)}` : undefined;
       return saveAgent(out, agent, result, { overwrite: true, inexact: cut }); // --out was checked before training: this run's directory
     };
+    const health = createHealthMonitor();
     let result: TrainResult<BaseRow>;
     try {
       // the progress bar (lib/viz/progress) is the train loop's own: on stderr, in place on a terminal
-      result = await agent.train({
+      result = await agent.train(watchHealth({
         onAbort: "return",
         progress: parsed.flags.quiet !== true,
         checkpoint: {
@@ -180,7 +183,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
             lastSaved = agent.metrics.length;
           },
         },
-      });
+      }, health, { stopOnUnhealthy: parsed.flags["stop-on"] === "unhealthy", onWarning: (w) => console.error(`tsrl train: ${formatWarning(w)}`) }));
     } catch (err) {
       if (isNonFiniteError(err) || err instanceof NonFiniteWeights) {
         // diverged: the weights in memory are not worth keeping, and the checkpoint at --out (finite) stays as it is
@@ -206,11 +209,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const dir = save(result);
     agent.dispose();
     const signal = result.stopped === "aborted" ? interrupts.stoppedBy() : undefined;
+    const unhealthy = result.stopped === "aborted" && !signal && health.status() === "unhealthy";
     const summary = {
       algorithm,
       env: envId,
       seed: config.seed,
-      stopped: result.stopped,
+      stopped: unhealthy ? "unhealthy" : result.stopped,
       ...(signal ? { signal } : {}),
       updates: result.updates,
       episodes: result.episodes,
@@ -220,10 +224,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       evalReturn: round(result.evalReturn, 2),
       checkpoint: dir,
       ...(resumeDir !== undefined ? { resumedFrom: path.resolve(resumeDir) } : {}),
+      health: { status: health.status(), warnings: health.counts() },
     };
     if (parsed.flags.json) console.log(JSON.stringify(summary));
     else console.error(`tsrl: ${result.stopped}${signal ? ` (${signal})` : ""} after ${result.episodes} episodes, ${result.envSteps} env steps, ${result.wallTime.toFixed(1)} s; train return ${result.trainReturn.toFixed(1)}, eval ${Number.isNaN(result.evalReturn) ? "—" : result.evalReturn.toFixed(1)}; checkpoint ${dir}`);
-    return result.stopped === "aborted" ? (interrupts.exitCode() ?? 130) : 0;
+    return unhealthy ? 1 : result.stopped === "aborted" ? (interrupts.exitCode() ?? 130) : 0;
   } finally {
     interrupts.remove();
   }
