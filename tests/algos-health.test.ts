@@ -15,6 +15,7 @@ import { initBackend } from "../lib/nn/backend";
 import { GPT2_TINY, createGpt2 } from "../lib/nn/gpt2";
 import { loadGpt2Tokenizer } from "../lib/nn/gpt2/tokenizer";
 import { agentText, type EpisodeRewardPart } from "../lib/envs/conversation/rewards";
+import { runProcess } from "./run-process";
 
 beforeAll(async () => {
   await initBackend({ quiet: true });
@@ -106,21 +107,14 @@ describe("the rules, on rows", () => {
 
 describe("every trainer: tsrl train … --stop-on unhealthy", () => {
   it("PPO on CartPole at lr × 100: clip-fraction warnings on stderr and in --json; a NaN return (no episode ended) is not a fault", async () => {
-    const { spawn } = await import("node:child_process");
     const path = await import("node:path");
     const os = await import("node:os");
     const fs = await import("node:fs");
     const root = path.resolve(__dirname, "..");
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-health-"));
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(root, "lib", "cli", "tsrl.cjs"), "train", "ppo", "CartPole-v1", "--lr", "0.025", "--total-steps", "8192", "--no-anneal-lr",
-        "--stop-on", "unhealthy", "--out", path.join(out, "ppo"), "--json", "--quiet"], { cwd: root, timeout: 120_000 });
-      let stdout = "", stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const p = await runProcess(process.execPath, [path.join(root, "lib", "cli", "tsrl.cjs"), "train", "ppo", "CartPole-v1", "--lr", "0.025", "--total-steps", "8192", "--no-anneal-lr",
+      "--stop-on", "unhealthy", "--out", path.join(out, "ppo"), "--json", "--quiet"], { cwd: root, timeout: 120_000 });
+    const r = { code: p.status, stdout: p.stdout, stderr: p.stderr };
     fs.rmSync(out, { recursive: true, force: true });
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);

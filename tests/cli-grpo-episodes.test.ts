@@ -7,7 +7,6 @@
  * error, and goes on); POST /v1/chat/completions answers in OpenAI's chat shape behind the token,
  * a bad field a 400 naming it.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,6 +18,7 @@ import { GPT2_TINY, createGpt2, loadGpt2, loadGpt2Tokenizer, saveGpt2 } from "..
 import { createServer } from "../lib/serve/app";
 import { registerChatRoute } from "../lib/serve/routes/chat";
 import { createWorkQueue } from "../lib/serve/work-queue";
+import { runProcess } from "./run-process";
 import { call, TOKEN } from "./serve-http-harness";
 
 const root = path.resolve(__dirname, "..");
@@ -26,16 +26,9 @@ const tsrl = path.join(root, "lib", "cli", "tsrl.cjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-od-cli-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function run(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsrl, ...args], { cwd: root, timeout: 240_000 });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+async function run(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await runProcess(process.execPath, [tsrl, ...args], { cwd: root, timeout: 240_000, input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const start = path.join(tmp, "start"), out = path.join(tmp, "agent");
