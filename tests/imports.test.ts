@@ -36,7 +36,7 @@ describe("imports", () => {
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(out.afterImport).toBe("wasm");
     expect(out.afterAgent).toBe("cpu");
-    expect(out.info).toEqual({ name: "cpu", reason: "chosen with tf.setBackend" });
+    expect(out.info).toEqual({ name: "cpu", reason: "chosen with tf.setBackend", threads: 1 });
   });
 
   it("every lib module loads alone, and the algorithm and env modules work alone", () => {

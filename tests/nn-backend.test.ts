@@ -13,7 +13,7 @@ it("initBackend keeps a backend the user switched to, and backendInfo tells the 
   expect(first.reason.length).toBeGreaterThan(10); // says why (which binding was missing, or which loaded)
   await tf.setBackend("cpu");
   const again = await initBackend({ quiet: true });
-  expect(again).toEqual({ name: "cpu", reason: "chosen with tf.setBackend" });
+  expect(again).toEqual({ name: "cpu", reason: "chosen with tf.setBackend", threads: 1 });
   expect(backendInfo()).toEqual(again);
   expect(tf.getBackend()).toBe("cpu");
   const wasm = await initBackend({ quiet: true, backend: "wasm" });

@@ -77,3 +77,26 @@ describe("wasm kernel fixes agree with the cpu backend", () => {
     expect(maxAbsDiff(wasm[2], expected)).toBeLessThan(1e-5);
   });
 });
+
+describe("Identity on wasm shares the data (a clone is not a copy)", () => {
+  beforeAll(() => installWasmKernelFixes());
+
+  it("clones read the same values, outlive the original, and are counted until the last goes", async () => {
+    await tf.setBackend("wasm");
+    await tf.ready();
+    const before = tf.memory().numBytes;
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a), c = tf.clone(b);
+    const backend = tf.backend() as unknown as { getMemoryOffset(id: object): number; refCount(id: object): number };
+    expect(backend.getMemoryOffset(b.dataId)).toBe(backend.getMemoryOffset(a.dataId));
+    expect(backend.refCount(a.dataId)).toBe(3);
+    a.dispose();
+    b.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
+    // gradients still flow through ops that save their inputs (tfjs clones what it saves)
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)))(c);
+    expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
+    tf.dispose([c, g]);
+    expect(tf.memory().numBytes).toBe(before);
+  });
+});

@@ -8,8 +8,15 @@
  *
  *   m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²          (g += λ·θ first, with L2 weight decay)
  *   θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)          (θ ← θ − lr·λ·θ too, if decoupled: AdamW)
+ *
+ * On the wasm backend with tsrl's kernel engine (lib/nn/threads), a parameter's step is one fused
+ * pass on all cores (the same float32 operations in the same order: the same numbers), written in
+ * place when nothing else shares the parameter's or moments' data, and
+ * `minimize` on large models (≥ FUSED_CLIP_MIN_SIZE gradient elements, GPT-2) takes the norm on
+ * all cores too and folds the clipping scale into that pass instead of scaling every gradient.
  */
 import * as tf from "@tensorflow/tfjs";
+import { engineAdamStep, engineAdamStepInPlace, engineSumOfSquares, kernelEngine } from "../nn/threads/tf-kernels";
 
 export interface AdamOptions {
   lr: number;
@@ -28,8 +35,11 @@ export interface Adam {
   lr: number;
   /** Steps taken so far (t in the bias corrections). */
   readonly steps: number;
-  /** One step on `params` with their gradients `grads` (same order). Call inside tf.tidy or not: it tidies itself. */
-  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+  /**
+   * One step on `params` with their gradients `grads` (same order), each gradient multiplied by
+   * `gradScale` first (a clipping scale; default 1). Call inside tf.tidy or not: it tidies itself.
+   */
+  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[], gradScale?: number): void;
   /** Frees the moment estimates. */
   dispose(): void;
   /** The step count, learning rate and moments of `params` (zeros where a parameter has none yet): what a resumed run needs. */
@@ -67,19 +77,32 @@ export function createAdam(opts: AdamOptions): Adam {
     get steps() {
       return steps;
     },
-    apply(params, grads) {
+    apply(params, grads, gradScale = 1) {
       if (params.length !== grads.length) throw new RangeError(`Adam.apply: ${params.length} parameters but ${grads.length} gradients`);
+      if (!Number.isFinite(gradScale)) throw new RangeError(`Adam.apply: gradScale must be a finite number, got ${gradScale}`);
       steps += 1;
       const c1 = 1 - beta1 ** steps, c2 = 1 - beta2 ** steps;
       const lr = adam.lr;
+      const fused = kernelEngine() !== undefined;
       tf.tidy(() => {
         params.forEach((p, i) => {
           let state = moments.get(p);
           if (!state) {
-            state = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+            // each in its own tidy, so the zeros tensor is gone and the variable alone holds its data
+            // (the fused step writes moments in place only then)
+            state = { m: tf.tidy(() => tf.variable(tf.zerosLike(p), false)), v: tf.tidy(() => tf.variable(tf.zerosLike(p), false)) };
             moments.set(p, state);
           }
-          let g = grads[i];
+          if (fused && p.dtype === "float32" && grads[i].dtype === "float32") {
+            const scalars = { scale: gradScale, l2: decoupled ? 0 : weightDecay, beta1, beta2, c2, eps, stepSize: lr / c1, decay: decoupled ? lr * weightDecay : 0 };
+            if (engineAdamStepInPlace(p, grads[i], state.m, state.v, scalars)) return;
+            const [next, m, v] = engineAdamStep(p, grads[i], state.m, state.v, scalars);
+            state.m.assign(m);
+            state.v.assign(v);
+            p.assign(next);
+            return;
+          }
+          let g = gradScale === 1 ? grads[i] : tf.mul(grads[i], gradScale);
           if (weightDecay > 0 && !decoupled) g = tf.add(g, tf.mul(weightDecay, p));
           const m = tf.add(tf.mul(beta1, state.m), tf.mul(1 - beta1, g));
           const v = tf.add(tf.mul(beta2, state.v), tf.mul(1 - beta2, tf.square(g)));
@@ -141,7 +164,21 @@ export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): 
  */
 export function minimize(loss: () => tf.Scalar, params: readonly tf.Variable[], optimizer: Adam, maxGradNorm: number): { loss: tf.Scalar; gradNorm: tf.Scalar } {
   const { value, grads } = tf.variableGrads(loss, [...params]);
-  const clipped = clipByGlobalNorm(params.map((p) => grads[p.name]), maxGradNorm);
+  const g = params.map((p) => grads[p.name]);
+  if (kernelEngine() && g.reduce((n, x) => n + x.size, 0) >= FUSED_CLIP_MIN_SIZE && g.every((x) => x.dtype === "float32")) {
+    if (!(maxGradNorm >= 0)) throw new RangeError(`maxGradNorm must be ≥ 0, got ${maxGradNorm}`);
+    const norm = Math.sqrt(engineSumOfSquares(g));
+    optimizer.apply(params, g, maxGradNorm > 0 ? Math.min(1, maxGradNorm / (norm + 1e-6)) : 1);
+    return { loss: value, gradNorm: tf.scalar(norm) };
+  }
+  const clipped = clipByGlobalNorm(g, maxGradNorm);
   optimizer.apply(params, clipped.grads);
   return { loss: value, gradNorm: clipped.norm };
 }
+
+/**
+ * Gradient elements from which `minimize` takes the norm on the kernel engine (float64 sums of
+ * per-chunk float32 sums) and folds the clipping into the Adam pass. Below it (the RL policies:
+ * thousands of parameters) tfjs's ops cost as little and keep their numbers exactly as before.
+ */
+export const FUSED_CLIP_MIN_SIZE = 1_000_000;

@@ -26,6 +26,7 @@ import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
 import { vectorEnv } from "../core/vector-env";
+import { startVectorEnvWorkers } from "../core/vector-env-workers";
 import { initBackend } from "../nn/backend";
 import { mlpShapes, type MlpSpec, type NamedTensors } from "../nn/mlp";
 import { policyFromWeights } from "../nn/policy";
@@ -45,6 +46,7 @@ export const ppoSchema = defineSchema("ppo", {
   seed: int(1, "seed of weights, sampling, minibatch order and env resets", { min: 0, max: 0xffffffff }),
   totalSteps: int(500_000, "total environment steps", { min: 1, flag: "total-steps" }),
   numEnvs: int(4, "N: env copies stepped together", { min: 1 }),
+  envWorkers: int(0, "step the env copies in this many worker threads (0: in this thread); same numbers, for envs whose step is costly (LunarLander)", { min: 0 }),
   numSteps: int(128, "T: steps per env copy per rollout", { min: 1 }),
   lr: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true }),
   annealLr: bool(true, "anneal the learning rate linearly to 0 over the run"),
@@ -152,7 +154,9 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
   const probe = makeEnv<Float32Array, number>(config.envId, { options: config.envOptions });
   const { obsSize, nActions } = discreteSizes(probe, "PPO");
   checkRolloutFits("ppo", N, T, obsSize, nActions);
-  const venv = vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
+  const venv = config.envWorkers > 0
+    ? (probe.close?.(), await startVectorEnvWorkers(config.envId, N, { workers: config.envWorkers, options: config.envOptions }))
+    : vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
   const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;

@@ -1,11 +1,12 @@
 /**
- * `tsrl bench [--out FILE] [--quick] [--only gpt2|serve]` — the speed numbers behind our backend and design choices,
+ * `tsrl bench [--out FILE] [--quick] [--only gpt2|serve] [--profile]` — the speed numbers behind our backend and design choices,
  * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
  * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one PPO
  * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second;
- * GPT-2 (lib/nn/gpt2/bench): forward+backward tokens/s at 128 tokens and KV-cache generation new
- * tokens/s at batch 8, with GFLOP/s, for the tiny config and GPT-2-124M shapes (random weights;
- * --quick: the tiny config only), next to PyTorch's numbers on this machine. `--only serve`: the HTTP
+ * GPT-2 (./bench-gpt2.ts): training steps (AdamW included) at batch 1 and 4 × 128 tokens and
+ * KV-cache generation at batch 8, with GFLOP/s, for the tiny config and GPT-2-124M shapes (random
+ * weights; --quick: the tiny config only), interleaved with PyTorch's same model and shapes when a
+ * python3 with torch is there, with the ratios. `--only serve`: the HTTP
  * server's requests/s and latency (lib/serve/bench: tiny GPT-2 completions per batching window,
  * Tic-Tac-Toe actions; not part of the full run, which measures compute).
  * Runs one thing at a time; a few minutes (124M alone ~1 minute).
@@ -23,17 +24,17 @@ import { vectorEnv } from "../core/vector-env";
 import { createPpoAgent } from "../algos/ppo";
 import { reinforceUpdate } from "../algos/reinforce";
 import { createAdam } from "../algos/optim";
-import { benchGpt2, type Gpt2BenchResult } from "../nn/gpt2/bench";
-import { GPT2_124M, GPT2_TINY } from "../nn/gpt2/config";
+import { benchGpt2Compare } from "./bench-gpt2";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
-  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2|serve]",
+  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2|serve] [--profile]",
   positionals: [],
   flags: [
     { name: "out", type: "string", help: "also write the JSON to this file" },
     { name: "quick", type: "boolean", help: "shorter timings and fewer sizes (a smoke test)" },
-    { name: "only", type: "string", choices: ["gpt2", "serve"], help: "run one section only: gpt2 (tiny config and 124M shapes, ~1 minute); serve (the HTTP server: requests/s and latency, ~2 minutes)" },
+    { name: "only", type: "string", choices: ["gpt2", "serve"], help: "run one section only: gpt2 (tiny config and 124M shapes, and PyTorch's when installed; a few minutes); serve (the HTTP server: requests/s and latency, ~2 minutes)" },
+    { name: "profile", type: "boolean", help: "GPT-2: also the per-kernel times of one training step and one generate call" },
   ],
 };
 
@@ -62,8 +63,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   if (parsed.flags.only === "gpt2") {
     const backend = await initBackend({ quiet: true });
-    log(`GPT-2 forward+backward (128 tokens) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);
-    return emit({ createdAt: new Date().toISOString(), node: process.version, tfjs: tf.version.tfjs, backend, gpt2: await benchGpt2Configs(quick) });
+    log(`GPT-2 training steps (batch 1 and 4 × 128 tokens, AdamW) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);
+    return emit({ createdAt: new Date().toISOString(), node: process.version, tfjs: tf.version.tfjs, backend, gpt2: await benchGpt2Compare({ quick, profile: parsed.flags.profile === true, log }) });
   }
 
   log("matMul 512×768×768 (wasm, cpu)");
@@ -87,8 +88,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const vectorEnvs = { cartpole: benchVectorEnv("CartPole-v1", 16, quick ? 20_000 : 400_000), lunarLander: benchVectorEnv("LunarLander-v3", 16, quick ? 5_000 : 100_000) };
   log("PPO: steps and seconds until CartPole's last 100 episodes average 475 (seed 1), LunarLander SPS");
   const ppo = quick ? undefined : await benchPpo();
-  log(`GPT-2 forward+backward (128 tokens) and KV-cache generation (batch 8): tiny config${quick ? "" : ", 124M shapes"}`);
-  const gpt2 = await benchGpt2Configs(quick);
+  log(`GPT-2 training steps and KV-cache generation: tiny config${quick ? "" : ", 124M shapes"}`);
+  const gpt2 = await benchGpt2Compare({ quick, profile: parsed.flags.profile === true, log });
 
   const report = {
     createdAt: new Date().toISOString(),
@@ -108,20 +109,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
     gpt2,
   };
   return emit(report);
-}
-
-/**
- * GPT-2's training and generation speed, tiny config and (unless quick) 124M shapes, with PyTorch's
- * numbers for 124M on this 2-core machine (CPU, measured by the lead) to compare against.
- */
-async function benchGpt2Configs(quick: boolean): Promise<{ tiny: Gpt2BenchResult; "124M"?: Gpt2BenchResult; pytorch124M: Record<string, unknown> }> {
-  const tiny = await benchGpt2({ ...GPT2_TINY }, quick ? { reps: 1, newTokens: 8 } : {});
-  const big = quick ? undefined : await benchGpt2({ ...GPT2_124M });
-  return {
-    tiny,
-    ...(big ? { "124M": big } : {}),
-    pytorch124M: { trainTokensPerSec: [126, 155], generateNewTokensPerSec: [72, 86], note: "PyTorch CPU, 2 cores, same shapes: fwd+bwd at 128 tokens, KV-cache generation at batch 8" },
-  };
 }
 
 /** Milliseconds per REINFORCE update (value baseline, advantages, policy + value step) on a synthetic batch of T steps. */

@@ -11,6 +11,11 @@
  * batch 1 (~300–400 µs each: per-op overhead) and wasm is ~1.6× faster at batch 4, ~4× at 16 and
  * ~11× at 2048. So wasm is never slower for our workloads. It also gets the two kernel fixes in ./wasm-kernels.
  *
+ * On wasm, tsrl's own kernels (./threads: the matrix products and the optimiser of GPT-2) run on
+ * all cores — tfjs's threaded wasm build started under Node plus our worker threads — see
+ * ./threads/start.ts for why this route and what was measured. `TSRL_THREADS=n` sets the thread
+ * count (1: one thread; default: the cores, at most 8).
+ *
  * `TSRL_BACKEND=cpu|wasm|tensorflow` overrides the choice.
  *
  * `initBackend()` is idempotent and cheap after the first call, so every entry point (CLI verb,
@@ -20,6 +25,7 @@ import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { installWasmKernelFixes } from "./wasm-kernels";
+import { defaultThreads, parseThreadsEnv, startWasmThreads, type WasmThreadsStart } from "./threads/start";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -28,6 +34,8 @@ export interface BackendInfo {
   name: BackendName;
   /** Why this one: the package that provided it, or the override, or the fallback that happened. */
   reason: string;
+  /** Threads tsrl's own kernels compute on (wasm only; 1 elsewhere). */
+  threads: number;
 }
 
 export interface InitBackendOptions {
@@ -59,7 +67,7 @@ export function backendInfo(): BackendInfo | undefined {
 }
 
 /** One line for logs: `tsrl: backend wasm (…reason…)`. */
-export function describeBackend(info: BackendInfo = current ?? { name: tf.getBackend() as BackendName, reason: "set outside initBackend" }): string {
+export function describeBackend(info: BackendInfo = current ?? { name: tf.getBackend() as BackendName, reason: "set outside initBackend", threads: 1 }): string {
   return `tsrl: backend ${info.name} (${info.reason})`;
 }
 
@@ -70,6 +78,7 @@ export function describeBackend(info: BackendInfo = current ?? { name: tf.getBac
  */
 export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = opts.backend ?? parseBackendEnv(process.env.TSRL_BACKEND);
+  parseThreadsEnv(process.env.TSRL_THREADS); // a bad value is an error now, not a quiet fallback later
   const running = tf.engine().backendName as string | undefined;
   if (current && (requested === undefined || requested === current.name) && running === current.name) {
     return Promise.resolve(current);
@@ -78,7 +87,7 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
   if (requested === undefined && running && isBackendName(running) && running !== (current?.name ?? (startedOnCpu ? "cpu" : undefined))) {
     // someone switched backends after our last choice (or before our first): that is a choice too
     if (running === "wasm") installWasmKernelFixes();
-    current = { name: running, reason: "chosen with tf.setBackend" };
+    current = { name: running, reason: "chosen with tf.setBackend", threads: 1 };
     if (!opts.quiet) console.error(describeBackend(current));
     return Promise.resolve(current);
   }
@@ -108,26 +117,26 @@ async function choose(requested: BackendName | undefined): Promise<BackendInfo> 
     const native = loadNativeBinding();
     if (!native.pkg) throw new Error(`TSRL_BACKEND=tensorflow, but no native binding loads: ${native.problems.join("; ")}`);
     await use("tensorflow");
-    return { name: "tensorflow", reason: `TSRL_BACKEND override, via ${native.pkg}` };
+    return { name: "tensorflow", reason: `TSRL_BACKEND override, via ${native.pkg}`, threads: 1 };
   }
   if (requested) {
     await use(requested);
-    return { name: requested, reason: "TSRL_BACKEND override" };
+    return { name: requested, reason: `TSRL_BACKEND override${requested === "wasm" ? `, ${wasmStart?.note}` : ""}`, threads: requested === "wasm" ? wasmStart?.threads ?? 1 : 1 };
   }
   const native = loadNativeBinding();
   const problems = [...native.problems];
   if (native.pkg) {
     const failed = await trySet("tensorflow");
-    if (!failed) return { name: "tensorflow", reason: `native TensorFlow via ${native.pkg}` };
+    if (!failed) return { name: "tensorflow", reason: `native TensorFlow via ${native.pkg}`, threads: 1 };
     problems.push(`${native.pkg} loaded but its backend failed: ${failed}`);
   }
   const wasmFailed = await trySet("wasm");
   if (!wasmFailed) {
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-    return { name: "wasm", reason: `WebAssembly${simd ? " SIMD" : ""}, fastest measured without a native binding (${problems.join("; ")})` };
+    return { name: "wasm", reason: `WebAssembly${simd ? " SIMD" : ""}, ${wasmStart?.note}; fastest measured without a native binding (${problems.join("; ")})`, threads: wasmStart?.threads ?? 1 };
   }
   await use("cpu");
-  return { name: "cpu", reason: `pure JavaScript fallback: wasm failed to initialise (${wasmFailed}); ${problems.join("; ")}` };
+  return { name: "cpu", reason: `pure JavaScript fallback: wasm failed to initialise (${wasmFailed}); ${problems.join("; ")}`, threads: 1 };
 }
 
 /**
@@ -166,8 +175,21 @@ async function trySet(name: BackendName): Promise<string | undefined> {
   }
 }
 
+/** How the wasm backend started (threads, our kernels), once it has. */
+let wasmStart: WasmThreadsStart | undefined;
+
 async function use(name: BackendName): Promise<void> {
-  if (name === "wasm") installWasmKernelFixes();
+  if (name === "wasm") {
+    installWasmKernelFixes();
+    if (!wasmStart) {
+      wasmStart = await startWasmThreads(defaultThreads());
+    } else if (tf.getBackend() !== "wasm") {
+      // started before (threads, our kernels): switch back to it
+      if (!(await tf.setBackend("wasm"))) throw new Error("tfjs backend 'wasm' failed to initialise");
+      await tf.ready();
+    }
+    return;
+  }
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs backend '${name}' failed to initialise`);
   await tf.ready();

@@ -1,5 +1,5 @@
 /**
- * Two fixes to TensorFlow.js's WebAssembly backend, installed by `initBackend` (and callable alone).
+ * Three fixes to TensorFlow.js's WebAssembly backend, installed by `initBackend` (and callable alone).
  *
  * 1. `BatchMatMul` with a transpose flag. The wasm kernel hands untransposed products to XNNPACK's
  *    fast GEMM but runs a naive triple loop whenever `transposeA` or `transposeB` is set — and every
@@ -10,7 +10,13 @@
  *    (embedding lookups). We register a plain-JS implementation that reads the inputs from the wasm
  *    heap, sums rows by segment id, and writes the result back.
  *
- * Both are checked against the cpu backend in tests/nn-wasm-kernels.test.ts.
+ * 3. `Identity` copies its input on wasm, and tfjs clones every tensor a gradient saves for the
+ *    backward pass (`save` in customGrad and in the ops' own gradients): GPT-2 124M's forward pass
+ *    copied all its weights and activations, 0.9 GB and a fifth of a second per training step. We
+ *    share the data instead (one more reference), as tfjs's cpu backend does: tensors are
+ *    immutable, so a clone need not be a copy.
+ *
+ * All are checked against the cpu backend in tests/nn-wasm-kernels.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from "@tensorflow/tfjs";
@@ -18,6 +24,7 @@ import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from "@tensor
 /** The slice of the wasm backend object these kernels touch. */
 interface WasmBackendLike {
   readSync(dataId: object): ArrayLike<number>;
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object): boolean;
@@ -25,10 +32,11 @@ interface WasmBackendLike {
 
 const MARK = Symbol.for("tsrl.wasmKernelFix");
 
-/** Installs both fixes on the "wasm" backend. Idempotent; a no-op for kernels already fixed. */
+/** Installs the fixes on the "wasm" backend. Idempotent; a no-op for kernels already fixed. */
 export function installWasmKernelFixes(): void {
   installTransposingBatchMatMul();
   installUnsortedSegmentSum();
+  installSharingIdentity();
 }
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -123,4 +131,16 @@ function installUnsortedSegmentSum(): void {
     return out;
   };
   replaceKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc });
+}
+
+function installSharingIdentity(): void {
+  const original = tf.getKernel("Identity", "wasm");
+  if (!original || isOurs(original)) return;
+  const kernelFunc: KernelFunc = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype === "string") return original.kernelFunc(args);
+    (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  replaceKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc });
 }

@@ -1,6 +1,8 @@
 /**
- * GPT-2's speed here, for `tsrl bench`: forward + backward tokens/s on one sequence (the
- * pretraining/RL update), and new tokens/s of KV-cache generation for a batch (the rollouts),
+ * GPT-2's speed here, for `tsrl bench`: one training step (forward, backward, gradient clipping,
+ * the optimiser's update — the pretraining/RL update) at a given batch of 128-token sequences, and
+ * one KV-cache generation call for a batch (the rollouts), each timed alone so the caller can
+ * interleave them with another implementation's (lib/cli/bench-gpt2.ts runs PyTorch's in turn),
  * with the GFLOP/s they imply (./config.ts gpt2ForwardFlops; backward = 2 × forward), and an
  * optional per-kernel profile (where the time goes).
  */
@@ -8,23 +10,21 @@ import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../../core/rng";
 import { gpt2ForwardFlops, gpt2ParamCount, type Gpt2Config } from "./config";
 import { generate } from "./generate";
-import { createGpt2, lmLoss, type Gpt2 } from "./model";
+import { createGpt2, gpt2TrainStep, type Gpt2, type Gpt2Optimizer } from "./model";
 
 export interface Gpt2BenchOptions {
   /** Tokens per training sequence (default 128). */
   seq?: number;
-  /** Sequences per training step (default 1). */
-  trainBatch?: number;
   /** Rows generated at once (default 8). */
   genBatch?: number;
   /** Prompt length of each generated row (default 16). */
   promptLength?: number;
   /** New tokens per row (default 32). */
   newTokens?: number;
-  /** Timed repetitions (after one warm-up) of each measurement (default 2). */
-  reps?: number;
-  /** Per-kernel profile of one training step and one generate call (slower). */
-  profile?: boolean;
+  /** The optimiser the training step updates the model with (its state persists across steps). */
+  optimizer: Gpt2Optimizer;
+  /** Rows per forward/backward pass of a training step (gpt2TrainStep's microbatch; default all). */
+  microbatch?: number;
 }
 
 export interface KernelShare {
@@ -33,29 +33,24 @@ export interface KernelShare {
   share: number;
 }
 
-export interface Gpt2BenchResult {
-  config: string;
-  params: number;
-  backend: string;
-  train: { batch: number; seq: number; msPerStep: number; tokensPerSec: number; gflops: number };
-  generate: { batch: number; promptLength: number; newTokens: number; msPerCall: number; newTokensPerSec: number; gflops: number };
-  profile?: { train: KernelShare[]; generate: KernelShare[] };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function timeIt(fn: () => void, reps: number): number {
-  fn(); // warm-up: kernels compiled, XNNPACK operators created, caches filled
-  const ms: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ms.push(performance.now() - t0);
-  }
-  return median(ms);
+export interface Gpt2BenchSession {
+  readonly config: Gpt2Config;
+  readonly params: number;
+  readonly seq: number;
+  readonly genBatch: number;
+  readonly promptLength: number;
+  readonly newTokens: number;
+  /** Milliseconds of one training step on `batch` random sequences (clipping to norm 1 included). */
+  train(batch: number): number;
+  /** Milliseconds of one generate call (sampling at temperature 1, no EOS stop). */
+  generate(): number;
+  /** FLOPs of one training step at `batch` sequences. */
+  trainFlops(batch: number): number;
+  /** FLOPs of one generate call (prefill + decoding steps, each attending to the cache). */
+  generateFlops(): number;
+  /** Per-kernel times of one training step and one generate call (tf.profile; slower). */
+  profile(batch: number): Promise<{ train: KernelShare[]; generate: KernelShare[] }>;
+  dispose(): void;
 }
 
 /** Kernel → total ms over one call of `fn`, largest first (tf.profile's per-kernel wall times). */
@@ -71,41 +66,32 @@ export function describeConfig(c: Gpt2Config): string {
   return `${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} wide, ${c.nPositions} positions, vocab ${c.vocabSize}`;
 }
 
-/** Measures one config (random weights from our Rng; dropout off). */
-export async function benchGpt2(config: Gpt2Config, opts: Gpt2BenchOptions = {}): Promise<Gpt2BenchResult> {
-  const { seq = 128, trainBatch = 1, genBatch = 8, promptLength = 16, newTokens = 32, reps = 2 } = opts;
+/** A model of `config` (random weights from our Rng; dropout off) ready to be timed. */
+export function gpt2BenchSession(config: Gpt2Config, opts: Gpt2BenchOptions): Gpt2BenchSession {
+  const { seq = 128, genBatch = 8, promptLength = 16, newTokens = 32, optimizer, microbatch } = opts;
   const rng = createRng(0);
   const model: Gpt2 = createGpt2({ ...config, dropout: 0 }, rng);
-  const params = Object.values(model.params);
-  try {
-    const ids = Array.from({ length: trainBatch }, () => Array.from({ length: seq + 1 }, () => rng.int(config.vocabSize)));
-    const trainStep = () => tf.tidy(() => {
-      const { value } = tf.variableGrads(() => lmLoss(model, ids), params);
-      // wasm, cpu and tfjs-node run each kernel when it is called, so the gradients exist once
-      // variableGrads returns; reading them back to JS (as a training step never does: the optimizer
-      // updates the variables in place) cost ~1.3 s per 124M step here, a quarter of the total
-      value.dataSync();
-    });
-    const msPerStep = timeIt(trainStep, reps);
-    const trainFlops = 3 * gpt2ForwardFlops(config, trainBatch * seq, (seq + 1) / 2);
-
-    const prompts = Array.from({ length: genBatch }, () => Array.from({ length: promptLength }, () => rng.int(config.vocabSize)));
-    const gen = () => void generate(model, prompts, { maxNewTokens: newTokens, rng: createRng(1), eosId: null });
-    const msPerCall = timeIt(gen, reps);
-    // prefill (promptLength tokens per row) + newTokens − 1 decoding steps, each attending to the cache
-    let genFlops = gpt2ForwardFlops(config, genBatch * promptLength, (promptLength + 1) / 2);
-    for (let s = 1; s < newTokens; s++) genFlops += gpt2ForwardFlops(config, genBatch, promptLength + s);
-
-    const result: Gpt2BenchResult = {
-      config: describeConfig(config),
-      params: gpt2ParamCount(config),
-      backend: tf.getBackend(),
-      train: { batch: trainBatch, seq, msPerStep, tokensPerSec: (trainBatch * seq) / (msPerStep / 1000), gflops: trainFlops / (msPerStep * 1e6) },
-      generate: { batch: genBatch, promptLength, newTokens, msPerCall, newTokensPerSec: (genBatch * newTokens) / (msPerCall / 1000), gflops: genFlops / (msPerCall * 1e6) },
-    };
-    if (opts.profile) result.profile = { train: await profileKernels(trainStep), generate: await profileKernels(gen) };
-    return result;
-  } finally {
-    model.dispose();
-  }
+  const randomIds = (rows: number, length: number) => Array.from({ length: rows }, () => Array.from({ length }, () => rng.int(config.vocabSize)));
+  const trainStep = (batch: number) => { gpt2TrainStep(model, optimizer, randomIds(batch, seq + 1), { maxGradNorm: 1, microbatch }); };
+  const generateCall = () => { generate(model, randomIds(genBatch, promptLength), { maxNewTokens: newTokens, rng: createRng(1), eosId: null }); };
+  const time = (fn: () => void) => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  };
+  return {
+    config,
+    params: gpt2ParamCount(config),
+    seq, genBatch, promptLength, newTokens,
+    train: (batch) => time(() => trainStep(batch)),
+    generate: () => time(generateCall),
+    trainFlops: (batch) => 3 * gpt2ForwardFlops(config, batch * seq, (seq + 1) / 2),
+    generateFlops() {
+      let flops = gpt2ForwardFlops(config, genBatch * promptLength, (promptLength + 1) / 2);
+      for (let s = 1; s < newTokens; s++) flops += gpt2ForwardFlops(config, genBatch, promptLength + s);
+      return flops;
+    },
+    profile: async (batch) => ({ train: await profileKernels(() => trainStep(batch)), generate: await profileKernels(generateCall) }),
+    dispose: () => model.dispose(),
+  };
 }

@@ -9,12 +9,13 @@
  *                               or maxNewTokens tokens
  *
  * Keys and values are cached as [batch·heads, T, headDim] (appending a step copies whole rows). The
- * LM head uses a cached transposed copy of wte (remade after an optimiser step changes wte), so
- * decoding does not gradient-track — use `model.logProbs` for anything you differentiate.
+ * LM head uses a cached transposed copy of wte (remade after an optimiser step changes wte; none
+ * on the kernel engine of lib/nn/threads, which reads wte in place), so decoding does not
+ * gradient-track — use `model.logProbs` for anything you differentiate.
  *
  * Memory: the cache holds 2·nLayer·batch·T·nEmbd floats (GPT-2 124M, batch 8, 1,024 tokens: 600 MB;
- * 128 tokens: 75 MB) and the head copy vocab·nEmbd (154 MB for 124M). `generate` frees all of it
- * but the head copy (freed by model.dispose()).
+ * 128 tokens: 75 MB) and, without the kernel engine, the head copy vocab·nEmbd (154 MB for 124M).
+ * `generate` frees all of it but the head copy (freed by model.dispose()).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";

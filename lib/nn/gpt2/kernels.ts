@@ -16,11 +16,16 @@
  *     copies cost more than they save, and tfjs's batched kernel runs instead);
  *   - linear's gradients use swapLastTwo and untransposed products (dx = dy·wᵀ, dw = xᵀ·dy),
  *     never the transposed-product path.
+ * When tsrl's kernel engine runs (lib/nn/threads: initBackend starts it on wasm), every product
+ * here is the engine's strided GEMM on all cores instead — transposes and shared operands are
+ * strides there, so none of the copies above is made — and `product` (no gradient) serves the
+ * KV-cache decoding's LM head.
  * On other backends (cpu, native TensorFlow) these are plain tf.transpose / tf.matMul, whose
  * kernels have no such problem. Checked against those in tests/nn-gpt2-model.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import { engineMatMul, kernelEngine } from "../threads/tf-kernels";
 
 /** The slice of the wasm backend object these kernels touch. */
 interface WasmBackendLike {
@@ -31,6 +36,8 @@ interface WasmBackendLike {
 
 const SWAP = "TsrlGpt2SwapLastTwo";
 const BMM = "TsrlGpt2BatchMatMul";
+const PICK = "TsrlGpt2PickedLogProbs";
+const PICK_GRAD = "TsrlGpt2PickedLogProbsGrad";
 
 /** Slices with fewer rows than this go to tfjs's own batched kernel (see the module comment). */
 const MIN_ROWS_PER_GEMM = 8;
@@ -39,10 +46,84 @@ function onWasm(): boolean {
   return tf.getBackend() === "wasm";
 }
 
+/** Whether our kernel engine runs the products (see the module comment). */
+function onEngine(): boolean {
+  return kernelEngine() !== undefined;
+}
+
+/** Whether a transposed operand costs nothing in `batchMatMul` (the engine runs the products). */
+export function productsAreTransposeFree(): boolean {
+  return onEngine();
+}
+
+/** Whether tfjs's wasm backend runs (the kernels below are registered for it). */
+export function onWasmBackend(): boolean {
+  return onWasm();
+}
+
 function registerKernels(): void {
   if (tf.getKernel(SWAP, "wasm")) return;
   tf.registerKernel({ kernelName: SWAP, backendName: "wasm", kernelFunc: swapKernel });
   tf.registerKernel({ kernelName: BMM, backendName: "wasm", kernelFunc: bmmKernel });
+  tf.registerKernel({ kernelName: PICK, backendName: "wasm", kernelFunc: pickKernel });
+  tf.registerKernel({ kernelName: PICK_GRAD, backendName: "wasm", kernelFunc: pickGradKernel });
+}
+
+interface WasmIntBackend extends WasmBackendLike {
+  readSync(dataId: object): ArrayLike<number>;
+}
+
+/**
+ * log softmax(l)[t] per row = l[t] − (max(l) − log(max(p))), p = softmax(l) (see
+ * model.ts tokenLogProbs): the three numbers a row needs, in one pass over l and p, instead of two
+ * tfjs max reductions and a gather over [n, vocab].
+ */
+const pickKernel: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as unknown as WasmIntBackend;
+  const l = inputs.logits as TensorInfo, p = inputs.probs as TensorInfo, t = inputs.targets as TensorInfo;
+  const [n, V] = l.shape;
+  const targets = wasm.readSync(t.dataId);
+  const out = wasm.makeOutput([n], "float32");
+  const L = wasm.typedArrayFromHeap(l), P = wasm.typedArrayFromHeap(p), y = wasm.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const tgt = targets[i];
+    if (!(tgt >= 0 && tgt < V)) throw new RangeError(`tokenLogProbs: target ${tgt} of row ${i} is not a token id (vocab ${V})`);
+    let ml = -Infinity, mp = 0;
+    for (let j = i * V, end = j + V; j < end; j++) {
+      if (L[j] > ml) ml = L[j];
+      if (P[j] > mp) mp = P[j];
+    }
+    y[i] = L[i * V + tgt] - (ml - Math.log(mp));
+  }
+  return out;
+};
+
+/** dl = dy·(onehot(t) − p) per row, written once (tfjs's ops made four [n, vocab] tensors). */
+const pickGradKernel: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as unknown as WasmIntBackend;
+  const p = inputs.probs as TensorInfo, t = inputs.targets as TensorInfo, dy = inputs.dy as TensorInfo;
+  const [n, V] = p.shape;
+  const targets = wasm.readSync(t.dataId), d = wasm.readSync(dy.dataId);
+  const out = wasm.makeOutput([n, V], "float32");
+  const P = wasm.typedArrayFromHeap(p), g = wasm.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const scale = -d[i];
+    for (let j = i * V, end = j + V; j < end; j++) g[j] = P[j] * scale;
+    g[i * V + targets[i]] += d[i];
+  }
+  return out;
+};
+
+/** log softmax(logits)[targets] per row, from logits and their softmax (wasm only). */
+export function pickedLogProbs(logits: tf.Tensor2D, probs: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  registerKernels();
+  return tf.engine().runKernel(PICK, { logits, probs, targets }) as tf.Tensor1D;
+}
+
+/** Gradient of pickedLogProbs with respect to the logits, given dy per row (wasm only). */
+export function pickedLogProbsGrad(probs: tf.Tensor2D, targets: tf.Tensor1D, dy: tf.Tensor1D): tf.Tensor2D {
+  registerKernels();
+  return tf.engine().runKernel(PICK_GRAD, { probs, targets, dy }) as tf.Tensor2D;
 }
 
 /** dst[c·R + r] = src[r·C + c] for one R×C matrix, in 32×32 blocks (cache-friendly both ways). */
@@ -121,6 +202,7 @@ function rawSwap(x: tf.Tensor): tf.Tensor {
 }
 
 function rawBmm(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
+  if (onEngine()) return engineMatMul(a, b, transposeA, transposeB);
   const rows = transposeA ? a.shape[2] : a.shape[1];
   const batch = Math.max(a.shape[0], b.shape[0]);
   if (!onWasm() || (batch === 1 && !transposeA && !transposeB)) return tf.matMul(a, b, transposeA, transposeB);
@@ -191,6 +273,7 @@ function productWithSwapped(a: tf.Tensor2D, b: tf.Tensor2D, side: "left" | "righ
 
 /** x·w + b for x [n, in], w [in, out], b [out]; differentiable without transposed products. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (onEngine()) return engineLinear(x, w, b);
   if (!onWasm()) return tf.add(tf.matMul(x, w), b);
   const op = customOp((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xx, ww]);
@@ -206,8 +289,29 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
   return op(x, w, b) as tf.Tensor2D;
 }
 
+/** x·w (+ b) on the engine: dx = dy·wᵀ and dw = xᵀ·dy are strided products too. */
+function engineLinear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const grads = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const [X, W] = saved;
+    return [engineMatMul<tf.Tensor2D>(dy, W, false, true), engineMatMul<tf.Tensor2D>(X, dy, true, false)];
+  };
+  if (b) {
+    const op = customOp((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([xx, ww]);
+      return { value: engineMatMul(xx, ww, false, false, bb as tf.Tensor1D), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [...grads(dy, saved), tf.sum(dy, 0)] };
+    });
+    return op(x, w, b) as tf.Tensor2D;
+  }
+  const op = customOp((xx: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xx, ww]);
+    return { value: engineMatMul(xx, ww), gradFunc: grads };
+  });
+  return op(x, w) as tf.Tensor2D;
+}
+
 /** x·w for x [n, in], w [in, out] (no bias), differentiable like `linear`. */
 export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (onEngine()) return engineLinear(x, w);
   if (!onWasm()) return tf.matMul(x, w);
   const op = customOp((xx: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xx, ww]);
@@ -247,6 +351,16 @@ export function embedding(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
  * vocab×E table (38.6M floats for GPT-2: 0.2 s per transpose here).
  */
 export function tiedHead(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
+  if (onEngine()) {
+    const op = customOp((hh: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([hh, ww]);
+      return {
+        value: engineMatMul(hh, ww, false, true),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [engineMatMul(dy, saved[1]), engineMatMul(dy, saved[0], true, false)],
+      };
+    });
+    return op(h, wte) as tf.Tensor2D;
+  }
   if (!onWasm()) return tf.matMul(h, wte, false, true);
   const op = customOp((hh: tf.Tensor, ww: tf.Tensor, save: tf.GradSaveFunc) => {
     save([hh, ww]);
@@ -267,4 +381,9 @@ export function tiedHead(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
     };
   });
   return op(h, wte) as tf.Tensor2D;
+}
+
+/** a·op(b) for 2-D a, b, without a gradient: the engine's product when it runs, else tf.matMul. */
+export function product(a: tf.Tensor2D, b: tf.Tensor2D, transposeB = false): tf.Tensor2D {
+  return onEngine() ? engineMatMul(a, b, false, transposeB) : tf.matMul(a, b, false, transposeB);
 }

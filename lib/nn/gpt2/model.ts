@@ -17,8 +17,9 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { attentionBias, completionMask, leftPad, promptCompletionBatch, positionsFromMask } from "./batch";
 import { gpt2Config, type Gpt2Config } from "./config";
-import { batchMatMul, customOp, embedding, linear, swapLastTwo, tiedHead } from "./kernels";
+import { batchMatMul, customOp, embedding, linear, onWasmBackend, pickedLogProbs, pickedLogProbsGrad, product, productsAreTransposeFree, swapLastTwo, tiedHead } from "./kernels";
 import { gpt2ParamShapes, initGpt2Weights, weightsToVariables, type Gpt2Weights } from "./weights";
+import { engineAccumulate, engineSumOfSquares, kernelEngine } from "../threads/tf-kernels";
 
 export interface Gpt2ApplyOptions {
   /** [batch, seq]: 1 for a token, 0 for padding (left or right). Default: no padding. */
@@ -90,8 +91,24 @@ function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps: number
  * sigmoid is vectorised where its tanh is not (15× faster here).
  */
 function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const z = tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
-  return tf.mul(x, tf.sigmoid(z));
+  // one op with its own gradient, dy·(s + x·s·(1 − s)·c·(1 + 3a·x²)), s recomputed from x: only x is
+  // kept for the backward pass, not the five intermediates autodiff would keep (GPT-2 124M at
+  // 4 × 128 tokens: ~400 MB of a wasm heap that cannot pass 4 GB)
+  const c = 2 * Math.sqrt(2 / Math.PI), a = 0.044715;
+  const sig = (t: tf.Tensor) => tf.sigmoid(tf.mul(c, tf.add(t, tf.mul(a, tf.mul(t, tf.mul(t, t))))));
+  const op = customOp((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([t]);
+    return {
+      value: tf.mul(t, sig(t)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [X] = saved;
+        const s = sig(X);
+        const slope = tf.add(s, tf.mul(tf.mul(X, tf.mul(s, tf.sub(1, s))), tf.mul(c, tf.add(1, tf.mul(3 * a, tf.square(X))))));
+        return tf.mul(dy, slope);
+      },
+    };
+  });
+  return op(x) as tf.Tensor2D;
 }
 
 /** Dropout whose masks come from a counter on the caller's seed (one site after another). */
@@ -127,8 +144,11 @@ function attention(p: Record<string, tf.Tensor>, c: Gpt2Config, layer: number, x
   const split = (t: tf.Tensor, perm: number[]) => tf.transpose(tf.reshape(t, [B, T, H, D]), perm);
   const qh = tf.reshape(split(tf.mul(q, 1 / Math.sqrt(D)), [0, 2, 1, 3]), [B * H, T, D]);
   let vh = tf.reshape(split(v, [0, 2, 1, 3]), [B * H, T, D]) as tf.Tensor3D;
-  let kT: tf.Tensor3D;
-  if (!inp.past && !inp.present) kT = tf.reshape(split(k, [0, 2, 3, 1]), [B * H, D, T]) as tf.Tensor3D;
+  // scores = q·kᵀ: on the kernel engine the transpose is a stride of the product (batchMatMul's
+  // transposeB); elsewhere kᵀ is made once, the cheapest way for each case
+  const transposeFree = productsAreTransposeFree();
+  let kOperand: tf.Tensor3D;
+  if (!inp.past && !inp.present && !transposeFree) kOperand = tf.reshape(split(k, [0, 2, 3, 1]), [B * H, D, T]) as tf.Tensor3D;
   else {
     // the cache keeps keys as [B·H, keys, D], so a decoding step appends whole rows (tf.concat on
     // axis 1 copies B·H contiguous blocks); appending a column to kᵀ [B·H, D, keys] copied B·H·D
@@ -139,10 +159,10 @@ function attention(p: Record<string, tf.Tensor>, c: Gpt2Config, layer: number, x
       vh = tf.concat([inp.past.v, vh], 1);
     }
     if (inp.present) inp.present[layer] = { k: tf.keep(kh), v: tf.keep(vh) };
-    kT = swapLastTwo(kh);
+    kOperand = transposeFree ? kh : swapLastTwo(kh);
   }
-  const keys = kT.shape[2];
-  const scores = tf.add(tf.reshape(batchMatMul(qh as tf.Tensor3D, kT), [B, H, T, keys]), inp.bias);
+  const keys = transposeFree ? kOperand.shape[1] : kOperand.shape[2];
+  const scores = tf.add(tf.reshape(batchMatMul(qh as tf.Tensor3D, kOperand, false, transposeFree), [B, H, T, keys]), inp.bias);
   const att = dropout(tf.softmax(scores), inp.dropout);
   const y = batchMatMul(tf.reshape(att, [B * H, T, keys]) as tf.Tensor3D, vh); // [B·H, T, D]
   const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, D]), [0, 2, 1, 3]), [B * T, c.nEmbd]) as tf.Tensor2D;
@@ -202,14 +222,22 @@ export function tokenLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Ten
     // log Σ exp(l) = max(l) − log(max(softmax(l))): the softmax kernel is vectorised on wasm (exp is
     // not), and its largest entry is ≥ 1/V, so the log is exact where log(softmax) could underflow
     const probs = tf.softmax(l);
-    const lse = tf.reshape(tf.sub(tf.max(l, -1, true), tf.log(tf.max(probs, -1, true))), [n]);
-    const picked = tf.gather(tf.reshape(l, [n * V]), tf.add(tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(V, "int32")), t));
     save([probs, t]);
+    // on wasm one pass per row (./kernels.ts pickedLogProbs); elsewhere tfjs's ops
+    const value = onWasmBackend()
+      ? pickedLogProbs(l as tf.Tensor2D, probs as tf.Tensor2D, t as tf.Tensor1D)
+      : tf.sub(
+        tf.gather(tf.reshape(l, [n * V]), tf.add(tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(V, "int32")), t)),
+        tf.reshape(tf.sub(tf.max(l, -1, true), tf.log(tf.max(probs, -1, true))), [n]),
+      );
     return {
-      value: tf.sub(picked, lse),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [P, T] = saved;
-        return [tf.mul(tf.sub(tf.oneHot(T as tf.Tensor1D, V), P), tf.reshape(dy, [n, 1])), tf.zeros(T.shape)];
+        const dl = onWasmBackend()
+          ? pickedLogProbsGrad(P as tf.Tensor2D, T as tf.Tensor1D, dy as tf.Tensor1D)
+          : tf.mul(tf.sub(tf.oneHot(T as tf.Tensor1D, V), P), tf.reshape(dy, [n, 1]));
+        return [dl, tf.zeros(T.shape)];
       },
     };
   });
@@ -247,15 +275,20 @@ class Gpt2Model implements Gpt2 {
     this.params = params;
   }
 
-  /** Logits [n, vocab] from final hidden states [n, nEmbd]; `cached` uses the inference copy of wteᵀ (no gradient to wte). */
+  /**
+   * Logits [n, vocab] from final hidden states [n, nEmbd]; `cached` is for inference (no gradient
+   * to wte): a transposed copy of wte kept for tfjs's kernels, none needed on the kernel engine.
+   */
   head(h: tf.Tensor2D, cached = false): tf.Tensor2D {
     const wte = this.params["wte.weight"] as tf.Tensor2D;
     if (!cached) return tiedHead(h, wte);
+    // the kernel engine reads wte row by row for h·wteᵀ: no transposed copy needed
+    if (productsAreTransposeFree()) return product(h, wte, true);
     if (!this.headCache || this.headCache.source !== wte.dataId) {
       this.headCache?.wteT.dispose();
       this.headCache = { source: wte.dataId, wteT: tf.keep(tf.tidy(() => swapLastTwo(wte))) }; // kept: we may be inside a caller's tidy
     }
-    return tf.matMul(h, this.headCache.wteT);
+    return product(h, this.headCache.wteT);
   }
 
   apply(ids: tf.Tensor2D, opts: Gpt2ApplyOptions = {}): tf.Tensor3D {
@@ -403,22 +436,87 @@ export function lmLoss(model: Gpt2, ids: tf.Tensor2D | readonly (readonly number
 
 /** What an optimiser must offer `gpt2TrainStep` (lib/algos/optim's Adam does). */
 export interface Gpt2Optimizer {
-  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+  /** One step; each gradient is multiplied by gradScale (the clipping scale) first. */
+  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[], gradScale?: number): void;
 }
 
 /**
  * One pretraining step: lmLoss on `ids`, gradients, global-norm clipping (0 = off), the optimiser's
- * update. Returns the loss before the step and the gradient norm before clipping.
+ * update. Returns the loss before the step and the gradient norm before clipping. `microbatch`:
+ * rows per forward/backward pass, the gradients summed over the passes (the same step in less
+ * memory: GPT-2 124M's activations for 4 × 128 tokens do not fit beside its weights and Adam's
+ * state in wasm32's 4 GiB heap); dropout masks then follow the seed per group of rows.
  */
-export function gpt2TrainStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Tensor2D | readonly (readonly number[])[], opts: { maxGradNorm?: number; dropoutSeed?: number } = {}): { loss: number; gradNorm: number } {
+export function gpt2TrainStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Tensor2D | readonly (readonly number[])[], opts: { maxGradNorm?: number; dropoutSeed?: number; microbatch?: number } = {}): { loss: number; gradNorm: number } {
   const params = Object.values(model.params);
   const maxNorm = opts.maxGradNorm ?? 1;
+  const rows = ids instanceof tf.Tensor ? ids.shape[0] : ids.length;
+  const micro = opts.microbatch ?? rows;
+  if (!Number.isInteger(micro) || micro < 1) throw new RangeError(`microbatch must be a positive integer, got ${opts.microbatch}`);
+  if (micro < rows) return microbatchedStep(model, optimizer, ids, { maxNorm, micro, dropoutSeed: opts.dropoutSeed });
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => lmLoss(model, ids, { training: true, dropoutSeed: opts.dropoutSeed }), params);
     const g = params.map((p) => grads[p.name]);
+    if (kernelEngine()) {
+      // the norm and the scaled step on all cores (lib/nn/threads), the scale folded into the step
+      const n = Math.sqrt(engineSumOfSquares(g));
+      optimizer.apply(params, g, maxNorm > 0 ? Math.min(1, maxNorm / (n + 1e-6)) : 1);
+      return { loss: value.dataSync()[0], gradNorm: n };
+    }
     const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
     const scale = maxNorm > 0 ? tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
     optimizer.apply(params, g.map((x) => tf.mul(x, scale)));
     return { loss: value.dataSync()[0], gradNorm: norm.dataSync()[0] };
   });
+}
+
+/**
+ * gpt2TrainStep over groups of `micro` rows: each group's gradient (of its share of the mean
+ * loss) is added into one set of sums, so only one group's activations exist at a time — the same
+ * step as the whole batch at once, up to float rounding. On the kernel engine the sums are added
+ * in place; elsewhere with tf.add.
+ */
+function microbatchedStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Tensor2D | readonly (readonly number[])[], o: { maxNorm: number; micro: number; dropoutSeed?: number }): { loss: number; gradNorm: number } {
+  const params = Object.values(model.params);
+  const all = ids instanceof tf.Tensor ? (ids.arraySync() as number[][]) : ids;
+  const rows = all.length;
+  let sums: tf.Tensor[] | undefined;
+  let loss = 0;
+  try {
+    for (let start = 0; start < rows; start += o.micro) {
+      const group = all.slice(start, start + o.micro);
+      const share = group.length / rows;
+      const { value, grads } = tf.variableGrads(() => tf.mul(lmLoss(model, group, { training: true, dropoutSeed: o.dropoutSeed === undefined ? undefined : o.dropoutSeed + start }), share) as tf.Scalar, params);
+      loss += value.dataSync()[0];
+      value.dispose();
+      const g = params.map((p) => grads[p.name]);
+      if (!sums) sums = g;
+      else {
+        const engine = kernelEngine() !== undefined;
+        sums = sums.map((acc, i) => {
+          if (engine && engineAccumulate(acc, g[i])) {
+            g[i].dispose();
+            return acc;
+          }
+          const next = tf.add(acc, g[i]);
+          tf.dispose([acc, g[i]]);
+          return next;
+        });
+      }
+    }
+    const g = sums!;
+    return tf.tidy(() => {
+      if (kernelEngine()) {
+        const n = Math.sqrt(engineSumOfSquares(g));
+        optimizer.apply(params, g, o.maxNorm > 0 ? Math.min(1, o.maxNorm / (n + 1e-6)) : 1);
+        return { loss, gradNorm: n };
+      }
+      const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
+      const scale = o.maxNorm > 0 ? tf.minimum(1, tf.div(o.maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      optimizer.apply(params, g.map((x) => tf.mul(x, scale)));
+      return { loss, gradNorm: norm.dataSync()[0] };
+    });
+  } finally {
+    if (sums) tf.dispose(sums);
+  }
 }
