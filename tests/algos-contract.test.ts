@@ -6,14 +6,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isAbortError } from "../lib/core/abort";
-import { makeEnv } from "../lib/core/registry";
+import { makeEnv } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import type { BaseRow } from "../lib/algos/agent";
-import { loadAgent, loadPolicy, saveAgent } from "../lib/algos/checkpoint";
-import { algorithmNames, algorithmSpec, createAgent } from "../lib/algos/registry";
+import { loadMetrics, renameMetricsColumns, saveAgent } from "../lib/algos/checkpoint";
+import { algorithmNames, algorithmSpec, createAgent, loadAgent, loadPolicy, trainerFor } from "../lib/algos/registry";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-contract-"));
 beforeAll(async () => { await initBackend({ quiet: true }); });
@@ -113,5 +113,60 @@ describe.each(algorithmNames())("algorithm %s", (name) => {
     }
     agent.dispose();
     reloaded.dispose();
+  });
+});
+
+describe("checkpoints written under the old names (one release of aliases)", () => {
+  it("a PPO checkpoint whose config.json and metrics.csv use the old names loads, under the new ones, with one warning", async () => {
+    const dir = path.join(tmp, "old-names");
+    const agent = await createAgent("ppo", { ...algorithmSpec("ppo").smokeConfig, seed: 4 });
+    await agent.train();
+    saveAgent(dir, agent);
+    const probs = agent.probs(new Float32Array([0.01, 0.02, 0.03, 0.04]));
+    agent.dispose();
+    // rewrite the checkpoint as the previous release wrote it
+    const file = path.join(dir, "config.json");
+    const config = JSON.parse(fs.readFileSync(file, "utf8"));
+    const { learningRate, totalTimesteps, ...rest } = config.hyperparameters;
+    config.hyperparameters = { ...rest, lr: learningRate, totalSteps: totalTimesteps };
+    fs.writeFileSync(file, JSON.stringify(config));
+    const csv = path.join(dir, "metrics.csv");
+    fs.writeFileSync(csv, fs.readFileSync(csv, "utf8").replace(/(^|,)learningRate(,|\n)/, "$1lr$2"));
+    expect(fs.readFileSync(csv, "utf8").split("\n")[0].split(",")).toContain("lr");
+
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const policy = loadPolicy(dir);
+      expect(policy.config).toMatchObject({ learningRate, totalTimesteps });
+      expect(policy.config).not.toHaveProperty("lr");
+      expect(Array.from(policy.probs(new Float32Array([0.01, 0.02, 0.03, 0.04])))).toEqual(Array.from(probs));
+      expect(policy.metrics![0]).toHaveProperty("learningRate");
+      expect(loadMetrics(dir)[0].learningRate).toBe(policy.metrics![0].learningRate);
+      const again = await loadAgent(dir);
+      expect(again.config).toMatchObject({ learningRate, totalTimesteps });
+      again.dispose();
+      expect(warn.mock.calls.map((c) => c[0])).toEqual(["tsrl: ppo config: renamed lr → learningRate, totalSteps → totalTimesteps; the old names are accepted until the next release"]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("renamed report-card columns read under their new names", () => {
+    const rows = renameMetricsColumns([{ update: 1, win_random: 0.5, win_random_as_x: 0.6, exhaustive_losses_o: 2, exact_match: 0.9, exact_typo: 1, mean_minimal_steps: 1.5, lr: 0.1, exactMatch: 0.7 }]);
+    expect(rows).toEqual([{ update: 1, winRandom: 0.5, winRandomAsX: 0.6, exhaustiveLossesO: 2, evalExactMatch: 0.9, evalExactTypo: 1, evalMeanMinimalSteps: 1.5, learningRate: 0.1, exactMatch: 0.7 }]);
+  });
+});
+
+describe("the registry resolves algorithm/env pairs (tsrl train's one path)", () => {
+  it("grpo on GPT2 is GRPO for language models; grpo on an environment is the episodic agent; an unknown pair is named", () => {
+    const lm = trainerFor("grpo", "GPT2"), episodic = trainerFor("grpo", "TicTacToe-v0");
+    expect(lm).not.toBe(episodic);
+    expect(lm.schema.fields).toHaveProperty("lossType"); // TRL's options
+    expect(episodic.schema.fields).toHaveProperty("topM");
+    expect(lm.unit).toBe("step");
+    expect(trainerFor("ppo", "LunarLander-v3").algorithm).toBe("ppo");
+    expect(() => trainerFor("ppo2", "CartPole-v1")).toThrow(/unknown algorithm "ppo2"; expected one of reinforce, actor-critic, ppo, grpo/);
+    expect(() => lm.config({ envId: "GPT2", reward: "rules:length" })).toThrow(/give --model DIR/);
+    expect(lm.config({ envId: "GPT2", model: "tiny", reward: "rules:length", beta: 0.1 })).toMatchObject({ envId: "GPT2", model: "tiny", beta: 0.1, numGenerations: 8 });
   });
 });

@@ -12,7 +12,7 @@ import { episodeBatchTensors, episodeTokenBatch, NEWLINE_ID, rolloutConversation
 import { evaluateChatModel } from "../lib/algos/conversation-eval";
 import { stopGradient } from "../lib/algos/grpo-lm";
 import { grpoLmLoss, lmGroupAdvantages, type GrpoLmLossOptions } from "../lib/algos/grpo-lm-loss";
-import { createAdam } from "../lib/algos/optim";
+import { createAdam } from "../lib/nn/optim";
 import { createRng } from "../lib/core/rng";
 import type { ConversationEnv } from "../lib/envs/conversation/env";
 import { chatFormat, encodeConversation, type Message } from "../lib/envs/conversation/messages";

@@ -12,8 +12,8 @@ import { episodeTokenBatch, rolloutConversations } from "../lib/algos/conversati
 import { createGrpoEpisodesTrainer, grpoEpisodesConfig, GRPO_EPISODE_PRESETS } from "../lib/algos/grpo-episodes";
 import { episodeAdvantages, turnGae } from "../lib/algos/grpo-episodes-baselines";
 import { createValueHead, turnStates, valueAdvantages } from "../lib/algos/grpo-episodes-value";
-import { grpoLmConfig, updatePolicy } from "../lib/algos/grpo-lm";
-import { createAdam } from "../lib/algos/optim";
+import { grpoLmConfig, grpoLmUpdate } from "../lib/algos/grpo-lm";
+import { createAdam } from "../lib/nn/optim";
 import { createRng } from "../lib/core/rng";
 import { conversationEnvSpec } from "../lib/envs/conversation/env";
 import { ORDER_DESK_ID, orderDeskRewardParts } from "../lib/envs/order-desk";
@@ -80,7 +80,7 @@ describe("GRPO over episodes", () => {
       const m = tinyModel(1);
       const params = Object.values(m.params);
       const adam = createAdam({ lr: 1e-2 });
-      updatePolicy(m, undefined, adam, params, {
+      grpoLmUpdate(m, undefined, adam, params, {
         prompts: batch.promptIds, completions: batch.completionIds, oldLogp: rows(batch.oldLogProbs).map((r) => Array.from(r)),
         advantages: new Float32Array(episodes.length), masks, tokenAdvantages: adv(envValue),
       }, grpoLmConfig({ lossType: "dapo", maxCompletionLength: batch.length, microBatchSize: 2, lrSchedule: "constant", maxGradNorm: 0 }), 0);

@@ -66,6 +66,6 @@ describe("GRPO batches", () => {
     expect(grpoConfig().envOptions).toMatchObject({ opponent: { random: 2, greedy: 1, minimax: 1 } });
     expect(grpoConfig({ envId: "CartPole-v1" }).envOptions).toEqual({});
     expect(grpoConfig({ envOptions: { opponent: "minimax" } }).envOptions).toEqual({ opponent: "minimax" });
-    expect(() => grpoConfig({ groupSize: 8, topM: 8 })).toThrow(/topM = 8, expected fewer than groupSize \(8\)/);
+    expect(() => grpoConfig({ numGenerations: 8, topM: 8 })).toThrow(/topM = 8, expected fewer than numGenerations \(8\)/);
   });
 });

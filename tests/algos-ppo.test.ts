@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { initBackend } from "../lib/nn/backend";
 import { createPpoAgent, ppoConfig } from "../lib/algos/ppo";
 import { ppoLoss } from "../lib/algos/ppo-loss";
@@ -54,9 +55,9 @@ describe("PPO's loss, term by term by hand", () => {
 
 describe("PPO config and normalisation", () => {
   it("presets: CleanRL's settings by name, rl-zoo's for CartPole and LunarLander; a batch that does not split is named", () => {
-    expect(ppoConfig({ preset: "cleanrl" })).toMatchObject({ numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, lr: 2.5e-4, clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5, gamma: 0.99, gaeLambda: 0.95, clipVloss: true, totalSteps: 500_000 });
-    expect(ppoConfig()).toMatchObject({ envId: "CartPole-v1", numEnvs: 8, numSteps: 32, numMinibatches: 1, updateEpochs: 20, gamma: 0.98, gaeLambda: 0.8, entCoef: 0, lr: 1e-3, totalSteps: 100_000 });
-    expect(ppoConfig({ lr: 5e-4 }).lr).toBe(5e-4); // what you pass wins over the preset
+    expect(ppoConfig({ preset: "cleanrl" })).toMatchObject({ numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, learningRate: 2.5e-4, clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5, gamma: 0.99, gaeLambda: 0.95, clipVloss: true, totalTimesteps: 500_000 });
+    expect(ppoConfig()).toMatchObject({ envId: "CartPole-v1", numEnvs: 8, numSteps: 32, numMinibatches: 1, updateEpochs: 20, gamma: 0.98, gaeLambda: 0.8, entCoef: 0, learningRate: 1e-3, totalTimesteps: 100_000 });
+    expect(ppoConfig({ learningRate: 5e-4 }).learningRate).toBe(5e-4); // what you pass wins over the preset
     expect(ppoConfig({ envId: "LunarLander-v3" })).toMatchObject({ numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98, entCoef: 0.01, normalizeObs: true });
     expect(ppoConfig({ envId: "LunarLander-v3" }).numEnvs * ppoConfig({ envId: "LunarLander-v3" }).numSteps / 256).toBe(64); // batch 64
     expect(() => ppoConfig({ numMinibatches: 3 })).toThrow(/numMinibatches = 3, expected a divisor of the batch numEnvs × numSteps = 256/);
@@ -88,9 +89,9 @@ describe("PPO config and normalisation", () => {
 });
 
 describe("PPO learns", () => {
-  it("CartPole's return rises within 25k steps, observations normalised or not", async () => {
+  itSlow("CartPole's return rises within 25k steps, observations normalised or not", async () => {
     for (const normalizeObs of [false, true]) {
-      const agent = await createPpoAgent({ seed: 3, totalSteps: 25_600, normalizeObs });
+      const agent = await createPpoAgent({ seed: 3, totalTimesteps: 25_600, normalizeObs });
       const r = await agent.train();
       const first = agent.metrics.slice(0, 5).map((m) => m.trainReturn), last = agent.metrics.at(-1)!.trainReturn;
       expect(last, `normalizeObs ${normalizeObs}: ${first.join(", ")} → ${last}`).toBeGreaterThan(2 * first[0]);
@@ -103,7 +104,7 @@ describe("PPO learns", () => {
 describe("PPO's two engines", () => {
   it("typed arrays and tfjs run the same training: the same weights and metrics after several updates", async () => {
     const run = async (engine: "typed" | "tfjs") => {
-      const agent = await createPpoAgent({ seed: 4, engine, numEnvs: 2, numSteps: 64, numMinibatches: 4, totalSteps: 2 * 64 * 3 });
+      const agent = await createPpoAgent({ seed: 4, engine, numEnvs: 2, numSteps: 64, numMinibatches: 4, totalTimesteps: 2 * 64 * 3 });
       await agent.train();
       const out = { weights: agent.weights(), rows: agent.metrics.map(({ wallTime, sps, ...r }) => (void wallTime, void sps, r)) };
       agent.dispose();

@@ -16,7 +16,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
-import { writeKernelSpec } from "../lib/kernel/install";
+import { writeKernelSpec } from "../lib/cli/kernel-install";
 import { runProcess } from "./run-process";
 
 // What the page-side functions below touch. Declared here (module scope only) because the

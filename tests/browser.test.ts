@@ -63,8 +63,9 @@ const LIVE_CHART_CELLS = [
 const LIBRARY_NOTEBOOK = "library-outputs.ipynb";
 const LIBRARY_CELLS = [
   [
-    `import { diffText, diffView, display, progress, table, checkValue, checkThat, checkAll, play, policyHeatmap, renderBoardsSvg, showSvg,`,
-    `  type MaskedAct } from "tsrl";`,
+    `import { diffView, display, progress, table, checkValue, checkThat, checkAll, showSvg } from "tsrl";`,
+    `import { diffText } from "tsrl/envs/edit";`,
+    `import { play, policyHeatmap, renderBoardsSvg, type MaskedAct } from "tsrl/envs/tictactoe";`,
     `const lowestFree: MaskedAct = (_obs, { mask }) => mask!.indexOf(1);`,
   ].join("\n"),
   [

@@ -28,13 +28,13 @@ describe("tsrl on EditAgent-v0", () => {
 
   it("trains grpo with the preset's network, warm start and groups", () => {
     const r = run(["train", "grpo", "EditAgent-v0", "--hidden-sizes", "16,8", "--warm-start-steps", "2", "--warm-start-batch", "8",
-      "--group-size", "2", "--groups-per-update", "2", "--episodes", "4", "--eval-games", "4", "--out", dir, "--json", "--quiet"]);
+      "--num-generations", "2", "--groups-per-update", "2", "--episodes", "4", "--eval-games", "4", "--out", dir, "--json", "--quiet"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ algorithm: "grpo", env: "EditAgent-v0", episodes: 4 });
     const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
     expect(config.hyperparameters).toMatchObject({ net: "edit", hiddenSizes: [16, 8], warmStartSteps: 2, advantage: "group" });
     const metrics = fs.readFileSync(path.join(dir, "metrics.csv"), "utf8").split("\n")[0];
-    for (const c of ["warmStartLoss", "exact_match", "exact_typo", "return"]) expect(metrics).toContain(c);
+    for (const c of ["warmStartLoss", "evalExactMatch", "evalExactTypo", "return"]) expect(metrics).toContain(c);
   });
 
   it("eval --tasks: exact match, edit distance and steps, overall and per family", () => {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseRewardSpec } from "../lib/cli/reward-spec";
+import { parseRewardSpec } from "../lib/lm/reward-spec";
 
 const root = path.resolve(__dirname, "..");
 const tsrl = path.join(root, "lib", "cli", "tsrl.cjs");

@@ -17,7 +17,7 @@ const run = (...args: string[]) => {
 describe("tsrl train ppo", () => {
   it("LunarLander-v3 with the rl-zoo preset's flags overridden, then eval", () => {
     const out = path.join(tmp, "ll");
-    const r = run("train", "ppo", "LunarLander-v3", "--total-steps", "2048", "--num-envs", "2", "--num-steps", "512", "--num-minibatches", "16", "--seed", "3", "--eval-episodes", "2", "--out", out, "--json", "--quiet");
+    const r = run("train", "ppo", "LunarLander-v3", "--total-timesteps", "2048", "--num-envs", "2", "--num-steps", "512", "--num-minibatches", "16", "--seed", "3", "--eval-episodes", "2", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ algorithm: "ppo", env: "LunarLander-v3", seed: 3, envSteps: 2048, updates: 2 });
     const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
@@ -30,7 +30,7 @@ describe("tsrl train ppo", () => {
 
   it("CartPole-v1 with observation normalisation: the checkpoint keeps the statistics its policy needs", () => {
     const out = path.join(tmp, "cp");
-    const r = run("train", "ppo", "CartPole-v1", "--total-steps", "1024", "--normalize-obs", "--out", out, "--json", "--quiet");
+    const r = run("train", "ppo", "CartPole-v1", "--total-timesteps", "1024", "--normalize-obs", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
     const e = run("eval", out, "--episodes", "3", "--json");
     expect(e.code, e.stderr).toBe(0);

@@ -58,7 +58,7 @@ describe("signals", () => {
   it("4,096 env copies: Ctrl-C in the middle of the first update stops within seconds and saves", async () => {
     const out = path.join(tmp, "many");
     let began = 0; // the update is under way a second after training began (it takes minutes)
-    const r = await trainUntil(["ppo", "CartPole-v1", "--num-envs", "4096", "--num-minibatches", "64", "--total-steps", "100000000", "--out", out, "--json"], "SIGINT",
+    const r = await trainUntil(["ppo", "CartPole-v1", "--num-envs", "4096", "--num-minibatches", "64", "--total-timesteps", "100000000", "--out", out, "--json"], "SIGINT",
       (stderr) => /tsrl train: ppo on CartPole-v1/.test(stderr) && (began ||= performance.now()) > 0 && performance.now() - began > 1000);
     expect(r.code, r.stderr).toBe(130);
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ stopped: "aborted", signal: "SIGINT", updates: 0 });

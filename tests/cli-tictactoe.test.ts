@@ -22,18 +22,18 @@ describe("tsrl on TicTacToe-v0", () => {
   const ac = path.join(tmp, "ac");
 
   it("trains actor-critic and grpo with their own flags", () => {
-    let r = run(["train", "actor-critic", "TicTacToe-v0", "--seed", "2", "--total-steps", "2048", "--num-envs", "8", "--eval-every", "4", "--eval-games", "20", "--out", ac, "--json", "--quiet"]);
+    let r = run(["train", "actor-critic", "TicTacToe-v0", "--seed", "2", "--total-timesteps", "2048", "--num-envs", "8", "--eval-every", "4", "--eval-games", "20", "--out", ac, "--json", "--quiet"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ algorithm: "actor-critic", env: "TicTacToe-v0", envSteps: 2048, stopped: "done" });
     const grpo = path.join(tmp, "grpo");
-    r = run(["train", "grpo", "TicTacToe-v0", "--group-size", "8", "--top-m", "2", "--episodes", "32", "--eval-every", "2", "--eval-games", "10", "--out", grpo, "--json", "--quiet"]);
+    r = run(["train", "grpo", "TicTacToe-v0", "--num-generations", "8", "--top-m", "2", "--episodes", "32", "--eval-every", "2", "--eval-games", "10", "--out", grpo, "--json", "--quiet"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ algorithm: "grpo", episodes: 32 });
     const config = JSON.parse(fs.readFileSync(path.join(grpo, "config.json"), "utf8"));
-    expect(config.hyperparameters).toMatchObject({ groupSize: 8, topM: 2, envOptions: { opponent: { random: 2, greedy: 1, minimax: 1 } } });
-    r = run(["train", "grpo", "TicTacToe-v0", "--group-size", "8", "--top-m", "8"]);
+    expect(config.hyperparameters).toMatchObject({ numGenerations: 8, topM: 2, envOptions: { opponent: { random: 2, greedy: 1, minimax: 1 } } });
+    r = run(["train", "grpo", "TicTacToe-v0", "--num-generations", "8", "--top-m", "8"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/topM = 8, expected fewer than groupSize \(8\)/);
+    expect(r.stderr).toMatch(/topM = 8, expected fewer than numGenerations \(8\)/);
     r = run(["train", "grpo", "TicTacToe-v0", "--env-options", "{oops"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/envOptions = .*expected a JSON object/);

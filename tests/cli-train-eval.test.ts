@@ -78,10 +78,24 @@ describe("tsrl train → eval round trip", () => {
     expect(fs.existsSync(path.join(out, "model.safetensors"))).toBe(true);
   });
 
+  it("an old flag name still works for a release, with one line saying the new one; --help shows only the new", () => {
+    const out = path.join(tmp, "old-flags");
+    const r = run("train", "reinforce", "CartPole-v1", "--episodes", "8", "--lr", "0.01", "--entropy-coef", "0.02", "--no-normalize-advantages", "--out", out, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("tsrl train: --lr is now --learning-rate (the old flag works until the next release)");
+    expect(r.stderr).toContain("tsrl train: --entropy-coef is now --ent-coef");
+    expect(r.stderr).toContain("tsrl train: --normalize-advantages is now --norm-adv");
+    const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
+    expect(config.hyperparameters).toMatchObject({ learningRate: 0.01, entCoef: 0.02, normAdv: false });
+    const help = run("train", "reinforce", "--help").stdout;
+    expect(help).toContain("--learning-rate");
+    expect(help).not.toMatch(/--lr\b/);
+  });
+
   it("bad flags and values exit 2 with the flag named", () => {
     let r = run("train", "reinforce", "CartPole-v1", "--lrr", "0.1");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown flag --lrr \(did you mean --lr/);
+    expect(r.stderr).toMatch(/unknown flag --lrr \(did you mean --learning-rate/);
     r = run("train", "reinforce", "CartPole-v1", "--episodes", "ten");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--episodes "ten": expected an integer/);
@@ -105,7 +119,7 @@ describe("tsrl train → eval round trip", () => {
     expect(r.stdout).toMatch(/--baseline <none\|mean\|value>\s+subtracted from G_t/);
     r = run("train", "--help");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Algorithms:\n\s+reinforce\s+REINFORCE/);
+    expect(r.stdout).toMatch(/Algorithms:\n\s+reinforce <env>\s+REINFORCE[\s\S]*\n\s+grpo GPT2\s+GRPO on a GPT-2/); // GRPO on a language model: the same grammar
   });
 
   it("Ctrl-C stops training and still writes the checkpoint", async () => {

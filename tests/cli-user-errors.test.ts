@@ -56,12 +56,12 @@ describe("one line and exit 2 or 1, never a stack trace, never an untrained chec
       { args: ["serve", badTokenizer, "--stdio", "--max-new-tokens", "4"], code: 1, line: /tokenizer\.json is not valid JSON/ },
       // sizes and budgets that cannot work: refused before any env copy is made
       ...([
-        [["ppo", "CartPole-v1", "--num-envs", "100000", "--total-steps", "256"], /totalSteps = 256 is less than one rollout \(numEnvs × numSteps = 100000 × 32 = 3200000\)/],
-        [["ppo", "CartPole-v1", "--num-envs", "20000", "--total-steps", "100000000"], /numEnvs = 20000 env copies, expected at most 4096/],
-        [["ppo", "CartPole-v1", "--num-envs", "4096", "--total-steps", "100000000"], /one gradient step would take 131072 rows .*raise numMinibatches/],
-        [["actor-critic", "CartPole-v1", "--num-envs", "4096", "--n-steps", "64"], /one gradient step would take 262144 rows/],
+        [["ppo", "CartPole-v1", "--num-envs", "100000", "--total-timesteps", "256"], /totalTimesteps = 256 is less than one rollout \(numEnvs × numSteps = 100000 × 32 = 3200000\)/],
+        [["ppo", "CartPole-v1", "--num-envs", "20000", "--total-timesteps", "100000000"], /numEnvs = 20000 env copies, expected at most 4096/],
+        [["ppo", "CartPole-v1", "--num-envs", "4096", "--total-timesteps", "100000000"], /one gradient step would take 131072 rows .*raise numMinibatches/],
+        [["actor-critic", "CartPole-v1", "--num-envs", "4096", "--num-steps", "64"], /one gradient step would take 262144 rows/],
         [["reinforce", "CartPole-v1", "--episodes", "2"], /maxEpisodes = 2 is less than one update's episodes \(episodesPerUpdate = 8\)/],
-        [["grpo", "TicTacToe-v0", "--episodes", "10"], /maxEpisodes = 10 is less than one update's episodes \(groupSize × groupsPerUpdate = 64 × 1\)/],
+        [["grpo", "TicTacToe-v0", "--episodes", "10"], /maxEpisodes = 10 is less than one update's episodes \(numGenerations × groupsPerUpdate = 64 × 1\)/],
         [["ppo", "CartPole-v1", "--save-every", "often"], /--save-every "often": expected a number of updates \(e\.g\. 50\) or a duration/],
         [["ppo", "CartPole-v1", "--resume", "nowhere"], /--resume checkpoint .*nowhere: directory does not exist/],
       ] as [string[], RegExp][]).map(([args, line], i) => ({ args: ["train", ...args, "--out", `never-${i}`], code: 2, line, out: `never-${i}` })),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { bool, choice, ConfigError, defineSchema, editDistance, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../lib/core/schema";
 
 const schema = defineSchema("demo", {
@@ -49,6 +49,29 @@ describe("config schema: one declaration per field", () => {
   it("an unknown field is an error with a suggestion", () => {
     expect(() => schema.parse({ gama: 0.9 } as never)).toThrow(/unknown field 'gama' \(did you mean 'gamma'\?\)/);
     expect(() => schema.parse({ zzzzzz: 1 } as never)).toThrow(/unknown field 'zzzzzz'; known: envId, seed/);
+  });
+
+  it("a renamed field keeps its old names (aliases) for a release: accepted, renamed, one warning line per set of renames", () => {
+    const renamed = defineSchema("renamed", {
+      envId: str("x", "environment id"),
+      learningRate: num(1e-3, "learning rate", { min: 0, minExclusive: true, aliases: ["lr"] }),
+      entCoef: num(0, "entropy", { min: 0, aliases: ["entropyCoef", "entropyBonus"] }),
+    });
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect(renamed.parse({ lr: 0.5, entropyCoef: 0.1 })).toEqual({ envId: "x", learningRate: 0.5, entCoef: 0.1 });
+      expect(renamed.parse({ lr: 0.5, entropyCoef: 0.1 })).toEqual({ envId: "x", learningRate: 0.5, entCoef: 0.1 });
+      expect(warn).toHaveBeenCalledTimes(1); // the same renames warn once per process
+      expect(warn.mock.calls[0][0]).toBe("tsrl: renamed config: renamed lr → learningRate, entropyCoef → entCoef; the old names are accepted until the next release");
+      expect(renamed.parse({ learningRate: 0.2, lr: 0.2 }).learningRate).toBe(0.2); // both, agreeing: fine
+      expect(() => renamed.parse({ learningRate: 0.2, lr: 0.3 })).toThrow(/learningRate is given twice, also as 'lr' \(its old name\), with different values/);
+      expect(() => renamed.parse({ lr: 0 })).toThrow(/learningRate = 0, expected a number > 0/); // checked under the new name
+      expect(parseWithPresets(renamed, { x: { learningRate: 0.9 } }, {}).learningRate).toBe(0.9);
+      expect(parseWithPresets(renamed, { x: { learningRate: 0.9 } }, { lr: 0.4 }).learningRate).toBe(0.4); // an old name still beats a preset
+    } finally {
+      warn.mockRestore();
+    }
+    expect(() => defineSchema("bad", { a: num(0, "a", { aliases: ["b"] }), b: num(0, "b") })).toThrow(/alias 'b' of 'a' names another field/);
   });
 
   it("describe lists every field with its kind, default and help", () => {

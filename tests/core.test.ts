@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../lib/core/rng";
 import { box, discrete } from "../lib/core/spaces";
-import { makeEnv, makeVectorEnv } from "../lib/core/registry";
-import "../lib/envs";
-import { makeCartPole, type CartPoleEnv } from "../lib/envs/cartpole";
+import { makeEnv, makeVectorEnv } from "../lib/envs/registry";
+import { makeCartPole, type CartPoleEnv } from "../lib/envs/cartpole/cartpole";
 
 describe("Rng", () => {
   it("gives the same numbers for the same seed and different ones for another", () => {
@@ -196,20 +195,6 @@ describe("vector env", () => {
     const { obs } = venv.reset({ seed: 5 });
     expect(Array.from(obs[1])).toEqual(Array.from(makeCartPole().reset({ seed: 6 }).obs));
     expect(() => venv.step([1])).toThrow(/1 actions for 2 environments/);
-  });
-});
-
-describe("CartPole animation", () => {
-  it("animates one frame per state", async () => {
-    const { renderCartPoleAnimation } = await import("../lib/envs/cartpole");
-    const states = [[0, 0, 0, 0], [0.1, 0, 0.05, 0], [0.2, 0, 0.1, 0]] as [number, number, number, number][];
-    const svg = renderCartPoleAnimation(states, { fps: 50 });
-    const translate = /type="translate" values="([^"]+)"/.exec(svg)![1].split(";");
-    const rotate = /type="rotate" values="([^"]+)"/.exec(svg)![1].split(";");
-    expect(translate).toHaveLength(3);
-    expect(rotate).toEqual(["0", "2.86", "5.73"]);
-    expect(svg).toContain('dur="0.060s"');
-    expect(() => renderCartPoleAnimation([])).toThrow(/no states/);
   });
 });
 

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { InvalidActionError } from "../lib/core/env";
-import { envSpec, makeEnv } from "../lib/core/registry";
+import { envSpec, makeEnv } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import { datasetsDir } from "../lib/data/paths";
 import {
   EDIT_ACTIONS, EDIT_END, EDIT_FAMILIES, EDIT_FEATURE_SHAPES, EDIT_FEATURE_SIZE, EDIT_INSTRUCTION_FEATURES, EDIT_LOCATIONS, EDIT_MAX_PAYLOADS,
   EDIT_MAX_TOKENS, EDIT_OPS, EDIT_PAYLOAD_FEATURES, EDIT_SPLITS, EDIT_STOP, EDIT_TEXT_FEATURES, applyEditAction, charEditDistance, decodeAction,
-  editActionMask, editObservation, editOracleAct, editTokenize, encodeAction, evaluateEditPolicy, featurizeEditObservation, makeEditAgent,
+  editActionMask, editObservation, editOracleAct, editTokenize, encodeAction, evalExactColumn, evaluateEditPolicy, featurizeEditObservation, makeEditAgent,
   minimalEdits, oracleAction, readEditTasks, runOracle, searchMinimalEdits, stopAtOnceAct,
   type EditAct, type EditObservation, type EditOp, type EditSplit, type EditTask,
 } from "../lib/envs";
@@ -233,8 +233,8 @@ describe("EditAgent-v0 in the registry", () => {
   it("groupStart gives a group one task: K envs reset with it see the same task", () => {
     const spec = envSpec("EditAgent-v0");
     const options = { split: "validation" };
-    const start = spec.groupStart!(createRng(1), options);
-    expect(start).toEqual(spec.groupStart!(createRng(1), options));
+    const start = spec.episodes!.groupStart!(createRng(1), options);
+    expect(start).toEqual(spec.episodes!.groupStart!(createRng(1), options));
     const envs = [0, 1, 2].map(() => makeEnv<EditObservation, number>("EditAgent-v0", { options }));
     const obs = envs.map((e, i) => e.reset({ seed: 100 + i, options: start }).obs);
     expect(obs[1]).toEqual(obs[0]);
@@ -246,11 +246,11 @@ describe("EditAgent-v0 in the registry", () => {
     const spec = envSpec("EditAgent-v0");
     type Act = Parameters<NonNullable<typeof spec.evaluate>>[0];
     const oracle = spec.evaluate!(editOracleAct as unknown as Act, { games: 90, seed: 2 });
-    expect(oracle).toMatchObject({ exact_match: 1, solved: 1, norm_edit_distance: 0 });
-    expect(oracle.mean_steps).toBe(oracle.mean_minimal_steps);
-    for (const f of EDIT_FAMILIES) expect(oracle[`exact_${f}`]).toBe(1);
+    expect(oracle).toMatchObject({ evalExactMatch: 1, solved: 1, evalNormEditDistance: 0 });
+    expect(oracle.evalMeanSteps).toBe(oracle.evalMeanMinimalSteps);
+    for (const f of EDIT_FAMILIES) expect(oracle[evalExactColumn(f)]).toBe(1);
     const stop = spec.evaluate!(stopAtOnceAct as unknown as Act, { games: 90, seed: 2 });
-    expect(stop).toMatchObject({ exact_match: 0, solved: 0, mean_steps: 0 });
+    expect(stop).toMatchObject({ evalExactMatch: 0, solved: 0, evalMeanSteps: 0 });
   });
 
   it("options are checked, naming the bad value", () => {

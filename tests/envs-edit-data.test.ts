@@ -13,7 +13,7 @@ import {
   editTokenize, editWords, formatEditTasks, generateEditDatasets, isSpaceToken, minimalEdits, parseEditTasks, phrasingOf, readEditTasks,
   type EditFamily, type EditSplit, type EditTask,
 } from "../lib/envs";
-import { main as generateMain } from "../lib/envs/edit-generate";
+import { main as generateMain } from "../lib/envs/edit/generate";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-edit-data-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -33,7 +33,7 @@ describe("the generator", () => {
     }
   });
 
-  it("the committed files are exactly what `tsrl run lib/envs/edit-generate.ts --out datasets/edit --seed 7` writes", () => {
+  it("the committed files are exactly what `tsrl run lib/envs/edit/generate.ts --out datasets/edit --seed 7` writes", () => {
     const out = path.join(tmp, "seed7");
     const stderr = console.error;
     console.error = () => {};
@@ -48,7 +48,7 @@ describe("the generator", () => {
       expect(fresh.equals(mine), `${s}.jsonl differs from a fresh generation: re-run the command in datasets/edit/README.md`).toBe(true);
     }
     const readme = fs.readFileSync(datasetsDir("edit", "README.md"), "utf8");
-    expect(readme).toContain("npx tsrl run lib/envs/edit-generate.ts --out datasets/edit --seed 7");
+    expect(readme).toContain("npx tsrl run lib/envs/edit/generate.ts --out datasets/edit --seed 7");
   });
 
   it("rejects a bad flag, naming it", () => {

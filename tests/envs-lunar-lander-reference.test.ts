@@ -29,7 +29,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeLunarLander } from "../lib/envs/lunar-lander";
+import { makeLunarLander } from "../lib/envs/lunar-lander/lunar-lander";
 
 interface ReferenceEpisode {
   kind: "random" | "noisy-heuristic" | "noop" | "noisy-continuous" | "wind-heuristic";

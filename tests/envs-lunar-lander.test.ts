@@ -1,13 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { createRng } from "../lib/core/rng";
-import { envSpec, makeEnv } from "../lib/core/registry";
-import "../lib/envs";
-import { lunarLanderShaping, makeLunarLander, recordLunarLanderEpisode, type LunarLanderAction, type UniformSource } from "../lib/envs/lunar-lander";
-import { FPS, H, MAIN_ENGINE_POWER, MAIN_ENGINE_Y_LOCATION, SCALE } from "../lib/envs/lunar-lander-constants";
-import { lunarLanderHeuristic } from "../lib/envs/lunar-lander-heuristic";
-import { lunarLanderAnimation, renderLunarLanderSvg } from "../lib/envs/lunar-lander-render";
-import { lunarLanderTerrain } from "../lib/envs/lunar-lander-terrain";
-import { lunarLanderPhysicsSettings } from "../lib/envs/lunar-lander-world";
+import { envSpec, makeEnv } from "../lib/envs/registry";
+import { lunarLanderShaping, makeLunarLander, recordLunarLanderEpisode, type LunarLanderAction, type UniformSource } from "../lib/envs/lunar-lander/lunar-lander";
+import { FPS, H, MAIN_ENGINE_POWER, MAIN_ENGINE_Y_LOCATION, SCALE } from "../lib/envs/lunar-lander/constants";
+import { lunarLanderHeuristic } from "../lib/envs/lunar-lander/heuristic";
+import { lunarLanderAnimation, renderLunarLanderSvg } from "../lib/envs/lunar-lander/render";
+import { lunarLanderTerrain } from "../lib/envs/lunar-lander/terrain";
+import { lunarLanderPhysicsSettings } from "../lib/envs/lunar-lander/world";
 
 /** A generator that records every call and answers from `answer` (or a seeded tsrl Rng). */
 function recordingRng(answer?: (low: number, high: number, i: number) => number, seed = 0) {

@@ -1,13 +1,13 @@
 /**
- * planck lives in a realm of its own (lib/envs/planck-realm.ts), so that `{ x, y }` objects made
+ * planck lives in a realm of its own (lib/envs/lunar-lander/planck-realm.ts), so that `{ x, y }` objects made
  * elsewhere — chart specs, notebook cells — cannot widen the hidden class of its vectors and halve
  * LunarLander's speed. These tests check the isolation itself; `tsrl bench` measures the speed.
  */
 import { describe, expect, it } from "vitest";
-import { makeLunarLander } from "../lib/envs/lunar-lander";
-import { LANDER_POLY, SCALE } from "../lib/envs/lunar-lander-constants";
-import { box2dBox } from "../lib/envs/planck-box2d23";
-import { compileInRealm, planck, vec2 } from "../lib/envs/planck-realm";
+import { makeLunarLander } from "../lib/envs/lunar-lander/lunar-lander";
+import { LANDER_POLY, SCALE } from "../lib/envs/lunar-lander/constants";
+import { box2dBox } from "../lib/envs/lunar-lander/planck-box2d23";
+import { compileInRealm, planck, vec2 } from "../lib/envs/lunar-lander/planck-realm";
 
 describe("planck's realm", () => {
   it("planck's objects and our vectors for it come from another realm than this code's", () => {

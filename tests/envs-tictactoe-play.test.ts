@@ -4,8 +4,8 @@
  * played), captions must fit under their own boards, and a bundle must hold MIME keys only.
  */
 import { describe, expect, test } from "vitest";
-import { play, playSvg, policyHeatmap, type Player } from "../lib/envs/tictactoe-play";
-import { HIGHLIGHT_COLOUR, LINE_COLOUR, renderBoardsSvg } from "../lib/envs/tictactoe-render";
+import { play, playSvg, policyHeatmap, type Player } from "../lib/envs/tictactoe/play";
+import { HIGHLIGHT_COLOUR, LINE_COLOUR, renderBoardsSvg } from "../lib/envs/tictactoe/render";
 import { isMimeBundle, readPngHeader, type MimeBundle } from "../lib/viz";
 import { textWidth, wrapText } from "../lib/viz/svg-text";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeEnv } from "../lib/core/registry";
+import { makeEnv } from "../lib/envs/registry";
 import { createRng } from "../lib/core/rng";
 import {
   LINES, bestMoves, exhaustiveCheck, fromPointOfView, greedyOpponent, isFork, makeTicTacToe, minimaxOpponent, minimaxValue,

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadReward, parseRewardSpec } from "../lib/cli/reward-spec";
+import { loadReward, parseRewardSpec } from "../lib/lm/reward-spec";
 import { createRng } from "../lib/core/rng";
 import { createGpt2, loadGpt2Tokenizer, saveGpt2, writeGpt2TokenizerFiles } from "../lib/nn/gpt2";
 import { initBackend } from "../lib/nn/backend";
@@ -111,7 +111,7 @@ describe("tsrl export trl", () => {
     const promptsIn = completions.map((_, i) => ["The soup was", 'The film was "fine"', "Naïve café — 😀"][i % 3]);
     const ids = completions.map((c) => tok.encode(c));
     const reward = await loadReward(parseRewardSpec(SPEC));
-    const expected = await reward.reward(promptsIn, completions, { prompts: [], completions: ids });
+    const expected = await reward.reward(promptsIn, completions);
     reward.dispose();
     const driver = `import json, sys\nsys.path.insert(0, ${JSON.stringify(out)})\nimport reward\nd = json.load(sys.stdin)\nprint(json.dumps(reward.reward(d["prompts"], d["completions"], completion_ids=d["ids"])))\n`;
     const got = await new Promise<string>((resolve, reject) => {

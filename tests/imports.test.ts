@@ -59,7 +59,7 @@ describe("imports", () => {
       const failed = [];
       for (const f of files) { fresh(); try { require(f); } catch (e) { failed.push(path.relative(lib, f) + ": " + e.message.split("\\n")[0]); } }
       fresh();
-      const { makeEnv } = require("tsrl/core/registry");        // the registry alone knows the built-in envs
+      const { makeEnv } = require("tsrl/envs/registry");        // the envs registry alone knows the built-in envs
       const steps = makeEnv("CartPole-v1").reset({ seed: 0 }).obs.length;
       fresh();
       const { createReinforceAgent } = require("tsrl/algos/reinforce");

@@ -1,5 +1,5 @@
 /**
- * Kernel registration (lib/kernel/install.ts): this checkout's own spec in node_modules/.tsrl/jupyter,
+ * Kernel registration (lib/cli/kernel-install.ts): this checkout's own spec in node_modules/.tsrl/jupyter,
  * put first on JUPYTER_PATH for Jupyter runs; the user-wide registration that a second checkout never
  * silently re-points; `tsrl kernel install`'s flags. The user's Jupyter data dir is a temporary one
  * (JUPYTER_DATA_DIR), so nothing real is touched.
@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { installCommand, jupyterEnv, localJupyterDataDir, suggestedName } from "../lib/kernel/install";
+import { installCommand, jupyterEnv, localJupyterDataDir, suggestedName } from "../lib/cli/kernel-install";
 
 const root = path.resolve(__dirname, "..");
 const readSpec = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "kernel.json"), "utf8"));

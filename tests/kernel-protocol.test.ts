@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { jupyterEnv, localJupyterDataDir } from "../lib/kernel/install";
+import { jupyterEnv, localJupyterDataDir } from "../lib/cli/kernel-install";
 import { runProcess } from "./run-process";
 
 const root = path.resolve(__dirname, "..");

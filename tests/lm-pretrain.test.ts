@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { initBackend } from "../lib/nn/backend";
 import { loadGpt2Tokenizer } from "../lib/nn/gpt2/tokenizer";
 import { datasetsDir } from "../lib/data/paths";
@@ -68,7 +69,7 @@ describe("pretraining", () => {
     model.dispose();
   });
 
-  it("a few steps lower the training and held-out loss, without leaking tensors", async () => {
+  itSlow("a few steps lower the training and held-out loss, without leaking tensors", async () => {
     const tensors = tf.memory().numTensors;
     const rows: number[] = [];
     const r = await pretrainGpt2({ ...quick, onProgress: (p) => rows.push(p.loss) });
@@ -82,7 +83,7 @@ describe("pretraining", () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
-  it("loadOrPretrain trains and saves once, then loads the cache (same logits)", async () => {
+  itSlow("loadOrPretrain trains and saves once, then loads the cache (same logits)", async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-pretrain-")), "tiny");
     const first = await loadOrPretrain(dir, quick);
     expect(first.loaded).toBe(false);

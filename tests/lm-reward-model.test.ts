@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, type Gpt2 } from "../lib/nn/gpt2/model";
@@ -55,7 +56,7 @@ describe("reward model", () => {
     rm.dispose();
   });
 
-  it("a few Bradley–Terry steps on a handful of pairs raise its accuracy on them, without leaking tensors", async () => {
+  itSlow("a few Bradley–Terry steps on a handful of pairs raise its accuracy on them, without leaking tensors", async () => {
     const pairs = generatePreferencePairs(createRng(11), 8);
     const rm = rewardModelFromGpt2(base, createRng(2));
     const before = await pairAccuracy(rm, pairs);

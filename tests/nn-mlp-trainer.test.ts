@@ -1,32 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clipByGlobalNorm, createAdam } from "../lib/algos/optim";
-import { clippedSurrogate } from "../lib/algos/surrogate";
-import { createRng, type Rng } from "../lib/core/rng";
+import { randn, relErr } from "./max-diff";
+import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../lib/nn/categorical";
-import { createFastMlp } from "../lib/nn/fast-forward";
-import { createMlp, mlpWeights, type Activation, type Mlp, type MlpSpec } from "../lib/nn/mlp";
-import { copyMlpToTrainer, copyTrainerToFastMlp, copyTrainerToMlp, createMlpTrainer, initMlpTrainer, mlpTrainerFrom } from "../lib/nn/mlp-trainer";
-import { createPpoStepPair } from "../lib/nn/mlp-trainer-bench";
-import { tanh } from "../lib/nn/mlp-trainer-gemm";
-import { ppoPolicyLoss, ppoValueLoss } from "../lib/nn/mlp-trainer-loss";
-import { clipGradNorm, createTypedAdam, globalGradNorm } from "../lib/nn/mlp-trainer-optim";
+import { createFastMlp } from "../lib/nn/mlp/fast-forward";
+import { createMlp, mlpWeights, type Activation, type Mlp, type MlpSpec } from "../lib/nn/mlp/mlp";
+import { clipGradNorm, createTypedAdam } from "../lib/nn/optim";
+import { copyMlpToTrainer, copyTrainerToFastMlp, copyTrainerToMlp, createMlpTrainer, initMlpTrainer, mlpTrainerFrom } from "../lib/nn/mlp/trainer";
+import { tanh } from "../lib/nn/mlp/gemm";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
 
-const randn = (rng: Rng, n: number, std = 1) => Float32Array.from({ length: n }, () => rng.normal(0, std));
-
-/** max |a − b| / max(|b|, floor): a relative error per tensor. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-3): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0, scale = floor;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 /** tf.grad of sum(apply(X) ⊙ G) w.r.t. every variable of `mlp`, by parameter name. */
 function tfjsGrads(mlp: Mlp, x: Float32Array, g: Float32Array, rows: number): Record<string, Float32Array> {
@@ -215,169 +200,6 @@ describe("weights", () => {
     expect(relErr(fast.forward(x, 6), trainer.forward(x, 6))).toBeLessThan(1e-6);
     expect(() => copyMlpToTrainer(createMlp("other", spec, createRng(1)), trainer)).toThrow(/does not match MLP 'other'/);
     mlp.dispose();
-  });
-});
-
-describe("clipping and Adam match lib/algos/optim", () => {
-  it("clipGradNorm gives clipByGlobalNorm's norm and clipped gradients (over and under the max, and 0 = off)", () => {
-    const rng = createRng(6);
-    for (const maxNorm of [0.5, 100, 0]) {
-      const grads = [randn(rng, 12), randn(rng, 7, 3), randn(rng, 1)];
-      const copy = grads.map((g) => Float32Array.from(g));
-      const norm = clipGradNorm(copy, maxNorm);
-      tf.tidy(() => {
-        const ref = clipByGlobalNorm(grads.map((g) => tf.tensor1d(g)), maxNorm);
-        expect(norm).toBeCloseTo(ref.norm.dataSync()[0], 5);
-        ref.grads.forEach((g, i) => expect(relErr(copy[i], g.dataSync())).toBeLessThan(1e-6));
-      });
-      if (maxNorm === 0.5) expect(globalGradNorm(copy)).toBeCloseTo(0.5, 5);
-      if (maxNorm !== 0.5) expect(copy).toEqual(grads); // untouched
-    }
-    expect(() => clipGradNorm([], -1)).toThrow(/maxGradNorm must be ≥ 0/);
-  });
-
-  const cases = [
-    { label: "plain", opts: { lr: 0.01 } },
-    { label: "L2 weight decay", opts: { lr: 0.01, weightDecay: 0.1 } },
-    { label: "decoupled weight decay (AdamW), ε 1e-5, betas 0.8/0.99", opts: { lr: 0.01, weightDecay: 0.1, decoupled: true, eps: 1e-5, beta1: 0.8, beta2: 0.99 } },
-  ];
-  for (const { label, opts } of cases) {
-    it(`Adam, ${label}: 8 steps with the same gradients and an lr change after 4 give createAdam's parameters (within 1e-6)`, () => {
-      const rng = createRng(12);
-      const shapes = [[5, 3], [3], [7]];
-      const start = shapes.map((s) => randn(rng, s.reduce((a, b) => a * b, 1)));
-      const ours = start.map((p) => Float32Array.from(p));
-      const vars = start.map((p, i) => tf.variable(tf.tensor(p, shapes[i])));
-      const adam = createTypedAdam(opts), ref = createAdam(opts);
-      for (let step = 0; step < 8; step++) {
-        if (step === 4) adam.lr = ref.lr = opts.lr / 10;
-        const grads = start.map((p) => randn(rng, p.length, step % 2 ? 0.01 : 1));
-        adam.apply(ours, grads);
-        tf.tidy(() => ref.apply(vars, grads.map((g, i) => tf.tensor(g, shapes[i]))));
-      }
-      expect(adam.steps).toBe(8);
-      vars.forEach((v, i) => {
-        const theirs = v.dataSync();
-        let diff = 0;
-        for (let j = 0; j < theirs.length; j++) diff = Math.max(diff, Math.abs(ours[i][j] - theirs[j]));
-        expect(diff).toBeLessThan(1e-6);
-        expect(relErr(ours[i], start[i])).toBeGreaterThan(1e-3); // it moved
-      });
-      ref.dispose();
-      tf.dispose(vars);
-    });
-  }
-
-  it("Adam rejects bad settings and mismatched arrays, naming them; reset forgets the moments", () => {
-    expect(() => createTypedAdam({ lr: 0 })).toThrow(/lr must be > 0/);
-    expect(() => createTypedAdam({ lr: 1, beta2: 1 })).toThrow(/betas/);
-    const adam = createTypedAdam({ lr: 0.1 });
-    expect(() => adam.apply([new Float32Array(2)], [])).toThrow(/1 parameters but 0 gradients/);
-    expect(() => adam.apply([new Float32Array(2)], [new Float32Array(3)])).toThrow(/parameter 0 has 2 values but its gradient 3/);
-    const p = Float32Array.of(1);
-    adam.apply([p], [Float32Array.of(5)]);
-    expect(p[0]).toBeCloseTo(0.9, 6); // Adam's first step moves by lr
-    adam.reset();
-    expect(adam.steps).toBe(0);
-    adam.apply([p], [Float32Array.of(-0.001)]);
-    expect(p[0]).toBeCloseTo(1.0, 5);
-  });
-});
-
-describe("PPO losses and their gradients equal tfjs autograd", () => {
-  it("policy: clipped surrogate (ratios inside and outside the clip range) and entropy, with and without a mask", () => {
-    const rng = createRng(21);
-    const rows = 40, n = 4;
-    for (const masked of [false, true]) {
-      const logits = randn(rng, rows * n);
-      const actions = Int32Array.from({ length: rows }, () => rng.int(n));
-      const mask = masked ? Float32Array.from({ length: rows * n }, (_, i) => (i % n === actions[Math.floor(i / n)] || rng.next() < 0.6 ? 1 : 0)) : undefined;
-      const oldLogProbs = Float32Array.from({ length: rows }, (_, t) => {
-        let max = -Infinity, total = 0;
-        for (let k = 0; k < n; k++) if (!mask || mask[t * n + k]) max = Math.max(max, logits[t * n + k]);
-        for (let k = 0; k < n; k++) if (!mask || mask[t * n + k]) total += Math.exp(logits[t * n + k] - max);
-        return logits[t * n + actions[t]] - max - Math.log(total) + rng.normal(0, 0.4);
-      });
-      const advantages = randn(rng, rows);
-      const dLogits = new Float32Array(rows * n);
-      const opts = { clipCoef: 0.2, clipHigh: 0.28, entropyCoef: 0.05, scale: 0.5 };
-      const got = ppoPolicyLoss(logits, rows, n, { actions, oldLogProbs, advantages, mask }, opts, dLogits);
-      const ref = tf.tidy(() => {
-        const z = tf.tensor2d(logits, [rows, n]);
-        const m = mask ? tf.tensor2d(mask, [rows, n]) : undefined;
-        const parts = (zz: tf.Tensor2D) => {
-          const logp = logSoftmax(zz, m);
-          const s = clippedSurrogate(pickLogProb(logp, tf.tensor1d(actions, "int32")), tf.tensor1d(oldLogProbs), tf.tensor1d(advantages), 0.2, 0.28);
-          return { s, entropy: tf.mean(entropyOfLogProbs(logp)) };
-        };
-        const lossOf = (zz: tf.Tensor) => {
-          const { s, entropy } = parts(zz as tf.Tensor2D);
-          return tf.mul(0.5, tf.sub(tf.mean(s.loss), tf.mul(0.05, entropy))) as tf.Scalar;
-        };
-        const { s, entropy } = parts(z);
-        return {
-          grad: tf.grad(lossOf)(z).dataSync(),
-          loss: lossOf(z).dataSync()[0],
-          entropy: entropy.dataSync()[0],
-          clipFrac: tf.mean(s.clipped).dataSync()[0],
-          approxKl: tf.mean(s.approxKl).dataSync()[0],
-        };
-      });
-      expect(ref.clipFrac).toBeGreaterThan(0.1); // both branches of the clip are exercised
-      expect(ref.clipFrac).toBeLessThan(0.9);
-      expect(relErr(dLogits, ref.grad)).toBeLessThan(1e-5);
-      expect(got.loss).toBeCloseTo(ref.loss, 5);
-      expect(got.entropy).toBeCloseTo(ref.entropy, 5);
-      expect(got.clipFrac).toBeCloseTo(ref.clipFrac, 6);
-      expect(got.approxKl).toBeCloseTo(ref.approxKl, 5);
-      if (mask) for (let i = 0; i < mask.length; i++) if (!mask[i]) expect(dLogits[i]).toBe(0);
-    }
-    expect(() => ppoPolicyLoss(new Float32Array(4), 2, 2, { actions: [0, 2], oldLogProbs: [0, 0], advantages: [0, 0] }, { clipCoef: 0.2 }, new Float32Array(4))).toThrow(/action 2 at row 1/);
-  });
-
-  it("value: plain and clipped squared error", () => {
-    const rng = createRng(22);
-    const rows = 50;
-    const values = randn(rng, rows), returns = randn(rng, rows), oldValues = Float32Array.from(values, (v) => v + rng.normal(0, 0.4));
-    for (const clip of [0, 0.2]) {
-      const dValues = new Float32Array(rows);
-      const loss = ppoValueLoss(values, rows, { returns, oldValues }, { clipCoef: clip, coef: 0.5 }, dValues);
-      const ref = tf.tidy(() => {
-        const R = tf.tensor1d(returns), old = tf.tensor1d(oldValues);
-        const lossOf = (v: tf.Tensor) => {
-          const unclipped = tf.square(tf.sub(v, R));
-          if (clip === 0) return tf.mul(0.5, tf.mean(unclipped)) as tf.Scalar;
-          const vc = tf.add(old, tf.clipByValue(tf.sub(v, old), -clip, clip));
-          return tf.mul(0.5, tf.mean(tf.maximum(unclipped, tf.square(tf.sub(vc, R))))) as tf.Scalar;
-        };
-        const v = tf.tensor1d(values);
-        return { loss: lossOf(v).dataSync()[0], grad: tf.grad(lossOf)(v).dataSync() };
-      });
-      expect(loss).toBeCloseTo(ref.loss, 5);
-      expect(relErr(dValues, Float32Array.from(ref.grad, (g) => 0.5 * g))).toBeLessThan(1e-5);
-      if (clip > 0) expect(dValues.some((d) => d === 0)).toBe(true); // some steps were clipped away
-    }
-    expect(() => ppoValueLoss(values, rows, { returns }, { clipCoef: 0.2 }, new Float32Array(rows))).toThrow(/needs oldValues/);
-  });
-
-  it("a whole PPO minibatch step (both nets, clip, Adam) leaves the same weights as the tfjs step, 5 steps (within 1e-6)", () => {
-    for (const [obs, actions] of [[4, 2], [8, 4]]) {
-      const pair = createPpoStepPair(obs, actions, 64, 3);
-      for (let i = 0; i < 5; i++) expect(pair.typedStep()).toBeCloseTo(pair.tfjsStep(), 5);
-      const a = pair.typedWeights(), b = pair.tfjsWeights(), start = createPpoStepPair(obs, actions, 64, 3);
-      const w0 = start.typedWeights();
-      for (const k of Object.keys(b)) {
-        let diff = 0, moved = 0;
-        for (let i = 0; i < b[k].data.length; i++) {
-          diff = Math.max(diff, Math.abs(a[k].data[i] - b[k].data[i]));
-          moved = Math.max(moved, Math.abs(b[k].data[i] - w0[k].data[i]));
-        }
-        expect(diff, k).toBeLessThan(1e-6);
-        expect(moved, k).toBeGreaterThan(5e-4); // 5 steps of lr 2.5e-4 moved every tensor
-      }
-      pair.dispose();
-      start.dispose();
-    }
   });
 });
 

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { entropy, greedyAction, logProbOf, sampleAction } from "../lib/nn/categorical";
-import { fastMlpFrom, syncFastMlp } from "../lib/nn/fast-forward";
-import { createMlp, mlpWeights, orthogonal, setMlpWeights, type Activation } from "../lib/nn/mlp";
+import { fastMlpFrom, syncFastMlp } from "../lib/nn/mlp/fast-forward";
+import { createMlp, mlpWeights, orthogonal, setMlpWeights, type Activation } from "../lib/nn/mlp/mlp";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
 

@@ -12,7 +12,7 @@ import { runProcess } from "./run-process";
 import { createRng } from "../lib/core/rng";
 import { initBackend } from "../lib/nn/backend";
 import { createGpt2, generate, gpt2TrainStep, type Gpt2 } from "../lib/nn/gpt2";
-import { createAdam } from "../lib/algos/optim";
+import { createAdam } from "../lib/nn/optim";
 import { startEngine, type KernelEngine } from "../lib/nn/threads/engine";
 import { wasmHeap } from "../lib/nn/threads/start";
 import { engineMatMul, kernelEngine, setKernelEngine } from "../lib/nn/threads/tf-kernels";
@@ -162,6 +162,28 @@ describe("the fused Adam step", () => {
       });
       expect(run(two)).toEqual(run(undefined));
     }
+  });
+
+  it("keeps nanoGPT's weight-decay groups (decay \"matrices\"): a matrix decays, a vector does not — as tfjs's ops do", () => {
+    const run = (engine: KernelEngine | undefined, weightDecay: number) => withEngine(engine, () => {
+      const r = createRng(12);
+      const matrix = tf.variable(tf.tensor(Float32Array.from({ length: 300 * 240 }, () => r.normal()), [300, 240]));
+      const vector = tf.variable(tf.tensor(Float32Array.from({ length: 70_001 }, () => r.normal())));
+      const adam = createAdam({ lr: 0.01, weightDecay, decoupled: true, decay: "matrices" });
+      for (let step = 0; step < 3; step++) {
+        const g = [tf.tensor(Float32Array.from({ length: matrix.size }, () => r.normal()), matrix.shape), tf.tensor(Float32Array.from({ length: vector.size }, () => r.normal()))];
+        adam.apply([matrix, vector], g);
+        tf.dispose(g);
+      }
+      const out = [Array.from(matrix.dataSync()), Array.from(vector.dataSync())];
+      tf.dispose([matrix, vector]);
+      adam.dispose();
+      return out;
+    });
+    const fused = run(two, 0.5), ops = run(undefined, 0.5), noDecay = run(two, 0);
+    expect(fused).toEqual(ops);
+    expect(fused[1]).toEqual(noDecay[1]); // the vector (a bias, a LayerNorm gain) is not decayed
+    expect(maxDiff(fused[0], noDecay[0])).toBeGreaterThan(1e-4); // the matrix is
   });
 });
 

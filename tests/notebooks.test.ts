@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { jupyterEnv, localJupyterDataDir } from "../lib/kernel/install";
+import { jupyterEnv, localJupyterDataDir } from "../lib/cli/kernel-install";
 import { runProcess } from "./run-process";
 
 const root = resolve(__dirname, "..");

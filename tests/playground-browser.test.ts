@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPolicy } from "../lib/algos/checkpoint";
+import { loadPolicy } from "../lib/algos/registry";
 import { createServer } from "../lib/serve/app";
 import { mountPlayground, type MountedPlayground } from "../lib/serve/playground/index";
 import { findChromium, launchChromium, tempDir } from "./browser-harness";

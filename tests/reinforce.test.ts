@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { itSlow } from "./slow";
 import { isAbortError } from "../lib/core/abort";
-import { makeEnv, registerEnv } from "../lib/core/registry";
+import { makeEnv, registerEnv } from "../lib/envs/registry";
 import { standardize } from "../lib/core/stats";
 import { initBackend } from "../lib/nn/backend";
 import { baselineAdvantages, rewardToGo } from "../lib/algos/advantages";
@@ -106,7 +107,7 @@ describe("baseline advantages", () => {
 const strip = (rows: ReinforceRow[]) => rows.map(({ wallTime, sps, ...rest }) => (void wallTime, void sps, rest));
 
 describe("REINFORCE training", () => {
-  it("does not leak tensors over many updates", async () => {
+  itSlow("does not leak tensors over many updates", async () => {
     const counts: number[] = [];
     const { agent } = await trainReinforce({ seed: 5, maxEpisodes: 8 * 40, targetReturn: 0, evalThreshold: 0 }, { onUpdate: () => counts.push(tf.memory().numTensors) });
     expect(counts.length).toBe(40);
@@ -124,7 +125,7 @@ describe("REINFORCE training", () => {
     for (const r of [a, b, c]) r.agent.dispose();
   });
 
-  it("improves the return on a small budget", async () => {
+  itSlow("improves the return on a small budget", async () => {
     const { agent, result } = await trainReinforce({ seed: 2, maxEpisodes: 320, targetReturn: 0, evalThreshold: 0 });
     const first = result.metrics.slice(0, 3).reduce((s, r) => s + r.return, 0) / 3;
     const last = result.metrics.slice(-3).reduce((s, r) => s + r.return, 0) / 3;
@@ -191,7 +192,7 @@ describe("REINFORCE training", () => {
 
   for (const baseline of ["none", "mean"] as const) {
     it(`baseline "${baseline}" trains without a value net`, async () => {
-      const { agent, result } = await trainReinforce({ seed: 2, baseline, normalizeAdvantages: false, maxEpisodes: 80, targetReturn: 0, evalThreshold: 0 });
+      const { agent, result } = await trainReinforce({ seed: 2, baseline, normAdv: false, maxEpisodes: 80, targetReturn: 0, evalThreshold: 0 });
       expect(agent.value).toBeUndefined();
       expect(Object.keys(agent.weights()).every((k) => k.startsWith("policy/"))).toBe(true);
       expect(result.metrics).toHaveLength(10);

@@ -5,9 +5,10 @@
  * (the tail's tokens equal the full tokenisation's).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPolicy, type LoadedPolicy } from "../lib/algos/checkpoint";
+import { type LoadedPolicy } from "../lib/algos/checkpoint";
+import { loadPolicy } from "../lib/algos/registry";
 import { createRng } from "../lib/core/rng";
-import { checkTicTacToeObservation } from "../lib/envs/tictactoe-rules";
+import { checkTicTacToeObservation } from "../lib/envs/tictactoe/rules";
 import { createGpt2, gpt2FromWeights, loadGpt2Tokenizer, type Gpt2 } from "../lib/nn/gpt2";
 import { encodeTail } from "../lib/nn/gpt2/prompt-tail";
 import { createActHandler } from "../lib/serve/act";

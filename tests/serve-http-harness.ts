@@ -5,7 +5,7 @@
  * (status, headers, body) for the test to look at; `sse` splits a server-sent-events body.
  */
 import type { FastifyInstance } from "fastify";
-import { loadPolicy } from "../lib/algos/checkpoint";
+import { loadPolicy } from "../lib/algos/registry";
 import { createRng } from "../lib/core/rng";
 import { loadGpt2, loadGpt2Tokenizer, type Gpt2 } from "../lib/nn/gpt2";
 import { createServer, type ServeLimits } from "../lib/serve/app";

@@ -1,16 +1,16 @@
 /**
  * NaN at the source: every trainer stops at the first non-finite loss (or logits) with a
  * NonFiniteError naming the update and the quantity; savers refuse non-finite weights and loaders
- * reject them by tensor name unless asked (`allowNonFinite`); `tsrl train --lr 1e308` exits 1
+ * reject them by tensor name unless asked (`allowNonFinite`); `tsrl train --learning-rate 1e308` exits 1
  * without writing a checkpoint, and keeps one already there.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgent } from "../lib/algos/registry";
+import { createAgent, loadPolicy } from "../lib/algos/registry";
 import { algorithmNames, algorithmSpec } from "../lib/algos/registry";
-import { loadPolicy, saveAgent } from "../lib/algos/checkpoint";
+import { saveAgent } from "../lib/algos/checkpoint";
 import { createGrpoLmTrainer, type TextCodec } from "../lib/algos/grpo-lm";
 import { NonFiniteError } from "../lib/core/finite";
 import { createRng } from "../lib/core/rng";
@@ -43,7 +43,7 @@ async function divergence(run: () => Promise<unknown>): Promise<NonFiniteError> 
 describe("every trainer stops at the first non-finite quantity, naming it", () => {
   it.each(algorithmNames())("%s: lr 1e308 → 'update N: <quantity> …', and the weights are not saved", async (name) => {
     const spec = algorithmSpec(name);
-    const lrs = name === "reinforce" ? { lr: HUGE, valueLr: HUGE } : { lr: HUGE };
+    const lrs = name === "reinforce" ? { learningRate: HUGE, valueLearningRate: HUGE } : { learningRate: HUGE };
     const agent = await createAgent(name, { ...spec.smokeConfig, ...lrs, seed: 3 });
     const err = await divergence(() => agent.train());
     expect(err.message).toMatch(/^update \d+: (\w+ is (NaN|-?Infinity)|.*logits are not finite)/);
@@ -114,12 +114,12 @@ describe("non-finite weights are refused on save and rejected on load, by tensor
 });
 
 describe("tsrl train / eval", () => {
-  it("--lr 1e308 exits 1 naming the update and the quantity, keeps the checkpoint already there; eval of a NaN checkpoint exits 1 naming the tensor", async () => {
+  it("--learning-rate 1e308 exits 1 naming the update and the quantity, keeps the checkpoint already there; eval of a NaN checkpoint exits 1 naming the tensor", async () => {
     const out = path.join(tmp, "cli-run");
-    let r = await runProcess(process.execPath, [tsrl, "train", "ppo", "CartPole-v1", "--total-steps", "512", "--out", out, "--quiet"], { cwd: tmp, timeout: 120_000 });
+    let r = await runProcess(process.execPath, [tsrl, "train", "ppo", "CartPole-v1", "--total-timesteps", "512", "--out", out, "--quiet"], { cwd: tmp, timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     const before = fs.readFileSync(path.join(out, "model.safetensors"));
-    r = await runProcess(process.execPath, [tsrl, "train", "ppo", "CartPole-v1", "--lr", "1e308", "--total-steps", "512", "--out", out, "--overwrite", "--quiet"], { cwd: tmp, timeout: 120_000 });
+    r = await runProcess(process.execPath, [tsrl, "train", "ppo", "CartPole-v1", "--learning-rate", "1e308", "--total-timesteps", "512", "--out", out, "--overwrite", "--quiet"], { cwd: tmp, timeout: 120_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/tsrl train: stopped: update 1: \w+ is NaN; training diverged/);
     expect(r.stderr).not.toMatch(/^\s+at /m);

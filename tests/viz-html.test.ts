@@ -6,7 +6,7 @@
  * sanitiser keeps and with text markers. tests/browser.test.ts checks the same outputs in Chromium.
  */
 import { describe, expect, test } from "vitest";
-import { diffText } from "../lib/envs/edit-distance";
+import { diffText } from "../lib/envs/edit/distance";
 import { checkAll, checkThat, checkValue } from "../lib/teach/check";
 import { diffPlain, diffView } from "../lib/viz/diff";
 import { progressHtml } from "../lib/viz/progress-format";

@@ -4,6 +4,7 @@
  * of wall time, and an interrupted loop still leaves a PNG of every row it pushed.
  */
 import { afterEach, describe, expect, test } from "vitest";
+import { itSlow } from "./slow";
 import {
   AdaptiveThrottle, VEGA_LITE_MIME, learningCurve, liveChart, readPngHeader, setDisplaySink,
   type DisplaySink, type MimeBundle, type VegaLiteSpec,
@@ -107,7 +108,7 @@ describe("liveChart", () => {
     expect(live.stats.redraws).toBe(sink.calls.length);
   });
 
-  test("slow redraws are spaced out so rendering stays near maxRenderShare of the time", async () => {
+  itSlow("slow redraws are spaced out so rendering stays near maxRenderShare of the time", async () => {
     const sink = fakeSink();
     setDisplaySink(sink);
     const busyMs = 40, share = 0.2;

@@ -5,11 +5,12 @@
  */
 import * as zlib from "node:zlib";
 import { describe, expect, test } from "vitest";
+import { itSlow } from "./slow";
 import {
   animationBundle, crc32, encodeApng, encodePng, pngChunk, pngDisplaySize, rasterizeSvg, readPngChunks, readPngHeader, svgBundle,
   tableCrc32, type RgbaImage,
 } from "../lib/viz";
-import { cartPoleAnimation, renderCartPoleStrip, renderCartPoleSvg } from "../lib/envs/cartpole";
+import { cartPoleAnimation, renderCartPoleStrip, renderCartPoleSvg } from "../lib/envs/cartpole/render";
 
 // ─── an independent decoder ────────────────────────────────────────────────────────────────────
 
@@ -298,7 +299,7 @@ describe("CartPole pictures", () => {
   // a lively 500-step episode: the cart sweeps most of the track and the pole swings ±8.6°
   const states = Array.from({ length: 500 }, (_, t) => [1.5 * Math.sin(t / 80), 0, 0.15 * Math.sin(t / 9), 0] as [number, number, number, number]);
 
-  test("cartPoleAnimation: a 500-step episode is an APNG under 300 KB that plays in real time, with an overview as its still", async () => {
+  itSlow("cartPoleAnimation: a 500-step episode is an APNG under 300 KB that plays in real time, with an overview as its still", async () => {
     const b = await cartPoleAnimation(states, { label: "test episode" });
     const png = Buffer.from(b["image/png"] as string, "base64");
     expect(png.length).toBeLessThan(300_000);

@@ -5,9 +5,8 @@
  */
 import type { Env } from "../core/env";
 import type { ConfigSchema, Fields } from "../core/schema";
-import type { NamedTensors } from "../nn/mlp";
+import type { NamedTensors } from "../nn/mlp/mlp";
 import type { ActFn } from "./evaluate";
-import type { TrainingSnapshot } from "./resume";
 
 /** The columns every metrics row starts with; each algorithm adds its own diagnostics. */
 export interface BaseRow {
@@ -139,19 +138,27 @@ export interface Agent<C extends object = Record<string, unknown>, R extends Bas
   restoreTrainingState?(snapshot: TrainingSnapshot): void;
 }
 
+/** The fields every agent's config has (each algorithm's schema adds its own). */
+export interface AgentConfig {
+  envId: string;
+  seed: number;
+  [field: string]: unknown;
+}
+
 /**
- * An algorithm as the registry (lib/algos/registry.ts) knows it: `tsrl train <name>`, `tsrl eval`,
- * checkpoints and the contract tests need nothing else. Every config has `envId` and `seed`.
+ * An algorithm as its module writes it, typed by its own config and agent: `defineAlgorithm`
+ * makes the registry's entry of it. `tsrl train <name>`, `tsrl eval`, checkpoints and the contract
+ * tests need nothing else.
  */
-export interface AlgorithmSpec<C extends { envId: string; seed: number } = { envId: string; seed: number }, A extends Agent<C, BaseRow> = Agent<C, BaseRow>> {
+export interface AlgorithmSpec<C extends AgentConfig, A extends Agent<C, BaseRow>> {
   readonly name: string;
   /** One line for `tsrl train --help`. */
   readonly summary: string;
   readonly schema: ConfigSchema<Fields>;
   /** Per-environment defaults (rl-zoo style), applied before the caller's values. */
-  readonly presets?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly presets?: Readonly<Record<string, Partial<C>>>;
   /** The full, validated config: schema defaults, the env's preset, then `partial` (throws naming a bad field). */
-  config(partial: Record<string, unknown>): C;
+  config(partial: Partial<C> | Record<string, unknown>): C;
   /** A config that trains for a few quick updates, for the contract tests and smoke runs. */
   readonly smokeConfig: Partial<C>;
   create(config: Partial<C>): Promise<A>;
@@ -159,4 +166,51 @@ export interface AlgorithmSpec<C extends { envId: string; seed: number } = { env
   tensorShapes(config: C, env: Env<Float32Array, number>): Record<string, number[]>;
   /** An acting policy from a checkpoint's tensors (already checked against `tensorShapes`). */
   policy(config: C, env: Env<Float32Array, number>, tensors: NamedTensors): ActingPolicy;
+}
+
+/**
+ * An algorithm as the registry (lib/algos/registry.ts) holds it: the same as its spec, but taking
+ * any record as a config — every entry point validates it with the algorithm's own schema first,
+ * so what reaches the typed functions is the typed config.
+ */
+export interface AgentAlgorithm {
+  readonly name: string;
+  readonly summary: string;
+  readonly schema: ConfigSchema<Fields>;
+  readonly presets?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly smokeConfig: Readonly<Record<string, unknown>>;
+  /** The full, validated config (throws a ConfigError naming a bad field). */
+  config(partial: Record<string, unknown>): AgentConfig;
+  /** A new agent of the validated `partial`. */
+  create(partial: Record<string, unknown>): Promise<Agent<AgentConfig, BaseRow>>;
+  tensorShapes(config: Record<string, unknown>, env: Env<Float32Array, number>): Record<string, number[]>;
+  policy(config: Record<string, unknown>, env: Env<Float32Array, number>, tensors: NamedTensors): ActingPolicy;
+}
+
+/** The registry's entry of an algorithm: its typed spec behind a validating, untyped face. */
+export function defineAlgorithm<C extends AgentConfig, A extends Agent<C, BaseRow>>(spec: AlgorithmSpec<C, A>): AgentAlgorithm {
+  const config = (partial: Record<string, unknown>): C => spec.config(partial);
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    schema: spec.schema,
+    presets: spec.presets,
+    smokeConfig: spec.smokeConfig,
+    config,
+    create: (partial) => spec.create(config(partial)),
+    tensorShapes: (c, env) => spec.tensorShapes(config(c), env),
+    policy: (c, env, tensors) => spec.policy(config(c), env, tensors),
+  };
+}
+
+/** A training run's whole state, for an exact resume (lib/algos/resume.ts builds and reads it; saveAgent writes it). */
+export interface TrainingSnapshot {
+  /** Plain JSON: counters, generator states, environment states, the metrics so far. */
+  json: Record<string, unknown>;
+  /** Current weights, optimiser moments, frozen reference networks, by name. */
+  tensors: NamedTensors;
+  /** Whether a run resumed from this continues exactly as the uninterrupted run would. */
+  exact: boolean;
+  /** Why not, when not exact. */
+  note?: string;
 }

@@ -1,21 +1,23 @@
 /**
- * Agents on disk, for every registered algorithm: the checkpoint layout of lib/data (config.json,
- * model.safetensors, metrics.csv, written atomically) filled with the agent's algorithm, config and
- * weights; and loaders that dispatch on config.json's algorithm and check every tensor's name and
- * shape before anything acts.
+ * Agents on disk: the checkpoint layout of lib/data (config.json, model.safetensors, metrics.csv,
+ * written atomically) filled with the agent's algorithm, config and weights (saveAgent); and the
+ * loaders, which find config.json's algorithm through a lookup the registry hands them
+ * (lib/algos/registry's loadPolicy and loadAgent) and check every tensor's name and shape before
+ * anything acts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CheckpointError, checkpointConfig, loadCheckpoint, nonFiniteProblems, saveCheckpoint, type LoadedCheckpoint, type SaveCheckpointOptions } from "../data/checkpoint";
+import { CheckpointError, METRICS_FILE, checkpointConfig, loadCheckpoint, nonFiniteProblems, saveCheckpoint, type LoadedCheckpoint, type SaveCheckpointOptions } from "../data/checkpoint";
+import { readCsv } from "../data/csv";
+import type { MetricsRow } from "../data/metrics";
 import { encodeSafetensors, readSafetensors } from "../data/safetensors";
 import type { Env } from "../core/env";
-import { envSpec, makeEnv } from "../core/registry";
+import { envSpec, makeEnv } from "../envs/registry";
 import { softmaxRow } from "../nn/categorical";
-import type { NamedTensors } from "../nn/mlp";
-import type { Agent, AlgorithmSpec, BaseRow, TrainResult } from "./agent";
+import type { NamedTensors } from "../nn/mlp/mlp";
+import type { Agent, AgentAlgorithm, AgentConfig, BaseRow, TrainResult } from "./agent";
 import type { ActFn } from "./evaluate";
 import { TRAIN_STATE_JSON, TRAIN_STATE_TENSORS, type TrainingSnapshot } from "./resume";
-import { algorithmNames, algorithmSpec } from "./registry";
 
 /**
  * Writes `dir`: config.json (algorithm, env, hyperparameters, the result's summary), the weights a
@@ -27,7 +29,7 @@ import { algorithmNames, algorithmSpec } from "./registry";
  */
 export function saveAgent(dir: string, agent: Agent<object, BaseRow>, result?: TrainResult<BaseRow>, opts: SaveAgentOptions = {}): string {
   const summary = result ? Object.fromEntries(Object.entries(result).filter(([k]) => k !== "metrics")) : undefined;
-  const metrics = agent.metrics as unknown as Record<string, number>[];
+  const metrics: readonly object[] = agent.metrics;
   const taken = (opts.trainingState ?? true) ? agent.trainingState?.() : undefined;
   // saved mid-update (an interrupt cut it short): a valid place to continue from, not the uninterrupted run's
   const snapshot = taken && opts.inexact ? { ...taken, exact: false, note: [taken.note, opts.inexact].filter(Boolean).join("; ") } : taken;
@@ -62,7 +64,7 @@ export interface LoadedPolicy {
   dir: string;
   algorithm: string;
   envId: string;
-  config: Record<string, unknown> & { envId: string; seed: number };
+  config: AgentConfig;
   /** Acts with the checkpoint's policy (an MLP's typed-array forward; the edit net's tfjs graph), on the env's own observations. */
   act: ActFn;
   /** π(·|obs) among the legal actions (mask: 1 legal), for `tsrl serve` and heat maps. */
@@ -71,25 +73,27 @@ export interface LoadedPolicy {
   metrics?: LoadedCheckpoint["metrics"];
 }
 
+/** How a loader finds a checkpoint's algorithm by its name (the registry is one). */
+export interface AlgorithmLookup {
+  find(name: string): AgentAlgorithm | undefined;
+  names(): string[];
+}
+
 /** What a checkpoint holds, checked: its algorithm, validated config, env and tensors. Every problem is a CheckpointError. */
-function readAgentCheckpoint(dir: string, opts: LoadAgentOptions): { spec: AlgorithmSpec; config: LoadedPolicy["config"]; env: Env<Float32Array, number>; loaded: LoadedCheckpoint } {
+function readAgentCheckpoint(dir: string, algorithms: AlgorithmLookup, opts: LoadAgentOptions): { spec: AgentAlgorithm; config: AgentConfig; env: Env<Float32Array, number>; loaded: LoadedCheckpoint } {
   const head = loadCheckpoint(dir, { metrics: false, allowNonFinite: true }); // config.json first: it says what shapes to expect
   const name = head.config.algorithm;
   if (name === undefined) {
     const gpt2 = head.config.model_type === "gpt2" || head.config.n_layer !== undefined;
     throw new CheckpointError(head.dir, gpt2
       ? "is a GPT-2 (language model) directory, not an agent checkpoint; tsrl eval and loadPolicy read what tsrl train <algorithm> <env> writes (serve this one with tsrl serve DIR --stdio)"
-      : `config.json has no "algorithm" field: not an agent checkpoint (tsrl train <algorithm> <env> writes one); expected one of ${algorithmNames().map((n) => JSON.stringify(n)).join(", ")}`);
+      : `config.json has no "algorithm" field: not an agent checkpoint (tsrl train <algorithm> <env> writes one); expected one of ${algorithms.names().map((n) => JSON.stringify(n)).join(", ")}`);
   }
-  let spec: AlgorithmSpec;
+  const spec = algorithms.find(String(name));
+  if (!spec) throw new CheckpointError(head.dir, `config.json algorithm is ${JSON.stringify(name)}, expected one of ${algorithms.names().map((n) => JSON.stringify(n)).join(", ")}`);
+  let config: AgentConfig;
   try {
-    spec = algorithmSpec(String(name));
-  } catch {
-    throw new CheckpointError(head.dir, `config.json algorithm is ${JSON.stringify(name)}, expected one of ${algorithmNames().map((n) => JSON.stringify(n)).join(", ")}`);
-  }
-  let config: LoadedPolicy["config"];
-  try {
-    config = spec.config(head.config.hyperparameters as Record<string, unknown>) as LoadedPolicy["config"];
+    config = spec.config(head.config.hyperparameters as Record<string, unknown>);
   } catch (err) {
     throw new CheckpointError(head.dir, `config.json hyperparameters: ${(err as Error).message}`);
   }
@@ -107,7 +111,9 @@ function readAgentCheckpoint(dir: string, opts: LoadAgentOptions): { spec: Algor
     throw new CheckpointError(head.dir, (err as Error).message);
   }
   try {
-    return { spec, config, env, loaded: loadCheckpoint(dir, { expect, allowNonFinite: opts.allowNonFinite }) };
+    const loaded = loadCheckpoint(dir, { expect, allowNonFinite: opts.allowNonFinite });
+    if (loaded.metrics) loaded.metrics = renameMetricsColumns(loaded.metrics);
+    return { spec, config, env, loaded };
   } catch (err) {
     env.close?.();
     throw err;
@@ -125,13 +131,13 @@ export interface LoadAgentOptions {
   resume?: boolean;
 }
 
-/** Loads a checkpoint of any registered algorithm as an acting policy; throws CheckpointError naming what is missing, unknown, mis-shaped or not finite. */
-export function loadPolicy(dir: string, opts: LoadAgentOptions = {}): LoadedPolicy {
-  const { spec, config, env, loaded } = readAgentCheckpoint(dir, opts);
+/** A checkpoint of any algorithm `algorithms` knows, as an acting policy; throws CheckpointError naming what is missing, unknown, mis-shaped or not finite. */
+export function openPolicy(dir: string, algorithms: AlgorithmLookup, opts: LoadAgentOptions = {}): LoadedPolicy {
+  const { spec, config, env, loaded } = readAgentCheckpoint(dir, algorithms, opts);
   try {
     const policy = spec.policy(config, env, loaded.tensors as NamedTensors);
     // an env with a featuriser (EditAgent-v0): the policy reads features, its callers pass the env's observations
-    const observe = envSpec(config.envId).featurize ?? ((obs: unknown) => obs as Float32Array);
+    const observe = envSpec(config.envId).observation?.featurize ?? ((obs: unknown) => obs as Float32Array);
     const act: ActFn = (obs, ctx) => policy.act(observe(obs), ctx);
     const probs = (obs: Float32Array, mask?: Uint8Array) => softmaxRow(policy.logits(observe(obs), 1), mask);
     return { dir: loaded.dir, algorithm: spec.name, envId: config.envId, config, act, probs, metrics: loaded.metrics };
@@ -146,16 +152,12 @@ export function loadPolicy(dir: string, opts: LoadAgentOptions = {}): LoadedPoli
  * run where it stopped. Without, the optimiser, generators and metrics start fresh. `config`
  * overrides fields of the saved config (e.g. a larger budget); the env id cannot change.
  */
-export async function loadAgent(dir: string, opts: LoadAgentOptions & { config?: Record<string, unknown> } = {}): Promise<Agent<Record<string, unknown>, BaseRow>> {
-  const { spec, config, env, loaded } = readAgentCheckpoint(dir, opts);
+export async function openAgent(dir: string, algorithms: AlgorithmLookup, opts: LoadAgentOptions & { config?: Record<string, unknown> } = {}): Promise<Agent<AgentConfig, BaseRow>> {
+  const { spec, config, env, loaded } = readAgentCheckpoint(dir, algorithms, opts);
   env.close?.();
-  let full = config as Record<string, unknown>;
-  if (opts.config) {
-    if (opts.config.envId !== undefined && opts.config.envId !== config.envId) throw new RangeError(`loadAgent: the checkpoint trained on ${config.envId}; config.envId ${JSON.stringify(opts.config.envId)} cannot change that`);
-    full = spec.config({ ...config, ...opts.config }) as Record<string, unknown>;
-  }
+  if (opts.config?.envId !== undefined && opts.config.envId !== config.envId) throw new RangeError(`loadAgent: the checkpoint trained on ${config.envId}; config.envId ${JSON.stringify(opts.config.envId)} cannot change that`);
   const snapshot = opts.resume ? readTrainingState(loaded.dir, spec.name) : undefined;
-  const agent = (await spec.create(full as never)) as unknown as Agent<Record<string, unknown>, BaseRow>;
+  const agent = await spec.create({ ...config, ...opts.config });
   try {
     agent.setWeights(loaded.tensors as NamedTensors);
     if (snapshot) {
@@ -172,6 +174,31 @@ export async function loadAgent(dir: string, opts: LoadAgentOptions & { config?:
     throw err;
   }
   return agent;
+}
+
+/**
+ * A checkpoint's training log (its metrics.csv), under this release's column names: a checkpoint
+ * written before the report cards' columns became camelCase (win_random → winRandom, the edit
+ * agent's exact_match → evalExactMatch, exact_typo → evalExactTypo, …) or PPO's lr became
+ * learningRate reads as if written now. The old names are read for one release.
+ */
+export function loadMetrics(dir: string): MetricsRow[] {
+  return renameMetricsColumns(readCsv(path.join(dir, METRICS_FILE)));
+}
+
+/** Rows with renamed columns under their new names (see loadMetrics). */
+export function renameMetricsColumns(rows: MetricsRow[]): MetricsRow[] {
+  if (rows.length === 0 || !Object.keys(rows[0]).some((k) => newColumnName(k) !== k)) return rows;
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [newColumnName(k), v])));
+}
+
+const EDIT_REPORT_COLUMN = /^(exact_[a-z]+|norm_edit_distance|mean_steps|mean_minimal_steps)$/;
+
+function newColumnName(column: string): string {
+  if (column === "lr") return "learningRate";
+  if (!column.includes("_")) return column;
+  const camel = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return EDIT_REPORT_COLUMN.test(column) ? `eval${camel[0].toUpperCase()}${camel.slice(1)}` : camel;
 }
 
 /** The training state saved with a checkpoint (train_state.json + .safetensors), checked; CheckpointError naming what is wrong. */

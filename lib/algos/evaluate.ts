@@ -4,7 +4,7 @@
  */
 import { checkpoint, resolveSignal } from "../core/abort";
 import type { Env } from "../core/env";
-import { makeEnv } from "../core/registry";
+import { makeEnv } from "../envs/registry";
 import { createRng, type Rng } from "../core/rng";
 import { meanStd } from "../core/stats";
 

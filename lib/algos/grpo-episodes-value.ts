@@ -20,7 +20,7 @@ import { attentionBias } from "../nn/gpt2/batch";
 import { transformer, type Gpt2 } from "../nn/gpt2/model";
 import type { ConversationEpisode } from "./conversation-rollout";
 import { turnGae } from "./grpo-episodes-baselines";
-import { createAdam, type Adam } from "./optim";
+import { createAdam, type Adam } from "../nn/optim";
 
 export interface ValueHead {
   /** V(s_k) for each episode's turn starts (the indices in its tokens of the token before each agent turn). */

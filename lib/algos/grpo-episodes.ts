@@ -10,7 +10,7 @@
  *        composeEpisodeRewards: task success, invalid calls, turns, … each weighted, each logged)
  *     3. advantages from a baseline (./grpo-episodes-baselines.ts): the group's mean (GRPO), its median,
  *        the batch mean, or a learned value over turns with GAE (./grpo-episodes-value.ts)
- *     4. grpo-lm's update (./grpo-lm.ts updatePolicy) on the episodes' tokens, with the agent mask as the
+ *     4. grpo-lm's update (./grpo-lm.ts grpoLmUpdate) on the episodes' tokens, with the agent mask as the
  *        loss mask: the clipped surrogate and β·k3 act on the agent's own tokens only, so the tool's and
  *        the customer's tokens get a gradient of exactly zero (tested)
  *     5. log reward and its parts, success, valid-call rate, turns, KL, clip fractions, entropy, grad norm
@@ -33,8 +33,8 @@ import { episodeTokenBatch, rolloutConversations, type ConversationEpisode } fro
 import { EPISODE_BASELINES, episodeAdvantages } from "./grpo-episodes-baselines";
 import { createValueHead, valueAdvantages, type ValueHead } from "./grpo-episodes-value";
 import { LM_LOSS_TYPES, SCALE_REWARDS } from "./grpo-lm-loss";
-import { grpoLmConfig, updatePolicy } from "./grpo-lm";
-import { createAdam, type Adam } from "./optim";
+import { grpoLmConfig, grpoLmUpdate } from "./grpo-lm";
+import { createAdam, type Adam } from "../nn/optim";
 import { createTrainingState, runTraining, type TrainingState } from "./train-loop";
 
 export const GRPO_EPISODE_PRESET_NAMES = ["conservative", "balanced", "aggressive"] as const;
@@ -63,7 +63,7 @@ export const grpoEpisodesSchema = defineSchema("grpo-episodes", {
   lam: num(0.95, "lambda: GAE's trace decay over agent turns (value baseline)", { min: 0, max: 1 }),
   valueLearningRate: num(1e-3, "Adam learning rate of the value head (value baseline)", { min: 0, minExclusive: true }),
   evalEvery: int(0, "evaluate held-out success every this many steps (0 = never during training)", { min: 0 }),
-  evalTasks: int(100, "held-out tasks per evaluation", { min: 1 }),
+  evalTasks: int(100, "held-out tasks per evaluation (tsrl train: also for successBefore / successAfter)", { min: 1 }),
 });
 
 export type GrpoEpisodesConfig = ConfigOf<typeof grpoEpisodesSchema>;
@@ -210,7 +210,7 @@ export function createGrpoEpisodesTrainer(opts: GrpoEpisodesOptions): GrpoEpisod
         }
         const t1 = performance.now();
         // 4. the update on agent tokens only
-        const stats = updatePolicy(model, reference, optimizer, params, {
+        const stats = grpoLmUpdate(model, reference, optimizer, params, {
           prompts: batch.promptIds, completions: batch.completionIds, oldLogp: rows(batch.oldLogProbs).map((r) => Array.from(r)),
           advantages: group.advantages, masks: rows(batch.mask), tokenAdvantages,
         }, lmConfig, steps);

@@ -32,12 +32,12 @@ import { meanStd } from "../core/stats";
 import { generate } from "../nn/gpt2/generate";
 import { customOp } from "../nn/gpt2/kernels";
 import { gpt2FromWeights, type Gpt2 } from "../nn/gpt2/model";
-import type { NamedTensors } from "../nn/mlp";
+import type { NamedTensors } from "../nn/mlp/mlp";
 import type { BaseRow, TrainOptions, TrainResult } from "./agent";
 import { IMPORTANCE_SAMPLING_LEVELS, LM_LOSS_TYPES, SCALE_REWARDS, grpoLmLoss, lmGroupAdvantages, maskedSumCount, type GrpoLmLossOptions } from "./grpo-lm-loss";
-import { clipByGlobalNorm, createAdam, type Adam } from "./optim";
+import { clipByGlobalNorm, createAdam, type Adam } from "../nn/optim";
 import { loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed, type TrainingSnapshot } from "./resume";
-import { createTrainingState, runTraining, type TrainingState } from "./train-loop";
+import { createTrainingState, runTraining, type EnterPhase, type NewRow, type TrainingState } from "./train-loop";
 
 export const grpoLmSchema = defineSchema("grpo-lm", {
   seed: int(1, "seed of prompt order and sampling", { min: 0, max: 0xffffffff }),
@@ -49,9 +49,9 @@ export const grpoLmSchema = defineSchema("grpo-lm", {
   topK: int(0, "sample from the k most probable tokens only (0 = all)", { min: 0 }),
   topP: num(1, "nucleus sampling: the smallest set reaching this probability (1 = all)", { min: 0, max: 1, minExclusive: true }),
   eosId: int(50256, "token that ends a completion (GPT-2's <|endoftext|>); -1 = none", { min: -1 }),
-  learningRate: num(1e-5, "Adam learning rate", { min: 0, minExclusive: true, flag: "lr" }),
+  learningRate: num(1e-5, "Adam learning rate", { min: 0, minExclusive: true, aliases: ["lr"] }),
   lrSchedule: choice(["constant", "linear"], "linear", "learning rate over the run: constant, or linear decay to 0 (transformers' default)"),
-  weightDecay: num(0, "AdamW's decoupled weight decay", { min: 0 }),
+  weightDecay: num(0, "AdamW's decoupled weight decay (of weight matrices and embeddings; biases and LayerNorm are not decayed)", { min: 0 }),
   maxGradNorm: num(1, "clip the global gradient norm to this (0 = off)", { min: 0 }),
   beta: num(0, "beta: weight of the k3 KL to the frozen initial model (0: no reference model is kept)", { min: 0 }),
   epsilon: num(0.2, "epsilon: the ratio's lower clip 1 - epsilon", { min: 0 }),
@@ -65,7 +65,7 @@ export const grpoLmSchema = defineSchema("grpo-lm", {
 
 export type GrpoLmConfig = ConfigOf<typeof grpoLmSchema>;
 
-export const grpoLmConfig = (partial: Partial<GrpoLmConfig> = {}): GrpoLmConfig => grpoLmSchema.parse(partial);
+export const grpoLmConfig = (partial: Partial<GrpoLmConfig> | Record<string, unknown> = {}): GrpoLmConfig => grpoLmSchema.parse(partial);
 
 /**
  * A reward: one number per completion. TRL's signature (prompts, completions) — lib/lm's rule
@@ -150,92 +150,56 @@ export interface GrpoLmTrainer {
 /** Identity forward, zero gradient: π_old = π_θ with μ = 1 (the ratio is 1, its gradient is ∇log π). */
 export const stopGradient: (x: tf.Tensor) => tf.Tensor = customOp((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }));
 
+/** What a GRPO-for-LMs run holds between steps: its parts and its counters, in one object. */
+interface GrpoLmRun {
+  readonly config: GrpoLmConfig;
+  readonly opts: GrpoLmOptions;
+  /** Each prompt's token ids, the end of a long one kept (left truncation) so a completion fits. */
+  readonly promptIds: number[][];
+  /** Prompt tokens a completion leaves room for. */
+  readonly keep: number;
+  readonly orderRng: Rng;
+  readonly sampleRng: Rng;
+  readonly params: tf.Variable[];
+  readonly optimizer: Adam;
+  readonly state: TrainingState<GrpoLmRow>;
+  /** The frozen initial model (only when beta > 0). */
+  reference: Gpt2 | undefined;
+  /** The prompts' order this pass, and where in it the next batch starts. */
+  order: number[];
+  cursor: number;
+  completions: number;
+  tokensSeen: number;
+  /** Optimiser steps so far. */
+  steps: number;
+  /** Rewards of the last four batches. */
+  recent: number[];
+}
+
 export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
-  const config = grpoLmConfig(opts.config);
+  const run = startGrpoLmRun(opts);
+  const { config, state } = run;
   const { model, tokenizer, reward } = opts;
-  if (opts.prompts.length === 0) throw new RangeError("createGrpoLmTrainer: no prompts");
-  const keep = model.config.nPositions - config.maxCompletionLength;
-  if (keep < 1) throw new RangeError(`maxCompletionLength ${config.maxCompletionLength} leaves no room for a prompt in the model's ${model.config.nPositions} positions`);
-  const promptIds = opts.prompts.map((p, i) => {
-    const ids = tokenizer.encode(p);
-    if (ids.length === 0) throw new RangeError(`prompt ${i} (${JSON.stringify(p)}) encodes to no tokens; a completion needs a token before it`);
-    return ids.slice(-keep); // the end of a long prompt, as left truncation
-  });
-  const rng = createRng(config.seed);
-  const orderRng = rng.fork(), sampleRng = rng.fork();
-  const params = Object.values(model.params);
-  let reference = config.beta > 0 ? gpt2FromWeights(model.config, model.weights()) : undefined;
-  const optimizer: Adam = createAdam({ lr: config.learningRate, weightDecay: config.weightDecay, decoupled: true });
-  const state: TrainingState<GrpoLmRow> = createTrainingState();
-  let order: number[] = [], cursor = 0, completions = 0, tokensSeen = 0, steps = 0;
-  const recent: number[] = [];
-
-  function nextPrompts(): number[] {
-    const out: number[] = [];
-    while (out.length < config.promptsPerStep) {
-      if (cursor >= order.length) { order = shuffled(promptIds.length, orderRng); cursor = 0; }
-      out.push(order[cursor++]);
-    }
-    return out;
-  }
-
-  const trainer: GrpoLmTrainer = {
+  return {
     config,
     model,
     get reference() {
-      return reference;
+      return run.reference;
     },
     metrics: state.metrics,
     train: (trainOpts = {}) => runTraining(state, trainOpts, {
       budgetLeft: () => state.metrics.length < config.maxSteps,
-      async update(_signal, log, enter) {
-        await enter("collect");
-        const t0 = performance.now();
-        // 1. G completions of each prompt
-        const chosen = nextPrompts();
-        const rows = chosen.flatMap((p) => Array.from({ length: config.numGenerations }, () => promptIds[p]));
-        const gen = generate(model, rows, {
-          maxNewTokens: config.maxCompletionLength, temperature: config.temperature, topK: config.topK, topP: config.topP,
-          eosId: config.eosId < 0 ? null : config.eosId, rng: sampleRng,
-        });
-        const texts = chosen.flatMap((p) => Array.from({ length: config.numGenerations }, () => opts.prompts[p]));
-        // 2. rewards and group-relative advantages
-        const rewards = await scoreCompletions(reward, texts, rows, gen.tokens, tokenizer, config.eosId);
-        const adv = lmGroupAdvantages(rewards, config.numGenerations, config.scaleRewards);
-        const t1 = performance.now();
-        // 3–4. reference log-probs, then μ optimiser steps
-        await enter("update");
-        const stats = updatePolicy(model, reference, optimizer, params, {
-          prompts: rows, completions: gen.tokens, oldLogp: gen.logProbs, advantages: adv.advantages,
-        }, config, steps);
-        steps += config.numIterations;
-        const t2 = performance.now();
-        // 5. log
-        completions += rows.length;
-        const lengths = gen.tokens.map((t) => t.length);
-        tokensSeen += lengths.reduce((a, b) => a + b, 0);
-        recent.push(...rewards);
-        recent.splice(0, Math.max(0, recent.length - 4 * rows.length));
-        const { mean, std } = meanStd(rewards);
-        log({
-          update: state.metrics.length + 1, episodes: completions, envSteps: tokensSeen, step: steps,
-          reward: mean, rewardStd: std, groupStd: meanStd(Array.from(adv.groupStd)).mean, fracZeroStd: adv.fracZeroStd,
-          ...stats,
-          completionLength: meanStd(lengths).mean,
-          finished: gen.finished.filter(Boolean).length / rows.length,
-          generateSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000,
-        });
-      },
+      update: (_signal, log, enter) => grpoLmIteration(run, log, enter),
       progress: () => ({
         done: state.metrics.length, total: config.maxSteps, unit: "step",
-        fields: { reward: meanStd(recent).mean.toFixed(3), kl: (state.metrics.at(-1)?.kl ?? 0).toFixed(4) },
+        fields: { reward: meanStd(run.recent).mean.toFixed(3), kl: (state.metrics.at(-1)?.kl ?? 0).toFixed(4) },
       }),
-      summary: () => ({ episodes: completions, envSteps: tokensSeen, trainReturn: meanStd(recent).mean, evalReturn: NaN }),
+      summary: () => ({ episodes: run.completions, envSteps: run.tokensSeen, trainReturn: meanStd(run.recent).mean, evalReturn: NaN }),
       plot: { x: "update", y: "reward", window: 10, title: `GRPO: mean reward per batch (seed ${config.seed})` },
       finite: (r) => ({ loss: r.loss, gradNorm: r.gradNorm, kl: r.kl }),
     }),
     async sample(prompts, o = {}) {
-      const ids = prompts.map((p) => tokenizer.encode(p).slice(-keep));
+      const ids = prompts.map((p) => tokenizer.encode(p).slice(-run.keep));
       const temperature = o.temperature ?? config.temperature;
       const gen = generate(model, ids, {
         maxNewTokens: o.maxNewTokens ?? config.maxCompletionLength, temperature, topK: config.topK, topP: config.topP,
@@ -246,41 +210,126 @@ export function createGrpoLmTrainer(opts: GrpoLmOptions): GrpoLmTrainer {
       return { prompts: [...prompts], completions: completionTexts, rewards, completionIds: gen.tokens };
     },
     dispose() {
-      reference?.dispose();
-      optimizer.dispose();
+      run.reference?.dispose();
+      run.optimizer.dispose();
     },
-    trainingState() {
-      const tensors: NamedTensors = {};
-      if (reference) putPrefixed(tensors, "reference", reference.weights());
-      return {
-        exact: true,
-        tensors,
-        json: {
-          ...loopState(state), optimizers: { lm: putAdam(tensors, "adam/lm", optimizer.getState(params)) },
-          rngs: { order: orderRng.getState(), sample: sampleRng.getState() },
-          order, cursor, completions, tokensSeen, steps, recent,
-        },
-      };
-    },
-    restoreTrainingState({ json, tensors }) {
-      restoreLoop(state, json);
-      optimizer.setState(params, takeAdam(tensors, "adam/lm", (json.optimizers as { lm?: unknown })?.lm));
-      if (reference) {
-        reference.dispose();
-        reference = gpt2FromWeights(model.config, takePrefixed(tensors, "reference"));
-      }
-      const rngs = rngsAt(json);
-      orderRng.setState(rngs.order);
-      sampleRng.setState(rngs.sample);
-      order = numbersAt(json, "order");
-      cursor = numberAt(json, "cursor");
-      completions = numberAt(json, "completions");
-      tokensSeen = numberAt(json, "tokensSeen");
-      steps = numberAt(json, "steps");
-      recent.splice(0, recent.length, ...numbersAt(json, "recent"));
+    trainingState: () => grpoLmSnapshot(run),
+    restoreTrainingState: (snapshot) => restoreGrpoLmRun(run, snapshot),
+  };
+}
+
+/**
+ * A run's parts: the prompts tokenised (each checked to encode to something), one seed forked into
+ * the prompt order's and the sampler's generators, the frozen reference (β > 0), and AdamW with
+ * nanoGPT's (and Hugging Face Trainer's) groups: matrices and embeddings decay, biases and LayerNorm do not.
+ */
+function startGrpoLmRun(opts: GrpoLmOptions): GrpoLmRun {
+  const config = grpoLmConfig(opts.config);
+  const { model, tokenizer } = opts;
+  if (opts.prompts.length === 0) throw new RangeError("createGrpoLmTrainer: no prompts");
+  const keep = model.config.nPositions - config.maxCompletionLength;
+  if (keep < 1) throw new RangeError(`maxCompletionLength ${config.maxCompletionLength} leaves no room for a prompt in the model's ${model.config.nPositions} positions`);
+  const promptIds = opts.prompts.map((p, i) => {
+    const ids = tokenizer.encode(p);
+    if (ids.length === 0) throw new RangeError(`prompt ${i} (${JSON.stringify(p)}) encodes to no tokens; a completion needs a token before it`);
+    return ids.slice(-keep); // the end of a long prompt, as left truncation
+  });
+  const rng = createRng(config.seed);
+  const orderRng = rng.fork(), sampleRng = rng.fork();
+  return {
+    config, opts, promptIds, keep, orderRng, sampleRng,
+    params: Object.values(model.params),
+    reference: config.beta > 0 ? gpt2FromWeights(model.config, model.weights()) : undefined,
+    optimizer: createAdam({ lr: config.learningRate, weightDecay: config.weightDecay, decoupled: true, decay: "matrices" }),
+    state: createTrainingState<GrpoLmRow>(),
+    order: [], cursor: 0, completions: 0, tokensSeen: 0, steps: 0, recent: [],
+  };
+}
+
+/** The next promptsPerStep prompts (indices), in a seeded order reshuffled every pass. */
+function nextPrompts(run: GrpoLmRun): number[] {
+  const out: number[] = [];
+  while (out.length < run.config.promptsPerStep) {
+    if (run.cursor >= run.order.length) {
+      run.order = shuffled(run.promptIds.length, run.orderRng);
+      run.cursor = 0;
+    }
+    out.push(run.order[run.cursor++]);
+  }
+  return out;
+}
+
+/** One generation batch: the five steps of the module comment. */
+async function grpoLmIteration(run: GrpoLmRun, log: (row: NewRow<GrpoLmRow>) => GrpoLmRow, enter: EnterPhase): Promise<void> {
+  const { config, opts, promptIds } = run;
+  await enter("collect");
+  const t0 = performance.now();
+  // 1. G completions of each prompt
+  const chosen = nextPrompts(run);
+  const rows = chosen.flatMap((p) => Array.from({ length: config.numGenerations }, () => promptIds[p]));
+  const gen = generate(opts.model, rows, {
+    maxNewTokens: config.maxCompletionLength, temperature: config.temperature, topK: config.topK, topP: config.topP,
+    eosId: config.eosId < 0 ? null : config.eosId, rng: run.sampleRng,
+  });
+  const texts = chosen.flatMap((p) => Array.from({ length: config.numGenerations }, () => opts.prompts[p]));
+  // 2. rewards and group-relative advantages
+  const rewards = await scoreCompletions(opts.reward, texts, rows, gen.tokens, opts.tokenizer, config.eosId);
+  const adv = lmGroupAdvantages(rewards, config.numGenerations, config.scaleRewards);
+  const t1 = performance.now();
+  // 3–4. reference log-probs, then μ optimiser steps
+  await enter("update");
+  const stats = grpoLmUpdate(opts.model, run.reference, run.optimizer, run.params, {
+    prompts: rows, completions: gen.tokens, oldLogp: gen.logProbs, advantages: adv.advantages,
+  }, config, run.steps);
+  run.steps += config.numIterations;
+  const t2 = performance.now();
+  // 5. log
+  run.completions += rows.length;
+  const lengths = gen.tokens.map((t) => t.length);
+  run.tokensSeen += lengths.reduce((a, b) => a + b, 0);
+  run.recent.push(...rewards);
+  run.recent.splice(0, Math.max(0, run.recent.length - 4 * rows.length));
+  const { mean, std } = meanStd(rewards);
+  log({
+    update: run.state.metrics.length + 1, episodes: run.completions, envSteps: run.tokensSeen, step: run.steps,
+    reward: mean, rewardStd: std, groupStd: meanStd(Array.from(adv.groupStd)).mean, fracZeroStd: adv.fracZeroStd,
+    ...stats,
+    completionLength: meanStd(lengths).mean,
+    finished: gen.finished.filter(Boolean).length / rows.length,
+    generateSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000,
+  });
+}
+
+function grpoLmSnapshot(run: GrpoLmRun): TrainingSnapshot {
+  const tensors: NamedTensors = {};
+  if (run.reference) putPrefixed(tensors, "reference", run.reference.weights());
+  return {
+    exact: true,
+    tensors,
+    json: {
+      ...loopState(run.state), optimizers: { lm: putAdam(tensors, "adam/lm", run.optimizer.getState(run.params)) },
+      rngs: { order: run.orderRng.getState(), sample: run.sampleRng.getState() },
+      order: run.order, cursor: run.cursor, completions: run.completions, tokensSeen: run.tokensSeen, steps: run.steps, recent: run.recent,
     },
   };
-  return trainer;
+}
+
+function restoreGrpoLmRun(run: GrpoLmRun, { json, tensors }: TrainingSnapshot): void {
+  restoreLoop(run.state, json);
+  run.optimizer.setState(run.params, takeAdam(tensors, "adam/lm", (json.optimizers as { lm?: unknown })?.lm));
+  if (run.reference) {
+    run.reference.dispose();
+    run.reference = gpt2FromWeights(run.opts.model.config, takePrefixed(tensors, "reference"));
+  }
+  const rngs = rngsAt(json);
+  run.orderRng.setState(rngs.order);
+  run.sampleRng.setState(rngs.sample);
+  run.order = numbersAt(json, "order");
+  run.cursor = numberAt(json, "cursor");
+  run.completions = numberAt(json, "completions");
+  run.tokensSeen = numberAt(json, "tokensSeen");
+  run.steps = numberAt(json, "steps");
+  run.recent.splice(0, run.recent.length, ...numbersAt(json, "recent"));
 }
 
 /** A completion's text: its tokens without the EOS that ended it. */
@@ -337,7 +386,7 @@ function padded(rows: readonly ArrayLike<number>[], C: number): tf.Tensor2D {
  * Step 3–4 of the module comment: the reference's log-probs (β > 0), then μ optimiser steps, each
  * summing the gradients of every micro-batch. Returns the logged numbers (means over the μ steps).
  */
-export function updatePolicy(model: Gpt2, reference: Gpt2 | undefined, optimizer: Adam, params: tf.Variable[], batch: GrpoLmBatch, config: GrpoLmConfig, stepsBefore: number): UpdateStats {
+export function grpoLmUpdate(model: Gpt2, reference: Gpt2 | undefined, optimizer: Adam, params: tf.Variable[], batch: GrpoLmBatch, config: GrpoLmConfig, stepsBefore: number): UpdateStats {
   const B = batch.completions.length;
   const mb = config.microBatchSize > 0 ? Math.min(config.microBatchSize, B) : B;
   const chunks: [number, number][] = [];

@@ -3,26 +3,26 @@
  *
  *   "tfjs"   tfjs variables, the loss as a pure tensor function (ppoLoss), autograd, our Adam —
  *            the reference, readable form
- *   "typed"  the same MLPs on Float32Arrays (lib/nn/mlp-trainer): forward, backprop by hand, the
- *            loss gradients by hand (lib/nn/mlp-trainer-loss), Adam and clipping on typed arrays —
+ *   "typed"  the same MLPs on Float32Arrays (lib/nn/mlp/trainer): forward, backprop by hand, the
+ *            loss gradients by hand (ppoPolicyLoss, ppoValueLoss in ./ppo-loss.ts), Adam and
+ *            clipping on typed arrays (lib/nn/optim) —
  *            ~1 ms per 64-row minibatch step against ~3.5-4.5 ms for tfjs-wasm (figs/bench.json),
  *            because small steps are priced by tfjs's per-op overhead, not by arithmetic
  *
- * tests/nn-mlp-trainer.test.ts checks the typed gradients and steps against tfjs autograd, and
- * tests/algos-ppo.test.ts runs both engines side by side. Both start from the same weights (the
+ * tests/algos-ppo-loss.test.ts checks the typed loss and its gradients against ppoLoss under tfjs
+ * autograd, and that one minibatch step of each engine leaves the same weights; tests/algos-ppo.test.ts
+ * runs both engines through whole updates side by side. Both start from the same weights (the
  * same Rng draws), so the engine changes the speed, not the run.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/rng";
 import { greedyAction, logProbOfAction, sampleAction, softmaxRow } from "../nn/categorical";
-import { createFastMlp, syncFastMlp } from "../nn/fast-forward";
-import { createMlp, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { initMlpTrainer } from "../nn/mlp-trainer";
-import { ppoPolicyLoss, ppoValueLoss } from "../nn/mlp-trainer-loss";
-import { clipGradNorm, createTypedAdam } from "../nn/mlp-trainer-optim";
+import { createFastMlp, syncFastMlp } from "../nn/mlp/fast-forward";
+import { createMlp, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { initMlpTrainer } from "../nn/mlp/trainer";
 import type { ActContext } from "./evaluate";
-import { createAdam, minimize, type AdamState } from "./optim";
-import { ppoLoss, type PpoLossTerms } from "./ppo-loss";
+import { clipGradNorm, createAdam, createTypedAdam, minimize, type AdamState } from "../nn/optim";
+import { ppoLoss, ppoPolicyLoss, ppoValueLoss, type PpoLossTerms } from "./ppo-loss";
 
 export type PpoEngine = "typed" | "tfjs";
 
@@ -93,10 +93,23 @@ export function createPpoNets(engine: PpoEngine, opts: PpoNetsOptions, rng: Rng)
   return engine === "typed" ? typedNets(net(opts.nActions), net(1), opts, rng) : tfjsNets(net(opts.nActions), net(1), opts, rng);
 }
 
-function actWith(logits: (obs: Float32Array, rows: number) => Float32Array, n: number) {
-  return (obs: Float32Array, { greedy, rng, mask }: ActContext) => {
-    const z = logits(obs, 1);
-    return greedy ? greedyAction(z, 0, n, mask) : sampleAction(z, 0, n, rng, mask);
+/** What both engines share: acting on the typed-array logits, and the optimiser's learning rate. */
+function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) => Float32Array, n: number, optimizer: { lr: number }, rest: Pick<PpoNets, "values" | "step" | "weights" | "setWeights" | "optimizerState" | "setOptimizerState" | "dispose">): PpoNets {
+  return {
+    engine,
+    logits,
+    act: (obs, { greedy, rng, mask }) => {
+      const z = logits(obs, 1);
+      return greedy ? greedyAction(z, 0, n, mask) : sampleAction(z, 0, n, rng, mask);
+    },
+    probs: (obs, mask) => softmaxRow(logits(obs, 1), mask),
+    get lr() {
+      return optimizer.lr;
+    },
+    set lr(v: number) {
+      optimizer.lr = v;
+    },
+    ...rest,
   };
 }
 
@@ -108,19 +121,8 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
   const adam = createTypedAdam({ lr: opts.lr, eps: opts.adamEps });
   const n = opts.nActions;
   let dLogits = new Float32Array(0), dValues = new Float32Array(0);
-  const logits = (obs: Float32Array, rows: number) => policy.infer(obs, rows);
-  return {
-    engine: "typed",
-    logits,
+  return ppoNets("typed", (obs, rows) => policy.infer(obs, rows), n, adam, {
     values: (obs, rows) => Float32Array.from(critic.infer(obs, rows).subarray(0, rows)),
-    act: actWith(logits, n),
-    probs: (obs, mask) => softmaxRow(logits(obs, 1), mask),
-    get lr() {
-      return adam.lr;
-    },
-    set lr(v: number) {
-      adam.lr = v;
-    },
     step(mb, config) {
       const rows = mb.actions.length;
       if (dLogits.length < rows * n) dLogits = new Float32Array(rows * n);
@@ -128,7 +130,7 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
       const z = policy.forward(mb.obs, rows);
       let oldKl = 0;
       for (let t = 0; t < rows; t++) oldKl -= logProbOfAction(z, t, n, mb.actions[t], mb.masks) - mb.oldLogp[t];
-      const pl = ppoPolicyLoss(z, rows, n, { actions: mb.actions, oldLogProbs: mb.oldLogp, advantages: mb.adv, mask: mb.masks }, { clipCoef: config.clipCoef, entropyCoef: config.entCoef }, dLogits);
+      const pl = ppoPolicyLoss(z, rows, n, { actions: mb.actions, oldLogProbs: mb.oldLogp, advantages: mb.adv, mask: mb.masks }, { clipCoef: config.clipCoef, entCoef: config.entCoef }, dLogits);
       policy.backward(dLogits.subarray(0, rows * n));
       const v = critic.forward(mb.obs, rows);
       const valueLoss = ppoValueLoss(v, rows, { returns: mb.ret, oldValues: mb.oldV }, { clipCoef: config.clipVloss ? config.clipCoef : 0, coef: config.vfCoef }, dValues);
@@ -145,7 +147,7 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
     optimizerState: () => adam.getState(params),
     setOptimizerState: (s) => adam.setState(params, s),
     dispose() {},
-  };
+  });
 }
 
 /** The tfjs engine: variables, ppoLoss and autograd; a typed-array copy of the policy acts. */
@@ -157,19 +159,8 @@ function tfjsNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions,
   const fast = createFastMlp(policySpec);
   syncFastMlp(fast, policy);
   const n = opts.nActions;
-  const logits = (obs: Float32Array, rows: number) => fast.forward(obs, rows);
-  return {
-    engine: "tfjs",
-    logits,
+  return ppoNets("tfjs", (obs, rows) => fast.forward(obs, rows), n, optimizer, {
     values: (obs, rows) => tf.tidy(() => Float32Array.from(critic.apply(tf.tensor2d(obs.subarray(0, rows * opts.obsSize), [rows, opts.obsSize])).dataSync())),
-    act: actWith(logits, n),
-    probs: (obs, mask) => softmaxRow(logits(obs, 1), mask),
-    get lr() {
-      return optimizer.lr;
-    },
-    set lr(v: number) {
-      optimizer.lr = v;
-    },
     step(mb, config) {
       const stats = tfjsStep(policy, critic, params, optimizer, mb, config);
       syncFastMlp(fast, policy);
@@ -188,7 +179,7 @@ function tfjsNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions,
       critic.dispose();
       optimizer.dispose();
     },
-  };
+  });
 }
 
 function tfjsStep(
@@ -220,4 +211,20 @@ function tfjsStep(
   } finally {
     tf.dispose(kept);
   }
+}
+
+/**
+ * A synthetic minibatch of `rows` steps for `nets` (`tsrl bench` and the tests of the two engines):
+ * observations and advantages drawn from a normal, random actions, old log-probabilities and values
+ * near the nets' current ones (so some ratios leave the clip range), returns near the old values.
+ */
+export function syntheticPpoMinibatch(nets: PpoNets, obsSize: number, nActions: number, rows: number, rng: Rng): PpoMinibatch {
+  const obs = Float32Array.from({ length: rows * obsSize }, () => rng.normal());
+  const actions = Int32Array.from({ length: rows }, () => rng.int(nActions));
+  const logits = nets.logits(obs, rows), values = nets.values(obs, rows);
+  const oldLogp = Float32Array.from({ length: rows }, (_, t) => logProbOfAction(logits, t, nActions, actions[t]) + rng.normal(0, 0.3));
+  const oldV = Float32Array.from({ length: rows }, (_, t) => values[t] + rng.normal(0, 0.3));
+  const adv = Float32Array.from({ length: rows }, () => rng.normal());
+  const ret = Float32Array.from({ length: rows }, (_, t) => oldV[t] + rng.normal());
+  return { obs, actions, oldLogp, adv, ret, oldV };
 }

@@ -16,39 +16,40 @@
  *        stop the epochs early when the approximate KL passes `targetKl` (optional)
  *     4. log the diagnostics a practitioner reads: approx KL, clip fraction, explained variance, SPS
  *
- * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). Presets: CleanRL's
- * CartPole settings (the defaults) and rl-zoo's LunarLander settings. Actor and critic are separate
+ * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). The schema's
+ * defaults are CleanRL's ppo.py settings (`preset: "cleanrl"`); by default each environment's tuned
+ * preset applies over them, rl-zoo's for CartPole and for LunarLander (PPO_PRESETS). Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
  */
 import { checkpoint } from "../core/abort";
-import { makeEnv } from "../core/registry";
+import { makeEnv } from "../envs/registry";
 import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, json, num, parseWithPresets, str, type ConfigOf } from "../core/schema";
 import { explainedVariance, meanStd } from "../core/stats";
-import { vectorEnv } from "../core/vector-env";
-import { startVectorEnvWorkers } from "../core/vector-env-workers";
+import { vectorEnv, type VectorEnv } from "../core/vector-env";
+import { startVectorEnvWorkers } from "../envs/vector-env-workers";
 import { initBackend } from "../nn/backend";
-import { mlpShapes, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { policyFromWeights } from "../nn/policy";
+import { mlpShapes, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { policyFromWeights } from "../nn/mlp/policy";
 import { computeGae, nextValues } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { defineAlgorithm, type Agent, type BaseRow, type TrainingSnapshot } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
-import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RunningMeanStd } from "./normalize";
+import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RewardScaler, type RunningMeanStd } from "./normalize";
 import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
-import { MAX_STEP_ROWS, checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type DiscreteActor, type StepBatch } from "./rollout";
+import { MAX_STEP_ROWS, checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type DiscreteActor, type RolloutState, type StepBatch } from "./rollout";
 import { finiteOrNull, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
-import { createTrainingState, runTraining } from "./train-loop";
+import { createTrainingState, runTraining, type EnterPhase, type NewRow, type TrainingState } from "./train-loop";
 
 export const ppoSchema = defineSchema("ppo", {
   envId: str("CartPole-v1", "environment id (flat observations, discrete actions)", { positional: true, nonEmpty: true }),
   envOptions: json({}, "environment options as JSON"),
   preset: choice(["env", "cleanrl"], "env", "env: the environment's tuned preset (rl-zoo's for CartPole and LunarLander); cleanrl: CleanRL ppo.py's settings"),
   seed: int(1, "seed of weights, sampling, minibatch order and env resets", { min: 0, max: 0xffffffff }),
-  totalSteps: int(500_000, "total environment steps", { min: 1, flag: "total-steps" }),
+  totalTimesteps: int(500_000, "total environment steps", { min: 1, aliases: ["totalSteps"] }),
   numEnvs: int(4, "N: env copies stepped together", { min: 1 }),
   envWorkers: int(0, "step the env copies in this many worker threads (0: in this thread); same numbers, for envs whose step is costly (LunarLander)", { min: 0 }),
   numSteps: int(128, "T: steps per env copy per rollout", { min: 1 }),
-  lr: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true }),
+  learningRate: num(2.5e-4, "Adam learning rate (annealed linearly to 0 with annealLr)", { min: 0, minExclusive: true, aliases: ["lr"] }),
   annealLr: bool(true, "anneal the learning rate linearly to 0 over the run"),
   adamEps: num(1e-5, "Adam epsilon", { min: 0, minExclusive: true }),
   gamma: num(0.99, "discount factor", { min: 0, max: 1 }),
@@ -90,11 +91,11 @@ export type PpoConfig = ConfigOf<typeof ppoSchema>;
 export const PPO_PRESETS: Readonly<Record<string, Partial<PpoConfig>>> = {
   "CartPole-v1": {
     numEnvs: 8, numSteps: 32, numMinibatches: 1, updateEpochs: 20, gamma: 0.98, gaeLambda: 0.8,
-    entCoef: 0, lr: 1e-3, annealLr: true, totalSteps: 100_000,
+    entCoef: 0, learningRate: 1e-3, annealLr: true, totalTimesteps: 100_000,
   },
   "LunarLander-v3": {
     numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,
-    entCoef: 0.01, lr: 3e-4, annealLr: false, totalSteps: 1_000_000, maxGradNorm: 0.5,
+    entCoef: 0.01, learningRate: 3e-4, annealLr: false, totalTimesteps: 1_000_000, maxGradNorm: 0.5,
     // SB3 leaves the value loss unclipped and weighs its MSE by vf_coef 0.5, i.e. ½·MSE: our vfCoef 1 on ½·mean
     clipVloss: false, vfCoef: 1,
     // Not in rl-zoo's LunarLander entry: observations span very different scales (x ~0.1, speeds ~1,
@@ -103,12 +104,12 @@ export const PPO_PRESETS: Readonly<Record<string, Partial<PpoConfig>>> = {
   },
 };
 
-export const ppoConfig = (partial: Partial<PpoConfig> = {}): PpoConfig => {
+export const ppoConfig = (partial: Partial<PpoConfig> | Record<string, unknown> = {}): PpoConfig => {
   const presets = partial.preset === "cleanrl" ? {} : PPO_PRESETS;
-  const config = parseWithPresets(ppoSchema, presets, partial as Record<string, unknown>);
+  const config = parseWithPresets(ppoSchema, presets, partial);
   const batch = config.numEnvs * config.numSteps;
-  if (config.totalSteps < batch) {
-    throw new RangeError(`ppo config: totalSteps = ${config.totalSteps} is less than one rollout (numEnvs × numSteps = ${config.numEnvs} × ${config.numSteps} = ${batch}); raise it or lower numEnvs / numSteps`);
+  if (config.totalTimesteps < batch) {
+    throw new RangeError(`ppo config: totalTimesteps = ${config.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${config.numEnvs} × ${config.numSteps} = ${batch}); raise it or lower numEnvs / numSteps`);
   }
   checkEnvCopies("ppo", "numEnvs", config.numEnvs);
   if (batch % config.numMinibatches !== 0) {
@@ -127,7 +128,7 @@ export interface PpoRow extends BaseRow, PpoStepStats {
   return: number;
   length: number;
   trainReturn: number;
-  lr: number;
+  learningRate: number;
   /** 1 − Var[R − V]/Var[R] of the rollout's values against its λ-returns. */
   explainedVariance: number;
   /** Epochs run (fewer than updateEpochs when the KL target stopped them). */
@@ -146,46 +147,40 @@ export interface PpoAgent extends Agent<PpoConfig, PpoRow> {
   readonly obsStats?: RunningMeanStd;
 }
 
+/**
+ * What a PPO run holds between iterations: its parts (envs, networks, normalisers, generators) and
+ * its counters, in one object, so the iteration, the snapshot and the restore read it whole.
+ */
+interface PpoRun {
+  readonly config: PpoConfig;
+  readonly venv: VectorEnv<Float32Array, number>;
+  readonly rollout: RolloutState;
+  readonly nets: PpoNets;
+  readonly acting: PpoActing;
+  readonly obsStats?: RunningMeanStd;
+  readonly rewardScaler?: RewardScaler;
+  readonly actRng: Rng;
+  readonly shuffleRng: Rng;
+  readonly state: TrainingState<PpoRow>;
+  /** Iterations of the budget: totalTimesteps / (numEnvs · numSteps). */
+  readonly iterations: number;
+  envSteps: number;
+  episodes: number;
+  lastEval: number;
+  /** Returns of the last 100 training episodes. */
+  recent: number[];
+}
+
 export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<PpoAgent> {
   const config = ppoConfig(partial);
   await initBackend({ quiet: true });
-  const N = config.numEnvs, T = config.numSteps;
-  // what one copy looks like first: a misfit or a rollout too large is refused before thousands are made
-  const probe = makeEnv<Float32Array, number>(config.envId, { options: config.envOptions });
-  const { obsSize, nActions } = discreteSizes(probe, "PPO");
-  checkRolloutFits("ppo", N, T, obsSize, nActions);
-  const venv = config.envWorkers > 0
-    ? (probe.close?.(), await startVectorEnvWorkers(config.envId, N, { workers: config.envWorkers, options: config.envOptions }))
-    : vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
-  const rng = createRng(config.seed);
-  const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
-  const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
-
-  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.lr, adamEps: config.adamEps }, initRng);
-  const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
-  const rewardScaler = config.normalizeReward ? createRewardScaler(N, config.gamma) : undefined;
-
-  /** The policy as it acts: on normalised observations when normalizeObs is on. */
-  const scratch = { buffer: new Float32Array(0) };
-  const actor: DiscreteActor = {
-    obsSize,
-    nActions,
-    logits(obs, rows) {
-      if (!obsStats) return nets.logits(obs, rows);
-      if (scratch.buffer.length < rows * obsSize) scratch.buffer = new Float32Array(rows * obsSize);
-      const x = scratch.buffer.subarray(0, rows * obsSize);
-      x.set(obs.subarray(0, rows * obsSize));
-      return nets.logits(normalizeObservations(obsStats, x, rows), rows);
-    },
+  const run = await startPpoRun(config);
+  const { nets, acting, obsStats, venv, state } = run;
+  const evaluateNow = async (signal: AbortSignal | undefined): Promise<number> => {
+    const env = makeEnv(config.envId, { options: config.envOptions });
+    run.lastEval = (await evaluatePolicy(env, acting.act, { episodes: config.evalEpisodes, seed: evalSeedOf(config.seed), greedy: true, signal })).mean;
+    return run.lastEval;
   };
-  const normalizedAct: ActFn = (obs, ctx) => nets.act(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, ctx);
-
-  const state = createTrainingState<PpoRow>();
-  const rollout = startRollout(venv, nActions, config.seed);
-  const iterations = Math.max(1, Math.floor(config.totalSteps / (N * T)));
-  let envSteps = 0, episodes = 0, lastEval = NaN;
-  const recent: number[] = [];
-
   const agent: PpoAgent = {
     algorithm: "ppo",
     config,
@@ -193,8 +188,8 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
     engine: config.engine,
     obsStats,
     metrics: state.metrics,
-    act: normalizedAct,
-    probs: (obs, mask) => nets.probs(obsStats ? normalizeObservations(obsStats, Float32Array.from(obs), 1) : obs, mask),
+    act: acting.act,
+    probs: acting.probs,
     weights: () => ({ ...nets.weights(), ...obsStatsTensors(obsStats) }),
     checkpointWeights: () => agent.weights(),
     setWeights(t) {
@@ -205,119 +200,186 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
       nets.dispose();
       venv.close();
     },
-    // rollouts cross update boundaries: exact only when every env copy can save its state (CartPole can, LunarLander's Box2D world cannot)
-    trainingState() {
-      const tensors: NamedTensors = {};
-      putPrefixed(tensors, "current", nets.weights());
-      const envState = vectorRolloutState(venv, rollout);
-      return {
-        exact: envState !== null,
-        note: envState ? undefined : `${config.envId}'s state cannot be captured: the resumed run starts new episodes in every env copy`,
-        tensors,
-        json: {
-          ...loopState(state), optimizers: { ppo: putAdam(tensors, "adam/ppo", nets.optimizerState()) },
-          rngs: { act: actRng.getState(), shuffle: shuffleRng.getState() },
-          envSteps, episodes, lastEval: finiteOrNull(lastEval), recent,
-          obsStats: obsStats?.getState() ?? null,
-          rewardScaler: rewardScaler ? { stats: rewardScaler.stats.getState(), returns: Array.from(rewardScaler.returns) } : null,
-          rollout: envState,
-        },
-      };
-    },
-    restoreTrainingState({ json, tensors }) {
-      restoreLoop(state, json);
-      nets.setWeights(takePrefixed(tensors, "current"));
-      nets.setOptimizerState(takeAdam(tensors, "adam/ppo", (json.optimizers as { ppo?: unknown })?.ppo));
-      const rngs = rngsAt(json);
-      actRng.setState(rngs.act);
-      shuffleRng.setState(rngs.shuffle);
-      envSteps = numberAt(json, "envSteps");
-      episodes = numberAt(json, "episodes");
-      lastEval = json.lastEval === null ? NaN : numberAt(json, "lastEval");
-      recent.splice(0, recent.length, ...numbersAt(json, "recent"));
-      if (obsStats) obsStats.setState(json.obsStats as Parameters<RunningMeanStd["setState"]>[0]);
-      if (rewardScaler) {
-        const rs = json.rewardScaler as { stats: Parameters<RunningMeanStd["setState"]>[0]; returns: number[] };
-        rewardScaler.stats.setState(rs.stats);
-        rewardScaler.returns.set(rs.returns);
-      }
-      // not captured: every copy starts a new episode, seeded from the run's seed and how far it got
-      const exact = restoreVectorRollout(venv, rollout, nActions, json.rollout, config.seed + 7919 * (state.metrics.length + 1));
-      if (!exact && rewardScaler) rewardScaler.returns.fill(0);
-    },
+    trainingState: () => ppoSnapshot(run),
+    restoreTrainingState: (snapshot) => restorePpoRun(run, snapshot),
     train: (opts = {}) => runTraining(state, opts, {
-      budgetLeft: () => state.metrics.length < iterations && !(config.targetReturn > 0 && recent.length >= 100 && meanStd(recent).mean >= config.targetReturn),
-      async update(signal, log, enter) {
-        const iteration = state.metrics.length + 1;
-        if (config.annealLr) nets.lr = config.lr * (1 - (iteration - 1) / iterations);
-
-        // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
-        await enter("collect");
-        const t0 = performance.now();
-        const batch = await collectStepsAsync(venv, rollout, actor, T, actRng, signal);
-        const t1 = performance.now();
-        if (obsStats) normalizeBatch(obsStats, batch);
-        if (rewardScaler) scaleRewards(rewardScaler, batch);
-
-        // 2. values, GAE advantages, λ-returns
-        const { values, advantages, returns } = await advantagesOf(nets, batch, obsSize, config, signal);
-
-        // 3. K epochs of minibatch updates (the signal checked between minibatch steps)
-        await enter("update");
-        const stats = await ppoUpdateAsync(nets, { batch, values, advantages, returns }, config, shuffleRng, signal);
-        const t2 = performance.now();
-
-        // 4. log
-        envSteps += N * T;
-        episodes += batch.episodes.length;
-        for (const e of batch.episodes) recent.push(e.return);
-        recent.splice(0, Math.max(0, recent.length - 100));
-        const row = log({
-          update: iteration,
-          episodes,
-          envSteps,
-          return: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.return)).mean : NaN,
-          length: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.length)).mean : NaN,
-          trainReturn: meanStd(recent).mean,
-          lr: nets.lr,
-          ...stats,
-          explainedVariance: explainedVariance(values, returns),
-          rolloutTime: (t1 - t0) / 1000,
-          updateTime: (t2 - t1) / 1000,
-          evalReturn: NaN,
-        });
-        if (config.evalEvery > 0 && iteration % config.evalEvery === 0) {
-          await enter("evaluate");
-          row.evalReturn = await evaluateNow(signal);
-        }
-        if (config.targetReturn > 0 && recent.length >= 100 && row.trainReturn >= config.targetReturn) {
-          if (Number.isNaN(row.evalReturn)) {
-            await enter("evaluate");
-            row.evalReturn = await evaluateNow(signal); // the greedy policy, at the stop too
-          }
-          return "target";
-        }
-      },
+      budgetLeft: () => state.metrics.length < run.iterations && !targetMet(run),
+      update: (signal, log, enter) => ppoIteration(run, signal, log, enter, evaluateNow),
       finish: async (signal, enter) => {
         const last = state.metrics[state.metrics.length - 1];
         if (!last || !Number.isNaN(last.evalReturn)) return;
         await enter("evaluate");
         last.evalReturn = await evaluateNow(signal);
       },
-      progress: () => ({ done: envSteps, total: iterations * N * T, unit: "step", fields: { return: meanStd(recent).mean.toFixed(1) } }),
-      summary: () => ({ episodes, envSteps, trainReturn: meanStd(recent).mean, evalReturn: lastEval }),
+      progress: () => ({ done: run.envSteps, total: run.iterations * config.numEnvs * config.numSteps, unit: "step", fields: { return: meanStd(run.recent).mean.toFixed(1) } }),
+      summary: () => ({ episodes: run.episodes, envSteps: run.envSteps, trainReturn: meanStd(run.recent).mean, evalReturn: run.lastEval }),
       plot: { x: "envSteps", y: "return", window: 10, title: `PPO on ${config.envId} (seed ${config.seed})` },
       finite: (r) => ({ policyLoss: r.policyLoss, valueLoss: r.valueLoss, gradNorm: r.gradNorm }),
     }),
   };
-
-  async function evaluateNow(signal: AbortSignal | undefined): Promise<number> {
-    const env = makeEnv(config.envId, { options: config.envOptions });
-    lastEval = (await evaluatePolicy(env, normalizedAct, { episodes: config.evalEpisodes, seed: evalSeed, greedy: true, signal })).mean;
-    return lastEval;
-  }
-
   return agent;
+}
+
+/** The seed of every greedy evaluation of a run (its env seeds never overlap training's). */
+const evalSeedOf = (seed: number) => (seed * 7919 + 1_000_003) >>> 0;
+
+/**
+ * A run's parts from its config: N env copies (the first one checked before the others are made),
+ * one seed forked into the weights', the actions' and the minibatch order's generators (in that
+ * order: a loop written by hand with the same forks draws the same numbers), the actor and critic,
+ * the normalisers, and the rollout reset with the seed.
+ */
+async function startPpoRun(config: PpoConfig): Promise<PpoRun> {
+  const N = config.numEnvs, T = config.numSteps;
+  // what one copy looks like first: a misfit or a rollout too large is refused before thousands are made
+  const probe = makeEnv<Float32Array, number>(config.envId, { options: config.envOptions });
+  const { obsSize, nActions } = discreteSizes(probe, "PPO");
+  checkRolloutFits("ppo", N, T, obsSize, nActions);
+  // copies stepped in worker threads (envWorkers > 0: lib/envs/vector-env-workers, the same rollouts) or here
+  const venv = config.envWorkers > 0
+    ? (probe.close?.(), await startVectorEnvWorkers(config.envId, N, { workers: config.envWorkers, options: config.envOptions }))
+    : vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
+  const rng = createRng(config.seed);
+  const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
+  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps }, initRng);
+  const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
+  return {
+    config, venv, nets, obsStats, actRng, shuffleRng,
+    acting: ppoActing(nets, obsSize, nActions, obsStats),
+    rewardScaler: config.normalizeReward ? createRewardScaler(N, config.gamma) : undefined,
+    rollout: startRollout(venv, nActions, config.seed),
+    state: createTrainingState<PpoRow>(),
+    iterations: Math.max(1, Math.floor(config.totalTimesteps / (N * T))),
+    envSteps: 0, episodes: 0, lastEval: NaN, recent: [],
+  };
+}
+
+/** The policy as it acts and as the rollout sees it: on normalised observations when normalizeObs is on. */
+interface PpoActing {
+  actor: DiscreteActor;
+  act: ActFn;
+  probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
+}
+
+function ppoActing(nets: PpoNets, obsSize: number, nActions: number, obsStats: RunningMeanStd | undefined): PpoActing {
+  if (!obsStats) return { actor: { obsSize, nActions, logits: nets.logits }, act: nets.act, probs: nets.probs };
+  let buffer = new Float32Array(0);
+  const normalized = (obs: Float32Array) => normalizeObservations(obsStats, Float32Array.from(obs), 1);
+  return {
+    actor: {
+      obsSize,
+      nActions,
+      logits(obs, rows) {
+        if (buffer.length < rows * obsSize) buffer = new Float32Array(rows * obsSize);
+        const x = buffer.subarray(0, rows * obsSize);
+        x.set(obs.subarray(0, rows * obsSize));
+        return nets.logits(normalizeObservations(obsStats, x, rows), rows);
+      },
+    },
+    act: (obs, ctx) => nets.act(normalized(obs), ctx),
+    probs: (obs, mask) => nets.probs(normalized(obs), mask),
+  };
+}
+
+/** The stopping rule: the mean of the last 100 training episodes reached targetReturn (when set). */
+const targetMet = (run: PpoRun) => run.config.targetReturn > 0 && run.recent.length >= 100 && meanStd(run.recent).mean >= run.config.targetReturn;
+
+/** One iteration: the four steps of the module comment, one metrics row, and the stopping rule. */
+async function ppoIteration(run: PpoRun, signal: AbortSignal | undefined, log: (row: NewRow<PpoRow>) => PpoRow, enter: EnterPhase, evaluateNow: (signal: AbortSignal | undefined) => Promise<number>): Promise<"target" | void> {
+  const { config, nets } = run;
+  const iteration = run.state.metrics.length + 1;
+  if (config.annealLr) nets.lr = config.learningRate * (1 - (iteration - 1) / run.iterations);
+
+  // 1. rollout with π_old (observations normalised with the statistics frozen for this rollout)
+  await enter("collect");
+  const t0 = performance.now();
+  const batch = await collectStepsAsync(run.venv, run.rollout, run.acting.actor, config.numSteps, run.actRng, signal);
+  const t1 = performance.now();
+  if (run.obsStats) normalizeBatch(run.obsStats, batch);
+  if (run.rewardScaler) scaleRewards(run.rewardScaler, batch);
+
+  // 2. values, GAE advantages, λ-returns
+  const { values, advantages, returns } = await ppoAdvantagesAsync(nets, batch, config, signal);
+
+  // 3. K epochs of minibatch updates (the signal checked between minibatch steps)
+  await enter("update");
+  const stats = await ppoUpdateAsync(nets, { batch, values, advantages, returns }, config, run.shuffleRng, signal);
+  const t2 = performance.now();
+
+  // 4. log
+  run.envSteps += batch.actions.length;
+  run.episodes += batch.episodes.length;
+  for (const e of batch.episodes) run.recent.push(e.return);
+  run.recent.splice(0, Math.max(0, run.recent.length - 100));
+  const row = log({
+    update: iteration,
+    episodes: run.episodes,
+    envSteps: run.envSteps,
+    return: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.return)).mean : NaN,
+    length: batch.episodes.length ? meanStd(batch.episodes.map((e) => e.length)).mean : NaN,
+    trainReturn: meanStd(run.recent).mean,
+    learningRate: nets.lr,
+    ...stats,
+    explainedVariance: explainedVariance(values, returns),
+    rolloutTime: (t1 - t0) / 1000,
+    updateTime: (t2 - t1) / 1000,
+    evalReturn: NaN,
+  });
+  if (config.evalEvery > 0 && iteration % config.evalEvery === 0) {
+    await enter("evaluate");
+    row.evalReturn = await evaluateNow(signal);
+  }
+  if (targetMet(run)) {
+    if (Number.isNaN(row.evalReturn)) {
+      await enter("evaluate");
+      row.evalReturn = await evaluateNow(signal); // the greedy policy, at the stop too
+    }
+    return "target";
+  }
+}
+
+/** Everything a resumed run needs (lib/algos/resume). Rollouts cross iterations: exact only when every env copy can save its state (CartPole can, LunarLander's Box2D world cannot). */
+function ppoSnapshot(run: PpoRun): TrainingSnapshot {
+  const { config, nets, obsStats, rewardScaler } = run;
+  const tensors: NamedTensors = {};
+  putPrefixed(tensors, "current", nets.weights());
+  const envState = vectorRolloutState(run.venv, run.rollout);
+  return {
+    exact: envState !== null,
+    note: envState ? undefined : `${config.envId}'s state cannot be captured: the resumed run starts new episodes in every env copy`,
+    tensors,
+    json: {
+      ...loopState(run.state), optimizers: { ppo: putAdam(tensors, "adam/ppo", nets.optimizerState()) },
+      rngs: { act: run.actRng.getState(), shuffle: run.shuffleRng.getState() },
+      envSteps: run.envSteps, episodes: run.episodes, lastEval: finiteOrNull(run.lastEval), recent: run.recent,
+      obsStats: obsStats?.getState() ?? null,
+      rewardScaler: rewardScaler ? { stats: rewardScaler.stats.getState(), returns: Array.from(rewardScaler.returns) } : null,
+      rollout: envState,
+    },
+  };
+}
+
+function restorePpoRun(run: PpoRun, { json, tensors }: TrainingSnapshot): void {
+  const { config, nets, obsStats, rewardScaler } = run;
+  restoreLoop(run.state, json);
+  nets.setWeights(takePrefixed(tensors, "current"));
+  nets.setOptimizerState(takeAdam(tensors, "adam/ppo", (json.optimizers as { ppo?: unknown })?.ppo));
+  const rngs = rngsAt(json);
+  run.actRng.setState(rngs.act);
+  run.shuffleRng.setState(rngs.shuffle);
+  run.envSteps = numberAt(json, "envSteps");
+  run.episodes = numberAt(json, "episodes");
+  run.lastEval = json.lastEval === null ? NaN : numberAt(json, "lastEval");
+  run.recent.splice(0, run.recent.length, ...numbersAt(json, "recent"));
+  if (obsStats) obsStats.setState(json.obsStats as Parameters<RunningMeanStd["setState"]>[0]);
+  if (rewardScaler) {
+    const rs = json.rewardScaler as { stats: Parameters<RunningMeanStd["setState"]>[0]; returns: number[] };
+    rewardScaler.stats.setState(rs.stats);
+    rewardScaler.returns.set(rs.returns);
+  }
+  // not captured: every copy starts a new episode, seeded from the run's seed and how far it got
+  const exact = restoreVectorRollout(run.venv, run.rollout, run.acting.actor.nActions, json.rollout, config.seed + 7919 * (run.state.metrics.length + 1));
+  if (!exact && rewardScaler) rewardScaler.returns.fill(0);
 }
 
 /** Observation statistics as tensors, so a checkpoint's policy sees what training saw. */
@@ -353,12 +415,21 @@ function scaleRewards(scaler: ReturnType<typeof createRewardScaler>, batch: Step
 }
 
 /**
- * V(s_t) of the rollout under the weights that collected it, and GAE advantages / λ-returns. The
- * values are computed in chunks of MAX_STEP_ROWS rows, checking `signal` between them (a rollout of
- * thousands of env copies takes seconds).
+ * Step 2: V(s_t) of the rollout under the weights that collected it (and of the observations after
+ * its last step, and of each truncated episode's final observation), then GAE advantages and
+ * λ-returns (./advantages.ts). `values` are the ones the value loss is clipped around.
  */
-async function advantagesOf(nets: PpoNets, batch: StepBatch, obsSize: number, config: Pick<PpoConfig, "gamma" | "gaeLambda">, signal?: AbortSignal) {
-  const n = batch.actions.length, N = batch.numEnvs;
+export function ppoAdvantages(nets: PpoNets, batch: StepBatch, config: Pick<PpoConfig, "gamma" | "gaeLambda">): { values: Float32Array; advantages: Float32Array; returns: Float32Array } {
+  return drain(ppoAdvantageSteps(nets, batch, config));
+}
+
+/** ppoAdvantages, checking `signal` between chunks of MAX_STEP_ROWS rows (a rollout of thousands of env copies takes seconds). */
+export async function ppoAdvantagesAsync(nets: PpoNets, batch: StepBatch, config: Pick<PpoConfig, "gamma" | "gaeLambda">, signal?: AbortSignal): Promise<{ values: Float32Array; advantages: Float32Array; returns: Float32Array }> {
+  return drainAsync(ppoAdvantageSteps(nets, batch, config), signal);
+}
+
+function* ppoAdvantageSteps(nets: PpoNets, batch: StepBatch, config: Pick<PpoConfig, "gamma" | "gaeLambda">): Generator<void, { values: Float32Array; advantages: Float32Array; returns: Float32Array }> {
+  const n = batch.actions.length, N = batch.numEnvs, obsSize = batch.obs.length / n;
   const finals = [...batch.finalObs.entries()];
   const rows = n + N + finals.length;
   const all = new Float32Array(rows * obsSize);
@@ -369,13 +440,30 @@ async function advantagesOf(nets: PpoNets, batch: StepBatch, obsSize: number, co
   for (let start = 0; start < rows; start += MAX_STEP_ROWS) {
     const count = Math.min(MAX_STEP_ROWS, rows - start);
     v.set(nets.values(all.subarray(start * obsSize, (start + count) * obsSize), count), start);
-    if (count < rows) await checkpoint(signal);
+    if (count < rows) yield;
   }
   const values = v.subarray(0, n);
   const finalValues = new Map(finals.map(([k], j) => [k, v[n + N + j]]));
   const next = nextValues(values, v.subarray(n, n + N), N, finalValues);
   const { advantages, returns } = computeGae({ rewards: batch.rewards, values, nextValues: next, terminated: batch.terminated, truncated: batch.truncated, numEnvs: N, gamma: config.gamma, lambda: config.gaeLambda });
   return { values: Float32Array.from(values), advantages, returns };
+}
+
+/** Runs a generator of steps to its end. */
+function drain<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs a generator of steps to its end, checking `signal` (and yielding now and then) between steps. */
+async function drainAsync<T>(steps: Generator<void, T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await checkpoint(signal);
+  }
 }
 
 export interface PpoBatch {
@@ -387,23 +475,14 @@ export interface PpoBatch {
 
 type UpdateStats = PpoStepStats & Pick<PpoRow, "epochs">;
 
-/** K epochs of clipped-surrogate minibatch steps on one rollout (section 3 of the module comment). */
+/** Step 3: K epochs of clipped-surrogate minibatch steps on one rollout, in an order drawn with `rng` (section 3 of the module comment). */
 export function ppoUpdate(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng): UpdateStats {
-  const steps = ppoUpdateSteps(nets, data, config, rng);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return drain(ppoUpdateSteps(nets, data, config, rng));
 }
 
 /** ppoUpdate, checking `signal` (and yielding now and then) between minibatch steps: a huge rollout's update still stops on Ctrl-C. */
 export async function ppoUpdateAsync(nets: PpoNets, data: PpoBatch, config: PpoConfig, rng: Rng, signal?: AbortSignal): Promise<UpdateStats> {
-  const steps = ppoUpdateSteps(nets, data, config, rng);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    await checkpoint(signal);
-  }
+  return drainAsync(ppoUpdateSteps(nets, data, config, rng), signal);
 }
 
 /** ppoUpdate's loop, one `yield` per minibatch step. */
@@ -460,13 +539,13 @@ function standardizeUnbiased(x: Float32Array): void {
 }
 
 /** PPO in the algorithm registry. */
-export const ppo: AlgorithmSpec<PpoConfig, PpoAgent> = {
+export const ppo = defineAlgorithm<PpoConfig, PpoAgent>({
   name: "ppo",
-  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's LunarLander preset)",
+  summary: "PPO with GAE: clipped surrogate, clipped value loss, entropy bonus, minibatch epochs over vector-env rollouts (CleanRL's ppo.py; rl-zoo's CartPole and LunarLander presets)",
   schema: ppoSchema,
   presets: PPO_PRESETS,
-  config: (partial) => ppoConfig(partial as Partial<PpoConfig>),
-  smokeConfig: { numEnvs: 2, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalSteps: 2 * 16 * 4, hiddenSizes: [16], evalEpisodes: 2 },
+  config: (partial) => ppoConfig(partial),
+  smokeConfig: { numEnvs: 2, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 2 * 16 * 4, hiddenSizes: [16], evalEpisodes: 2 },
   create: createPpoAgent,
   tensorShapes(config, env) {
     const { obsSize, nActions } = discreteSizes(env, "PPO");
@@ -486,4 +565,4 @@ export const ppo: AlgorithmSpec<PpoConfig, PpoAgent> = {
     const norm = (obs: Float32Array, rows: number) => normalizeObservations(stats, Float32Array.from(obs.subarray(0, rows * obsSize)), rows);
     return { act: (obs, ctx) => p.act(norm(obs, 1), ctx), logits: (obs, rows) => p.logits(norm(obs, rows), rows) };
   },
-};
+});

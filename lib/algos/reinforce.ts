@@ -12,28 +12,28 @@
  *
  * The shared pieces live in their own modules: rollout.ts (step 1), advantages.ts (2–3), optim.ts
  * (Adam, gradient clipping), train-loop.ts (interrupts, clock, live plot). Acting uses the policy's
- * typed-array copy (lib/nn/policy); each update is one tfjs pass over the batch inside tf.tidy.
+ * typed-array copy (lib/nn/mlp/policy); each update is one tfjs pass over the batch inside tf.tidy.
  *
  * Training never rewinds its weights. When a greedy evaluation beats the best one so far, those
  * weights are remembered as the checkpoint's (`checkpointWeights()`); the run itself carries on.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
-import { makeEnv } from "../core/registry";
+import { makeEnv } from "../envs/registry";
 import { createRng, type Rng } from "../core/rng";
 import { bool, choice, defineSchema, int, intList, num, str, type ConfigOf } from "../core/schema";
 import { meanStd, summarize } from "../core/stats";
 import { initBackend } from "../nn/backend";
 import { entropyOfLogProbs, logSoftmax, pickLogProb } from "../nn/categorical";
-import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp";
-import { createDiscretePolicy, policyFromWeights } from "../nn/policy";
+import { createMlp, mlpShapes, mlpWeights, setMlpWeights, type Mlp, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
+import { createDiscretePolicy, policyFromWeights, type DiscretePolicy } from "../nn/mlp/policy";
 import { baselineAdvantages, rewardToGo } from "./advantages";
-import type { Agent, AlgorithmSpec, BaseRow } from "./agent";
+import { defineAlgorithm, type Agent, type BaseRow, type TrainingSnapshot } from "./agent";
 import { evaluatePolicy } from "./evaluate";
-import { createAdam, minimize, type Adam } from "./optim";
+import { createAdam, minimize, type Adam } from "../nn/optim";
 import { checkEnvCopies, collectEpisodesAsync, discreteSizes } from "./rollout";
 import { hasPrefixed, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, rngsAt, takeAdam, takePrefixed } from "./resume";
-import { createTrainingState, runTraining } from "./train-loop";
+import { createTrainingState, runTraining, type EnterPhase, type NewRow, type TrainingState } from "./train-loop";
 
 export const reinforceSchema = defineSchema("reinforce", {
   envId: str("CartPole-v1", "environment id (flat observations, discrete actions)", { positional: true, nonEmpty: true }),
@@ -41,15 +41,15 @@ export const reinforceSchema = defineSchema("reinforce", {
   episodesPerUpdate: int(8, "episodes collected (in parallel, one per env copy) per policy update", { min: 1 }),
   maxEpisodes: int(5000, "stop after this many training episodes", { min: 1, flag: "episodes" }),
   gamma: num(0.99, "discount factor of the reward-to-go", { min: 0, max: 1 }),
-  lr: num(2e-3, "Adam learning rate of the policy", { min: 0, minExclusive: true }),
-  valueLr: num(5e-3, "Adam learning rate of the value baseline", { min: 0, minExclusive: true }),
+  learningRate: num(2e-3, "Adam learning rate of the policy", { min: 0, minExclusive: true, aliases: ["lr"] }),
+  valueLearningRate: num(5e-3, "Adam learning rate of the value baseline", { min: 0, minExclusive: true, aliases: ["valueLr"] }),
   valueIters: int(10, "gradient steps on the value baseline per update (Spinning Up's VPG takes 80)", { min: 1 }),
   valueBatch: int(256, "steps in each value minibatch after the first, full-batch step", { min: 1 }),
   hiddenSizes: intList([64, 64], "hidden layer widths of the policy and value MLPs, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
   baseline: choice(["none", "mean", "value"], "value", "subtracted from G_t: nothing, the batch-mean return, or a learned V(s)"),
-  normalizeAdvantages: bool(true, "standardise advantages over each batch"),
-  entropyCoef: num(0, "entropy bonus weight beta", { min: 0 }),
+  normAdv: bool(true, "standardise advantages over each batch", { aliases: ["normalizeAdvantages"] }),
+  entCoef: num(0, "entropy bonus weight beta", { min: 0, aliases: ["entropyCoef"] }),
   maxGradNorm: num(1, "clip each network's global gradient norm to this (0 = off)", { min: 0 }),
   targetReturn: num(490, "evaluate when the last target-window training episodes average this (0 = never)", { min: 0 }),
   targetWindow: int(20, "episodes in the training-return moving average", { min: 1 }),
@@ -61,7 +61,7 @@ export const reinforceSchema = defineSchema("reinforce", {
 export type ReinforceConfig = ConfigOf<typeof reinforceSchema>;
 
 /** Validates a config (defaults filled in); throws a ConfigError naming the bad field and what was expected. */
-export const reinforceConfig = (partial: Partial<ReinforceConfig> = {}): ReinforceConfig => {
+export const reinforceConfig = (partial: Partial<ReinforceConfig> | Record<string, unknown> = {}): ReinforceConfig => {
   const config = reinforceSchema.parse(partial);
   checkEnvCopies("reinforce", "episodesPerUpdate", config.episodesPerUpdate);
   if (config.maxEpisodes < config.episodesPerUpdate) {
@@ -109,172 +109,201 @@ export function reinforceLoss(
   logits: tf.Tensor2D,
   actions: tf.Tensor1D,
   advantages: tf.Tensor1D,
-  entropyCoef: number,
+  entCoef: number,
   mask?: tf.Tensor2D,
 ): { loss: tf.Scalar; policyLoss: tf.Scalar; entropy: tf.Scalar } {
   return tf.tidy(() => {
     const logp = logSoftmax(logits, mask); // log π(·|s_t), built once for both terms
     const policyLoss = tf.neg(tf.mean(tf.mul(pickLogProb(logp, actions), advantages))) as tf.Scalar;
     const entropy = tf.mean(entropyOfLogProbs(logp)) as tf.Scalar;
-    const loss = tf.sub(policyLoss, tf.mul(entropyCoef, entropy)) as tf.Scalar;
+    const loss = tf.sub(policyLoss, tf.mul(entCoef, entropy)) as tf.Scalar;
     return { loss, policyLoss, entropy };
   });
+}
+
+/** What a REINFORCE run holds between updates: its parts and its counters, in one object. */
+interface ReinforceRun {
+  readonly config: ReinforceConfig;
+  /** One env copy per episode of a batch; collectEpisodes steps only the copies still running. */
+  readonly envs: Env<Float32Array, number>[];
+  readonly policy: DiscretePolicy;
+  readonly nets: ReinforceNets;
+  readonly actRng: Rng;
+  readonly valueRng: Rng;
+  readonly state: TrainingState<ReinforceRow>;
+  episodes: number;
+  envSteps: number;
+  /** The first collection seeds copy i with collectionSeed + i; later ones continue each copy's generator. */
+  firstCollection: boolean;
+  collectionSeed: number;
+  /** Returns of the last targetWindow training episodes. */
+  recentReturns: number[];
+  /** The best greedy evaluation and its weights: what a checkpoint keeps (training never rewinds to it). */
+  best?: { evalReturn: number; weights: NamedTensors };
 }
 
 export async function createReinforceAgent(partial: Partial<ReinforceConfig> = {}): Promise<ReinforceAgent> {
   const config = reinforceConfig(partial);
   await initBackend({ quiet: true });
-  // one env copy per episode of a batch; collectEpisodes steps only the copies still running
-  const envs: Env<Float32Array, number>[] = Array.from({ length: config.episodesPerUpdate }, () => makeEnv(config.envId));
-  const { obsSize, nActions } = discreteSizes(envs[0], "REINFORCE");
-
-  // one seed → independent streams for weights, actions and evaluation
-  const rng = createRng(config.seed);
-  const initRng = rng.fork(), actRng = rng.fork(), valueRng = rng.fork();
-  const evalSeed = (config.seed * 7919 + 1_000_003) >>> 0;
-
-  const policy = createDiscretePolicy("policy", netSpec(config, obsSize, nActions), initRng);
-  const value = config.baseline === "value" ? createMlp("value", netSpec(config, obsSize, 1), initRng, { outputGain: 1 }) : undefined;
-  const nets: ReinforceNets = {
-    policy: policy.net,
-    value,
-    policyOpt: createAdam({ lr: config.lr }),
-    valueOpt: value ? createAdam({ lr: config.valueLr }) : undefined,
+  const run = startReinforceRun(config);
+  const { policy, nets, state } = run;
+  /** Greedy evaluation of the current weights; remembers them when they are the best so far. */
+  const evaluateGreedy = async (signal: AbortSignal | undefined): Promise<number> => {
+    const { mean } = await evaluatePolicy(config.envId, policy.act, { episodes: config.evalEpisodes, seed: (config.seed * 7919 + 1_000_003) >>> 0, greedy: true, signal });
+    if (!run.best || mean >= run.best.evalReturn) run.best = { evalReturn: mean, weights: agent.weights() };
+    return mean;
   };
-
-  const state = createTrainingState<ReinforceRow>();
-  const recentReturns: number[] = [];
-  let episodes = 0, envSteps = 0, firstCollection = true, collectionSeed = config.seed;
-  let best: { evalReturn: number; weights: NamedTensors } | undefined;
-
   const agent: ReinforceAgent = {
     algorithm: "reinforce",
     config,
     envId: config.envId,
     policy: policy.net,
-    value,
+    value: nets.value,
     metrics: state.metrics,
     act: policy.act,
     probs: policy.probs,
-    weights: () => ({ ...mlpWeights(policy.net), ...(value ? mlpWeights(value) : {}) }),
-    checkpointWeights: () => best?.weights ?? agent.weights(),
+    weights: () => ({ ...mlpWeights(policy.net), ...(nets.value ? mlpWeights(nets.value) : {}) }),
+    checkpointWeights: () => run.best?.weights ?? agent.weights(),
     setWeights(t) {
       setMlpWeights(policy.net, t);
-      if (value) setMlpWeights(value, t);
+      if (nets.value) setMlpWeights(nets.value, t);
       policy.sync();
     },
     dispose() {
       policy.net.dispose();
-      value?.dispose();
+      nets.value?.dispose();
       nets.policyOpt.dispose();
       nets.valueOpt?.dispose();
-      for (const env of envs) env.close?.();
+      for (const env of run.envs) env.close?.();
     },
-    trainingState() {
-      const tensors: NamedTensors = {};
-      putPrefixed(tensors, "current", agent.weights());
-      if (best) putPrefixed(tensors, "best", best.weights);
-      const optimizers = {
-        policy: putAdam(tensors, "adam/policy", nets.policyOpt.getState(Object.values(policy.net.params))),
-        value: value ? putAdam(tensors, "adam/value", nets.valueOpt!.getState(Object.values(value.params))) : null,
-      };
-      // between updates every episode has ended: an env's state is its generator (the next collection resets it)
-      const envStates = envs.every((e) => e.saveState) ? envs.map((e) => e.saveState!()) : null;
-      return {
-        exact: envStates !== null,
-        note: envStates ? undefined : `${config.envId}'s state cannot be captured: the resumed run's episodes start from new seeds`,
-        tensors,
-        json: {
-          ...loopState(state), rngs: { act: actRng.getState(), value: valueRng.getState() }, optimizers,
-          episodes, envSteps, firstCollection, collectionSeed, recentReturns, bestEvalReturn: best ? best.evalReturn : null, envs: envStates,
-        },
-      };
-    },
-    restoreTrainingState({ json, tensors }) {
-      agent.setWeights(takePrefixed(tensors, "current"));
-      best = hasPrefixed(tensors, "best") ? { evalReturn: numberAt(json, "bestEvalReturn"), weights: takePrefixed(tensors, "best") } : undefined;
-      const opt = json.optimizers as { policy: unknown; value: unknown };
-      nets.policyOpt.setState(Object.values(policy.net.params), takeAdam(tensors, "adam/policy", opt?.policy));
-      if (value) nets.valueOpt!.setState(Object.values(value.params), takeAdam(tensors, "adam/value", opt?.value));
-      const rngs = rngsAt(json);
-      actRng.setState(rngs.act);
-      valueRng.setState(rngs.value);
-      episodes = numberAt(json, "episodes");
-      envSteps = numberAt(json, "envSteps");
-      recentReturns.splice(0, recentReturns.length, ...numbersAt(json, "recentReturns"));
-      restoreLoop(state, json);
-      const envStates = json.envs as unknown[] | null;
-      if (Array.isArray(envStates) && envs.every((e) => e.loadState)) {
-        envs.forEach((e, i) => e.loadState!(envStates[i]));
-        firstCollection = json.firstCollection === true;
-        collectionSeed = numberAt(json, "collectionSeed");
-      } else {
-        // not captured: the next collection seeds the envs anew, from the run's seed and how far it got
-        firstCollection = true;
-        collectionSeed = (config.seed + 7919 * (state.metrics.length + 1)) >>> 0;
-      }
-    },
+    trainingState: () => reinforceSnapshot(run, agent.weights()),
+    restoreTrainingState: (snapshot) => restoreReinforceRun(run, snapshot, (t) => agent.setWeights(t)),
     train: (opts = {}) => runTraining(state, opts, {
-      budgetLeft: () => episodes < config.maxEpisodes,
-      async update(signal, log, enter) {
-        // 1. collect whole episodes with the current policy (the first collection seeds copy i with seed + i)
-        await enter("collect");
-        const batch = await collectEpisodesAsync(envs, policy, actRng, { seed: firstCollection ? collectionSeed : undefined, signal });
-        firstCollection = false;
-
-        // 2. reward-to-go
-        const returns = rewardToGo(batch.rewards, batch.episodeEnds, config.gamma);
-
-        // 3. advantages and 4. the gradient steps, in one tfjs pass (V_φ(s_t) computed once)
-        await enter("update");
-        const stats = reinforceUpdate(nets, { obs: batch.obs, actions: batch.actions, returns, masks: batch.masks }, config, valueRng);
-        policy.sync();
-
-        // 5. log (before any evaluation, so an interrupt there keeps the row), then the stopping rule
-        episodes += batch.returns.length;
-        envSteps += batch.actions.length;
-        recentReturns.push(...batch.returns);
-        recentReturns.splice(0, Math.max(0, recentReturns.length - config.targetWindow));
-        const { mean, min, max } = summarize(batch.returns);
-        const row = log({
-          update: state.metrics.length + 1,
-          episodes,
-          envSteps,
-          return: mean,
-          returnMin: min,
-          returnMax: max,
-          length: meanStd(batch.lengths).mean,
-          trainReturn: meanStd(recentReturns).mean,
-          ...stats,
-          evalReturn: NaN,
-        });
-        if (config.targetReturn > 0 && recentReturns.length >= config.targetWindow && row.trainReturn >= config.targetReturn) {
-          await enter("evaluate");
-          row.evalReturn = await evaluateGreedy(signal);
-          if (config.evalThreshold > 0 && row.evalReturn >= config.evalThreshold) return "target";
-        }
-      },
+      budgetLeft: () => run.episodes < config.maxEpisodes,
+      update: (signal, log, enter) => reinforceIteration(run, signal, log, enter, evaluateGreedy),
       // budget spent: a last evaluation, so the checkpoint keeps the better of these and the best seen
       async finish(signal, enter) {
         if (config.evalThreshold <= 0) return;
         await enter("evaluate");
         await evaluateGreedy(signal);
       },
-      progress: () => ({ done: episodes, total: config.maxEpisodes, unit: "ep", fields: { return: meanStd(recentReturns).mean.toFixed(1) } }),
-      summary: () => ({ episodes, envSteps, trainReturn: meanStd(recentReturns).mean, evalReturn: best?.evalReturn ?? NaN }),
+      progress: () => ({ done: run.episodes, total: config.maxEpisodes, unit: "ep", fields: { return: meanStd(run.recentReturns).mean.toFixed(1) } }),
+      summary: () => ({ episodes: run.episodes, envSteps: run.envSteps, trainReturn: meanStd(run.recentReturns).mean, evalReturn: run.best?.evalReturn ?? NaN }),
       plot: { x: "episodes", y: "return", window: 10, title: `REINFORCE on ${config.envId} (seed ${config.seed})` },
-      finite: (r) => ({ loss: r.loss, gradNorm: r.gradNorm, ...(value ? { valueLoss: r.valueLoss } : {}) }),
+      finite: (r) => ({ loss: r.loss, gradNorm: r.gradNorm, ...(nets.value ? { valueLoss: r.valueLoss } : {}) }),
     }),
   };
-
-  /** Greedy evaluation of the current weights; remembers them when they are the best so far. */
-  async function evaluateGreedy(signal: AbortSignal | undefined): Promise<number> {
-    const { mean } = await evaluatePolicy(config.envId, policy.act, { episodes: config.evalEpisodes, seed: evalSeed, greedy: true, signal });
-    if (!best || mean >= best.evalReturn) best = { evalReturn: mean, weights: agent.weights() };
-    return mean;
-  }
-
   return agent;
+}
+
+/**
+ * A run's parts from its config: the env copies, one seed forked into the weights', the actions'
+ * and the value minibatches' generators (in that order: a loop written by hand with the same forks
+ * draws the same numbers), the policy (and the value net of the "value" baseline) and their Adams.
+ */
+function startReinforceRun(config: ReinforceConfig): ReinforceRun {
+  const envs: Env<Float32Array, number>[] = Array.from({ length: config.episodesPerUpdate }, () => makeEnv(config.envId));
+  const { obsSize, nActions } = discreteSizes(envs[0], "REINFORCE");
+  const rng = createRng(config.seed);
+  const initRng = rng.fork(), actRng = rng.fork(), valueRng = rng.fork();
+  const policy = createDiscretePolicy("policy", netSpec(config, obsSize, nActions), initRng);
+  const value = config.baseline === "value" ? createMlp("value", netSpec(config, obsSize, 1), initRng, { outputGain: 1 }) : undefined;
+  return {
+    config, envs, policy, actRng, valueRng,
+    nets: { policy: policy.net, value, policyOpt: createAdam({ lr: config.learningRate }), valueOpt: value ? createAdam({ lr: config.valueLearningRate }) : undefined },
+    state: createTrainingState<ReinforceRow>(),
+    episodes: 0, envSteps: 0, firstCollection: true, collectionSeed: config.seed, recentReturns: [],
+  };
+}
+
+/** One update: the five steps of the module comment. */
+async function reinforceIteration(run: ReinforceRun, signal: AbortSignal | undefined, log: (row: NewRow<ReinforceRow>) => ReinforceRow, enter: EnterPhase, evaluateGreedy: (signal: AbortSignal | undefined) => Promise<number>): Promise<"target" | void> {
+  const { config, policy } = run;
+  // 1. collect whole episodes with the current policy (the first collection seeds copy i with seed + i)
+  await enter("collect");
+  const batch = await collectEpisodesAsync(run.envs, policy, run.actRng, { seed: run.firstCollection ? run.collectionSeed : undefined, signal });
+  run.firstCollection = false;
+
+  // 2. reward-to-go
+  const returns = rewardToGo(batch.rewards, batch.episodeEnds, config.gamma);
+
+  // 3. advantages and 4. the gradient steps, in one tfjs pass (V_φ(s_t) computed once)
+  await enter("update");
+  const stats = reinforceUpdate(run.nets, { obs: batch.obs, actions: batch.actions, returns, masks: batch.masks }, config, run.valueRng);
+  policy.sync();
+
+  // 5. log (before any evaluation, so an interrupt there keeps the row), then the stopping rule
+  run.episodes += batch.returns.length;
+  run.envSteps += batch.actions.length;
+  run.recentReturns.push(...batch.returns);
+  run.recentReturns.splice(0, Math.max(0, run.recentReturns.length - config.targetWindow));
+  const { mean, min, max } = summarize(batch.returns);
+  const row = log({
+    update: run.state.metrics.length + 1,
+    episodes: run.episodes,
+    envSteps: run.envSteps,
+    return: mean,
+    returnMin: min,
+    returnMax: max,
+    length: meanStd(batch.lengths).mean,
+    trainReturn: meanStd(run.recentReturns).mean,
+    ...stats,
+    evalReturn: NaN,
+  });
+  if (config.targetReturn > 0 && run.recentReturns.length >= config.targetWindow && row.trainReturn >= config.targetReturn) {
+    await enter("evaluate");
+    row.evalReturn = await evaluateGreedy(signal);
+    if (config.evalThreshold > 0 && row.evalReturn >= config.evalThreshold) return "target";
+  }
+}
+
+/** Everything a resumed run needs. Between updates every episode has ended: an env's state is its generator (the next collection resets it). */
+function reinforceSnapshot(run: ReinforceRun, current: NamedTensors): TrainingSnapshot {
+  const { config, nets, envs, best } = run;
+  const tensors: NamedTensors = {};
+  putPrefixed(tensors, "current", current);
+  if (best) putPrefixed(tensors, "best", best.weights);
+  const optimizers = {
+    policy: putAdam(tensors, "adam/policy", nets.policyOpt.getState(Object.values(nets.policy.params))),
+    value: nets.value ? putAdam(tensors, "adam/value", nets.valueOpt!.getState(Object.values(nets.value.params))) : null,
+  };
+  const envStates = envs.every((e) => e.saveState) ? envs.map((e) => e.saveState!()) : null;
+  return {
+    exact: envStates !== null,
+    note: envStates ? undefined : `${config.envId}'s state cannot be captured: the resumed run's episodes start from new seeds`,
+    tensors,
+    json: {
+      ...loopState(run.state), rngs: { act: run.actRng.getState(), value: run.valueRng.getState() }, optimizers,
+      episodes: run.episodes, envSteps: run.envSteps, firstCollection: run.firstCollection, collectionSeed: run.collectionSeed,
+      recentReturns: run.recentReturns, bestEvalReturn: best ? best.evalReturn : null, envs: envStates,
+    },
+  };
+}
+
+function restoreReinforceRun(run: ReinforceRun, { json, tensors }: TrainingSnapshot, setWeights: (t: NamedTensors) => void): void {
+  const { config, nets, envs } = run;
+  setWeights(takePrefixed(tensors, "current"));
+  run.best = hasPrefixed(tensors, "best") ? { evalReturn: numberAt(json, "bestEvalReturn"), weights: takePrefixed(tensors, "best") } : undefined;
+  const opt = json.optimizers as { policy: unknown; value: unknown };
+  nets.policyOpt.setState(Object.values(nets.policy.params), takeAdam(tensors, "adam/policy", opt?.policy));
+  if (nets.value) nets.valueOpt!.setState(Object.values(nets.value.params), takeAdam(tensors, "adam/value", opt?.value));
+  const rngs = rngsAt(json);
+  run.actRng.setState(rngs.act);
+  run.valueRng.setState(rngs.value);
+  run.episodes = numberAt(json, "episodes");
+  run.envSteps = numberAt(json, "envSteps");
+  run.recentReturns.splice(0, run.recentReturns.length, ...numbersAt(json, "recentReturns"));
+  restoreLoop(run.state, json);
+  const envStates = json.envs as unknown[] | null;
+  if (Array.isArray(envStates) && envs.every((e) => e.loadState)) {
+    envs.forEach((e, i) => e.loadState!(envStates[i]));
+    run.firstCollection = json.firstCollection === true;
+    run.collectionSeed = numberAt(json, "collectionSeed");
+  } else {
+    // not captured: the next collection seeds the envs anew, from the run's seed and how far it got
+    run.firstCollection = true;
+    run.collectionSeed = (config.seed + 7919 * (run.state.metrics.length + 1)) >>> 0;
+  }
 }
 
 function netSpec(config: Pick<ReinforceConfig, "hiddenSizes" | "activation">, obsSize: number, outputSize: number): MlpSpec {
@@ -314,7 +343,7 @@ export type UpdateStats = Pick<ReinforceRow, "loss" | "policyLoss" | "valueLoss"
 export function reinforceUpdate(
   nets: ReinforceNets,
   batch: UpdateBatch,
-  config: Pick<ReinforceConfig, "baseline" | "normalizeAdvantages" | "entropyCoef" | "maxGradNorm" | "valueIters" | "valueBatch">,
+  config: Pick<ReinforceConfig, "baseline" | "normAdv" | "entCoef" | "maxGradNorm" | "valueIters" | "valueBatch">,
   rng: Rng = createRng(0),
 ): UpdateStats {
   const { policy, value, policyOpt, valueOpt } = nets;
@@ -348,12 +377,12 @@ export function reinforceUpdate(
         }
       }
 
-      const adv = baselineAdvantages(returns, config.baseline, values, config.normalizeAdvantages);
+      const adv = baselineAdvantages(returns, config.baseline, values, config.normAdv);
 
       // policy step
       let parts!: { policyLoss: tf.Scalar; entropy: tf.Scalar };
       const policyStep = minimize(() => {
-        const out = reinforceLoss(policy.apply(obs), actions, adv, config.entropyCoef, mask);
+        const out = reinforceLoss(policy.apply(obs), actions, adv, config.entCoef, mask);
         parts = { policyLoss: keep(out.policyLoss), entropy: keep(out.entropy) };
         return out.loss;
       }, Object.values(policy.params), policyOpt, config.maxGradNorm);
@@ -388,11 +417,11 @@ function explainedVarianceOf(values: tf.Tensor1D, returns: tf.Tensor1D): tf.Scal
 }
 
 /** REINFORCE in the algorithm registry: `tsrl train reinforce`, checkpoints, contract tests. */
-export const reinforce: AlgorithmSpec<ReinforceConfig, ReinforceAgent> = {
+export const reinforce = defineAlgorithm<ReinforceConfig, ReinforceAgent>({
   name: "reinforce",
   summary: "REINFORCE with reward-to-go and an optional baseline (none | batch mean | learned value)",
   schema: reinforceSchema,
-  config: (partial) => reinforceConfig(partial as Partial<ReinforceConfig>),
+  config: (partial) => reinforceConfig(partial),
   smokeConfig: { episodesPerUpdate: 4, maxEpisodes: 24, targetReturn: 0, evalThreshold: 0, hiddenSizes: [16] },
   create: createReinforceAgent,
   tensorShapes(config, env) {
@@ -406,4 +435,4 @@ export const reinforce: AlgorithmSpec<ReinforceConfig, ReinforceAgent> = {
     const { obsSize, nActions } = discreteSizes(env, "REINFORCE");
     return policyFromWeights("policy", netSpec(config, obsSize, nActions), tensors);
   },
-};
+});

@@ -13,21 +13,12 @@
 import type { RngState } from "../core/rng";
 import type { VectorEnv } from "../core/vector-env";
 import { startRollout, type RolloutState } from "./rollout";
-import type { NamedTensors } from "../nn/mlp";
-import type { BaseRow } from "./agent";
-import type { AdamState } from "./optim";
+import type { NamedTensors } from "../nn/mlp/mlp";
+import type { BaseRow, TrainingSnapshot } from "./agent";
+import type { AdamState } from "../nn/optim";
 import type { TrainingState } from "./train-loop";
 
-export interface TrainingSnapshot {
-  /** Plain JSON: counters, generator states, environment states, the metrics so far. */
-  json: Record<string, unknown>;
-  /** Current weights, optimiser moments, frozen reference networks, by name. */
-  tensors: NamedTensors;
-  /** Whether a run resumed from this continues exactly as the uninterrupted run would. */
-  exact: boolean;
-  /** Why not, when not exact. */
-  note?: string;
-}
+export type { TrainingSnapshot } from "./agent";
 
 /** The files a snapshot is written to, inside a checkpoint directory. */
 export const TRAIN_STATE_JSON = "train_state.json";

@@ -17,7 +17,7 @@
  */
 import { checkpoint } from "../core/abort";
 import { actionMaskOf, type Env, type Info } from "../core/env";
-import { envSpec } from "../core/registry";
+import { envSpec } from "../envs/registry";
 import type { Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import type { EpisodeStats, VectorEnv } from "../core/vector-env";
@@ -49,7 +49,7 @@ export function discreteSizes(env: Pick<Env, "id" | "observationSpace" | "action
 /** Whether the registered env `id` has structured observations (a `featurize`); false for an unregistered env. */
 function registeredFeaturizer(id: string): boolean {
   try {
-    return envSpec(id).featurize !== undefined;
+    return envSpec(id).observation?.featurize !== undefined;
   } catch {
     return false;
   }

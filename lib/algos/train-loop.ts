@@ -37,6 +37,9 @@ export function createTrainingState<R extends BaseRow>(): TrainingState<R> {
 
 export type NewRow<R extends BaseRow> = Omit<R, "wallTime" | "sps">;
 
+/** Awaited as each phase of an update begins: checks the signal, so every phase stops on an interrupt. */
+export type EnterPhase = (phase: TrainPhase) => Promise<void>;
+
 export interface TrainingSteps<R extends BaseRow> {
   /** True while budget is left. */
   budgetLeft(): boolean;
@@ -46,9 +49,9 @@ export interface TrainingSteps<R extends BaseRow> {
    * Awaits `enter(phase)` as each phase begins (collect, update, evaluate): it checks the signal, so
    * every phase stops on an interrupt. Returns "target" to stop because the algorithm's goal is met.
    */
-  update(signal: AbortSignal | undefined, log: (row: NewRow<R>) => R, enter: (phase: TrainPhase) => Promise<void>): Promise<"target" | void>;
+  update(signal: AbortSignal | undefined, log: (row: NewRow<R>) => R, enter: EnterPhase): Promise<"target" | void>;
   /** Runs once when the budget is spent (e.g. a last evaluation); `enter` as in update. */
-  finish?(signal: AbortSignal | undefined, enter: (phase: TrainPhase) => Promise<void>): Promise<void>;
+  finish?(signal: AbortSignal | undefined, enter: EnterPhase): Promise<void>;
   /** Progress so far, for the bar: done of total units, and a few fields to show. */
   progress(): Omit<TrainProgress, "fields"> & { fields?: Record<string, string> };
   /** The result's numbers besides the ones the loop knows. */

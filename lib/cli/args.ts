@@ -17,6 +17,8 @@ export interface FlagSpec {
   default?: unknown;
   /** Allowed values of a string flag. */
   choices?: readonly string[];
+  /** Old names of this flag: still accepted for one release, with a one-line warning; not shown in --help. */
+  aliases?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -32,6 +34,8 @@ export interface ParsedArgs {
   /** By flag name (kebab-case), only the flags given. */
   flags: Record<string, string | number | boolean | number[]>;
   help: boolean;
+  /** One line per old flag name used (`--lr is now --learning-rate …`). */
+  warnings: string[];
 }
 
 export class UsageError extends Error {
@@ -43,7 +47,8 @@ export class UsageError extends Error {
 
 export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArgs {
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
-  const out: ParsedArgs = { positionals: [], flags: {}, help: false };
+  const oldNames = new Map(spec.flags.flatMap((f) => (f.aliases ?? []).map((a) => [a, f] as const)));
+  const out: ParsedArgs = { positionals: [], flags: {}, help: false, warnings: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") { out.help = true; continue; }
@@ -53,12 +58,17 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
     let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     let raw: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
     let flag = byName.get(name);
-    if (!flag && name.startsWith("no-") && byName.get(name.slice(3))?.type === "boolean" && raw === undefined) {
+    if (!flag && name.startsWith("no-") && (byName.get(name.slice(3)) ?? oldNames.get(name.slice(3)))?.type === "boolean" && raw === undefined) {
       name = name.slice(3);
       flag = byName.get(name);
       raw = "false";
     }
-    if (!flag) throw new UsageError(`unknown flag --${name}${suggest(name, [...byName.keys()])}`);
+    if (!flag && oldNames.has(name)) {
+      flag = oldNames.get(name)!;
+      out.warnings.push(`--${name} is now --${flag.name} (the old flag works until the next release)`);
+      name = flag.name;
+    }
+    if (!flag) throw new UsageError(`unknown flag --${name}${suggest(name, byName, oldNames)}`);
     if (raw === undefined) {
       if (flag.type === "boolean") raw = "true";
       else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) raw = argv[++i];
@@ -110,9 +120,12 @@ function describeType(flag: FlagSpec): string {
   return { string: "a string", number: "a number", integer: "an integer", boolean: "true or false", "integer-list": "comma-separated positive integers, e.g. 64,64" }[flag.type];
 }
 
-function suggest(name: string, names: string[]): string {
-  const close = names.filter((n) => n.includes(name) || name.includes(n) || editDistance(n, name) <= 2);
-  return close.length ? ` (did you mean ${close.map((c) => `--${c}`).join(", ")}?)` : "; see --help";
+/** " (did you mean --x?)" for near misses among the flags, or among their old names (then the current name is offered). */
+function suggest(name: string, flags: ReadonlyMap<string, FlagSpec>, oldNames: ReadonlyMap<string, FlagSpec>): string {
+  const near = (n: string) => n.includes(name) || name.includes(n) || editDistance(n, name) <= 2;
+  const close = new Set([...flags.keys()].filter(near));
+  for (const [old, flag] of oldNames) if (near(old)) close.add(flag.name);
+  return close.size ? ` (did you mean ${[...close].map((c) => `--${c}`).join(", ")}?)` : "; see --help";
 }
 
 /**
@@ -123,6 +136,7 @@ function suggest(name: string, names: string[]): string {
 export function parseCommand(verb: string, argv: readonly string[], spec: CommandSpec, summary: string): ParsedArgs | number {
   try {
     const parsed = parseArgs(argv, spec);
+    for (const w of parsed.warnings) console.error(`tsrl ${verb}: ${w}`);
     if (!parsed.help) return parsed;
     console.log(formatHelp(spec, summary));
     return 0;
@@ -138,7 +152,7 @@ export function formatHelp(spec: CommandSpec, summary?: string): string {
     const value = f.choices ? f.choices.join("|") : f.type === "integer-list" ? "list" : f.type;
     const left = `  --${f.name}${f.type === "boolean" ? "" : ` <${value}>`}`;
     const def =
-      f.default === undefined ? ""
+      f.default === undefined || f.default === "" ? ""
       : f.type === "boolean" && f.default === true ? ` (default on; --no-${f.name} turns it off)`
       : ` (default ${Array.isArray(f.default) ? f.default.join(",") : String(f.default)})`;
     return `${left.padEnd(34)} ${f.help}${def}`;

@@ -16,7 +16,7 @@
  * tokens per second. The machine's load average is recorded before and after.
  */
 import * as os from "node:os";
-import { createAdam } from "../algos/optim";
+import { createAdam } from "../nn/optim";
 import { backendInfo } from "../nn/backend";
 import { describeConfig, gpt2BenchSession, type Gpt2BenchSession, type KernelShare } from "../nn/gpt2/bench";
 import { GPT2_124M, GPT2_TINY, type Gpt2Config } from "../nn/gpt2/config";

@@ -14,16 +14,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { makeEnv } from "../core/registry";
+import { makeEnv } from "../envs/registry";
 import { createRng } from "../core/rng";
 import { initBackend } from "../nn/backend";
-import { BENCH_MLP, benchFastForward, benchMatMul, benchMinibatchStep, benchMlp, timeCall } from "../nn/bench-backends";
-import { createMlp } from "../nn/mlp";
+import { BENCH_MLP, benchFastForward, benchMatMul, benchMlp, timeCall } from "../nn/bench-backends";
+import { createPpoNets, syntheticPpoMinibatch, type PpoEngine } from "../algos/ppo-nets";
+import { createMlp } from "../nn/mlp/mlp";
 import { learningCurve } from "../viz/charts";
 import { vectorEnv } from "../core/vector-env";
 import { createPpoAgent } from "../algos/ppo";
 import { reinforceUpdate } from "../algos/reinforce";
-import { createAdam } from "../algos/optim";
+import { createAdam } from "../nn/optim";
 import { benchGpt2Compare } from "./bench-gpt2";
 import { parseCommand, type CommandSpec } from "./args";
 
@@ -77,7 +78,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 
   const backend = await initBackend({ quiet: true });
   log(`PPO minibatch step (64 rows), typed arrays vs tfjs on ${backend.name}`);
-  const minibatchStep = benchMinibatchStep([[4, 2], [8, 4]], 64, quick ? { budgetMs: 150, reps: 3 } : { budgetMs: 1500, reps: 7 });
+  const minibatchStep = benchPpoMinibatchStep([[4, 2], [8, 4]], 64, quick ? { budgetMs: 150, reps: 3 } : { budgetMs: 1500, reps: 7 });
   log(`REINFORCE update on ${backend.name}`);
   const reinforceUpdateMs = benchReinforceUpdate(quick ? [512] : [512, 4000], timing);
   log("CartPole steps/s");
@@ -111,6 +112,62 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return emit(report);
 }
 
+/** µs per PPO minibatch step, median over repetitions, of the typed-array engine and of tfjs (`speedup` = tfjs / typed). */
+interface MinibatchStepTiming {
+  /** e.g. "4→64→64→2 tanh"; the value net is the same with one output. */
+  policy: string;
+  rows: number;
+  backend: string;
+  typedUs: number;
+  tfjsUs: number;
+  speedup: number;
+}
+
+/**
+ * PPO's real minibatch step (lib/algos/ppo-nets: both nets, the loss, clipping, Adam) on each
+ * engine, per case [obsSize, nActions], on a synthetic minibatch, CleanRL's settings (clip 0.2,
+ * clipped value loss, entropy 0.01, vf 0.5, gradient norm 0.5, Adam ε 1e-5).
+ */
+function benchPpoMinibatchStep(cases: [number, number][], rows: number, opts: { budgetMs: number; reps: number }): MinibatchStepTiming[] {
+  const loss = { clipCoef: 0.2, clipVloss: true, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5 };
+  return cases.map(([obsSize, nActions]) => {
+    const netOpts = { obsSize, nActions, hiddenSizes: [64, 64], activation: "tanh" as const, lr: 2.5e-4, adamEps: 1e-5 };
+    const make = (engine: PpoEngine) => createPpoNets(engine, netOpts, createRng(0));
+    const typed = make("typed"), tfjs = make("tfjs");
+    const mb = syntheticPpoMinibatch(typed, obsSize, nActions, rows, createRng(1));
+    const [typedUs, tfjsUs] = timeMedians([() => void typed.step(mb, loss), () => void tfjs.step(mb, loss)], opts);
+    typed.dispose(); tfjs.dispose();
+    return { policy: `${obsSize}→64→64→${nActions} tanh`, rows, backend: tf.getBackend(), typedUs, tfjsUs, speedup: tfjsUs / typedUs };
+  });
+}
+
+/**
+ * µs per call of each function: after a warm-up, `reps` repetitions of each (~budgetMs/reps each),
+ * interleaved so that a busy neighbour slows them alike; the median repetition of each.
+ */
+function timeMedians(fns: (() => void)[], { budgetMs, reps }: { budgetMs: number; reps: number }): number[] {
+  const calls = fns.map((fn) => {
+    // warm up (JIT, tfjs kernels, buffers) for a fifth of the budget, then size the repetitions
+    let n = 0;
+    const t0 = performance.now();
+    while (n < 3 || performance.now() - t0 < budgetMs / 5) {
+      fn();
+      n++;
+    }
+    const once = Math.max((performance.now() - t0) / n, 1e-3);
+    return Math.max(1, Math.round(budgetMs / reps / once));
+  });
+  const times = fns.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    fns.forEach((fn, f) => {
+      const start = performance.now();
+      for (let i = 0; i < calls[f]; i++) fn();
+      times[f].push(((performance.now() - start) / calls[f]) * 1000);
+    });
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[t.length >> 1]);
+}
+
 /** Milliseconds per REINFORCE update (value baseline, advantages, policy + value step) on a synthetic batch of T steps. */
 function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minReps: number }): { steps: number; ms: number }[] {
   const rng = createRng(0);
@@ -123,7 +180,7 @@ function benchReinforceUpdate(sizes: number[], timing: { budgetMs: number; minRe
       actions: Int32Array.from({ length: T }, () => rng.int(2)),
       returns: Float32Array.from({ length: T }, () => rng.uniform(0, 100)),
     };
-    const config = { baseline: "value", normalizeAdvantages: true, entropyCoef: 0, maxGradNorm: 1, valueIters: 1, valueBatch: 512 } as const;
+    const config = { baseline: "value", normAdv: true, entCoef: 0, maxGradNorm: 1, valueIters: 1, valueBatch: 512 } as const;
     return { steps: T, ms: timeCall(() => void reinforceUpdate(nets, batch, config), timing) / 1000 };
   });
   policy.dispose(); value.dispose(); nets.policyOpt.dispose(); nets.valueOpt.dispose();
@@ -184,7 +241,7 @@ async function benchPpo(): Promise<Record<string, number>> {
   const cartpole = await createPpoAgent({ envId: "CartPole-v1", seed: 1, targetReturn: 475 });
   const r = await cartpole.train();
   cartpole.dispose();
-  const lander = await createPpoAgent({ envId: "LunarLander-v3", seed: 1, totalSteps: 4 * 16 * 1024, evalEpisodes: 1 });
+  const lander = await createPpoAgent({ envId: "LunarLander-v3", seed: 1, totalTimesteps: 4 * 16 * 1024, evalEpisodes: 1 });
   const l = await lander.train();
   const rows = lander.metrics;
   lander.dispose();

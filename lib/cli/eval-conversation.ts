@@ -16,7 +16,7 @@ import { initBackend } from "../nn/backend";
 import { loadGpt2 } from "../nn/gpt2/load";
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { parseCommand, type CommandSpec } from "./args";
-import { GRPO_EPISODES_RUN_FILE } from "./train-grpo-episodes";
+import { GRPO_EPISODES_RUN_FILE } from "../algos/grpo-episodes-trainer";
 
 /** The run file of a conversation-agent directory, or undefined when `dir` is not one. */
 export function conversationRun(dir: string | undefined): { env: string; maxCompletionLength?: number } | undefined {

@@ -1,14 +1,14 @@
 /**
  * `tsrl eval DIR --tasks FILE.jsonl` — an edit agent's checkpoint on any file of edit tasks
- * (`{ id, family, instruction, source, target }` per line; lib/envs/edit-tasks): exact match, mean
+ * (`{ id, family, instruction, source, target }` per line; lib/envs/edit/tasks): exact match, mean
  * normalised edit distance, mean steps against the minimal edits, overall and per family
- * (lib/envs/edit-eval). A malformed line is reported on stderr naming the file and the line, and in
+ * (lib/envs/edit/evaluate). A malformed line is reported on stderr naming the file and the line, and in
  * the JSON's `errors`; every good line is still evaluated, and the exit code is 1.
  */
-import { EDIT_AGENT_ID } from "../envs/edit-agent";
-import { evaluateEditPolicy, type EditScores } from "../envs/edit-eval";
-import type { EditAct } from "../envs/edit-oracle";
-import { EDIT_FAMILIES, readEditTasks } from "../envs/edit-tasks";
+import { EDIT_AGENT_ID } from "../envs/edit/edit-agent";
+import { evaluateEditPolicy, type EditScores } from "../envs/edit/evaluate";
+import type { EditAct } from "../envs/edit/oracle";
+import { EDIT_FAMILIES, readEditTasks } from "../envs/edit/tasks";
 import type { LoadedPolicy } from "../algos/checkpoint";
 import { textTable } from "../viz/table";
 

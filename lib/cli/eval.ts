@@ -6,11 +6,11 @@
  * A missing or corrupt checkpoint (absent files, wrong shapes, unknown algorithm) exits 1 with the
  * problem named; bad flags exit 2.
  */
-import { envSpec } from "../core/registry";
+import { envSpec } from "../envs/registry";
 import { CheckpointError } from "../data/checkpoint";
 import { textTable } from "../viz/table";
 import { evaluatePolicy } from "../algos/evaluate";
-import { loadPolicy } from "../algos/checkpoint";
+import { loadPolicy } from "../algos/registry";
 import { initBackend } from "../nn/backend";
 import { parseCommand, type CommandSpec } from "./args";
 import { evalEditTasks } from "./eval-edit";
@@ -47,22 +47,22 @@ export async function evalCommand(argv: string[]): Promise<number> {
     throw err;
   }
   if (parsed.flags.tasks !== undefined) return evalEditTasks(policy, String(parsed.flags.tasks), { json: parsed.flags.json === true, greedy, seed });
-  const env = envSpec(policy.envId);
+  const twoPlayer = envSpec(policy.envId).twoPlayer;
   const opponents = parsed.flags.opponents === undefined ? [] : String(parsed.flags.opponents).split(",").map((o) => o.trim()).filter(Boolean);
-  if ((opponents.length || parsed.flags.exhaustive) && !(env.opponents && env.sides && env.playMatches && env.exhaustive)) {
+  if ((opponents.length || parsed.flags.exhaustive) && !twoPlayer) {
     console.error(`tsrl eval: --opponents and --exhaustive need a two-player environment; ${policy.envId} has no opponents`);
     return 2;
   }
   for (const o of opponents) {
-    if (!env.opponents!.includes(o)) { console.error(`tsrl eval: --opponents: unknown opponent ${JSON.stringify(o)}; ${policy.envId} has ${env.opponents!.join(", ")}`); return 2; }
+    if (!twoPlayer!.opponents.includes(o)) { console.error(`tsrl eval: --opponents: unknown opponent ${JSON.stringify(o)}; ${policy.envId} has ${twoPlayer!.opponents.join(", ")}`); return 2; }
   }
   const started = performance.now();
   const r = await evaluatePolicy(policy.envId, policy.act, { episodes, seed, greedy });
-  const matches = opponents.flatMap((opponent) => env.sides!.map((side) => {
-    const m = env.playMatches!(policy.act, opponent, { games: episodes, side, seed });
+  const matches = opponents.flatMap((opponent) => twoPlayer!.sides.map((side) => {
+    const m = twoPlayer!.playMatches(policy.act, opponent, { games: episodes, side, seed });
     return { opponent, side, ...m, winRate: round(m.wins / m.games), drawRate: round(m.draws / m.games), lossRate: round(m.losses / m.games) };
   }));
-  const exhaustive = parsed.flags.exhaustive ? env.sides!.map((side) => ({ side, ...env.exhaustive!(policy.act, side) })) : undefined;
+  const exhaustive = parsed.flags.exhaustive ? twoPlayer!.sides.map((side) => ({ side, ...twoPlayer!.exhaustive(policy.act, side) })) : undefined;
   const wallTime = (performance.now() - started) / 1000;
   const summary = {
     checkpoint: policy.dir,

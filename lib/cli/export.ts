@@ -12,7 +12,7 @@
 import * as path from "node:path";
 import { checkOutDir, OutDirError, writeNewDirectory } from "../data/out-dir";
 import { ExportError, trlExport } from "../export/trl";
-import { RewardSpecError } from "./reward-spec";
+import { RewardSpecError } from "../lm/reward-spec";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {

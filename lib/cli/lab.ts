@@ -1,12 +1,12 @@
 /**
  * `tsrl lab` (`npm start`): opens JupyterLab on notebooks/, or the classic notebook when only that is
- * installed, with this checkout's own kernel spec first on JUPYTER_PATH (kernel/install.ts): the
+ * installed, with this checkout's own kernel spec first on JUPYTER_PATH (./kernel-install.ts): the
  * notebooks' kernel `tsrl` is this checkout's, whatever the user's Jupyter has registered under that
  * name, and nothing user-wide is written.
  */
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { HOW_TO_GET_JUPYTER, jupyterEnv, localJupyterDataDir } from "../kernel/install";
+import { HOW_TO_GET_JUPYTER, jupyterEnv, localJupyterDataDir } from "./kernel-install";
 
 const notebooksDir = path.resolve(__dirname, "..", "..", "notebooks");
 

@@ -36,17 +36,6 @@ import { runHttpServer } from "./serve-http";
 import { serveStdio } from "./serve-stdio";
 import { chooseTransport, TRANSPORT_FLAGS } from "./serve-transport";
 
-/** True when `dir` holds a Hugging Face GPT-2 config (model_type "gpt2"), not a tsrl agent checkpoint. */
-export function isGpt2Directory(dir: string | undefined): boolean {
-  if (!dir) return false;
-  try {
-    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
-    return config?.model_type === "gpt2" && config.algorithm === undefined;
-  } catch {
-    return false;
-  }
-}
-
 /** Over HTTP each request carries its own sampling settings; these set the stdio requests' defaults. */
 const STDIO_DEFAULT_FLAGS = ["max-new-tokens", "temperature", "top-k", "top-p"];
 const HTTP_GPT2_FLAGS = ["model-name", "max-tokens", "max-n", "batch", "batch-window-ms"];

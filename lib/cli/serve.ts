@@ -17,8 +17,8 @@
  */
 import { createRng } from "../core/rng";
 import { CheckpointError } from "../data/checkpoint";
-import { loadPolicy } from "../algos/checkpoint";
-import { EDIT_AGENT_ID } from "../envs/edit-agent";
+import { loadPolicy } from "../algos/registry";
+import { EDIT_AGENT_ID } from "../envs/edit/edit-agent";
 import { initBackend } from "../nn/backend";
 import { createActHandler } from "../serve/act";
 import { createEditHandler } from "../serve/edit";

@@ -1,7 +1,10 @@
 /**
- * `tsrl train <algorithm> <env> [flags]` — trains any registered algorithm (lib/algos/registry),
- * shows progress on stderr, writes a checkpoint, prints one JSON summary line on stdout (with
- * --json; a short human summary on stderr without). The flags are the algorithm's config schema.
+ * `tsrl train <algorithm> <env> [flags]` — trains whatever the registry pairs with the two
+ * (lib/algos/registry's trainerFor: an agent algorithm on a registered environment, or `grpo GPT2`,
+ * GRPO on a GPT-2 directory), shows progress on stderr, writes the run's directory (an agent
+ * checkpoint; for GPT2 a Hugging Face model directory with the run), prints one JSON summary line on
+ * stdout (with --json; a short human summary on stderr without). The flags are the trainer's config
+ * schema, one path for every pair.
  *
  * The contract (README, "Command line"):
  *   --out DIR       checked before training (lib/data/out-dir): a new or empty directory, or an
@@ -28,11 +31,10 @@
 import { createHealthMonitor, formatWarning, watchHealth } from "../algos/health";
 import * as path from "node:path";
 import type { Field } from "../core/schema";
-import type { Agent, BaseRow, SaveEvery, TrainResult } from "../algos/agent";
-import { loadAgent, saveAgent } from "../algos/checkpoint";
-import { algorithmNames, algorithmSpec } from "../algos/registry";
+import type { SaveEvery, TrainResult } from "../algos/agent";
+import { algorithmNames, trainerFor, trainersOf } from "../algos/registry";
+import type { Trainer, TrainingRun } from "../algos/trainer";
 import { isNonFiniteError } from "../core/finite";
-import { CheckpointError, loadCheckpoint, nonFiniteProblems } from "../data/checkpoint";
 import { OutDirError, checkOutDir, probeWritable } from "../data/out-dir";
 import { classifyError, reportError } from "./errors";
 import { installInterrupts } from "./interrupt";
@@ -50,6 +52,7 @@ export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; fi
         choices: f.kind === "choice" ? f.choices : undefined,
         help: f.help,
         default: f.kind === "json" ? JSON.stringify(f.default) : f.default,
+        aliases: f.aliases?.map(kebab),
       },
     }));
 }
@@ -58,10 +61,10 @@ export function schemaFlags(fields: Record<string, Field>): { flag: FlagSpec; fi
 export const DEFAULT_SAVE_EVERY = "5m";
 
 const COMMON_FLAGS: FlagSpec[] = [
-  { name: "out", type: "string", help: "checkpoint directory: new, empty, or a tsrl checkpoint to replace with --overwrite", default: "runs/<algorithm>-<env>-seed<seed> (with --resume: its DIR)" },
-  { name: "overwrite", type: "boolean", help: "replace the tsrl checkpoint at --out (the old one is kept as DIR.previous until the new one is complete)" },
-  { name: "save-every", type: "string", help: "also write the checkpoint every N updates (50) or every duration of training (30s, 5m, 1h); 0 = only at the end", default: DEFAULT_SAVE_EVERY },
-  { name: "resume", type: "string", help: "continue the run saved in DIR (exact where its config.json says resume.exact; LunarLander-v3 and self-play games restart their episodes); flags given override its config" },
+  { name: "out", type: "string", help: "the run's directory: new, empty, or tsrl's to replace with --overwrite", default: "runs/<algorithm>-<env>-seed<seed> (with --resume: its DIR)" },
+  { name: "overwrite", type: "boolean", help: "replace the tsrl directory at --out (the old one is kept as DIR.previous until the new one is complete)" },
+  { name: "save-every", type: "string", help: "also write the directory every N updates (50) or every duration of training (30s, 5m, 1h); 0 = only at the end", default: DEFAULT_SAVE_EVERY },
+  { name: "resume", type: "string", help: "continue the run saved in DIR (exact where it says so; LunarLander-v3 and self-play games restart their episodes); flags given override its config" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   { name: "quiet", type: "boolean", help: "no progress bar" },
   { name: "stop-on", type: "string", choices: ["never", "unhealthy"], help: "stop when the health monitor (lib/algos/health.ts) calls the run unhealthy: non-finite values, KL over its bound; warnings go to stderr either way", default: "never" },
@@ -69,17 +72,47 @@ const COMMON_FLAGS: FlagSpec[] = [
 
 const SIGNALS_HELP = "Signals: Ctrl-C (SIGINT), SIGTERM and SIGHUP stop training and write the checkpoint (exit 130, 143, 129); a second one quits at once.";
 
-function commandSpec(algorithm: string | undefined): { spec: CommandSpec; fields: Map<string, string> } {
-  const known = algorithm !== undefined && algorithmNames().includes(algorithm);
-  const flags = known ? schemaFlags(algorithmSpec(algorithm).schema.fields) : [];
+/**
+ * The algorithm and env of `argv`, read with every flag any trainer of that algorithm has (so a
+ * flag's value is not taken for the env), and the trainer they pair to (undefined when unknown).
+ */
+function pairOf(argv: readonly string[]): { algorithm?: string; envId?: string; trainer?: Trainer } {
+  const algorithm = argv.find((a) => !a.startsWith("-"));
+  const named = algorithm ? trainersOf(algorithm) : [];
+  const takesValue = new Set<string>();
+  for (const f of [...COMMON_FLAGS, ...named.flatMap((t) => schemaFlags(t.schema.fields).map((x) => x.flag))]) {
+    if (f.type !== "boolean") for (const n of [f.name, ...(f.aliases ?? [])]) takesValue.add(n);
+  }
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("-")) positionals.push(a);
+    else if (a.startsWith("--") && !a.includes("=") && takesValue.has(a.slice(2))) i++;
+  }
+  const envId = positionals[1];
+  const trainer = envId !== undefined ? named.find((t) => t.accepts(envId)) : named.at(-1); // no env: the general one's --help
+  return { algorithm, envId, trainer };
+}
+
+function commandSpec(algorithm: string | undefined, trainer: Trainer | undefined): { spec: CommandSpec; fields: Map<string, string> } {
+  const flags = trainer ? schemaFlags(trainer.schema.fields) : [];
   return {
     spec: {
-      usage: `tsrl train ${known ? algorithm : "<algorithm>"} <env> [--seed S] [--out DIR] [--overwrite] [--save-every N|5m] [--resume DIR] [--json] [options]`,
+      usage: `tsrl train ${trainer ? `${algorithm} ${trainer.envArgument}` : "<algorithm> <env>"} [--seed S] [--out DIR] [--overwrite] [--save-every N|5m] [--resume DIR] [--json] [options]`,
       positionals: ["algorithm", "env"],
       flags: [...COMMON_FLAGS, ...flags.map((f) => f.flag)],
     },
     fields: new Map(flags.map((f) => [f.flag.name, f.field])),
   };
+}
+
+function helpText(algorithm: string | undefined, trainer: Trainer | undefined): string {
+  if (!algorithm || !trainer) {
+    const rows = algorithmNames().flatMap((n) => trainersOf(n).reverse().map((t) => `  ${`${n} ${t.envArgument}`.padEnd(20)} ${t.summary}`));
+    return `Train an agent, or a language model. Algorithms:\n${rows.join("\n")}\n(tsrl train <algorithm> <env> --help lists its options)\n${SIGNALS_HELP}`;
+  }
+  const others = trainersOf(algorithm).filter((t) => t !== trainer).map((t) => `\n(${algorithm} also trains on ${t.trainsOn}: see its --help)`).join("");
+  return `Train ${algorithm} on ${trainer.trainsOn}: ${trainer.summary}.${others}\n${SIGNALS_HELP}`;
 }
 
 /** "50" → every 50 updates; "30s", "5m", "1.5h" → every so much training time; "0" → never. Throws naming the value otherwise. */
@@ -93,23 +126,17 @@ export function parseSaveEvery(text: string): SaveEvery {
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const first = argv.find((a) => !a.startsWith("-"));
-  const { spec, fields } = commandSpec(first);
-  const summaryText = first && algorithmNames().includes(first)
-    ? `Train ${first}: ${algorithmSpec(first).summary}.\n${SIGNALS_HELP}`
-    : `Train an agent. Algorithms:\n${algorithmNames().map((n) => `  ${n.padEnd(14)} ${algorithmSpec(n).summary}`).join("\n")}\n(tsrl train <algorithm> --help lists its options)\n${SIGNALS_HELP}`;
-  let parsed;
+  const pair = pairOf(argv);
+  const { spec, fields } = commandSpec(pair.algorithm, pair.trainer);
+  const parsed = parseCommand("train", argv, spec, helpText(pair.algorithm, pair.trainer));
+  if (typeof parsed === "number") return parsed;
+  const [algorithm, envId] = parsed.positionals;
+  let trainer: Trainer;
   try {
-    parsed = parseCommand("train", argv, spec, summaryText);
+    trainer = trainerFor(algorithm, envId);
   } catch (err) {
     return usageFailure((err as Error).message);
   }
-  if (typeof parsed === "number") return parsed;
-  const [algorithm, envId] = parsed.positionals;
-  if (!algorithmNames().includes(algorithm)) {
-    return usageFailure(`unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${algorithmNames().join(", ")}`);
-  }
-  const algo = algorithmSpec(algorithm);
 
   const given: Record<string, unknown> = {};
   for (const [flag, value] of Object.entries(parsed.flags)) {
@@ -117,25 +144,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (field) given[field] = value;
   }
   const resumeDir = parsed.flags.resume as string | undefined;
-  let saved: Record<string, unknown> = {};
-  if (resumeDir !== undefined) {
-    const problem = resumeProblem(resumeDir, algorithm, envId);
-    if (typeof problem === "string") return usageFailure(problem);
-    saved = problem.hyperparameters;
-  }
   let config: { seed: number };
-  try {
-    config = algo.config({ ...saved, ...given, envId }) as unknown as { seed: number };
-  } catch (err) {
-    // a bad value names its field: a usage problem. Anything that fails later is not (exit 1).
-    if (err instanceof RangeError) return usageFailure(err.message);
-    throw err;
-  }
   let saveEvery: SaveEvery;
   try {
+    // a bad value, a --resume DIR that holds no such run: usage problems (exit 2). Anything that fails later is not.
+    const saved = resumeDir !== undefined ? trainer.savedConfig(resumeDir, envId) : {};
+    config = trainer.config({ ...saved, ...given, envId });
     saveEvery = parseSaveEvery((parsed.flags["save-every"] as string | undefined) ?? DEFAULT_SAVE_EVERY);
   } catch (err) {
-    return usageFailure((err as Error).message);
+    if (err instanceof RangeError) return usageFailure(err.message);
+    throw err;
   }
   const out = (parsed.flags.out as string | undefined) ?? resumeDir ?? path.join("runs", `${algorithm}-${envId}-seed${config.seed}`);
   const continuing = resumeDir !== undefined && path.resolve(out) === path.resolve(resumeDir);
@@ -143,71 +161,64 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (outProblem) return usageFailure(outProblem);
 
   // SIGINT, SIGTERM, SIGHUP: the first stops training (the ambient signal every loop checks), then we save
-  const interrupts = installInterrupts();
+  const unit = trainer.unit;
+  const interrupts = installInterrupts(unit);
   try {
-    let agent: Agent<object, BaseRow>;
+    let run: TrainingRun;
     try {
-      agent = resumeDir !== undefined
-        ? ((await loadAgent(resumeDir, { resume: true, config: { ...given, envId } })) as unknown as Agent<object, BaseRow>)
-        : await algo.create(config as never);
+      run = resumeDir !== undefined ? await trainer.resume(resumeDir, trainer.config({ ...config })) : await trainer.start(trainer.config({ ...config }));
     } catch (err) {
-      // an unknown env, env options it refuses, an algorithm that cannot handle its spaces: exit 2, one line;
-      // a checkpoint to resume that is not one: exit 1
+      // an unknown env, options it refuses, a model or reward it cannot read: exit 2, one line; a run to resume that is not one: exit 1
       return reportError("train", err);
     }
-    const every = "updates" in saveEvery ? (saveEvery.updates > 0 ? `every ${saveEvery.updates} updates` : "at the end") : saveEvery.seconds > 0 ? `every ${duration(saveEvery.seconds)} of training` : "at the end";
-    console.error(`tsrl train: ${algorithm} on ${envId}, seed ${config.seed}; checkpoint ${path.resolve(out)} (${every})`);
+    const every = "updates" in saveEvery ? (saveEvery.updates > 0 ? `every ${saveEvery.updates} ${unit}s` : "at the end") : saveEvery.seconds > 0 ? `every ${duration(saveEvery.seconds)} of training` : "at the end";
+    console.error(`tsrl train: ${algorithm} on ${envId}, seed ${config.seed}; writes ${path.resolve(out)} (${every})`);
     if (resumeDir !== undefined) {
-      const s = agent.trainingState?.();
-      console.error(`tsrl train: resuming ${path.resolve(resumeDir)} after ${agent.metrics.length} updates${s && !s.exact ? ` (not exactly: ${s.note})` : ""}`);
+      console.error(`tsrl train: resuming ${path.resolve(resumeDir)} after ${run.metrics.length} ${unit}s${run.inexactNote !== undefined ? ` (not exactly: ${run.inexactNote})` : ""}`);
     }
-    let lastSaved: number | undefined; // the update of the last periodic checkpoint
-    const save = (result?: TrainResult<BaseRow>) => {
-      // an interrupt that cut an update short: the state is a valid place to continue from, not the uninterrupted run's
-      const cut = result?.interruptedIn ? `interrupted during the ${result.interruptedIn} phase of update ${agent.metrics.length + (result.interruptedIn === "evaluate" ? 0 : 1)}` : undefined;
-      return saveAgent(out, agent, result, { overwrite: true, inexact: cut }); // --out was checked before training: this run's directory
-    };
+    let lastSaved: number | undefined; // the update of the last periodic save
     const health = createHealthMonitor();
-    let result: TrainResult<BaseRow>;
+    let result: TrainResult;
     try {
       // the progress bar (lib/viz/progress) is the train loop's own: on stderr, in place on a terminal
-      result = await agent.train(watchHealth({
+      result = await run.train(watchHealth({
         onAbort: "return",
         progress: parsed.flags.quiet !== true,
         checkpoint: {
           every: saveEvery,
           save: () => {
-            const bad = nonFiniteProblems(agent.checkpointWeights());
-            if (bad.length) throw new NonFiniteWeights(`update ${agent.metrics.length}: the weights are not finite (${bad[0]})`);
-            save();
-            lastSaved = agent.metrics.length;
+            run.save(out, undefined); // --out was checked before training: this run's directory
+            lastSaved = run.metrics.length;
           },
         },
       }, health, { stopOnUnhealthy: parsed.flags["stop-on"] === "unhealthy", onWarning: (w) => console.error(`tsrl train: ${formatWarning(w)}`) }));
     } catch (err) {
-      if (isNonFiniteError(err) || err instanceof NonFiniteWeights) {
-        // diverged: the weights in memory are not worth keeping, and the checkpoint at --out (finite) stays as it is
+      if (isNonFiniteError(err)) {
+        // diverged: the weights in memory are not worth keeping, and the directory at --out (finite) stays as it is
         console.error(`tsrl train: stopped: ${(err as Error).message}`);
         console.error(lastSaved !== undefined
-          ? `tsrl train: the checkpoint at ${path.resolve(out)} is the last finite one (update ${lastSaved}); nothing newer was written`
+          ? `tsrl train: ${path.resolve(out)} holds the last finite run (${unit} ${lastSaved}); nothing newer was written`
           : `tsrl train: nothing written to ${path.resolve(out)} (its weights would not be finite)`);
-        agent.dispose();
+        run.dispose();
         return 1;
       }
-      // report the failure (exit 1), but keep the weights and metrics learned before it
+      // report the failure (exit 1), but keep what was learned before it
       const report = classifyError(err);
-      console.error(`tsrl train: training failed after ${agent.metrics.length} updates: ${report.line}`);
+      console.error(`tsrl train: training failed after ${run.metrics.length} ${unit}s: ${report.line}`);
       if (report.stack) console.error(report.stack.split("\n").slice(1).join("\n"));
       try {
-        console.error(`tsrl train: weights and metrics so far written to ${save()}`);
+        console.error(`tsrl train: what was learned so far written to ${run.save(out, undefined, { failed: true })}`);
       } catch (saveErr) {
-        console.error(`tsrl train: could not write the checkpoint either: ${(saveErr as Error)?.message ?? String(saveErr)}`);
+        console.error(`tsrl train: could not write it either: ${(saveErr as Error)?.message ?? String(saveErr)}`);
       }
-      agent.dispose();
+      run.dispose();
       return 1;
     }
-    const dir = save(result);
-    agent.dispose();
+    // an interrupt that cut an update short: the state is a valid place to continue from, not the uninterrupted run's
+    const cut = result.interruptedIn ? `interrupted during the ${result.interruptedIn} phase of ${unit} ${run.metrics.length + (result.interruptedIn === "evaluate" ? 0 : 1)}` : undefined;
+    const dir = run.save(out, result, { inexact: cut });
+    const own = run.summary(result);
+    run.dispose();
     const signal = result.stopped === "aborted" ? interrupts.stoppedBy() : undefined;
     const unhealthy = result.stopped === "aborted" && !signal && health.status() === "unhealthy";
     const summary = {
@@ -216,41 +227,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: config.seed,
       stopped: unhealthy ? "unhealthy" : result.stopped,
       ...(signal ? { signal } : {}),
-      updates: result.updates,
-      episodes: result.episodes,
-      envSteps: result.envSteps,
+      ...own.fields,
       wallTime: round(result.wallTime, 3),
-      trainReturn: round(result.trainReturn, 2),
-      evalReturn: round(result.evalReturn, 2),
       checkpoint: dir,
       ...(resumeDir !== undefined ? { resumedFrom: path.resolve(resumeDir) } : {}),
       health: { status: health.status(), warnings: health.counts() },
     };
     if (parsed.flags.json) console.log(JSON.stringify(summary));
-    else console.error(`tsrl: ${result.stopped}${signal ? ` (${signal})` : ""} after ${result.episodes} episodes, ${result.envSteps} env steps, ${result.wallTime.toFixed(1)} s; train return ${result.trainReturn.toFixed(1)}, eval ${Number.isNaN(result.evalReturn) ? "—" : result.evalReturn.toFixed(1)}; checkpoint ${dir}`);
+    else console.error(`tsrl: ${result.stopped}${signal ? ` (${signal})` : ""} after ${own.line}; written to ${dir}`);
     return unhealthy ? 1 : result.stopped === "aborted" ? (interrupts.exitCode() ?? 130) : 0;
   } finally {
     interrupts.remove();
   }
-}
-
-/** Non-finite weights met at a periodic checkpoint (the loss was still finite). */
-class NonFiniteWeights extends Error {}
-
-/** What --resume DIR holds (its hyperparameters), or why it cannot continue this command's run. */
-function resumeProblem(dir: string, algorithm: string, envId: string): string | { hyperparameters: Record<string, unknown> } {
-  let config: Record<string, unknown>;
-  try {
-    config = loadCheckpoint(dir, { metrics: false, allowNonFinite: true }).config;
-  } catch (err) {
-    if (err instanceof CheckpointError) return `--resume ${err.message}`;
-    throw err;
-  }
-  if (config.algorithm !== algorithm || config.env !== envId) {
-    return `--resume ${path.resolve(dir)}: holds a ${String(config.algorithm)} run on ${String(config.env)}, not ${algorithm} on ${envId}`;
-  }
-  const h = config.hyperparameters;
-  return { hyperparameters: typeof h === "object" && h !== null ? (h as Record<string, unknown>) : {} };
 }
 
 /**

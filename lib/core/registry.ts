@@ -1,6 +1,11 @@
 /**
  * `makeEnv("CartPole-v1")`: environments by name, with the wrappers Gymnasium's registry applies
- * (a time limit that *truncates*, never terminates).
+ * (a time limit that *truncates*, never terminates). This is the mechanism; the built-in
+ * environments register in lib/envs/registry.ts, which the rest of the library imports `makeEnv` from.
+ *
+ * An entry is an id and a constructor, plus optional hooks grouped by what the environment can do
+ * (a report card, episode hooks, observation hooks, demonstrations, two-player games): algorithms
+ * and the CLI ask for a capability, and an env without it simply does not offer it.
  */
 import type { Env, Info } from "./env";
 import type { Rng } from "./rng";
@@ -22,12 +27,35 @@ export interface EnvSpec<O = unknown, A = unknown> {
    * this task; algorithms can stop on it.
    */
   evaluate?: (act: PolicyAct, opts?: { seed?: number; games?: number }) => Record<string, number>;
+  /** What episodes share and what they say: GRPO's group starts, per-episode training numbers. */
+  episodes?: EpisodeHooks;
+  /** What tsrl can do with an observation beyond its space: flatten a structured one, check one, read its legal actions. */
+  observation?: ObservationHooks;
+  /**
+   * Expert steps for a behaviour-cloning warm start (EditAgent-v0: its oracle's minimal edits on
+   * the training tasks), in an order drawn with `rng`: the env's observation, the expert's action
+   * and the legal actions there.
+   */
+  demonstrations?: (options: Record<string, unknown>, rng: Rng) => Demonstration[];
+  /** Two-player games: built-in opponents, self-play, matches and the exhaustive proof (Tic-Tac-Toe). */
+  twoPlayer?: TwoPlayerHooks;
+}
+
+export interface EpisodeHooks {
   /**
    * What "the same start" means for a group of episodes (GRPO): reset options drawn once per group
    * and given to every episode of it (Tic-Tac-Toe: the agent's side). Without it, a group's episodes
    * share only what the seed decides.
    */
   groupStart?: (rng: Rng, options: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Numbers the last step's `info` says about a training episode (EditAgent-v0: exact match, edits,
+   * the task's minimal edits), averaged over each update's episodes into its metrics row.
+   */
+  metrics?: (info: Info) => Record<string, number>;
+}
+
+export interface ObservationHooks {
   /**
    * For an env whose observation is not a flat vector (EditAgent-v0's is an object): the flat
    * Float32Array of its `observationSpace` that networks read. Algorithms that support it store and
@@ -39,31 +67,24 @@ export interface EnvSpec<O = unknown, A = unknown> {
    * finiteness (which every vector observation is checked for), or undefined. Servers check requests
    * with it (Tic-Tac-Toe: cells are +1, −1 or 0, and it is the agent's turn in a game still going).
    */
-  checkObservation?: (obs: ArrayLike<number>) => string | undefined;
+  check?: (obs: ArrayLike<number>) => string | undefined;
   /** The legal actions (1 legal) in the state `obs` shows, when the observation alone decides them (Tic-Tac-Toe: the free cells). */
   legalActions?: (obs: Float32Array) => Uint8Array;
+}
+
+export interface TwoPlayerHooks {
+  /** The built-in opponents by name, and the sides an agent can play. */
+  opponents: readonly string[];
+  sides: readonly string[];
   /**
-   * Numbers the last step's `info` says about a training episode (EditAgent-v0: exact match, edits,
-   * the task's minimal edits), averaged over each update's episodes into its metrics row.
+   * Env options that make each new game's opponent `draw()` — a frozen policy for self-play — or,
+   * when it returns undefined, the opponent the options already name.
    */
-  episodeMetrics?: (info: Info) => Record<string, number>;
-  /**
-   * Expert steps for a behaviour-cloning warm start (EditAgent-v0: its oracle's minimal edits on
-   * the training tasks), in an order drawn with `rng`: the env's observation, the expert's action
-   * and the legal actions there.
-   */
-  demonstrations?: (options: Record<string, unknown>, rng: Rng) => Demonstration[];
-  /**
-   * For two-player games: env options that make each new game's opponent `draw()` — a frozen
-   * policy for self-play — or, when it returns undefined, the opponent the options already name.
-   */
-  selfPlayOptions?: (options: Record<string, unknown>, draw: () => PolicyAct | undefined) => Record<string, unknown>;
-  /** Two-player games: the built-in opponents by name, and games against one of them as a side. */
-  opponents?: readonly string[];
-  sides?: readonly string[];
-  playMatches?: (act: PolicyAct, opponent: string, opts: { games: number; side: string; seed: number }) => MatchCounts;
+  selfPlayOptions: (options: Record<string, unknown>, draw: () => PolicyAct | undefined) => Record<string, unknown>;
+  /** Games against one built-in opponent, as a side (sampled). */
+  playMatches: (act: PolicyAct, opponent: string, opts: { games: number; side: string; seed: number }) => MatchCounts;
   /** Every game any opponent can force against the greedy policy, as a side: a proof, not a sample. */
-  exhaustive?: (act: PolicyAct, side: string) => MatchCounts;
+  exhaustive: (act: PolicyAct, side: string) => MatchCounts;
 }
 
 /** One expert step: what the env showed, what the expert did, what was legal. */
@@ -85,7 +106,7 @@ export interface MatchCounts {
 export type PolicyAct = (obs: Float32Array, ctx: { greedy: boolean; rng: Rng; mask?: Uint8Array }) => number;
 
 // One table per process, shared through a global symbol: two copies of this module (the kernel's
-// and a notebook's, or a test runner's and a lazily required one) must see the same environments.
+// and a notebook's, or a test runner's and a script's) must see the same environments.
 const SPECS = Symbol.for("tsrl.envSpecs");
 const specs: Map<string, EnvSpec> = ((globalThis as Record<symbol, unknown>)[SPECS] as Map<string, EnvSpec> | undefined)
   ?? ((globalThis as Record<symbol, unknown>)[SPECS] = new Map<string, EnvSpec>()) as Map<string, EnvSpec>;
@@ -94,32 +115,17 @@ export function registerEnv<O, A>(spec: EnvSpec<O, A>): void {
   specs.set(spec.id, spec as EnvSpec);
 }
 
-/**
- * The built-in environments register themselves when lib/envs is loaded. Loading it here, on the
- * first lookup, means any module works when imported alone (`tsrl/algos/reinforce` can make
- * "CartPole-v1" without a separate `import "tsrl/envs"`). A lazy require, not an import: lib/envs
- * imports this module, and core must not depend on envs at load time.
- */
-function loadBuiltins(): void {
-  if (specs.has(BUILTIN_MARK)) return;
-  specs.set(BUILTIN_MARK, undefined as unknown as EnvSpec);
-  require("../envs");
-}
-const BUILTIN_MARK = "\u0000builtins";
-
 export function envSpec(id: string): EnvSpec {
-  let spec = specs.get(id);
+  const spec = specs.get(id);
   if (!spec) {
-    loadBuiltins();
-    spec = specs.get(id);
+    const known = registeredEnvs();
+    throw new RangeError(`unknown environment '${id}'; registered: ${known.join(", ") || "none (the built-in ones register when tsrl, or tsrl/envs/registry, is imported)"}`);
   }
-  if (!spec) throw new RangeError(`unknown environment '${id}'; registered: ${registeredEnvs().join(", ") || "none"}`);
   return spec;
 }
 
 export function registeredEnvs(): string[] {
-  loadBuiltins();
-  return [...specs.keys()].filter((k) => k !== BUILTIN_MARK);
+  return [...specs.keys()];
 }
 
 export interface MakeOptions {

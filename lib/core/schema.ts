@@ -7,6 +7,9 @@
  *   validation                 schema.parse(partial)  (throws ConfigError naming the field and what was expected)
  *   CLI flags and --help       schema.fields → lib/cli (flag name, type, choices, default, help)
  *
+ * A field renamed keeps its old names as `aliases` for one release: configs, checkpoints'
+ * config.json and CLI flags that use them still work, with a one-line deprecation warning.
+ *
  * @example
  *   const schema = defineSchema("reinforce", {
  *     gamma: num(0.99, "discount factor", { min: 0, max: 1 }),
@@ -27,6 +30,8 @@ interface FieldBase<T> {
   readonly flag?: string;
   /** Not a CLI flag (e.g. the env id, which is a positional argument). */
   readonly positional?: boolean;
+  /** Old names of this field, still accepted (with a deprecation warning) for one release; their kebab-case forms are old CLI flags. */
+  readonly aliases?: readonly string[];
 }
 
 export interface NumberField extends FieldBase<number> {
@@ -59,7 +64,7 @@ export type ValueOf<F> =
 export type ConfigOfFields<F extends Fields> = { -readonly [K in keyof F]: ValueOf<F[K]> };
 export type ConfigOf<S extends ConfigSchema<Fields>> = ConfigOfFields<S["fields"]>;
 
-type Extra = { flag?: string; positional?: boolean };
+type Extra = { flag?: string; positional?: boolean; aliases?: readonly string[] };
 
 export const int = (d: number, help: string, range: { min?: number; max?: number } & Extra = {}): NumberField =>
   ({ kind: "integer", default: d, help, ...range });
@@ -87,23 +92,51 @@ export interface ConfigSchema<F extends Fields> {
   readonly fields: F;
   /** A fresh object of the defaults (lists copied). */
   readonly defaults: ConfigOfFields<F>;
-  /** Defaults, then `partial`, validated; unknown fields are errors (with a suggestion). */
+  /** Defaults, then `partial`, validated; unknown fields are errors (with a suggestion); old names (aliases) are renamed, with a warning. */
   parse(partial?: Partial<ConfigOfFields<F>> | Record<string, unknown>): ConfigOfFields<F>;
+  /** `partial` with old field names (aliases) replaced by the current ones, warning once about them; unknown names are left for parse to reject. */
+  canonical(partial: Record<string, unknown>): Record<string, unknown>;
   /** One line per field: `name  default  help`, for `--help` and notebooks. */
   describe(): { field: string; kind: string; default: string; help: string }[];
 }
 
 export function defineSchema<F extends Fields>(name: string, fields: F): ConfigSchema<F> {
   const defaults = () => Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, copy(f.default)])) as ConfigOfFields<F>;
+  const renamed = new Map<string, string>();
+  for (const [key, f] of Object.entries(fields)) {
+    for (const alias of f.aliases ?? []) {
+      if (alias in fields || renamed.has(alias)) throw new Error(`${name} schema: alias '${alias}' of '${key}' names another field`);
+      renamed.set(alias, key);
+    }
+  }
+  const canonical = (partial: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    const used: string[] = [];
+    for (const [key, value] of Object.entries(partial)) {
+      const to = renamed.get(key);
+      if (to === undefined) {
+        if (key in out && value !== undefined && show(out[key]) !== show(value)) throw new ConfigError(name, key, `${key} is given twice, under its old name too, with different values`);
+        if (!(key in out) || value !== undefined) out[key] = value;
+        continue;
+      }
+      if (value === undefined) continue;
+      used.push(`${key} → ${to}`);
+      if (to in out && out[to] !== undefined && show(out[to]) !== show(value)) throw new ConfigError(name, to, `${to} is given twice, also as '${key}' (its old name), with different values`);
+      out[to] = value;
+    }
+    if (used.length) warnRenamed(name, used);
+    return out;
+  };
   return {
     name,
     fields,
     get defaults() {
       return defaults();
     },
+    canonical,
     parse(partial = {}) {
       const out = defaults() as Record<string, unknown>;
-      for (const [key, value] of Object.entries(partial)) {
+      for (const [key, value] of Object.entries(canonical(partial))) {
         if (value === undefined) continue; // `{ lr: undefined }` means "the default", as in a spread of options
         const field = fields[key];
         if (!field) throw new ConfigError(name, key, `unknown field '${key}'${suggest(key, Object.keys(fields))}`);
@@ -119,6 +152,16 @@ export function defineSchema<F extends Fields>(name: string, fields: F): ConfigS
       return Object.entries(fields).map(([field, f]) => ({ field, kind: describeKind(f), default: show(f.default), help: f.help }));
     },
   };
+}
+
+const warned = new Set<string>();
+
+/** One line on stderr, once per process for the same renames: old names work for one more release. */
+function warnRenamed(schema: string, used: readonly string[]): void {
+  const line = `tsrl: ${schema} config: renamed ${used.join(", ")}; the old names are accepted until the next release`;
+  if (warned.has(line)) return;
+  warned.add(line);
+  console.warn(line);
 }
 
 /** What the value must be, when it is not; undefined when it is fine. */
@@ -225,10 +268,11 @@ export function editDistance(a: string, b: string): number {
  * defaults, then the preset for the config's `envId` (given, or the default one), then `partial`.
  * Values the caller gives always win.
  */
-export function parseWithPresets<F extends Fields>(schema: ConfigSchema<F>, presets: Readonly<Record<string, Record<string, unknown>>>, partial: Record<string, unknown> = {}): ConfigOfFields<F> {
-  const envId = (partial.envId ?? (schema.defaults as Record<string, unknown>).envId) as string | undefined;
-  const preset = envId !== undefined ? presets[envId] ?? {} : {};
-  return schema.parse({ ...preset, ...stripUndefined(partial) });
+export function parseWithPresets<F extends Fields>(schema: ConfigSchema<F>, presets: Readonly<Record<string, Partial<ConfigOfFields<F>>>>, partial: Partial<ConfigOfFields<F>> | Record<string, unknown> = {}): ConfigOfFields<F> {
+  const given = schema.canonical(partial);
+  const envId = given.envId ?? (schema.defaults as Record<string, unknown>).envId;
+  const preset: Record<string, unknown> = typeof envId === "string" ? presets[envId] ?? {} : {};
+  return schema.parse({ ...preset, ...stripUndefined(given) });
 }
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {

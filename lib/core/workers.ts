@@ -8,7 +8,7 @@
  *
  * Nothing here keeps Node alive: the supervisor is unref()-ed (its workers end with it), so a
  * script ends without `terminate()`; `terminate()` stops them all at once. Used by the kernel
- * engine's pool (lib/nn/threads/pool.ts) and by vector environments in workers (./vector-env-workers.ts).
+ * engine's pool (lib/nn/threads/pool.ts) and by vector environments in workers (lib/envs/vector-env-workers.ts).
  */
 import { Worker } from "node:worker_threads";
 

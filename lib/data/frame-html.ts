@@ -5,7 +5,7 @@
  */
 
 import type pl from "nodejs-polars";
-import { htmlTable, table, tableCut, textTable, type CutRows, type TableOptions } from "../viz/table";
+import { htmlTable, table, tableCut, type CutRows, type TableOptions } from "../viz/table";
 import type { MimeBundle } from "../viz/display";
 import { frameToRows } from "./csv";
 
@@ -29,12 +29,6 @@ function parts(df: pl.DataFrame, maxRows?: number): { rows: Record<string, unkno
 export function dataFrameHtml(df: pl.DataFrame, maxRows?: number): string {
   const p = parts(df, maxRows);
   return htmlTable(p.rows, p.opts, p.cut);
-}
-
-/** Plain-text version of `dataFrameHtml`. */
-export function dataFrameText(df: pl.DataFrame, maxRows?: number): string {
-  const p = parts(df, maxRows);
-  return textTable(p.rows, p.opts, p.cut);
 }
 
 /** The MIME bundle (HTML + text) for `show(frameBundle(df))` or the kernel's result display. */

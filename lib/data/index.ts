@@ -16,7 +16,7 @@ export {
   type ColumnSummary, type MetricValue, type MetricsLog, type MetricsRow,
 } from "./metrics";
 export { frameToRows, readCsv, readCsvFrame } from "./csv";
-export { dataFrameBundle, dataFrameHtml, dataFrameText } from "./frame-html";
+export { dataFrameBundle, dataFrameHtml } from "./frame-html";
 export {
   DTYPE_SIZE, MAX_HEADER_BYTES, SafetensorsError, bf16ToNumber, decodeSafetensors, encodeSafetensors, f16ToNumber,
   numberToBf16, numberToF16, readHeader as readSafetensorsHeader, readSafetensors, writeSafetensors,

@@ -13,7 +13,7 @@
  * syntax (e.g. named groups). The dataset's prompts start with "<|endoftext|>", as tsrl feeds them;
  * the reward takes it off before a rule sees the prompt.
  */
-import type { RewardSource } from "../cli/reward-spec";
+import type { RewardSource } from "../lm/reward-spec";
 import { NEGATIVE_WORDS, POSITIVE_WORDS, type RewardRule } from "../lm/rule-rewards";
 
 export interface PythonReward {

@@ -1,7 +1,7 @@
 /**
  * What TRL needs to continue (or repeat) a `tsrl train grpo GPT2` run at scale, for
  * `tsrl export trl RUN_DIR --out DIR`: the files, as a name → contents map, built from the run
- * directory (a Hugging Face GPT-2 directory plus grpo_run.json, lib/cli/train-grpo-lm.ts).
+ * directory (a Hugging Face GPT-2 directory plus grpo_run.json, lib/algos/grpo-gpt2.ts).
  *
  *   model/              the run's GPT-2 (config.json, model.safetensors, tokenizer files), as written
  *   prompts.jsonl       {"prompt": "<|endoftext|>…"} a line — datasets.load_dataset("json", …) reads it
@@ -18,13 +18,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { GRPO_RUN_FILE as RUN_FILE } from "../algos/grpo-gpt2";
 import { grpoLmConfig, type GrpoLmConfig } from "../algos/grpo-lm";
-import { parseRewardSpec } from "../cli/reward-spec";
+import { parseRewardSpec } from "../lm/reward-spec";
 import { readPrompts } from "../lm/preferences";
 import { rewardPython } from "./trl-reward";
 
-/** The run file `tsrl train grpo GPT2` writes next to the model (lib/cli/train-grpo-lm.ts GRPO_RUN_FILE). */
-const RUN_FILE = "grpo_run.json";
 /** The model files copied into model/ (the tokenizer files when the run has them). */
 const MODEL_FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"];
 const REQUIRED_MODEL_FILES = ["config.json", "model.safetensors"];

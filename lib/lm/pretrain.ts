@@ -30,7 +30,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { createAdam, minimize } from "../algos/optim";
+import { createAdam, minimize } from "../nn/optim";
 import { firstNonFinite, NonFiniteError } from "../core/finite";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";

@@ -23,7 +23,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { createAdam, minimize, type Adam } from "../algos/optim";
+import { createAdam, minimize, type Adam } from "../nn/optim";
 import { firstNonFinite, NonFiniteError } from "../core/finite";
 import { createRng, type Rng } from "../core/rng";
 import { writeFileAtomic } from "../data/atomic";

@@ -6,12 +6,9 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { createRng } from "../core/rng";
-import { createMlp, type MlpSpec } from "./mlp";
-import { fastMlpFrom } from "./fast-forward";
+import { createMlp, type MlpSpec } from "./mlp/mlp";
+import { fastMlpFrom } from "./mlp/fast-forward";
 import { installWasmKernelFixes, uninstallTransposingBatchMatMul } from "./wasm-kernels";
-
-/** One PPO minibatch step (policy + value forward, backward, clip, Adam): typed arrays (./mlp-trainer) vs tfjs. */
-export { benchMinibatchStep, type MinibatchStepTiming } from "./mlp-trainer-bench";
 
 export interface TimingOptions {
   /** Stop repeating after this many milliseconds (after at least `minReps`). */

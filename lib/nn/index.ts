@@ -1,6 +1,7 @@
 export * from "./backend";
-export * from "./mlp";
+export * from "./optim";
+export * from "./policy-nets";
+export * from "./mlp/mlp";
 export * from "./categorical";
-export * from "./fast-forward";
+export * from "./mlp/fast-forward";
 export { installWasmKernelFixes } from "./wasm-kernels";
-export * from "./edit-policy";

@@ -6,13 +6,13 @@
  *   → {"action": 4, "probs": [0.01, 0, 0.02, 0, 0.93, …]}
  *
  * The observation must be one the env could show its agent: finite numbers of the right length,
- * then whatever the env itself checks (`checkObservation` in its registry entry: Tic-Tac-Toe's cells
+ * then whatever the env itself checks (`observation.check` in its registry entry: Tic-Tac-Toe's cells
  * are +1, −1 or 0, on the agent's turn of a game still going). A mask (1 legal, 0 illegal) may only
- * narrow the actions the state allows (`legalActions`: a Tic-Tac-Toe mask that opens an occupied
+ * narrow the actions the state allows (`observation.legalActions`: a Tic-Tac-Toe mask that opens an occupied
  * cell is refused); without one the state's legal actions are used. `greedy` (default true) takes
  * the most probable legal action; false samples it with the handler's generator.
  */
-import { envSpec, makeEnv } from "../core/registry";
+import { envSpec, makeEnv } from "../envs/registry";
 import type { Rng } from "../core/rng";
 import { flatSize } from "../core/spaces";
 import type { LoadedPolicy } from "../algos/checkpoint";
@@ -31,8 +31,8 @@ export function createActHandler(policy: Pick<LoadedPolicy, "envId" | "act" | "p
 
   return (request: unknown) => {
     const r = checkFields(request, FIELDS, EXAMPLE);
-    const obs = readObservation(r.obs, obsSize, policy.envId, spec.checkObservation);
-    const legal = spec.legalActions?.(obs);
+    const obs = readObservation(r.obs, obsSize, policy.envId, spec.observation?.check);
+    const legal = spec.observation?.legalActions?.(obs);
     const mask = r.mask === undefined ? legal : readMask(r.mask, nActions, legal);
     if (r.greedy !== undefined && typeof r.greedy !== "boolean") throw new RequestError(`greedy must be true or false, got ${excerpt(r.greedy)}`, "greedy");
     checkFiniteOutput(policy, obs);

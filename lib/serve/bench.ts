@@ -9,8 +9,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadPolicy, saveAgent } from "../algos/checkpoint";
-import { createAgent } from "../algos/registry";
+import { saveAgent } from "../algos/checkpoint";
+import { createAgent, loadPolicy } from "../algos/registry";
 import { createRng } from "../core/rng";
 import { removeCheckpointDir } from "../data/out-dir";
 import { GPT2_TINY } from "../nn/gpt2/config";

@@ -6,10 +6,10 @@
  *   {"instruction": "Capitalise the first word.", "text": "the cat sat."}
  *   → {"text": "The cat sat.", "steps": ["REPLACE token 0 with \"The\"", "STOP"], "stopped": true, "understood": true}
  */
-import { applyEditPolicy } from "../envs/edit-eval";
-import type { EditAct } from "../envs/edit-oracle";
-import { EDIT_MAX_TOKENS, editObservation } from "../envs/edit-actions";
-import { editTokenize } from "../envs/edit-text";
+import { applyEditPolicy } from "../envs/edit/evaluate";
+import type { EditAct } from "../envs/edit/oracle";
+import { EDIT_MAX_TOKENS, editObservation } from "../envs/edit/actions";
+import { editTokenize } from "../envs/edit/text";
 import type { LoadedPolicy } from "../algos/checkpoint";
 import { checkFiniteOutput } from "./act";
 import { checkFields, excerpt, RequestError, type RequestHandler } from "./request";

@@ -10,7 +10,7 @@
 import type { FastifyInstance } from "fastify";
 import type { LoadedPolicy } from "../algos/checkpoint";
 import type { Rng } from "../core/rng";
-import { EDIT_AGENT_ID } from "../envs/edit-agent";
+import { EDIT_AGENT_ID } from "../envs/edit/edit-agent";
 import type { Gpt2 } from "../nn/gpt2/model";
 import type { Gpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { createActHandler } from "./act";

@@ -86,11 +86,6 @@ export function updateDisplay(displayId: string, bundle: MimeBundle, opts?: { me
   currentDisplaySink()?.update(displayId, bundle, withPictureMetadata(bundle, opts));
 }
 
-/** Clears the cell's output (`wait`: only when the next output arrives, to avoid flicker). */
-export function clearOutput(wait = false): void {
-  currentDisplaySink()?.clear?.(wait);
-}
-
 /** Hands un-awaited work to the sink so the cell does not finish before it. */
 export function trackWork<T>(work: Promise<T>): Promise<T> {
   currentDisplaySink()?.track?.(work);

@@ -24,7 +24,7 @@ export {
   type LineChartOptions, type ScatterOptions, type SeedBandOptions, type SeedBandRow,
 } from "./charts";
 export {
-  clearOutput, currentDisplaySink, display, isMimeBundle, isMimeType, newDisplayId, pictureMetadata, setDisplaySink, trackWork, updateDisplay,
+  currentDisplaySink, display, isMimeBundle, isMimeType, newDisplayId, pictureMetadata, setDisplaySink, trackWork, updateDisplay,
   type DisplaySink, type MimeBundle,
 } from "./display";
 export {

@@ -100,9 +100,3 @@ export async function renderPngIsolated(spec: VegaLiteSpec, opts: PngOptions & R
     throw err;
   }
 }
-
-/** Stops the renderer process (tests; it also ends on its own when this process exits). */
-export function stopRenderProcess(): void {
-  child?.kill();
-  child = undefined;
-}

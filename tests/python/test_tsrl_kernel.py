@@ -1,7 +1,7 @@
 """jupyter_kernel_test's protocol suite against the tsrl kernel.
 
 Every sample attribute is set, so no check is skipped. Run by tests/kernel-protocol.test.ts with
-this checkout's own kernel spec first on JUPYTER_PATH (lib/kernel/install.ts, jupyterEnv()):
+this checkout's own kernel spec first on JUPYTER_PATH (lib/cli/kernel-install.ts, jupyterEnv()):
     JUPYTER_PATH=node_modules/.tsrl/jupyter /usr/bin/python3 -m unittest -v tests/python/test_tsrl_kernel.py
 """
 import unittest

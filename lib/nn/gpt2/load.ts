@@ -198,3 +198,14 @@ export function saveGpt2(model: Gpt2, dir: string, opts: SaveGpt2Options = {}): 
   }, { overwrite: opts.overwrite, kind: "gpt2" });
   return target;
 }
+
+/** True when `dir` holds a Hugging Face GPT-2 config (model_type "gpt2"), not a tsrl agent checkpoint. */
+export function isGpt2Directory(dir: string | undefined): boolean {
+  if (!dir) return false;
+  try {
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+    return config?.model_type === "gpt2" && config.algorithm === undefined;
+  } catch {
+    return false;
+  }
+}

@@ -19,7 +19,8 @@ import { attentionBias, completionMask, leftPad, promptCompletionBatch, position
 import { gpt2Config, type Gpt2Config } from "./config";
 import { batchMatMul, customOp, embedding, linear, onWasmBackend, pickedLogProbs, pickedLogProbsGrad, product, productsAreTransposeFree, swapLastTwo, tiedHead } from "./kernels";
 import { gpt2ParamShapes, initGpt2Weights, weightsToVariables, type Gpt2Weights } from "./weights";
-import { engineAccumulate, engineSumOfSquares, kernelEngine } from "../threads/tf-kernels";
+import { engineAccumulate, kernelEngine } from "../threads/tf-kernels";
+import { applyClipped, minimize, type Adam } from "../optim";
 
 export interface Gpt2ApplyOptions {
   /** [batch, seq]: 1 for a token, 0 for padding (left or right). Default: no padding. */
@@ -434,11 +435,8 @@ export function lmLoss(model: Gpt2, ids: tf.Tensor2D | readonly (readonly number
   });
 }
 
-/** What an optimiser must offer `gpt2TrainStep` (lib/algos/optim's Adam does). */
-export interface Gpt2Optimizer {
-  /** One step; each gradient is multiplied by gradScale (the clipping scale) first. */
-  apply(params: readonly tf.Variable[], grads: readonly tf.Tensor[], gradScale?: number): void;
-}
+/** What an optimiser must offer `gpt2TrainStep`: lib/nn/optim's Adam. */
+export type Gpt2Optimizer = Pick<Adam, "apply">;
 
 /**
  * One pretraining step: lmLoss on `ids`, gradients, global-norm clipping (0 = off), the optimiser's
@@ -455,18 +453,9 @@ export function gpt2TrainStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Ten
   if (!Number.isInteger(micro) || micro < 1) throw new RangeError(`microbatch must be a positive integer, got ${opts.microbatch}`);
   if (micro < rows) return microbatchedStep(model, optimizer, ids, { maxNorm, micro, dropoutSeed: opts.dropoutSeed });
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => lmLoss(model, ids, { training: true, dropoutSeed: opts.dropoutSeed }), params);
-    const g = params.map((p) => grads[p.name]);
-    if (kernelEngine()) {
-      // the norm and the scaled step on all cores (lib/nn/threads), the scale folded into the step
-      const n = Math.sqrt(engineSumOfSquares(g));
-      optimizer.apply(params, g, maxNorm > 0 ? Math.min(1, maxNorm / (n + 1e-6)) : 1);
-      return { loss: value.dataSync()[0], gradNorm: n };
-    }
-    const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
-    const scale = maxNorm > 0 ? tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
-    optimizer.apply(params, g.map((x) => tf.mul(x, scale)));
-    return { loss: value.dataSync()[0], gradNorm: norm.dataSync()[0] };
+    // lib/nn/optim's one step: gradients, the global norm clipped (on all cores for big models), Adam
+    const step = minimize(() => lmLoss(model, ids, { training: true, dropoutSeed: opts.dropoutSeed }), params, optimizer, maxNorm);
+    return { loss: step.loss.dataSync()[0], gradNorm: step.gradNorm.dataSync()[0] };
   });
 }
 
@@ -505,17 +494,7 @@ function microbatchedStep(model: Gpt2, optimizer: Gpt2Optimizer, ids: tf.Tensor2
       }
     }
     const g = sums!;
-    return tf.tidy(() => {
-      if (kernelEngine()) {
-        const n = Math.sqrt(engineSumOfSquares(g));
-        optimizer.apply(params, g, o.maxNorm > 0 ? Math.min(1, o.maxNorm / (n + 1e-6)) : 1);
-        return { loss, gradNorm: n };
-      }
-      const norm = tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))));
-      const scale = o.maxNorm > 0 ? tf.minimum(1, tf.div(o.maxNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
-      optimizer.apply(params, g.map((x) => tf.mul(x, scale)));
-      return { loss, gradNorm: norm.dataSync()[0] };
-    });
+    return tf.tidy(() => ({ loss, gradNorm: applyClipped(params, g, optimizer, o.maxNorm).dataSync()[0] }));
   } finally {
     if (sums) tf.dispose(sums);
   }

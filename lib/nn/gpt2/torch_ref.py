@@ -6,7 +6,7 @@ embedding), plus a KV cache for generation, which nanoGPT does not have and tsrl
 
   train     one step: forward, cross-entropy on `batch` x `seq` next tokens, backward, gradient
             clipping to norm 1, AdamW (lr 6e-4, betas 0.9/0.95, weight decay 0.1) -- the step
-            `tsrl bench` times with lib/algos/optim's Adam
+            `tsrl bench` times with lib/nn/optim's Adam
   generate  `batch` rows of `promptLength` random tokens, then `newTokens` tokens sampled
             (softmax at temperature 1) with a KV cache, one decoding step per token
 

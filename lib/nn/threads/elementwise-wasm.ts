@@ -8,7 +8,7 @@
  *                   v ← β₂·v + (1 − β₂)·g²
  *                   p ← p − (lr/c₁)·(m / (√(v/c₂) + ε)) (− lr·λ·p, AdamW)
  *                 with the same float32 operations, in the same order, as the tfjs ops of
- *                 lib/algos/optim.ts, so the results are the same numbers. tfjs takes ~15 passes
+ *                 lib/nn/optim.ts, so the results are the same numbers. tfjs takes ~15 passes
  *                 (one per op, each writing a new tensor); GPT-2 124M has 124M parameters.
  *   axpy_chunk    y ← y + s·x in place (gradients accumulated over microbatches)
  *   sumsq_chunk   Σx² of a chunk into partials[chunk], for the global gradient norm; the caller

@@ -1,6 +1,6 @@
 /**
  * The kernel engine (./engine.ts) as tfjs kernels on the wasm backend, for the code that asks for
- * them by name (lib/nn/gpt2/kernels.ts, lib/algos/optim.ts):
+ * them by name (lib/nn/gpt2/kernels.ts, lib/nn/optim.ts):
  *
  *   engineMatMul(a, b, transposeA, transposeB, bias?)   op(a)·op(b) (+ bias), 2-D or batched 3-D
  *                                                        (an operand with batch 1 is shared)

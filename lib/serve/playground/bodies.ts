@@ -3,9 +3,9 @@
  * the body asks for, or throws a RequestError (HTTP 400) naming the field and what was expected. A
  * missing optional field takes the default the page shows.
  */
-import { EDIT_SPLITS } from "../../envs/edit-tasks";
-import { DEFAULT_TICTACTOE_REWARDS } from "../../envs/tictactoe";
-import { parseRewardSpec } from "../../cli/reward-spec";
+import { EDIT_SPLITS } from "../../envs/edit/tasks";
+import { DEFAULT_TICTACTOE_REWARDS } from "../../envs/tictactoe/tictactoe";
+import { parseRewardSpec } from "../../lm/reward-spec";
 import { checkFields, excerpt, optionalInteger, optionalNumber, RequestError, type RequestObject } from "../request";
 import type { EditTrainJob, LmSampleJob, LmTrainJob, TttRewards, TttTrainJob } from "./protocol";
 

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isGpt2Directory } from "../../cli/serve-gpt2";
+import { isGpt2Directory } from "../../nn/gpt2/load";
 import { checkOutDir, OutDirError } from "../../data/out-dir";
 
 export interface CheckpointEntry {

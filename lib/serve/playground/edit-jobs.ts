@@ -6,27 +6,27 @@
 import { checkpoint } from "../../core/abort";
 import type { Agent, BaseRow } from "../../algos/agent";
 import { algorithmSpec, createAgent } from "../../algos/registry";
-import { EDIT_AGENT_ID, resolveEditTasks } from "../../envs/edit-agent";
-import { evaluateEditPolicy, type EditEpisode, type EditScores } from "../../envs/edit-eval";
-import type { EditAct } from "../../envs/edit-oracle";
-import { EDIT_FAMILIES } from "../../envs/edit-tasks";
+import { EDIT_AGENT_ID, resolveEditTasks } from "../../envs/edit/edit-agent";
+import { evaluateEditPolicy, type EditEpisode, type EditScores } from "../../envs/edit/evaluate";
+import type { EditAct } from "../../envs/edit/oracle";
+import { EDIT_FAMILIES } from "../../envs/edit/tasks";
 import type { JobContext } from "./job-context";
 import type { EditTrainJob, EditVerifyJob } from "./protocol";
 import { policyOf, trainWithSnapshots } from "./snapshot";
 
 /** GRPO's config for an edit-training job: EditAgent-v0's preset, the page's budget. */
 export function editTrainConfig(job: EditTrainJob): Record<string, unknown> {
-  const preset = algorithmSpec("grpo").config({ envId: EDIT_AGENT_ID }) as unknown as { groupSize: number; groupsPerUpdate: number };
+  const preset = algorithmSpec("grpo").config({ envId: EDIT_AGENT_ID });
   return {
-    envId: EDIT_AGENT_ID, seed: job.seed, warmStartSteps: job.warmStartSteps, lr: job.lr,
-    maxEpisodes: job.updates * preset.groupSize * preset.groupsPerUpdate, evalEvery: job.evalEvery, evalGames: job.evalGames,
+    envId: EDIT_AGENT_ID, seed: job.seed, warmStartSteps: job.warmStartSteps, learningRate: job.lr,
+    maxEpisodes: job.updates * Number(preset.numGenerations) * Number(preset.groupsPerUpdate), evalEvery: job.evalEvery, evalGames: job.evalGames,
   };
 }
 
 export async function editTrain(job: EditTrainJob, ctx: JobContext): Promise<unknown> {
   const agent = (await createAgent("grpo", editTrainConfig(job))) as Agent<object, BaseRow>;
   try {
-    const result = await trainWithSnapshots(agent, ctx, "exact_match");
+    const result = await trainWithSnapshots(agent, ctx, "evalExactMatch");
     return { stopped: result.stopped, updates: result.updates, episodes: result.episodes, wallTime: result.wallTime };
   } finally {
     agent.dispose();

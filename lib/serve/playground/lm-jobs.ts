@@ -13,7 +13,7 @@
  */
 import * as path from "node:path";
 import { createGrpoLmTrainer, decodeCompletion, type TextCodec } from "../../algos/grpo-lm";
-import { loadReward, parseRewardSpec, type RewardSource } from "../../cli/reward-spec";
+import { loadReward, parseRewardSpec, type RewardSource } from "../../lm/reward-spec";
 import { createRng } from "../../core/rng";
 import { datasetsDir } from "../../data/paths";
 import { readPrompts } from "../../lm/preferences";
@@ -107,7 +107,7 @@ async function scoreByPart(sources: readonly RewardSource[], prompt: string, com
     } else {
       const part = await loadReward([{ ...s, weight: 1 }]);
       columns.push({ name: `classifier ${s.label}`, weight: s.weight });
-      scores = (await part.reward(prompts, completions, { prompts: [], completions: [] })).map((v) => [v]);
+      scores = (await part.reward(prompts, completions)).map((v) => [v]);
       part.dispose();
     }
     scores.forEach((row, i) => values[i].push(...row));

@@ -3,7 +3,7 @@
  * agent's network lives on tfjs): a checkpoint of the CLI's format becomes the tab's policy
  * snapshot, with its training log for the page's chart.
  */
-import { loadAgent } from "../../algos/checkpoint";
+import { loadAgent } from "../../algos/registry";
 import { loadCheckpoint } from "../../data/checkpoint";
 import type { JobContext } from "./job-context";
 import type { LoadJob } from "./protocol";

@@ -10,8 +10,8 @@
  *                                          on the main thread while training goes on)
  *                   end {id, status, …}    done | stopped | failed, with the job's result or error
  */
-import type { TicTacToeRewards } from "../../envs/tictactoe";
-import type { NamedTensors } from "../../nn/mlp";
+import type { TicTacToeRewards } from "../../envs/tictactoe/tictactoe";
+import type { NamedTensors } from "../../nn/mlp/mlp";
 
 export const TTT_ID = "TicTacToe-v0";
 

@@ -25,11 +25,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { EDIT_AGENT_ID, resolveEditTasks } from "../../envs/edit-agent";
-import { diffText } from "../../envs/edit-distance";
-import { EDIT_FAMILIES, EDIT_FAMILY_HELP } from "../../envs/edit-tasks";
-import { fromPointOfView, LINES, legalMask, outcome, toMove, type Mark } from "../../envs/tictactoe-rules";
-import { parseRewardSpec } from "../../cli/reward-spec";
+import { EDIT_AGENT_ID, resolveEditTasks } from "../../envs/edit/edit-agent";
+import { diffText } from "../../envs/edit/distance";
+import { EDIT_FAMILIES, EDIT_FAMILY_HELP } from "../../envs/edit/tasks";
+import { fromPointOfView, LINES, legalMask, outcome, toMove, type Mark } from "../../envs/tictactoe/rules";
+import { parseRewardSpec } from "../../lm/reward-spec";
 import { createRng } from "../../core/rng";
 import { initBackend } from "../../nn/backend";
 import { createEditHandler } from "../edit";

@@ -7,7 +7,7 @@ import type { Agent, BaseRow, TrainResult } from "../../algos/agent";
 import { saveAgent } from "../../algos/checkpoint";
 import type { ActFn } from "../../algos/evaluate";
 import { algorithmSpec } from "../../algos/registry";
-import { envSpec, makeEnv } from "../../core/registry";
+import { envSpec, makeEnv } from "../../envs/registry";
 import { softmaxRow } from "../../nn/categorical";
 import type { JobContext } from "./job-context";
 import type { PolicySnapshot } from "./protocol";
@@ -37,7 +37,7 @@ export function policyOf(snapshot: PolicySnapshot): SnapshotPolicy {
   const env = makeEnv(snapshot.envId);
   try {
     const net = spec.policy(config, env, snapshot.weights);
-    const observe = envSpec(snapshot.envId).featurize ?? ((obs: unknown) => obs as Float32Array);
+    const observe = envSpec(snapshot.envId).observation?.featurize ?? ((obs: unknown) => obs as Float32Array);
     return {
       act: (obs, ctx) => net.act(observe(obs), ctx),
       probs: (obs, mask) => softmaxRow(net.logits(observe(obs), 1), mask),

@@ -6,8 +6,8 @@
 import { checkpoint } from "../../core/abort";
 import type { Agent, BaseRow } from "../../algos/agent";
 import { algorithmSpec, createAgent } from "../../algos/registry";
-import { exhaustiveCheck, playMatches } from "../../envs/tictactoe-analysis";
-import { OPPONENT_NAMES } from "../../envs/tictactoe-opponents";
+import { exhaustiveCheck, playMatches } from "../../envs/tictactoe/analysis";
+import { OPPONENT_NAMES } from "../../envs/tictactoe/opponents";
 import type { JobContext } from "./job-context";
 import { TTT_ID, type TttEvaluateJob, type TttTrainJob } from "./protocol";
 import { policyOf, trainWithSnapshots } from "./snapshot";
@@ -16,19 +16,19 @@ import { policyOf, trainWithSnapshots } from "./snapshot";
 export function tttTrainConfig(job: TttTrainJob): Record<string, unknown> {
   const preset = (algorithmSpec(job.algorithm).presets?.[TTT_ID] ?? {}) as { envOptions?: Record<string, unknown> };
   const envOptions = { ...preset.envOptions, rewards: { ...job.rewards } };
-  const common = { envId: TTT_ID, seed: job.seed, envOptions, lr: job.lr, evalEvery: job.evalEvery, evalGames: 100 };
+  const common = { envId: TTT_ID, seed: job.seed, envOptions, learningRate: job.lr, evalEvery: job.evalEvery, evalGames: 100 };
   if (job.algorithm === "grpo") {
-    return { ...common, groupSize: job.groupSize, topM: job.topM, weightDecay: job.weightDecay, maxEpisodes: job.updates * job.groupSize };
+    return { ...common, numGenerations: job.groupSize, topM: job.topM, weightDecay: job.weightDecay, maxEpisodes: job.updates * job.groupSize };
   }
-  const defaults = algorithmSpec("actor-critic").config({ envId: TTT_ID }) as unknown as { numEnvs: number; nSteps: number };
-  return { ...common, totalSteps: job.updates * defaults.numEnvs * defaults.nSteps };
+  const defaults = algorithmSpec("actor-critic").config({ envId: TTT_ID });
+  return { ...common, totalTimesteps: job.updates * Number(defaults.numEnvs) * Number(defaults.numSteps) };
 }
 
 export async function tttTrain(job: TttTrainJob, ctx: JobContext): Promise<unknown> {
   const agent = (await createAgent(job.algorithm, tttTrainConfig(job))) as Agent<object, BaseRow>;
   try {
-    const result = await trainWithSnapshots(agent, ctx, "win_random");
-    const last = agent.metrics.findLast((r) => Number.isFinite((r as unknown as Record<string, number>).win_random)) as unknown as Record<string, number> | undefined;
+    const result = await trainWithSnapshots(agent, ctx, "winRandom");
+    const last = agent.metrics.findLast((r) => Number.isFinite((r as unknown as Record<string, number>).winRandom)) as unknown as Record<string, number> | undefined;
     return { stopped: result.stopped === "target" ? "solved" : result.stopped, updates: result.updates, episodes: result.episodes, wallTime: result.wallTime, solved: last?.solved === 1 };
   } finally {
     agent.dispose();

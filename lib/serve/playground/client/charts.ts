@@ -34,10 +34,10 @@ const OPPONENTS = ["random", "greedy", "minimax"];
 export function drawTttCurves(el: HTMLElement, rows: readonly Row[]): Promise<void> {
   const points: { update: number; opponent: string; outcome: string; rate: number }[] = [];
   for (const r of rows) {
-    if (r.win_random === null || r.win_random === undefined) continue;
+    if (r.winRandom === null || r.winRandom === undefined) continue;
     for (const opponent of OPPONENTS) {
       for (const outcome of ["win", "draw", "loss"]) {
-        const rate = r[`${outcome}_${opponent}`];
+        const rate = r[`${outcome}${opponent[0].toUpperCase()}${opponent.slice(1)}`]; // the report card's columns: winRandom, drawGreedy, …
         if (typeof rate === "number") points.push({ update: r.update ?? 0, opponent, outcome, rate });
       }
     }

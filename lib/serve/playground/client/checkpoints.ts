@@ -3,7 +3,7 @@
  * `tsrl eval` and `tsrl serve` read it), or load one of the checkpoints listed there.
  */
 import { get, post } from "./api.js";
-import { startRun } from "./main.js";
+import { startRun } from "./runs.js";
 import type { FullRun, StateView } from "./types.js";
 import { h } from "./ui.js";
 

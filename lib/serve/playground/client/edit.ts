@@ -7,7 +7,7 @@
 import { get, post } from "./api.js";
 import { drawLines } from "./charts.js";
 import { initCheckpoints } from "./checkpoints.js";
-import { startRun, stopRun, type TabHooks } from "./main.js";
+import { startRun, stopRun, type TabHooks } from "./runs.js";
 import type { DiffSegment, FullRun, Row } from "./types.js";
 import { $, diffView, fillInputs, h, input, numberOf, pct, showBanner, table } from "./ui.js";
 
@@ -116,7 +116,7 @@ export function initEdit(): TabHooks {
   const draw = (rows: readonly Row[]) => drawLines($("edit-chart"), rows, "update", [
     { field: "warmStartAccuracy", label: "warm start: expert's action" },
     { field: "exactMatch", label: "training tasks solved" },
-    { field: "exact_match", label: "validation exact match" },
+    { field: "evalExactMatch", label: "validation exact match" },
   ], { percent: true, width: 220 });
   return {
     onState(state, rows) {

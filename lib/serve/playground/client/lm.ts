@@ -5,7 +5,7 @@
  */
 import { get } from "./api.js";
 import { drawLines } from "./charts.js";
-import { startRun, stopRun, type TabHooks } from "./main.js";
+import { startRun, stopRun, type TabHooks } from "./runs.js";
 import type { FullRun, Row } from "./types.js";
 import { $, fillInputs, h, input, numberOf, showBanner, table } from "./ui.js";
 

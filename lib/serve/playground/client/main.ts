@@ -1,35 +1,16 @@
 /**
- * The playground page: three tabs over one server-side run. Every browser tab polls the same run
- * state (GET /api/state: the run, its new rows), so all of them show the run going, and a reload
- * picks it up where it is; when a run ends, its result is fetched once and handed to its tab. The
- * last run of each kind is fetched on load, so results (an evaluation, a verification, completions)
- * survive a reload too.
+ * The playground page: three tabs over one server-side run (./runs.ts). Every browser tab polls the
+ * same run state, so all of them show the run going, and a reload picks it up where it is; when a
+ * run ends, its result is fetched once and handed to its tab. The last run of each kind is fetched
+ * on load, so results (an evaluation, a verification, completions) survive a reload too.
  */
-import { get, post } from "./api.js";
+import { get } from "./api.js";
 import { initEdit } from "./edit.js";
 import { initLm } from "./lm.js";
+import { addTabs, fetchResult, poll, stopRun } from "./runs.js";
 import { initTtt } from "./ttt.js";
-import { isActive, type FullRun, type Row, type RunView, type StateView } from "./types.js";
+import { isActive, type StateView } from "./types.js";
 import { $, showBanner } from "./ui.js";
-
-/** What a tab does with the shared run state. */
-export interface TabHooks {
-  /** Every poll: the latest run (any tab's) and all its rows so far. */
-  onState(state: StateView, rows: readonly Row[]): void;
-  /** A run that ended (or had ended when the page loaded), whole. */
-  onResult(run: FullRun): void;
-}
-
-const KIND_TEXT: Record<string, string> = {
-  "ttt-train": "Tic-Tac-Toe training", "ttt-evaluate": "Tic-Tac-Toe evaluation", load: "loading a checkpoint",
-  "edit-train": "edit-agent training", "edit-verify": "edit-agent verification", "lm-sample": "GPT-2 sampling", "lm-train": "GPT-2 GRPO run",
-};
-
-const tabs: TabHooks[] = [];
-let runId: number | null = null;
-let rows: Row[] = [];
-const handled = new Set<number>();
-let timer: number | undefined;
 
 function selectTab(name: string): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>("nav button")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
@@ -37,80 +18,11 @@ function selectTab(name: string): void {
   sessionStorage.setItem("tsrl-playground-tab", name);
 }
 
-function showRun(run: RunView | null): void {
-  const text = $("run-text"), bar = $("run-progress") as HTMLProgressElement, stop = $("run-stop");
-  if (!run) {
-    text.textContent = "No run yet.";
-    bar.hidden = stop.hidden = true;
-    return;
-  }
-  const p = run.progress;
-  const amount = p && p.total > 0 ? ` · ${p.done} / ${p.total} ${p.unit}` : "";
-  text.textContent = `Run ${run.id} · ${KIND_TEXT[run.kind] ?? run.kind} · ${run.status}${amount}${run.error ? ` · ${run.error}` : ""}`;
-  text.className = run.status;
-  bar.hidden = !isActive(run);
-  bar.max = p && p.total > 0 ? p.total : 1;
-  bar.value = p ? Math.min(p.done, bar.max) : 0;
-  stop.hidden = run.status !== "running";
-}
-
-async function fetchResult(id: number): Promise<void> {
-  if (handled.has(id)) return;
-  handled.add(id);
-  const run = await get<FullRun>(`/api/runs/${id}`);
-  for (const t of tabs) t.onResult(run);
-}
-
-/** One poll of the run state; the next comes sooner while a run is going. */
-export async function poll(): Promise<void> {
-  window.clearTimeout(timer);
-  let active = false;
-  try {
-    const s = await get<StateView>(`/api/state?run=${runId ?? ""}&since=${rows.length}`);
-    if ((s.run?.id ?? null) !== runId) {
-      runId = s.run?.id ?? null;
-      rows = [...s.rows];
-    } else rows.push(...s.rows);
-    active = isActive(s.run);
-    showRun(s.run);
-    for (const t of tabs) t.onState(s, rows);
-    if (s.run && !active && !handled.has(s.run.id)) await fetchResult(s.run.id);
-  } catch (err) {
-    showRun(null);
-    $("run-text").textContent = (err as Error).message;
-  }
-  timer = window.setTimeout(() => void poll(), active ? 400 : 1500);
-}
-
-/** Starts a job: POST `url`, then poll at once. Errors (409: another run is going) go to the banner. */
-export async function startRun(url: string, body: unknown): Promise<RunView | undefined> {
-  try {
-    const run = await post<RunView>(url, body);
-    await poll();
-    return run;
-  } catch (err) {
-    showBanner((err as Error).message);
-    return undefined;
-  }
-}
-
-/** Stops the run going, if there is one of `kinds` (any kind when omitted); says so when there is none. */
-export async function stopRun(kinds?: readonly string[]): Promise<boolean> {
-  const s = await get<StateView>("/api/state");
-  if (!s.run || s.run.status !== "running" || (kinds && !kinds.includes(s.run.kind))) {
-    showBanner(s.run?.status === "stopping" ? `run ${s.run.id} is already stopping` : "nothing to stop: no run of this tab is going", "info");
-    return false;
-  }
-  await post(`/api/runs/${s.run.id}/stop`);
-  await poll();
-  return true;
-}
-
 async function start(): Promise<void> {
   for (const b of document.querySelectorAll<HTMLButtonElement>("nav button")) b.addEventListener("click", () => selectTab(b.dataset.tab!));
   selectTab(sessionStorage.getItem("tsrl-playground-tab") ?? "ttt");
   $("run-stop").addEventListener("click", () => void stopRun());
-  tabs.push(initTtt(), initEdit(), initLm());
+  addTabs(initTtt(), initEdit(), initLm());
   try {
     const s = await get<StateView>("/api/state");
     const ids = Object.values(s.lastRuns).map((r) => r.id).sort((a, b) => a - b);

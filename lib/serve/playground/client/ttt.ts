@@ -6,7 +6,7 @@
 import { post } from "./api.js";
 import { drawTttCurves } from "./charts.js";
 import { initCheckpoints } from "./checkpoints.js";
-import { startRun, stopRun, type TabHooks } from "./main.js";
+import { startRun, stopRun, type TabHooks } from "./runs.js";
 import { isActive, type FullRun, type Row } from "./types.js";
 import { $, fillInputs, h, input, numberOf, pct, showBanner, table } from "./ui.js";
 
