@@ -16,21 +16,20 @@
  * `tsrl eval DIR --tasks datasets/order-desk/heldout.jsonl --episodes <evalTasks>` reproduces successAfter.
  */
 import * as path from "node:path";
-import { NonFiniteError } from "../core/finite";
 import { choice, defineSchema, str } from "../core/schema";
-import { CheckpointError } from "../data/checkpoint";
 import { csvBytes } from "../data/metrics";
 import { datasetsDir, runsDir } from "../data/paths";
 import { conversationEnvSpec, registeredConversationEnvs } from "../envs/conversation/env";
 import { ORDER_DESK_FILES, orderDeskRewardParts } from "../envs/order-desk";
 import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR } from "../lm/order-desk-pretrain";
 import { initBackend } from "../nn/backend";
-import { loadGpt2, saveGpt2 } from "../nn/gpt2/load";
+import { loadGpt2 } from "../nn/gpt2/load";
 import type { Gpt2 } from "../nn/gpt2/model";
-import { gpt2TokenizerConfig, gpt2TokenizerJson, loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
+import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import type { AgentConfig, BaseRow } from "./agent";
 import { evaluateChatModel } from "./conversation-eval";
 import { createGrpoEpisodesTrainer, grpoEpisodesConfig, grpoEpisodesSchema, GRPO_EPISODE_PRESET_NAMES, type GrpoEpisodePreset, type GrpoEpisodesConfig } from "./grpo-episodes";
+import { saveGpt2Run } from "./grpo-gpt2";
 import { round, type Trainer, type TrainingRun } from "./trainer";
 
 /** The run file beside the model (`tsrl eval` and `tsrl serve` read it). */
@@ -111,20 +110,10 @@ async function episodesRun(model: Gpt2, config: AgentConfig, source: string): Pr
       const out = path.resolve(dir);
       const stopped = result?.stopped ?? (opts.failed ? "failed" : "running");
       const summary = { algorithm: "grpo", env: envId, ...fields(), seed: config.seed, stopped, wallTime: round(result?.wallTime ?? NaN, 1), checkpoint: out };
-      try {
-        saveGpt2(model, out, {
-          overwrite: true,
-          extraFiles: {
-            "tokenizer.json": JSON.stringify(gpt2TokenizerJson()),
-            "tokenizer_config.json": JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n",
-            ...(trainer.metrics.length ? { "metrics.csv": csvBytes(trainer.metrics) } : {}),
-            [GRPO_EPISODES_RUN_FILE]: JSON.stringify({ ...summary, config: trainer.config, before, after }, null, 2) + "\n",
-          },
-        });
-      } catch (err) {
-        if (err instanceof CheckpointError && /non-finite|not finite/.test(err.message)) throw new NonFiniteError(`step ${trainer.metrics.length}: ${err.message}`);
-        throw err;
-      }
+      saveGpt2Run(model, out, {
+        ...(trainer.metrics.length ? { "metrics.csv": csvBytes(trainer.metrics) } : {}),
+        [GRPO_EPISODES_RUN_FILE]: JSON.stringify({ ...summary, config: trainer.config, before, after }, null, 2) + "\n",
+      }, trainer.metrics.length);
       return out;
     },
     summary(result) {
