@@ -44,7 +44,7 @@ beforeAll(async () => {
 describe("tsrl train grpo OrderDesk-v0 / eval / serve", () => {
   it("trains, writes the directory and the run with successBefore/successAfter; eval reproduces successAfter", async () => {
     const r = await run(["train", "grpo", "OrderDesk-v0", "--model", start, "--steps", "2", "--prompts-per-step", "1", "--num-generations", "2",
-      "--max-completion-length", "6", "--eval-tasks", "6", "--out", out, "--json", "--quiet"]);
+      "--max-completion-length", "6", "--eval-tasks", "6", "--reward", "rules:keyword=0.5:sorry|thanks", "--out", out, "--json", "--quiet"]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     expect(summary).toMatchObject({ algorithm: "grpo", env: "OrderDesk-v0", preset: "balanced", stopped: "done", steps: 2, episodes: 4, evalTasks: 6 });
@@ -54,6 +54,10 @@ describe("tsrl train grpo OrderDesk-v0 / eval / serve", () => {
     const runFile = JSON.parse(fs.readFileSync(path.join(out, "grpo_run.json"), "utf8"));
     expect(runFile.config).toMatchObject({ maxSteps: 2, numGenerations: 2, baseline: "group_mean" });
     expect(runFile.after.successRate).toBe(summary.successAfter);
+    // the environment's parts and the text part of --reward, each a column
+    const header = fs.readFileSync(path.join(out, "metrics.csv"), "utf8").split("\n")[0].split(",");
+    expect(header).toEqual(expect.arrayContaining(["rewardSuccess", "rewardInvalidCalls", "rewardTurns", "rewardText"]));
+    expect(summary.reward).toBe("rules:keyword=0.5:sorry|thanks");
 
     const e = await run(["eval", out, "--tasks", heldout, "--episodes", "6", "--json"]);
     expect(e.code, e.stderr).toBe(0);
@@ -73,6 +77,7 @@ describe("tsrl train grpo OrderDesk-v0 / eval / serve", () => {
     };
     await bad(["train", "grpo", "OrderDesk-v0", "--model", start, "--preset", "wild"], 2, /preset/);
     await bad(["train", "grpo", "OrderDesk-v0", "--model", start, "--baseline", "mean"], 2, /baseline/);
+    await bad(["train", "grpo", "OrderDesk-v0", "--model", start, "--reward", "rules:politeness=1"], 2, /unknown rule "politeness"/);
     await bad(["train", "grpo", "OrderDesk-v0", "--model", path.join(tmp, "nowhere"), "--out", path.join(tmp, "x")], 2, /--model .*nowhere/);
     await bad(["eval", out, "--tasks", path.join(tmp, "none.jsonl")], 1, /no such file/);
   }, 120_000);

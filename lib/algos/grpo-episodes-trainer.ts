@@ -6,6 +6,8 @@
  *   model      the starting GPT-2 directory (default runs/order-desk-gpt2: OrderDesk's pretrained tiny
  *              model, pretrained there first when absent)
  *   preset     conservative | balanced | aggressive (./grpo-episodes.ts says what each changes); flags override it
+ *   reward     optional: more parts on the agent's words (lib/lm/reward-spec: politeness by keywords, length,
+ *              a reward model), composed with the environment's parts through textEpisodeReward
  *
  * and it measures the held-out success of the starting model and of the result (`successBefore`,
  * `successAfter`): the first `evalTasks` tasks of datasets/order-desk/heldout.jsonl, one episode each at
@@ -20,6 +22,8 @@ import { choice, defineSchema, str } from "../core/schema";
 import { csvBytes } from "../data/metrics";
 import { datasetsDir, runsDir } from "../data/paths";
 import { conversationEnvSpec, registeredConversationEnvs } from "../envs/conversation/env";
+import { textEpisodeReward, type EpisodeRewardPart } from "../envs/conversation/rewards";
+import { loadReward, parseRewardSpec } from "../lm/reward-spec";
 import { ORDER_DESK_FILES, orderDeskRewardParts } from "../envs/order-desk";
 import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR } from "../lm/order-desk-pretrain";
 import { initBackend } from "../nn/backend";
@@ -38,6 +42,7 @@ export const GRPO_EPISODES_RUN_FILE = "grpo_run.json";
 export const grpoEpisodesRunSchema = defineSchema("grpo", {
   envId: str("OrderDesk-v0", "a conversation environment (OrderDesk-v0)", { positional: true, nonEmpty: true }),
   model: str("", `the starting GPT-2 directory (default runs/${ORDER_DESK_MODEL_DIR}, pretrained there first if absent)`),
+  reward: str("", "more reward parts on the agent's words, a reward SPEC as grpo GPT2 takes (rules:keyword=0.1:thanks|sorry, rules:length=0.05:12/words, rm:DIR): added to the environment's success, invalid calls and turns"),
   preset: choice(GRPO_EPISODE_PRESET_NAMES, "balanced", "conservative | balanced | aggressive (lib/algos/grpo-episodes.ts says what each changes); flags override it"),
   ...grpoEpisodesSchema.fields,
 });
@@ -56,6 +61,7 @@ export const grpoEpisodesTrainer: Trainer = {
     const preset = (partial.preset ?? "balanced") as GrpoEpisodePreset;
     const base = grpoEpisodesRunSchema.parse({ ...partial, preset });
     const episodes = grpoEpisodesConfig(Object.fromEntries(EPISODE_FIELDS.filter((k) => partial[k] !== undefined).map((k) => [k, partial[k]])) as Partial<GrpoEpisodesConfig>, preset);
+    if (base.reward) parseRewardSpec(base.reward); // a RewardSpecError names the bad piece
     return { ...base, ...episodes };
   },
   savedConfig(dir) {
@@ -88,11 +94,22 @@ async function episodesRun(model: Gpt2, config: AgentConfig, source: string): Pr
     const e = await evaluateChatModel(model, tokenizer, envId, { tasks: heldoutFile, limit: evalTasks, seed: 0, temperature: 1, maxTurnTokens: episodesConfig.maxCompletionLength });
     return e.summary as Record<string, unknown>;
   };
+  const parts: EpisodeRewardPart[] = orderDeskRewardParts();
+  let text: Awaited<ReturnType<typeof loadReward>> | undefined;
+  if (config.reward) {
+    try {
+      text = await loadReward(parseRewardSpec(String(config.reward)));
+    } catch (err) {
+      model.dispose();
+      throw new RangeError(`--reward ${JSON.stringify(config.reward)}: ${(err as Error).message}`);
+    }
+    parts.push({ name: "text", reward: textEpisodeReward(text.reward) });
+  }
   const before = await heldout();
   let after: Record<string, unknown> | undefined;
-  const trainer = createGrpoEpisodesTrainer({ model, tokenizer, envId, rewardParts: orderDeskRewardParts(), config: episodesConfig });
+  const trainer = createGrpoEpisodesTrainer({ model, tokenizer, envId, rewardParts: parts, config: episodesConfig });
   const fields = () => ({
-    model: source, preset: config.preset, steps: trainer.metrics.length, episodes: trainer.metrics.at(-1)?.episodes ?? 0,
+    model: source, preset: config.preset, reward: config.reward ? String(config.reward) : null, steps: trainer.metrics.length, episodes: trainer.metrics.at(-1)?.episodes ?? 0,
     successBefore: round(Number(before?.successRate), 4), successAfter: round(Number(after?.successRate), 4),
     validCallRateBefore: round(Number(before?.validCallRate), 4), validCallRateAfter: round(Number(after?.validCallRate), 4),
     meanTurnsBefore: round(Number(before?.meanTurns), 4), meanTurnsAfter: round(Number(after?.meanTurns), 4),
@@ -122,6 +139,7 @@ async function episodesRun(model: Gpt2, config: AgentConfig, source: string): Pr
     },
     dispose() {
       trainer.dispose();
+      text?.dispose();
       model.dispose();
     },
   };
