@@ -15,15 +15,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRng } from "../core/rng";
 import { conversationEnvSpec } from "../envs/conversation/env";
-import { initBackend } from "../nn/backend";
-import { loadGpt2 } from "../nn/gpt2/load";
-import type { Gpt2 } from "../nn/gpt2/model";
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { createChatHandler, type ChatDefaults } from "../serve/chat";
 import { registerChatRoute } from "../serve/routes/chat";
 import { createWorkQueue } from "../serve/work-queue";
 import { parseCommand, type CommandSpec } from "./args";
 import { conversationRun } from "./eval-conversation";
+import { openServedGpt2 } from "./serve-gpt2";
 import { runHttpServer } from "./serve-http";
 import { serveStdio } from "./serve-stdio";
 import { chooseTransport, TRANSPORT_FLAGS } from "./serve-transport";
@@ -59,14 +57,8 @@ export async function serveChatCommand(argv: string[]): Promise<number> {
   };
   if (!(Number.isInteger(defaults.maxNewTokens) && defaults.maxNewTokens >= 1)) { console.error(`tsrl serve: --max-new-tokens ${defaults.maxNewTokens}: expected a positive integer`); return 2; }
   if (!(defaults.temperature >= 0)) { console.error(`tsrl serve: --temperature ${defaults.temperature}: expected a number ≥ 0`); return 2; }
-  await initBackend({ quiet: true });
-  let model: Gpt2;
-  try {
-    model = loadGpt2(dir);
-  } catch (err) {
-    console.error(`tsrl serve: ${(err as Error).message}`);
-    return 1;
-  }
+  const model = await openServedGpt2(dir);
+  if (!model) return 1;
   try {
     const tok = loadGpt2Tokenizer();
     const chat = conversationEnvSpec(run.env).create().chat;
