@@ -3,7 +3,7 @@
  * environment's pieces and the agent's sampled tokens, the mask marks exactly the agent's, the
  * recorded log-probs are the model's, a GRPO loss on the batch has exactly zero gradient through the
  * environment's tokens, one GRPO-style update runs; evaluateChatModel reports OrderDesk-v0's card.
- * (A model that plays OrderDesk-v0 well takes minutes to pretrain: lib/lm/order-desk-pretrain-cli.ts
+ * (A model that plays OrderDesk-v0 well takes minutes to pretrain: lib/cli/order-desk-pretrain.ts
  * measures the real one.)
  */
 import * as tf from "@tensorflow/tfjs";

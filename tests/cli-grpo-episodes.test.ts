@@ -128,3 +128,17 @@ describe("tsrl train grpo OrderDesk-v0 / eval / serve", () => {
     }
   }, 60_000);
 });
+
+describe("OrderDesk pretraining's --force", () => {
+  it("refuses a directory tsrl did not write, before training, and deletes nothing in it", async () => {
+    const theirs = path.join(tmp, "someone-elses-model");
+    fs.mkdirSync(theirs);
+    fs.writeFileSync(path.join(theirs, "model.safetensors"), "their weights");
+    fs.writeFileSync(path.join(theirs, "config.json"), "{}");
+    const r = await runProcess(process.execPath, [tsrl, "run", "lib/cli/order-desk-pretrain.ts", "--out", theirs, "--force", "--steps", "1"], { cwd: root, timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/someone-elses-model/);
+    expect(fs.readFileSync(path.join(theirs, "model.safetensors"), "utf8")).toBe("their weights");
+    expect(fs.readdirSync(theirs).sort()).toEqual(["config.json", "model.safetensors"]);
+  });
+});

@@ -17,13 +17,14 @@
  * `loadOrPretrainOrderDesk(dir)` loads the model in `dir` or pretrains and saves it there atomically
  * (./pretrain.ts loadOrPretrain), the way notebook 06 caches runs/tiny-gpt2.
  */
+import { checkOutDir } from "../data/out-dir";
 import { datasetsDir, runsDir } from "../data/paths";
 import { renderConversation } from "../envs/conversation/messages";
 import { ORDER_DESK_FILES, readTranscripts } from "../envs/order-desk/data";
 import { ORDER_DESK_CHAT } from "../envs/order-desk/order-desk";
 import type { Transcript } from "../envs/order-desk/transcripts";
 import { GPT2_TINY, type Gpt2Config } from "../nn/gpt2/config";
-import { loadOrPretrain, type LoadOrPretrainResult, type PretrainOptions } from "./pretrain";
+import { loadOrPretrain, pretrainGpt2, readPretrainInfo, savePretrained, type LoadOrPretrainResult, type PretrainOptions } from "./pretrain";
 
 /** GPT2_TINY with 256 positions and 64 wide: 4 layers, 4 heads (the 128-wide model learned no more in its time, at twice the cost). */
 export const ORDER_DESK_GPT2: Readonly<Gpt2Config> = Object.freeze({ ...GPT2_TINY, nEmbd: 64, nPositions: 256 });
@@ -49,9 +50,19 @@ export function transcriptTexts(transcripts: readonly Transcript[]): string[] {
   return transcripts.map((t) => renderConversation(ORDER_DESK_CHAT, t.messages));
 }
 
-/** The model in `dir` (default runs/order-desk-gpt2), or pretrains it on the transcripts and saves it there. */
-export async function loadOrPretrainOrderDesk(dir = runsDir(ORDER_DESK_MODEL_DIR), opts: PretrainOptions = {}): Promise<LoadOrPretrainResult> {
-  const corpus = opts.corpus ?? transcriptTexts(readTranscripts(datasetsDir("order-desk", ORDER_DESK_FILES.transcripts)));
-  const heldout = opts.heldout ?? transcriptTexts(readTranscripts(datasetsDir("order-desk", ORDER_DESK_FILES.transcriptsHeldout)));
-  return loadOrPretrain(dir, { ...ORDER_DESK_PRETRAIN, ...opts, config: { ...ORDER_DESK_GPT2, ...opts.config }, corpus, heldout });
+/**
+ * The model in `dir` (default runs/order-desk-gpt2), or pretrains it on the transcripts and saves it there.
+ * `force`: pretrain even though `dir` holds a model, and replace it once trained — through the same
+ * atomic save and out-directory guard (a directory tsrl did not write is refused before training).
+ */
+export async function loadOrPretrainOrderDesk(dir = runsDir(ORDER_DESK_MODEL_DIR), opts: PretrainOptions & { force?: boolean } = {}): Promise<LoadOrPretrainResult> {
+  const { force = false, ...rest } = opts;
+  const corpus = rest.corpus ?? transcriptTexts(readTranscripts(datasetsDir("order-desk", ORDER_DESK_FILES.transcripts)));
+  const heldout = rest.heldout ?? transcriptTexts(readTranscripts(datasetsDir("order-desk", ORDER_DESK_FILES.transcriptsHeldout)));
+  const run: PretrainOptions = { ...ORDER_DESK_PRETRAIN, ...rest, config: { ...ORDER_DESK_GPT2, ...rest.config }, corpus, heldout };
+  if (!force) return loadOrPretrain(dir, run);
+  checkOutDir(dir, { overwrite: true });
+  const result = await pretrainGpt2(run);
+  if (!result.aborted) savePretrained(result, dir);
+  return { model: result.model, loaded: false, history: result.history, info: result.aborted ? undefined : readPretrainInfo(dir) };
 }

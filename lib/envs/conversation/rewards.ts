@@ -14,7 +14,7 @@
  * messages (one a line) as the completion.
  */
 import type { Info } from "../../core/env";
-import type { RewardFn } from "../../lm/rule-rewards";
+import type { RewardFn } from "../../core/text-reward";
 import type { Message } from "./messages";
 
 /** A finished episode as rewards see it. */

@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import { createRng } from "../../core/rng";
-import { DataLineError } from "../../lm/preferences";
+import { DataLineError } from "../../data/data-line-error";
 import { loadGpt2Tokenizer } from "../../nn/gpt2/tokenizer";
 import { checkMessages } from "../conversation/messages";
 import { ORDER_ID_MAX, ORDER_ID_MIN, splitCatalog, type CatalogSplit } from "./catalog";

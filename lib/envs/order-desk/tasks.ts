@@ -19,7 +19,7 @@
  */
 import * as fs from "node:fs";
 import type { Rng } from "../../core/rng";
-import { DataLineError } from "../../lm/preferences";
+import { DataLineError } from "../../data/data-line-error";
 import { MONTHS, ORDER_STATUSES, type CatalogPool, type OrderStatus } from "./catalog";
 
 export type TaskKind = "status" | "delivery" | "items" | "count" | "no-id";

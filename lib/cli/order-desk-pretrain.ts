@@ -3,29 +3,30 @@
  * the directory holds one), then measures it on the held-out tasks. Progress on stderr, one JSON
  * line on stdout.
  *
- *   npx tsrl run lib/lm/order-desk-pretrain-cli.ts --out runs/order-desk-gpt2 [--steps 500] [--csv figs/order-desk-pretrain.csv]
+ *   npx tsrl run lib/cli/order-desk-pretrain.ts --out runs/order-desk-gpt2 [--steps 500] [--csv figs/order-desk-pretrain.csv]
  *
  * Runs only as a script; importing it does nothing.
  */
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { evaluateChatModel } from "../algos/conversation-eval";
+import { checkOutDir, probeWritable } from "../data/out-dir";
 import { runsDir } from "../data/paths";
 import { renderConversation } from "../envs/conversation/messages";
 import { ORDER_DESK_CHAT, ORDER_DESK_ID } from "../envs/order-desk";
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
-import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR, ORDER_DESK_PRETRAIN } from "./order-desk-pretrain";
-import { writePretrainCsv, type PretrainOptions } from "./pretrain";
+import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR, ORDER_DESK_PRETRAIN } from "../lm/order-desk-pretrain";
+import { hasSavedGpt2, writePretrainCsv, type PretrainOptions } from "../lm/pretrain";
+import { reportError } from "./errors";
 
-const USAGE = `usage: tsrl run lib/lm/order-desk-pretrain-cli.ts [--out DIR] [--steps N] [--seed N] [--batch N] [--seq N] [--lr X] [--csv FILE] [--eval-tasks N] [--force]
+const USAGE = `usage: tsrl run lib/cli/order-desk-pretrain.ts [--out DIR] [--steps N] [--seed N] [--batch N] [--seq N] [--lr X] [--csv FILE] [--eval-tasks N] [--force]
   --out DIR        the model directory (default runs/${ORDER_DESK_MODEL_DIR}); loaded if it holds a model, unless --force
   --steps N        optimiser steps (default ${ORDER_DESK_PRETRAIN.steps})     --seed N   seed (default ${ORDER_DESK_PRETRAIN.seed})
   --batch N        windows per step (default ${ORDER_DESK_PRETRAIN.batchSize})     --seq N    tokens per window (default ${ORDER_DESK_PRETRAIN.seqLen})
   --lr X           peak learning rate (default ${ORDER_DESK_PRETRAIN.lr})
   --csv FILE       write the loss curve there
   --eval-tasks N   held-out tasks to evaluate on afterwards (default 500: all; 0 = none)
-  --force          train even if DIR holds a model (replacing it)`;
+  --force          train even if DIR holds a model, and replace it once trained (only a directory tsrl wrote)`;
 
 export async function main(args: readonly string[]): Promise<number> {
   let out = runsDir(ORDER_DESK_MODEL_DIR), csv: string | undefined, force = false, evalTasks = 500;
@@ -38,7 +39,7 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     if (flag === "--force") { force = true; continue; }
     const value = args[++k];
-    if (value === undefined) throw new RangeError(`order-desk-pretrain: ${flag} needs a value\n${USAGE}`);
+    if (value === undefined) throw new RangeError(`order-desk-pretrain: ${flag} needs a value; see --help`);
     const num = Number(value);
     const need = () => { if (!Number.isFinite(num)) throw new RangeError(`order-desk-pretrain: ${flag} must be a number, got ${JSON.stringify(value)}`); return num; };
     if (flag === "--out") out = path.resolve(value);
@@ -49,13 +50,18 @@ export async function main(args: readonly string[]): Promise<number> {
     else if (flag === "--seq") opts.seqLen = need();
     else if (flag === "--lr") opts.lr = need();
     else if (flag === "--eval-tasks") evalTasks = need();
-    else throw new RangeError(`order-desk-pretrain: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
+    else throw new RangeError(`order-desk-pretrain: unknown flag ${JSON.stringify(flag)}; see --help`);
   }
-  if (force) fs.rmSync(path.join(out, "model.safetensors"), { force: true });
+  // --out is checked before training (lib/data/out-dir): new, empty, or a tsrl directory (replaced only with --force)
+  if (force || !hasSavedGpt2(out)) {
+    checkOutDir(out, { overwrite: true });
+    probeWritable(out);
+  }
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   const cpu0 = process.cpuUsage(), load0 = os.loadavg()[0];
   const r = await loadOrPretrainOrderDesk(out, {
+    force,
     ...opts,
     signal: controller.signal,
     onProgress: (p) => {
@@ -87,5 +93,6 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
+  // a bad flag or --out exits 2, a bad file or a failed run 1, with one line (lib/cli/errors)
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { process.exitCode = reportError("run lib/cli/order-desk-pretrain.ts", err); });
 }
