@@ -13,9 +13,12 @@ export interface ProcessResult {
   stderr: string;
 }
 
-export function runProcess(command: string, args: readonly string[], options: SpawnOptions & { timeout?: number } = {}): Promise<ProcessResult> {
+/** `input`: written to the child's stdin, which is then closed (default: no stdin). */
+export function runProcess(command: string, args: readonly string[], options: SpawnOptions & { timeout?: number; input?: string } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    const { input, ...spawnOptions } = options;
+    const child = spawn(command, args, { ...spawnOptions, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = "", stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

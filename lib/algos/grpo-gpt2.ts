@@ -168,23 +168,12 @@ async function gpt2Run(model: Gpt2, config: AgentConfig, recordedModel: string):
       const summary = { algorithm: "grpo", env: GPT2_ENV, ...progressOf(), seed: config.seed, stopped, wallTime, checkpoint: out };
       // one atomic directory: the model, its tokenizer, the run and its training state (this run's --out, checked before training)
       const state = trainer.trainingState();
-      try {
-        saveGpt2(model, out, {
-          overwrite: true,
-          extraFiles: {
-            "tokenizer.json": JSON.stringify(gpt2TokenizerJson()),
-            "tokenizer_config.json": JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n",
-            ...(trainer.metrics.length ? { "metrics.csv": csvBytes(trainer.metrics) } : {}),
-            [GRPO_RUN_FILE]: JSON.stringify({ ...summary, config: trainer.config }, null, 2) + "\n",
-            [TRAIN_STATE_JSON]: JSON.stringify({ format: "tsrl-train-state", version: 1, algorithm: STATE_ALGORITHM, exact: state.exact, ...state.json }) + "\n",
-            [TRAIN_STATE_TENSORS]: encodeSafetensors(state.tensors, { format: "tsrl-train-state" }),
-          },
-        });
-      } catch (err) {
-        // weights that are not finite: the run diverged, and the directory keeps its last finite model
-        if (err instanceof CheckpointError && /non-finite|not finite/.test(err.message)) throw new NonFiniteError(`step ${trainer.metrics.length}: ${err.message}`);
-        throw err;
-      }
+      saveGpt2Run(model, out, {
+        ...(trainer.metrics.length ? { "metrics.csv": csvBytes(trainer.metrics) } : {}),
+        [GRPO_RUN_FILE]: JSON.stringify({ ...summary, config: trainer.config }, null, 2) + "\n",
+        [TRAIN_STATE_JSON]: JSON.stringify({ format: "tsrl-train-state", version: 1, algorithm: STATE_ALGORITHM, exact: state.exact, ...state.json }) + "\n",
+        [TRAIN_STATE_TENSORS]: encodeSafetensors(state.tensors, { format: "tsrl-train-state" }),
+      }, trainer.metrics.length);
       return out;
     },
     summary(result) {
@@ -197,4 +186,21 @@ async function gpt2Run(model: Gpt2, config: AgentConfig, recordedModel: string):
       model.dispose();
     },
   };
+}
+
+/**
+ * A GPT-2 run's directory, written atomically (replacing this run's own): the model, GPT-2's
+ * tokenizer files and the run's `files`. Weights that are not finite are a NonFiniteError naming
+ * the step — the run diverged — and nothing is written: the directory keeps its last finite model.
+ */
+export function saveGpt2Run(model: Gpt2, dir: string, files: Record<string, string | Uint8Array>, step: number): string {
+  try {
+    return saveGpt2(model, dir, {
+      overwrite: true,
+      extraFiles: { "tokenizer.json": JSON.stringify(gpt2TokenizerJson()), "tokenizer_config.json": JSON.stringify(gpt2TokenizerConfig(), null, 2) + "\n", ...files },
+    });
+  } catch (err) {
+    if (err instanceof CheckpointError && /non-finite|not finite/.test(err.message)) throw new NonFiniteError(`step ${step}: ${err.message}`);
+    throw err;
+  }
 }

@@ -103,8 +103,8 @@ export interface GrpoLmLossInputs {
   oldLogp: tf.Tensor2D;
   /** [B, C] log-probs under the frozen reference (needed when beta > 0). */
   refLogp?: tf.Tensor2D;
-  /** [B] one advantage per completion. */
-  advantages: tf.Tensor1D;
+  /** [B] one advantage per completion, or [B, C] one per token (an episode's turns may differ). */
+  advantages: tf.Tensor1D | tf.Tensor2D;
   /** [B, C] 1 on completion tokens, 0 on padding. */
   mask: tf.Tensor2D;
 }
@@ -154,8 +154,10 @@ export function grpoLmLoss(x: GrpoLmLossInputs, o: GrpoLmLossOptions): GrpoLmLos
     const tokens = tf.sum(m, -1, true); // [B, 1]
     const logW = o.importanceSamplingLevel === "token" ? logRatio : tf.div(tf.sum(logRatio, -1, true), tf.maximum(tokens, 1));
     const cols = logW.shape[1] as number;
-    const adv = tf.reshape(x.advantages, [B, 1]);
-    const advW = cols === 1 ? adv : tf.mul(adv, tf.onesLike(logW));
+    const advPerToken = x.advantages.rank === 2;
+    if (advPerToken && o.importanceSamplingLevel === "sequence") throw new RangeError("grpoLmLoss: per-token advantages need importanceSamplingLevel \"token\"");
+    const adv = advPerToken ? x.advantages : tf.reshape(x.advantages, [B, 1]);
+    const advW = cols === 1 || advPerToken ? adv : tf.mul(adv, tf.onesLike(logW));
     // −min(w·A, clip(w)·A), with w = exp(logW − 0)
     const sur = clippedSurrogate(tf.reshape(logW, [-1]) as tf.Tensor1D, tf.zeros([B * cols]) as tf.Tensor1D, tf.reshape(advW, [-1]) as tf.Tensor1D, o.epsilon, epsHigh);
     const ratio = tf.reshape(sur.ratio, [B, cols]) as tf.Tensor2D;

@@ -364,14 +364,21 @@ export interface GrpoLmBatch {
   /** Per token log-probs under the sampling policy (generate's logProbs). */
   oldLogp: readonly (readonly number[])[];
   advantages: Float32Array;
+  /**
+   * Per completion, which tokens carry loss (1) and which only condition (0): a multi-turn episode's
+   * agent tokens and environment tokens (./conversation-rollout.ts). Default: every token.
+   */
+  masks?: readonly ArrayLike<number>[];
+  /** Per completion, one advantage per token (credit that differs by turn); replaces `advantages`. */
+  tokenAdvantages?: readonly ArrayLike<number>[];
 }
 
 type UpdateStats = Pick<GrpoLmRow, "kl" | "clipLow" | "clipHigh" | "clipRegion" | "entropy" | "loss" | "gradNorm" | "learningRate">;
 
 /** [rows, C] right-padded with 0, as a tensor. */
-function padded(rows: readonly (readonly number[])[], C: number): tf.Tensor2D {
+function padded(rows: readonly ArrayLike<number>[], C: number): tf.Tensor2D {
   const out = new Float32Array(rows.length * C);
-  rows.forEach((r, b) => out.set(r.slice(0, C), b * C));
+  rows.forEach((r, b) => out.set(Array.prototype.slice.call(r, 0, C) as number[], b * C));
   return tf.tensor2d(out, [rows.length, C]);
 }
 
@@ -384,7 +391,9 @@ export function grpoLmUpdate(model: Gpt2, reference: Gpt2 | undefined, optimizer
   const mb = config.microBatchSize > 0 ? Math.min(config.microBatchSize, B) : B;
   const chunks: [number, number][] = [];
   for (let s = 0; s < B; s += mb) chunks.push([s, Math.min(B, s + mb)]);
-  const activeTokens = batch.completions.reduce((a, c) => a + c.length, 0);
+  const masks = batch.masks ?? batch.completions.map((x) => x.map(() => 1));
+  let activeTokens = 0;
+  for (const m of masks) for (let t = 0; t < m.length; t++) activeTokens += m[t];
   const lossOpts: GrpoLmLossOptions = {
     lossType: config.lossType, epsilon: config.epsilon, epsilonHigh: config.epsilonHigh > 0 ? config.epsilonHigh : config.epsilon,
     beta: config.beta, importanceSamplingLevel: config.importanceSamplingLevel, maxCompletionLength: config.maxCompletionLength,
@@ -406,8 +415,8 @@ export function grpoLmUpdate(model: Gpt2, reference: Gpt2 | undefined, optimizer
           const C = Math.max(...completions.map((x) => x.length));
           const kept: tf.Tensor[] = [];
           tf.tidy(() => {
-            const mask = padded(completions.map((x) => x.map(() => 1)), C);
-            const adv = tf.tensor1d(batch.advantages.subarray(a, b));
+            const mask = padded(masks.slice(a, b), C);
+            const adv = batch.tokenAdvantages ? padded(batch.tokenAdvantages.slice(a, b), C) : tf.tensor1d(batch.advantages.subarray(a, b));
             const old = config.numIterations > 1 ? padded(batch.oldLogp.slice(a, b), C) : undefined;
             let logged!: tf.Tensor[];
             const { value, grads } = tf.variableGrads(() => {
@@ -416,7 +425,7 @@ export function grpoLmUpdate(model: Gpt2, reference: Gpt2 | undefined, optimizer
               const [klS, klN] = maskedSumCount(terms.kl, mask);
               const [lowS, n] = maskedSumCount(terms.lowClipped, mask);
               const [highS] = maskedSumCount(terms.highClipped, mask);
-              logged = [klS, klN, lowS, highS, n, tf.sum(entropy)].map((t) => tf.keep(t));
+              logged = [klS, klN, lowS, highS, n, tf.sum(tf.mul(entropy, mask))].map((t) => tf.keep(t));
               return terms.loss;
             }, params);
             const [klS, klN, lowS, highS, n, entS] = tf.stack(logged).dataSync();

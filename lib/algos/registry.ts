@@ -15,6 +15,7 @@ import { actorCritic } from "./actor-critic";
 import type { Agent, AgentAlgorithm, AgentConfig, BaseRow } from "./agent";
 import { openAgent, openPolicy, type AlgorithmLookup, type LoadAgentOptions, type LoadedPolicy } from "./checkpoint";
 import { grpo } from "./grpo";
+import { grpoEpisodesTrainer } from "./grpo-episodes-trainer";
 import { grpoGpt2 } from "./grpo-gpt2";
 import { ppo } from "./ppo";
 import { reinforce } from "./reinforce";
@@ -25,7 +26,7 @@ const ALGORITHMS: readonly AgentAlgorithm[] = [reinforce, actorCritic, ppo, grpo
 const LOOKUP: AlgorithmLookup = { find: (name) => ALGORITHMS.find((a) => a.name === name), names: () => algorithmNames() };
 
 /** Every pair `tsrl train` knows, the more specific first. */
-const TRAINERS: readonly Trainer[] = [grpoGpt2, ...ALGORITHMS.map((a) => agentTrainer(a, LOOKUP))];
+const TRAINERS: readonly Trainer[] = [grpoGpt2, grpoEpisodesTrainer, ...ALGORITHMS.map((a) => agentTrainer(a, LOOKUP))];
 
 /** Names of the registered (agent) algorithms, in registration order. */
 export function algorithmNames(): string[] {

@@ -9,16 +9,27 @@ export type Verb = (args: string[]) => Promise<number>;
 
 const verbs: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   train: {
-    summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x  (a language model: tsrl train grpo GPT2 --model DIR|tiny --reward SPEC)",
+    summary: "train an agent:  tsrl train reinforce CartPole-v1 --seed 1 --out runs/x  (a language model: tsrl train grpo GPT2 --model DIR|tiny --reward SPEC; a conversation agent: tsrl train grpo OrderDesk-v0)",
     load: async () => (await import("./train")).trainCommand,
   },
-  eval: { summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json", load: async () => (await import("./eval")).evalCommand },
+  eval: {
+    summary: "evaluate a checkpoint:  tsrl eval runs/x --episodes 100 --json  (a conversation agent: tsrl eval DIR --tasks FILE --json)",
+    load: async () => {
+      const conv = await import("./eval-conversation");
+      return async (args) => (conv.conversationRun(args.find((a) => !a.startsWith("-"))) ? conv.evalConversationCommand(args) : (await import("./eval")).evalCommand(args));
+    },
+  },
   serve: {
     summary: "drive a trained agent (or a GPT-2's completions) over JSON lines or HTTP:  tsrl serve runs/x --stdio | --port 8000",
     load: async () => {
       const { isGpt2Directory } = await import("../nn/gpt2/load");
-      // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
-      return async (args) => (args.some((a) => !a.startsWith("-") && isGpt2Directory(a)) ? (await import("./serve-gpt2")).serveGpt2Command(args) : (await import("./serve")).serveCommand(args));
+      const conv = await import("./eval-conversation");
+      return async (args) => {
+        // a conversation agent (a GPT-2 directory with grpo_run.json naming a conversation env): its chat
+        if (args.some((a) => !a.startsWith("-") && conv.conversationRun(a))) return (await import("./serve-chat")).serveChatCommand(args);
+        // any argument that is a GPT-2 directory (a flag's value, say --port's, is not one)
+        return args.some((a) => !a.startsWith("-") && isGpt2Directory(a)) ? (await import("./serve-gpt2")).serveGpt2Command(args) : (await import("./serve")).serveCommand(args);
+      };
     },
   },
   playground: { summary: "the course's app in a browser (train, watch, play, edit):  tsrl playground [--port 8501] [--no-open]", load: async () => (await import("./playground")).playgroundCommand },

@@ -73,14 +73,8 @@ export async function serveGpt2Command(argv: string[]): Promise<number> {
     for (const name of ["max-tokens", "max-n", "batch"]) if (flag(name, 1) < 1) { console.error(`tsrl serve: --${name} ${flag(name, 1)}: expected a positive integer`); return 2; }
     if (flag("batch-window-ms", 0) < 0) { console.error(`tsrl serve: --batch-window-ms ${flag("batch-window-ms", 0)}: expected 0 or more`); return 2; }
   }
-  await initBackend({ quiet: true });
-  let model: Gpt2;
-  try {
-    model = loadGpt2(dir);
-  } catch (err) {
-    console.error(`tsrl serve: ${(err as Error).message}`);
-    return 1;
-  }
+  const model = await openServedGpt2(dir);
+  if (!model) return 1;
   try {
     const tok = fs.existsSync(path.join(dir, "tokenizer.json")) ? loadGpt2Tokenizer(dir) : loadGpt2Tokenizer();
     const rng = createRng(flag("seed", 0));
@@ -118,5 +112,16 @@ export async function serveGpt2Command(argv: string[]): Promise<number> {
     return await serveStdio(handle, (transport as { stdio: { maxLineBytes: number } }).stdio);
   } finally {
     model.dispose();
+  }
+}
+
+/** The GPT-2 in `dir`, the backend initialised, to serve; undefined after saying on stderr why it cannot be read (exit 1). */
+export async function openServedGpt2(dir: string): Promise<Gpt2 | undefined> {
+  await initBackend({ quiet: true });
+  try {
+    return loadGpt2(dir);
+  } catch (err) {
+    console.error(`tsrl serve: ${(err as Error).message}`);
+    return undefined;
   }
 }

@@ -28,6 +28,7 @@
  *                   with one line before training (lib/cli/errors); an error during training exits 1
  *                   after writing the weights and metrics so far (a stack only for a bug of tsrl's)
  */
+import { createHealthMonitor, formatWarning, watchHealth } from "../algos/health";
 import * as path from "node:path";
 import type { Field } from "../core/schema";
 import type { SaveEvery, TrainResult } from "../algos/agent";
@@ -66,6 +67,7 @@ const COMMON_FLAGS: FlagSpec[] = [
   { name: "resume", type: "string", help: "continue the run saved in DIR (exact where it says so; LunarLander-v3 and self-play games restart their episodes); flags given override its config" },
   { name: "json", type: "boolean", help: "print one JSON summary line on stdout" },
   { name: "quiet", type: "boolean", help: "no progress bar" },
+  { name: "stop-on", type: "string", choices: ["never", "unhealthy"], help: "stop when the health monitor (lib/algos/health.ts) calls the run unhealthy: non-finite values, KL over its bound; warnings go to stderr either way", default: "never" },
 ];
 
 const SIGNALS_HELP = "Signals: Ctrl-C (SIGINT), SIGTERM and SIGHUP stop training and write the checkpoint (exit 130, 143, 129); a second one quits at once.";
@@ -175,10 +177,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       console.error(`tsrl train: resuming ${path.resolve(resumeDir)} after ${run.metrics.length} ${unit}s${run.inexactNote !== undefined ? ` (not exactly: ${run.inexactNote})` : ""}`);
     }
     let lastSaved: number | undefined; // the update of the last periodic save
+    const health = createHealthMonitor();
     let result: TrainResult;
     try {
       // the progress bar (lib/viz/progress) is the train loop's own: on stderr, in place on a terminal
-      result = await run.train({
+      result = await run.train(watchHealth({
         onAbort: "return",
         progress: parsed.flags.quiet !== true,
         checkpoint: {
@@ -188,7 +191,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
             lastSaved = run.metrics.length;
           },
         },
-      });
+      }, health, { stopOnUnhealthy: parsed.flags["stop-on"] === "unhealthy", onWarning: (w) => console.error(`tsrl train: ${formatWarning(w)}`) }));
     } catch (err) {
       if (isNonFiniteError(err)) {
         // diverged: the weights in memory are not worth keeping, and the directory at --out (finite) stays as it is
@@ -217,20 +220,22 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const own = run.summary(result);
     run.dispose();
     const signal = result.stopped === "aborted" ? interrupts.stoppedBy() : undefined;
+    const unhealthy = result.stopped === "aborted" && !signal && health.status() === "unhealthy";
     const summary = {
       algorithm,
       env: envId,
       seed: config.seed,
-      stopped: result.stopped,
+      stopped: unhealthy ? "unhealthy" : result.stopped,
       ...(signal ? { signal } : {}),
       ...own.fields,
       wallTime: round(result.wallTime, 3),
       checkpoint: dir,
       ...(resumeDir !== undefined ? { resumedFrom: path.resolve(resumeDir) } : {}),
+      health: { status: health.status(), warnings: health.counts() },
     };
     if (parsed.flags.json) console.log(JSON.stringify(summary));
     else console.error(`tsrl: ${result.stopped}${signal ? ` (${signal})` : ""} after ${own.line}; written to ${dir}`);
-    return result.stopped === "aborted" ? (interrupts.exitCode() ?? 130) : 0;
+    return unhealthy ? 1 : result.stopped === "aborted" ? (interrupts.exitCode() ?? 130) : 0;
   } finally {
     interrupts.remove();
   }

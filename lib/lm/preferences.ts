@@ -14,6 +14,8 @@
 import * as fs from "node:fs";
 import type { Rng } from "../core/rng";
 import { REVIEW_DOMAINS, reviewContinuation, reviewOpening, type ReviewMood } from "./corpus";
+import { DataLineError } from "../data/data-line-error";
+export { DataLineError }; // its home is lib/data: lib/envs/order-desk's readers throw it too
 
 export interface PreferencePair {
   prompt: string;
@@ -58,13 +60,6 @@ export function generatePreferencePairs(rng: Rng, n: number, opts: GeneratePairs
   return out;
 }
 
-/** Thrown for a malformed data line; the message starts with `file:line:`. */
-export class DataLineError extends Error {
-  constructor(readonly file: string, readonly line: number, problem: string) {
-    super(`${file}:${line}: ${problem}`);
-    this.name = "DataLineError";
-  }
-}
 
 function readLines(file: string): string[] {
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);

@@ -17,9 +17,10 @@
  * Config errors name the field: `rules[1].target must be a positive number, got -3`.
  */
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
+import type { RewardFn } from "../core/text-reward";
+export type { RewardFn }; // its home is lib/core: lib/envs/conversation consumes it too
 
-/** The reward signature shared by every reward in lib/lm (and GRPO for language models). */
-export type RewardFn = (prompts: string[], completions: string[]) => Promise<number[]> | number[];
+
 
 /** A small sentiment lexicon of our own (lower case). */
 export const POSITIVE_WORDS: readonly string[] = [
