@@ -71,10 +71,11 @@ describe("the edit pointer network", () => {
     net.dispose();
   });
 
-  it("cannot tell content words apart: renaming a word (same length) everywhere leaves every logit unchanged", () => {
+  it("cannot tell content words apart beyond what WordNet says: renaming a word (same length, same WordNet concepts) everywhere leaves every logit unchanged", () => {
     const net = createEditPolicyNet("policy", spec, createRng(6));
     const policy = editPolicy(net);
-    const a = { instruction: "Replace the word 'cat' with 'dog'.", source: "the cat ran home" };
+    // "yak" and "elk" are nouns WordNet knows, near no edit concept ("dog" is not: to dog someone is to follow them)
+    const a = { instruction: "Replace the word 'cat' with 'yak'.", source: "the cat ran home" };
     const b = { instruction: "Replace the word 'owl' with 'elk'.", source: "the owl ran home" };
     expect(featurizeEditObservation(obsOf(b)).flat).toEqual(featurizeEditObservation(obsOf(a)).flat);
     const za = policy.logits(featurizeEditObservation(obsOf(a)).flat, 1);
@@ -83,7 +84,7 @@ describe("the edit pointer network", () => {
     for (let k = 0; k < za.length; k++) diff = Math.max(diff, Math.abs(za[k] - zb[k]));
     expect(diff).toBeLessThan(1e-5);
     // …but it does see relations: 'cut' is one letter from 'cat', and that changes them
-    const c = { instruction: "Replace the word 'cat' with 'cut'.", source: "the cat ran home" };
+    const c = { instruction: "Replace the word 'cat' with 'cot'.", source: "the cat ran home" };
     const zc = policy.logits(featurizeEditObservation(obsOf(c)).flat, 1);
     expect(za.some((v, k) => Math.abs(v - zc[k]) > 1e-5)).toBe(true);
     net.dispose();
@@ -127,7 +128,8 @@ describe("GRPO on EditAgent-v0", () => {
     const obs = obsOf(train[0]);
     expect(s.observation!.featurize!(obs)).toEqual(featurizeEditObservation(obs).flat);
     const demos = s.demonstrations!({ tasks: train.slice(0, 10) }, createRng(1));
-    expect(demos.filter((d) => d.action === EDIT_STOP)).toHaveLength(10); // every oracle episode ends in STOP
+    // every oracle episode ends in STOP, and the warm start also clones STOP on ceil(10 / 9) = 2 nonsense instructions
+    expect(demos.filter((d) => d.action === EDIT_STOP)).toHaveLength(12);
     for (const d of demos) expect(d.mask![d.action]).toBe(1);
   });
 

@@ -44,9 +44,25 @@ describe("tsrl on EditAgent-v0", () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ env: "EditAgent-v0", count: 9, errors: [] });
-    for (const k of ["exactMatch", "meanNormalizedEditDistance", "meanSteps", "meanMinimalSteps"]) expect(typeof s[k]).toBe("number");
+    for (const k of ["exactMatch", "meanNormalizedEditDistance", "meanSteps", "meanMinimalSteps", "abstained", "wrong", "unaskedChangeRate"]) expect(typeof s[k]).toBe("number");
+    // every episode is exact, abstained or wrong: the three add up
+    expect(s.exactMatch + s.abstained + s.wrong).toBeCloseTo(1, 3);
     expect(Object.keys(s.perFamily)).toEqual([...EDIT_FAMILIES]);
     expect(s.perFamily.insert.meanMinimalSteps).toBe(2);
+  });
+
+  it("eval --tasks on a nonsense file ({ id, instruction, text }): the fraction declined, and why", () => {
+    const file = path.join(tmp, "nonsense.jsonl");
+    fs.writeFileSync(file, [
+      { id: "n1", instruction: "Banana telescope whistle quickly.", text: "The cat sat on the mat." },
+      { id: "n2", instruction: "Translate the sentence into French.", text: "the dog ran" },
+    ].map((x) => JSON.stringify(x)).join("\n") + "\n");
+    const r = run(["eval", dir, "--tasks", file, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ kind: "nonsense", count: 2 });
+    expect(s.abstained + s.edited).toBeCloseTo(1, 6);
+    expect(Object.keys(s.reasons).sort()).toEqual(["low-confidence", "no-edit", "oscillation", "step-limit"]);
   });
 
   it("eval --tasks: a malformed line is named by file and line, the good lines are still scored, exit code 1", () => {
@@ -82,6 +98,10 @@ describe("tsrl on EditAgent-v0", () => {
     expect(out[0].id).toBe(1);
     expect(typeof out[0].text).toBe("string");
     expect(Array.isArray(out[0].steps)).toBe(true);
+    expect(typeof out[0].understood).toBe("boolean");
+    expect(typeof out[0].message).toBe("string");
+    // declined: the text comes back unchanged, with a reason
+    if (!out[0].understood) expect([out[0].text, typeof out[0].reason]).toEqual([pick[0].source, "string"]);
     expect(out[1].error).toMatch(/^line 2: not JSON/);
     expect(out[2].error).toMatch(/^line 3: text must be a non-empty string/);
     expect(out[3].error).toMatch(/^line 4: unknown field "txt"/);

@@ -55,13 +55,25 @@ describe("EditAgent-v0 actions", () => {
     expect(() => encodeAction({ op: "INSERT", location: 33 })).toThrow(/location must be an integer in 0..32/);
   });
 
-  it("payloads: space and period, the instruction's tokens, then case transforms (matched words first), deduplicated", () => {
+  it("payloads: space and period, case transforms of the first word and of the named words, the instruction's words, then the other transforms; deduplicated", () => {
     const obs = editObservation(SWAP.instruction, editTokenize(SWAP.source));
-    expect(obs.payloads).toEqual([" ", ".", "Swap", "cat", "for", "dog", "The", "CAT", "Cat", "THE", "Sat", "SAT"]);
-    // at most 24: a long text's transforms are cut, the instruction's words kept
-    const long = editObservation("Fix it.", editTokenize("one two three four five six seven eight nine ten eleven twelve"));
+    expect(obs.payloads).toEqual([" ", ".", "The", "CAT", "Cat", "Swap", "cat", "for", "dog", "THE", "Sat", "SAT"]);
+    // at most 24: a long text's other transforms are cut, the instruction's words kept; its quotes and punctuation are no payloads
+    const long = editObservation("Fix 'it', please.", editTokenize("one two three four five six seven eight nine ten eleven twelve"));
     expect(long.payloads).toHaveLength(EDIT_MAX_PAYLOADS);
-    expect(long.payloads.slice(0, 5)).toEqual([" ", ".", "Fix", "it", "One"]);
+    expect(long.payloads.slice(0, 6)).toEqual([" ", ".", "One", "Fix", "it", "please"]);
+  });
+
+  it("edited flags: what the episode's edits wrote, through insert, replace and delete", () => {
+    const env = makeEditAgent({ tasks: [SWAP] });
+    let { obs } = env.reset({ options: { taskIndex: 0 } });
+    expect(obs.edited).toEqual([false, false, false, false, false]);
+    obs = env.step(encodeAction({ op: "REPLACE", location: 2, payload: obs.payloads.indexOf("dog") })).obs;
+    expect(obs.edited).toEqual([false, false, true, false, false]);
+    obs = env.step(encodeAction({ op: "INSERT", location: 0, payload: obs.payloads.indexOf("Swap") })).obs;
+    expect(obs.edited).toEqual([true, false, false, true, false, false]);
+    obs = env.step(encodeAction({ op: "DELETE", location: 1 })).obs;
+    expect(obs.edited).toEqual([true, false, true, false, false]);
   });
 });
 
@@ -214,7 +226,7 @@ describe("EditAgent-v0 in the registry", () => {
     const env = makeEnv<EditObservation, number>("EditAgent-v0");
     const a = env.reset({ seed: 5 }), b = env.reset({ seed: 5 });
     expect(a.obs).toEqual(b.obs);
-    expect(Object.keys(a.obs).sort()).toEqual(["instruction", "instructionTokens", "payloads", "text", "textTokens"]);
+    expect(Object.keys(a.obs).sort()).toEqual(["edited", "instruction", "instructionTokens", "payloads", "text", "textTokens"]);
     expect(splits.train.some((t) => t.instruction === a.obs.instruction && t.source === a.obs.text)).toBe(true);
     let info = a.info;
     let r;
@@ -255,7 +267,7 @@ describe("EditAgent-v0 in the registry", () => {
 
   it("options are checked, naming the bad value", () => {
     expect(() => makeEditAgent({ spilt: "train" } as never)).toThrow(/unknown option 'spilt'/);
-    expect(() => makeEditAgent({ split: "test" as EditSplit })).toThrow(/split must be one of "train", "validation", "heldout", got "test"/);
+    expect(() => makeEditAgent({ split: "test" as EditSplit })).toThrow(/split must be one of "train", "validation", "heldout", "heldout-phrasings", got "test"/);
     expect(() => makeEditAgent({ split: "train", tasks: [SWAP] })).toThrow(/give tasks or split, not both/);
     expect(() => makeEditAgent({ tasks: [{ ...SWAP, target: SWAP.source }] })).toThrow(/options.tasks\[0\]: source and target are the same/);
     expect(() => makeEditAgent({ tasks: "/nonexistent/edit.jsonl" })).toThrow(/no task file \/nonexistent\/edit.jsonl/);

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { datasetsDir } from "../lib/data/paths";
 import {
-  EDIT_FAMILIES, EDIT_FUNCTION_WORDS, EDIT_HELDOUT_VOCAB, EDIT_KNOWN_WORDS, EDIT_PHRASINGS, EDIT_SPLITS, EDIT_TRAIN_VOCAB,
+  EDIT_FAMILIES, EDIT_FUNCTION_WORDS, EDIT_HELDOUT_VOCAB, EDIT_KNOWN_WORDS, EDIT_PHRASINGS, EDIT_SPLITS, EDIT_TRAIN_VOCAB, HELDOUT_PHRASING_WORDS, PHRASING_WORDS,
   editTokenize, editWords, formatEditTasks, generateEditDatasets, isSpaceToken, minimalEdits, parseEditTasks, phrasingOf, readEditTasks,
   type EditFamily, type EditSplit, type EditTask,
 } from "../lib/envs";
@@ -20,11 +20,13 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const committed = Object.fromEntries(EDIT_SPLITS.map((s) => [s, readEditTasks(datasetsDir("edit", `${s}.jsonl`))])) as Record<EditSplit, EditTask[]>;
 const lowerWords = (text: string) => editWords(text).map((w) => w.toLowerCase());
-const KNOWN = new Set(EDIT_KNOWN_WORDS);
+// the instruction language of either phrasing split, and the function words: shared by design; every other word is vocabulary
+const KNOWN = new Set([...EDIT_KNOWN_WORDS, ...PHRASING_WORDS, ...HELDOUT_PHRASING_WORDS]);
+const isNumber = (w: string) => /^\p{N}/u.test(w);
 
 describe("the generator", () => {
   it("is deterministic: the same seed gives byte-identical files, another seed other tasks", () => {
-    const sizes = { train: 90, validation: 18, heldout: 18 };
+    const sizes = { train: 90, validation: 18, heldout: 18, "heldout-phrasings": 18 };
     const a = generateEditDatasets({ seed: 3, sizes }), b = generateEditDatasets({ seed: 3, sizes }), c = generateEditDatasets({ seed: 4, sizes });
     for (const s of EDIT_SPLITS) {
       expect(Buffer.from(formatEditTasks(a[s]))).toEqual(Buffer.from(formatEditTasks(b[s])));
@@ -69,7 +71,7 @@ describe("datasets/edit", () => {
     }
   });
 
-  it("records exactly id, family, instruction, source, target; ids unique; every task needs 1–19 edits; sources and targets have 4–12 words", () => {
+  it("records exactly id, family, instruction, source, target; ids unique; every task needs 1–19 edits; sources and targets have 4–14 words", () => {
     const ids = new Set<string>();
     for (const s of EDIT_SPLITS) {
       for (const line of fs.readFileSync(datasetsDir("edit", `${s}.jsonl`), "utf8").trimEnd().split("\n")) {
@@ -84,23 +86,25 @@ describe("datasets/edit", () => {
         expect(m).toBeLessThanOrEqual(19);
         for (const text of [t.source, t.target]) {
           expect(editWords(text).length).toBeGreaterThanOrEqual(4);
-          expect(editWords(text).length).toBeLessThanOrEqual(12);
+          expect(editWords(text).length).toBeLessThanOrEqual(14);
         }
       }
     }
   });
 
-  it("held-out tasks use no word that appears anywhere in train (word by word), and no train sentence", () => {
+  it("held-out tasks (both held-out files) use no word that appears anywhere in train (word by word), and no train sentence", () => {
     const trainWords = new Set(committed.train.flatMap((t) => [t.instruction, t.source, t.target].flatMap(lowerWords)));
-    const heldoutContent = new Set(committed.heldout.flatMap((t) => [t.instruction, t.source, t.target].flatMap(lowerWords)).filter((w) => !KNOWN.has(w)));
-    expect(heldoutContent.size).toBeGreaterThan(80);
-    const shared = [...heldoutContent].filter((w) => trainWords.has(w));
-    expect(shared).toEqual([]);
-    // the words both splits have are the instruction language only (phrasings and function words)
-    const heldoutAll = new Set(committed.heldout.flatMap((t) => [t.instruction, t.source, t.target].flatMap(lowerWords)));
-    expect([...heldoutAll].filter((w) => trainWords.has(w)).every((w) => KNOWN.has(w))).toBe(true);
-    const trainTexts = new Set(committed.train.flatMap((t) => [t.source, t.target]));
-    expect(committed.heldout.filter((t) => trainTexts.has(t.source) || trainTexts.has(t.target))).toEqual([]);
+    for (const split of ["heldout", "heldout-phrasings"] as const) {
+      const heldoutContent = new Set(committed[split].flatMap((t) => [t.instruction, t.source, t.target].flatMap(lowerWords)).filter((w) => !KNOWN.has(w) && !isNumber(w)));
+      expect(heldoutContent.size).toBeGreaterThan(80);
+      const shared = [...heldoutContent].filter((w) => trainWords.has(w));
+      expect(shared, split).toEqual([]);
+      // the words both splits have are the instruction language (phrasings and function words) and numbers only
+      const heldoutAll = new Set(committed[split].flatMap((t) => [t.instruction, t.source, t.target].flatMap(lowerWords)));
+      expect([...heldoutAll].filter((w) => trainWords.has(w)).every((w) => KNOWN.has(w) || isNumber(w))).toBe(true);
+      const trainTexts = new Set(committed.train.flatMap((t) => [t.source, t.target]));
+      expect(committed[split].filter((t) => trainTexts.has(t.source) || trainTexts.has(t.target))).toEqual([]);
+    }
   });
 
   it("the vocabularies are disjoint word by word, and neither uses a word of the instruction language", () => {
@@ -133,6 +137,7 @@ describe("datasets/edit", () => {
       for (const t of committed[s]) {
         const p = phrasingOf(t.family, t.instruction);
         expect(p, t.instruction).toBeDefined();
+        expect(p!.split, t.instruction).toBe(s === "heldout-phrasings" ? "heldout" : "train");
         for (const other of EDIT_FAMILIES) if (other !== t.family) expect(phrasingOf(other, t.instruction), `${t.instruction} also reads as ${other}`).toBeUndefined();
         used[t.family].add(p!.index);
       }
@@ -144,7 +149,7 @@ describe("datasets/edit", () => {
     const count = (text: string, w: string) => lowerWords(text).filter((x) => x === w.toLowerCase()).length;
     for (const s of EDIT_SPLITS) {
       for (const t of committed[s]) {
-        const { W, V, A, B } = phrasingOf(t.family, t.instruction)!.slots;
+        const { W, P, N, A, B } = phrasingOf(t.family, t.instruction)!.slots;
         const tokens = editTokenize(t.source);
         switch (t.family) {
           case "capitalise": expect(t.target).toBe(t.source[0].toUpperCase() + t.source.slice(1)); break;
@@ -155,8 +160,10 @@ describe("datasets/edit", () => {
             break;
           case "delete": expect([count(t.source, W!), count(t.target, W!)]).toEqual([1, 0]); break;
           case "insert":
-            expect([count(t.source, W!), count(t.target, W!), count(t.source, V!)]).toEqual([0, 1, 1]);
-            expect(t.target.toLowerCase()).toContain(`${V} ${W}`.toLowerCase());
+            expect([count(t.source, W!), count(t.target, W!)]).toEqual([0, 1]);
+            expect(P !== undefined || N !== undefined, t.instruction).toBe(true);
+            if (P !== undefined) expect([count(t.source, P), t.target.toLowerCase().includes(`${P} ${W}`.toLowerCase())]).toEqual([1, true]);
+            if (N !== undefined) expect([count(t.source, N), t.target.toLowerCase().includes(`${W} ${N}`.toLowerCase())]).toEqual([1, true]);
             break;
           case "replace": expect([count(t.source, A!), count(t.target, A!), count(t.target, B!)]).toEqual([1, 0, 1]); break;
           case "upper": expect(t.target).toBe(t.source.replace(new RegExp(`\\b${W}\\b`), W!.toUpperCase())); break;

@@ -21,7 +21,13 @@ const randomText = (rng: ReturnType<typeof createRng>, alphabet: string, maxLeng
 describe("edit text: tokens", () => {
   it("splits words, space runs and single punctuation characters", () => {
     expect(editTokenize("The  cat, sat.")).toEqual(["The", "  ", "cat", ",", " ", "sat", "."]);
-    expect(editTokenize("Upper-case 'dog'.")).toEqual(["Upper", "-", "case", " ", "'", "dog", "'", "."]);
+    expect(editTokenize("Upper-case 'dog'.")).toEqual(["Upper-case", " ", "'", "dog", "'", "."]);
+    // issue 16: hyphens, apostrophes and number separators inside a word keep it one token; quotes around it do not join it
+    expect(editTokenize("Dr. O'Neil's brand-new car didn't cost 1,200 or 3.5, at 3:30.")).toEqual([
+      "Dr", ".", " ", "O'Neil's", " ", "brand-new", " ", "car", " ", "didn't", " ", "cost", " ", "1,200", " ", "or", " ", "3.5", ",", " ", "at", " ", "3:30", ".",
+    ]);
+    expect(editTokenize("“thermos”, ‘ragged’ `x` -dash- 'a'")).toEqual(["“", "thermos", "”", ",", " ", "‘", "ragged", "’", " ", "`", "x", "`", " ", "-", "dash", "-", " ", "'", "a", "'"]);
+    expect(editTokenize("a,b 1,b")).toEqual(["a", ",", "b", " ", "1", ",", "b"]);
     expect(editTokenize("  a\t\nb  ")).toEqual(["  ", "a", "\t\n", "b", "  "]);
     expect(editTokenize("route66 ok!!")).toEqual(["route66", " ", "ok", "!", "!"]);
     expect(editTokenize("")).toEqual([]);

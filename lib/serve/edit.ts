@@ -1,12 +1,15 @@
 /**
  * The edit request of an edit agent's checkpoint (EditAgent-v0): an instruction and a text in, the
  * edited text and its steps out — the policy's greedy edits until STOP or the 20-step limit
- * (`stopped` false).
+ * (`stopped` false), and its verdict: `understood` false with a `reason` and a `message` when it
+ * declines (lib/envs/edit/evaluate's `editVerdict`), the text then unchanged.
  *
  *   {"instruction": "Capitalise the first word.", "text": "the cat sat."}
- *   → {"text": "The cat sat.", "steps": ["REPLACE token 0 with \"The\"", "STOP"], "stopped": true, "understood": true}
+ *   → {"text": "The cat sat.", "steps": ["REPLACE token 0 with \"The\"", "STOP"], "stopped": true, "understood": true, "message": "1 edit, then stop."}
+ *   {"instruction": "Banana telescope whistle quickly.", "text": "the cat sat."}
+ *   → {"text": "the cat sat.", "steps": ["STOP"], "stopped": true, "understood": false, "reason": "no-edit", "message": "I could not find …"}
  */
-import { applyEditPolicy } from "../envs/edit/evaluate";
+import { applyEditPolicy, type EditProbs } from "../envs/edit/evaluate";
 import type { EditAct } from "../envs/edit/oracle";
 import { EDIT_MAX_TOKENS, editObservation } from "../envs/edit/actions";
 import { editTokenize } from "../envs/edit/text";
@@ -37,14 +40,14 @@ export function createEditHandler(policy: Pick<LoadedPolicy, "act" | "probs">): 
     if (tokens > EDIT_MAX_TOKENS) throw new RequestError(`text has ${tokens} tokens; the edit agent handles at most ${EDIT_MAX_TOKENS}`, "text");
     let out: ReturnType<typeof applyEditPolicy>;
     try {
-      out = applyEditPolicy(policy.act as unknown as EditAct, instruction, text);
+      out = applyEditPolicy(policy.act as unknown as EditAct, instruction, text, { probs: policy.probs as unknown as EditProbs });
     } catch (err) {
       checkFiniteOutput(policy, editObservation(instruction, editTokenize(text))); // NaN weights: say that, not what broke downstream
       throw err;
     }
-    // TODO(edit agent, issue 16): `understood` is true until applyEditPolicy reports its own verdict
-    // (abstention: understood false, with a reason); then pass that through here, and both
-    // transports (stdio and POST /v1/edit) carry it.
-    return { text: out.text, steps: out.steps.map((s) => s.description), stopped: out.stopped, understood: true };
+    return {
+      text: out.text, steps: out.steps.map((s) => s.description), stopped: out.stopped, understood: out.understood,
+      ...(out.reason ? { reason: out.reason } : {}), message: out.message, confidence: Number(out.confidence.toPrecision(4)),
+    };
   };
 }

@@ -15,10 +15,13 @@
  *
  * ## Payloads: a candidate list per state, at most EDIT_MAX_PAYLOADS (24), deduplicated, in this order
  *   1. " " and "." (always slots 0 and 1)
- *   2. the instruction's words and punctuation, in order (copied: an unseen word can be written)
- *   3. case transforms of the text's words that differ from the word: the first word capitalised;
+ *   2. case transforms of the text's words that differ from the word: the first word capitalised;
  *      then upper, lower and capitalised forms of the words that match an instruction word
- *      ignoring case; then those of the other words, in text order
+ *      ignoring case
+ *   3. the instruction's words, in order (copied: an unseen word can be written); its punctuation
+ *      and quote marks are no payloads (no family writes them, and a long, polite instruction
+ *      would otherwise crowd the case forms out)
+ *   4. case transforms of the other words, in text order
  * and cut at 24. Slots past the list are padding and always masked.
  *
  * ## The mask (`editActionMask`, 1 legal): what is masked and why
@@ -78,17 +81,36 @@ export interface EditObservation {
   instructionTokens: string[];
   textTokens: string[];
   payloads: string[];
+  /**
+   * Per text token: written by an edit of this episode (inserted or replaced). What the agent has
+   * done so far — after "Replace A with B" it sees that B is its own work, not a word to change back.
+   */
+  edited: boolean[];
 }
 
-/** The observation of a state: the instruction and the current token list. */
-export function editObservation(instruction: string, textTokens: readonly string[], instructionTokens: readonly string[] = editTokenize(instruction)): EditObservation {
+/** The observation of a state: the instruction, the current token list and which tokens the episode's edits wrote (none by default). */
+export function editObservation(instruction: string, textTokens: readonly string[], instructionTokens: readonly string[] = editTokenize(instruction), edited?: readonly boolean[]): EditObservation {
+  if (edited !== undefined && edited.length !== textTokens.length) throw new RangeError(`editObservation: edited has ${edited.length} flags for ${textTokens.length} tokens`);
   return {
     instruction,
     text: editDetokenize(textTokens),
     instructionTokens: instructionTokens.slice(),
     textTokens: textTokens.slice(),
     payloads: payloadCandidates(instructionTokens, textTokens),
+    edited: edited ? edited.slice() : textTokens.map(() => false),
   };
+}
+
+/** The edited flags after an action (see EditObservation.edited): an inserted or replaced token is marked, a deleted one goes; STOP keeps them. */
+export function applyEditFlags(edited: readonly boolean[], action: number): boolean[] {
+  const { op, location } = decodeAction(action);
+  const out = edited.slice();
+  if (op === "STOP") return out;
+  const at = op === "INSERT" && location === EDIT_END ? out.length : location;
+  if (op === "DELETE") out.splice(at, 1);
+  else if (op === "INSERT") out.splice(at, 0, true);
+  else out[at] = true;
+  return out;
 }
 
 /** The flat index of (op, location, payload); DELETE and STOP default to their only legal slots. */
@@ -121,7 +143,6 @@ export function payloadCandidates(instructionTokens: readonly string[], textToke
   };
   add(" ");
   add(".");
-  for (const t of instructionTokens) if (!isSpaceToken(t)) add(t);
   const words = textTokens.filter(isWordToken);
   const instructionWords = new Set(instructionTokens.filter(isWordToken).map(lowerCaseWord));
   const transforms = (w: string, forms: ((t: string) => string)[]) => {
@@ -132,6 +153,7 @@ export function payloadCandidates(instructionTokens: readonly string[], textToke
   };
   if (words.length > 0) transforms(words[0], [capitalizeWord]);
   for (const w of words) if (instructionWords.has(lowerCaseWord(w))) transforms(w, [upperCaseWord, lowerCaseWord, capitalizeWord]);
+  for (const t of instructionTokens) if (isWordToken(t)) add(t);
   for (const w of words) if (!instructionWords.has(lowerCaseWord(w))) transforms(w, [capitalizeWord, upperCaseWord, lowerCaseWord]);
   return out;
 }

@@ -63,7 +63,7 @@ import { InvalidActionError, type Env, type Info, type ResetArgs, type StepResul
 import { createRng, randomSeed, type Rng } from "../../core/rng";
 import { box, discrete } from "../../core/spaces";
 import { datasetsDir } from "../../data/paths";
-import { EDIT_ACTIONS, EDIT_STOP, applyEditAction, describeAction, editActionMask, editObservation, type EditObservation } from "./actions";
+import { EDIT_ACTIONS, EDIT_STOP, applyEditAction, applyEditFlags, describeAction, editActionMask, editObservation, type EditObservation } from "./actions";
 import { charEditDistance } from "./distance";
 import { EDIT_FEATURE_SIZE } from "./features";
 import { EDIT_SPLITS, checkEditTask, minimalEdits, readEditTasks, type EditSplit, type EditTask } from "./tasks";
@@ -135,13 +135,14 @@ export function makeEditAgent(options: EditAgentOptions = {}): EditAgentEnv {
   let taskIndex = -1;
   let instructionTokens: string[] = [];
   let tokens: string[] = [];
+  let edited: boolean[] = [];
   let obs: EditObservation;
   let mask: Uint8Array;
   let d0 = 1, distance = 0, minimal = 0, steps = 0, edits = 0;
   let started = false, over = false;
 
   const observe = () => {
-    obs = editObservation(task.instruction, tokens, instructionTokens);
+    obs = editObservation(task.instruction, tokens, instructionTokens, edited);
     mask = editActionMask(tokens, obs.payloads);
   };
   const info = (extra: Partial<EditAgentInfo> = {}): EditAgentInfo => ({
@@ -191,6 +192,7 @@ export function makeEditAgent(options: EditAgentOptions = {}): EditAgentEnv {
       }
       instructionTokens = editTokenize(task.instruction);
       tokens = editTokenize(task.source);
+      edited = tokens.map(() => false);
       d0 = distance = charEditDistance(task.source, task.target);
       minimal = minimalEdits(task);
       steps = edits = 0;
@@ -218,6 +220,7 @@ export function makeEditAgent(options: EditAgentOptions = {}): EditAgentEnv {
         return { obs, reward, terminated: true, truncated: false, info: info({ action: described }) };
       }
       tokens = next;
+      edited = applyEditFlags(edited, action);
       edits++;
       const before = distance;
       distance = charEditDistance(editDetokenize(tokens), task.target);

@@ -29,6 +29,7 @@
  */
 import { EDIT_LOCATIONS, EDIT_MAX_PAYLOADS, EDIT_MAX_TOKENS, type EditObservation } from "./actions";
 import { withinOneEdit } from "./distance";
+import { EDIT_CONCEPT_NAMES, inWordNet, negatedStem, phraseAffinity } from "./lexicon";
 import { EDIT_KNOWN_WORDS } from "./phrasings";
 import { capitalizeWord, editTokenKind, isSpaceToken, isWordToken, lowerCaseWord, upperCaseWord, wordCasePattern } from "./text";
 
@@ -70,6 +71,7 @@ export const EDIT_TEXT_FEATURES: readonly FeatureDoc[] = [
   ["instrFirstWord", "a word equal, ignoring case, to the first content word the instruction names"],
   ["instrLastWord", "a word equal, ignoring case, to the last content word the instruction names"],
   ["repeated", "a word that occurs more than once in the text, ignoring case"],
+  ["edited", "written by an edit of this episode (inserted or replaced): the agent's own work"],
 ];
 
 export const EDIT_INSTRUCTION_FEATURES: readonly FeatureDoc[] = [
@@ -83,7 +85,7 @@ export const EDIT_INSTRUCTION_FEATURES: readonly FeatureDoc[] = [
   ["position", "token index / 48"],
   ["wordIndex", "index among the instruction's words / 16, at most 1"],
   ["quoted", "a word between quote marks"],
-  ["content", "a word outside the instruction language: a slot's word (W, V, A, B)"],
+  ["content", "a word outside the instruction language with no WordNet edit concept, or one the text holds (ignoring case or one letter apart): likely a slot's word (W, P, N, A, B)"],
   ["contentIndex", "for a content word: 0 for the first one, 1 for a later one"],
   ...CASE_FEATURES,
   ["length", "characters / 20, at most 1"],
@@ -91,7 +93,14 @@ export const EDIT_INSTRUCTION_FEATURES: readonly FeatureDoc[] = [
   ["textCaseless", "a word equal to a text word ignoring case"],
   ["textTypo", "a word one letter away from a text word"],
   ["payload", "also a payload candidate (not cut off by the 24-slot limit)"],
+  ["wordnet", "a word WordNet knows (lib/envs/edit/lexicon.ts)"],
+  ["negation", "a negating word (not, no, never, …n't) or a stem with a negating prefix (\"decapitalize\"): the concept is to be undone"],
+  ["negated", "a word after a negation in the instruction, or itself a negated stem"],
+  ...EDIT_CONCEPT_NAMES.map((c): FeatureDoc => [`prevConcept:${c}`, `the word before it (quotes skipped) has the concept '${c}'`]),
+  ...EDIT_CONCEPT_NAMES.map((c): FeatureDoc => [`nextConcept:${c}`, `the word after it (quotes skipped) has the concept '${c}'`]),
+  ...EDIT_CONCEPT_NAMES.map((c): FeatureDoc => [`concept:${c}`, `the word (or a multi-word lemma covering it) is, in WordNet, a synonym of a seed of the edit concept '${c}' or one link from one`]),
   ...EDIT_KNOWN_WORDS.map((w): FeatureDoc => [`is:${w}`, `the word '${w}' of the instruction language, ignoring case (one-hot)`]),
+  ...EDIT_KNOWN_WORDS.map((w): FeatureDoc => [`prevIs:${w}`, `the word before it (quotes skipped) is '${w}' (one-hot): "after X" and "before X" differ here`]),
 ];
 
 export const EDIT_PAYLOAD_FEATURES: readonly FeatureDoc[] = [
@@ -124,6 +133,7 @@ export const EDIT_GLOBAL_FEATURES: readonly FeatureDoc[] = [
   ["endsWithPeriod", "the text's last token is '.'"],
   ["startsWithCapital", "the text's first character is an upper-case letter"],
   ["full", "the text has 32 tokens: INSERT is masked"],
+  ["edits", "some token was written by an edit of this episode"],
 ];
 
 const FT = EDIT_TEXT_FEATURES.length, FI = EDIT_INSTRUCTION_FEATURES.length, FP = EDIT_PAYLOAD_FEATURES.length, FG = EDIT_GLOBAL_FEATURES.length;
@@ -166,7 +176,7 @@ export interface EditFeatures {
 }
 
 const KNOWN_INDEX = new Map(EDIT_KNOWN_WORDS.map((w, k) => [w, k]));
-const QUOTES = new Set(["'", '"']);
+const QUOTES = new Set(["'", '"', "`", "“", "”", "‘", "’"]);
 
 function wordId(t: string | undefined): number {
   if (t === undefined || !isWordToken(t)) return 0;
@@ -191,6 +201,11 @@ function caseRow(row: Float32Array, at: number, t: string): void {
 const index = (docs: readonly FeatureDoc[]) => Object.fromEntries(docs.map(([n], k) => [n, k])) as Record<string, number>;
 const XT = index(EDIT_TEXT_FEATURES), XI = index(EDIT_INSTRUCTION_FEATURES), XP = index(EDIT_PAYLOAD_FEATURES), XG = index(EDIT_GLOBAL_FEATURES);
 const IS_BASE = XI["is:" + EDIT_KNOWN_WORDS[0]];
+const CONCEPT_BASE = XI["concept:" + EDIT_CONCEPT_NAMES[0]];
+const PREV_CONCEPT_BASE = XI["prevConcept:" + EDIT_CONCEPT_NAMES[0]];
+const NEXT_CONCEPT_BASE = XI["nextConcept:" + EDIT_CONCEPT_NAMES[0]];
+const PREV_IS_BASE = XI["prevIs:" + EDIT_KNOWN_WORDS[0]];
+const isNegation = (low: string) => low === "not" || low === "no" || low === "never" || low === "nothing" || /n't$|n’t$/.test(low);
 
 /** The features of an observation (see the module comment); pure and deterministic. */
 export function featurizeEditObservation(obs: EditObservation): EditFeatures {
@@ -202,7 +217,7 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
     offset += size;
   }
   const [text, instruction, payloads, textInstruction, payloadText, payloadInstruction, global] = views;
-  const tokens: Tokens = { text: obs.textTokens.slice(0, EDIT_MAX_TOKENS), instruction: obs.instructionTokens.slice(0, I), payloads: obs.payloads.slice(0, P) };
+  const tokens: Tokens = { text: obs.textTokens.slice(0, EDIT_MAX_TOKENS), edited: (obs.edited ?? []).slice(0, EDIT_MAX_TOKENS), instruction: obs.instructionTokens.slice(0, I), payloads: obs.payloads.slice(0, P) };
   const facts = factsOf(tokens);
   writeTextRows(text, tokens, facts);
   writeInstructionRows(instruction, tokens, facts);
@@ -223,12 +238,20 @@ export function featurizeEditObservation(obs: EditObservation): EditFeatures {
 /** The observation's tokens as far as the features reach: text (≤ EDIT_MAX_TOKENS), instruction (≤ 48), payloads (≤ 24). */
 interface Tokens {
   text: string[];
+  /** Per text token: written by an edit (EditObservation.edited). */
+  edited: boolean[];
   instruction: string[];
   payloads: string[];
 }
 
 /** What the instruction says and the text holds, computed once for every block of features. */
 interface Facts {
+  /** Per instruction word token: a stem with a negating prefix ("decapitalize"). */
+  negStem: boolean[];
+  /** Some text token was written by an edit. */
+  anyEdited: boolean;
+  /** Per instruction word token: its WordNet concept affinities (EDIT_CONCEPT_NAMES order). */
+  affinity: Float32Array[];
   /** Per instruction token: inside quotes; a content word (a word not of the instruction language). */
   quoted: boolean[];
   content: boolean[];
@@ -246,7 +269,7 @@ interface Facts {
 
 const lower = (s: string) => s.toLowerCase();
 
-function factsOf({ text: tt, instruction: it, payloads: pp }: Tokens): Facts {
+function factsOf({ text: tt, instruction: it, payloads: pp, edited }: Tokens): Facts {
   // the instruction's quoted words and content words
   const quoted = new Array<boolean>(it.length).fill(false);
   let open = -1;
@@ -258,8 +281,28 @@ function factsOf({ text: tt, instruction: it, payloads: pp }: Tokens): Facts {
       open = -1;
     }
   });
-  const content = it.map((t) => isWordToken(t) && !KNOWN_INDEX.has(lower(t)));
+  const words = it.filter(isWordToken).map(lower);
+  const affinity: Float32Array[] = [];
+  let w = 0;
+  const negStem: boolean[] = [];
+  it.forEach((t, j) => {
+    if (!isWordToken(t)) return;
+    const a = Float32Array.from(phraseAffinity(words, w++));
+    const neg = negatedStem(t);
+    negStem[j] = neg.some((x) => x > 0);
+    neg.forEach((x, c) => (a[c] = Math.max(a[c], x)));
+    affinity[j] = a;
+  });
+  const textLower = tt.filter(isWordToken).map(lower);
+  const content = it.map((t, j) => {
+    if (!isWordToken(t) || KNOWN_INDEX.has(lower(t))) return false;
+    if (textLower.includes(lower(t)) || tt.some((u) => typo(t, u))) return true;
+    return !affinity[j].some((a) => a > 0);
+  });
   return {
+    negStem,
+    anyEdited: edited.some(Boolean),
+    affinity,
     quoted,
     content,
     contentWords: it.filter((_, j) => content[j]).map(lower),
@@ -273,7 +316,7 @@ function factsOf({ text: tt, instruction: it, payloads: pp }: Tokens): Facts {
 }
 
 /** One row of EDIT_TEXT_FEATURES per text token, and the end-of-text row. */
-function writeTextRows(text: Float32Array, { text: tt, instruction: it }: Tokens, f: Facts): void {
+function writeTextRows(text: Float32Array, { text: tt, instruction: it, edited }: Tokens, f: Facts): void {
   const n = tt.length;
   const firstWord = tt.findIndex(isWordToken);
   let lastWord = -1;
@@ -311,13 +354,14 @@ function writeTextRows(text: Float32Array, { text: tt, instruction: it }: Tokens
       if (f.textWordsLower.filter((w) => w === low).length > 1) row[XT.repeated] = 1;
     }
     if (f.instrExact.has(t)) row[XT.instrExact] = 1;
+    if (edited[i]) row[XT.edited] = 1;
   }
   text[EDIT_MAX_TOKENS * FT + XT.end] = 1;
 }
 
 /** One row of EDIT_INSTRUCTION_FEATURES per instruction token. */
 function writeInstructionRows(instruction: Float32Array, { text: tt, instruction: it }: Tokens, f: Facts): void {
-  let words = 0, contentSeen = 0;
+  let words = 0, contentSeen = 0, negationSeen = false;
   for (let j = 0; j < it.length; j++) {
     const t = it[j], row = instruction.subarray(j * FI, (j + 1) * FI), kind = editTokenKind(t), low = lower(t);
     row[XI.present] = 1;
@@ -337,6 +381,24 @@ function writeInstructionRows(instruction: Float32Array, { text: tt, instruction
       if (tt.some((u) => typo(t, u))) row[XI.textTypo] = 1;
       const k = KNOWN_INDEX.get(low);
       if (k !== undefined) row[IS_BASE + k] = 1;
+      if (inWordNet(low)) row[XI.wordnet] = 1;
+      if (isNegation(low) || f.negStem[j]) row[XI.negation] = 1;
+      if (negationSeen || f.negStem[j]) row[XI.negated] = 1;
+      if (isNegation(low)) negationSeen = true;
+      // the neighbouring words (quotes and punctuation skipped): their concepts, and which known word comes before
+      let pj = j - 1;
+      while (pj >= 0 && !isWordToken(it[pj])) pj--;
+      let nj = j + 1;
+      while (nj < it.length && !isWordToken(it[nj])) nj++;
+      if (pj >= 0) {
+        f.affinity[pj].forEach((a, c) => (row[PREV_CONCEPT_BASE + c] = a > 0 ? 1 : 0));
+        const pk = KNOWN_INDEX.get(lower(it[pj]));
+        if (pk !== undefined) row[PREV_IS_BASE + pk] = 1;
+      }
+      if (nj < it.length) f.affinity[nj].forEach((a, c) => (row[NEXT_CONCEPT_BASE + c] = a > 0 ? 1 : 0));
+      // any WordNet link counts as the concept (1): a training verb (a seed's synonym) and a stranger's
+      // word one link away look the same, so the policy cannot learn to trust only the seeds
+      f.affinity[j].forEach((a, c) => (row[CONCEPT_BASE + c] = a > 0 ? 1 : 0));
     }
     caseRow(row, XI.lower, t);
     row[XI.length] = Math.min(t.length, 20) / 20;
@@ -420,4 +482,5 @@ function writeGlobal(global: Float32Array, { text: tt, payloads: pp }: Tokens, i
   if (n > 0 && tt[n - 1] === ".") global[XG.endsWithPeriod] = 1;
   if (n > 0 && /^\p{Lu}/u.test(tt[0])) global[XG.startsWithCapital] = 1;
   if (n >= EDIT_MAX_TOKENS) global[XG.full] = 1;
+  if (f.anyEdited) global[XG.edits] = 1;
 }

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { datasetsDir } from "../../data/paths";
 import { DEFAULT_EDIT_SEED, DEFAULT_EDIT_SIZES, generateEditDatasets } from "./generator";
 import { EDIT_PHRASINGS, phrasingOf } from "./phrasings";
+import { formatNonsense, generateNonsense } from "./nonsense";
 import { EDIT_FAMILIES, EDIT_SPLITS, formatEditTasks, minimalEdits, type EditSplit, type EditTask } from "./tasks";
 
 const USAGE = `usage: tsrl run lib/envs/edit/generate.ts [--out DIR] [--seed N] [--train N] [--validation N] [--heldout N]
@@ -20,7 +21,9 @@ const USAGE = `usage: tsrl run lib/envs/edit/generate.ts [--out DIR] [--seed N] 
   --seed N          the generator's seed (default ${DEFAULT_EDIT_SEED})
   --train N         tasks in train.jsonl (default ${DEFAULT_EDIT_SIZES.train}; spread evenly over the ${EDIT_FAMILIES.length} families)
   --validation N    tasks in validation.jsonl (default ${DEFAULT_EDIT_SIZES.validation})
-  --heldout N       tasks in heldout.jsonl (default ${DEFAULT_EDIT_SIZES.heldout})`;
+  --heldout N       tasks in heldout.jsonl (default ${DEFAULT_EDIT_SIZES.heldout})
+  --heldout-phrasings N  tasks in heldout-phrasings.jsonl, worded with the held-out phrasings (default ${DEFAULT_EDIT_SIZES["heldout-phrasings"]})
+  (and 300 nonsense instructions each in nonsense-validation.jsonl and nonsense-heldout.jsonl)`;
 
 export function parseGenerateArgs(args: readonly string[]): { out: string; seed: number; sizes: Record<EditSplit, number> } | "help" {
   let out = datasetsDir("edit"), seed = DEFAULT_EDIT_SEED;
@@ -38,7 +41,7 @@ export function parseGenerateArgs(args: readonly string[]): { out: string; seed:
     };
     if (flag === "--out") out = path.resolve(value);
     else if (flag === "--seed") seed = int();
-    else if (flag === "--train" || flag === "--validation" || flag === "--heldout") sizes[flag.slice(2) as EditSplit] = int();
+    else if (flag === "--train" || flag === "--validation" || flag === "--heldout" || flag === "--heldout-phrasings") sizes[flag.slice(2) as EditSplit] = int();
     else throw new RangeError(`edit-generate: unknown flag ${JSON.stringify(flag)}\n${USAGE}`);
   }
   return { out, seed, sizes };
@@ -51,7 +54,7 @@ export function editDatasetStats(splits: Record<EditSplit, readonly EditTask[]>)
   lines.push(`|---|${EDIT_SPLITS.map(() => "---:").join("|")}|---:|---|`);
   for (const family of EDIT_FAMILIES) {
     const counts = EDIT_SPLITS.map((s) => splits[s].filter((t) => t.family === family).length);
-    const used = new Set(splits.train.filter((t) => t.family === family).map((t) => phrasingOf(family, t.instruction)?.index));
+    const used = new Set(splits.train.filter((t) => t.family === family).map((t) => phrasingOf(family, t.instruction)?.index).filter((i) => i !== undefined));
     const m = new Map<number, number>();
     for (const s of EDIT_SPLITS) for (const t of splits[s]) if (t.family === family) m.set(minimalEdits(t), (m.get(minimalEdits(t)) ?? 0) + 1);
     const hist = [...m.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}: ${v}`).join(", ");
@@ -75,6 +78,12 @@ export function main(args: readonly string[]): number {
     const file = path.join(parsed.out, `${split}.jsonl`);
     fs.writeFileSync(file, formatEditTasks(splits[split]));
     console.error(`${file}: ${splits[split].length} tasks, ${fs.statSync(file).size} bytes`);
+  }
+  // nonsense to measure abstention: training wording (choosing the abstain rule) and held-out wording (measuring it)
+  for (const [name, split, seed] of [["nonsense-validation", "train", parsed.seed + 1000], ["nonsense-heldout", "heldout", parsed.seed + 2000]] as const) {
+    const file = path.join(parsed.out, `${name}.jsonl`);
+    fs.writeFileSync(file, formatNonsense(generateNonsense(seed, 300, split)));
+    console.error(`${file}: 300 nonsense instructions`);
   }
   console.error(editDatasetStats(splits));
   return 0;

@@ -37,13 +37,13 @@
 import { createRng, type Rng } from "../../core/rng";
 import { EDIT_MAX_TOKENS } from "./actions";
 import { runOracle } from "./oracle";
-import { EDIT_KNOWN_WORDS, EDIT_PHRASINGS, fillPhrasing, type EditSlots } from "./phrasings";
+import { EDIT_HELDOUT_PHRASINGS, EDIT_KNOWN_WORDS, HELDOUT_PHRASING_WORDS, PHRASING_WORDS, EDIT_PHRASINGS, POLITENESS, QUOTE_STYLES, SUFFIXES, fillPhrasing, phrasingSlots, type EditSlots, type PhrasingSplit } from "./phrasings";
 import { EDIT_FAMILIES, EDIT_SPLITS, checkEditTask, minimalEdits, type EditFamily, type EditSplit, type EditTask } from "./tasks";
 import { capitalizeWord, editDetokenize, isSpaceToken, isWordToken, editTokenize } from "./text";
-import { HELDOUT_VOCAB, TRAIN_VOCAB, vocabularyWords, type EditVocabulary } from "./vocab";
+import { HELDOUT_VOCAB, NUMBERS, TITLES, TRAIN_VOCAB, vocabularyWords, type EditVocabulary } from "./vocab";
 
 /** A word's grammatical role in a generated sentence. */
-export type WordRole = "name" | "being" | "thing" | "place" | "adjective" | "transitive" | "intransitive" | "adverb" | "function" | "punct";
+export type WordRole = "name" | "being" | "thing" | "place" | "adjective" | "transitive" | "intransitive" | "adverb" | "function" | "punct" | "title" | "possessive" | "number";
 
 export interface SentenceItem {
   text: string;
@@ -51,14 +51,15 @@ export interface SentenceItem {
 }
 
 /** Tasks per split: the defaults give 450 / 56 / 56 per family. */
-export const DEFAULT_EDIT_SIZES: Readonly<Record<EditSplit, number>> = { train: 4050, validation: 504, heldout: 504 };
+export const DEFAULT_EDIT_SIZES: Readonly<Record<EditSplit, number>> = { train: 4050, validation: 504, heldout: 504, "heldout-phrasings": 504 };
 export const DEFAULT_EDIT_SEED = 7;
 export const MIN_WORDS = 4;
-export const MAX_WORDS = 12;
+export const MAX_WORDS = 14;
 
 const CONTENT: ReadonlySet<WordRole> = new Set(["name", "being", "thing", "place", "adjective", "transitive", "intransitive", "adverb"]);
 const ALL_CONTENT_WORDS = new Set([...vocabularyWords(TRAIN_VOCAB), ...vocabularyWords(HELDOUT_VOCAB)]);
-const KNOWN = new Set(EDIT_KNOWN_WORDS);
+// instruction words of either phrasing split and the function words: not vocabulary (the held-out check skips them)
+const KNOWN = new Set([...EDIT_KNOWN_WORDS, ...PHRASING_WORDS, ...HELDOUT_PHRASING_WORDS]);
 
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[rng.int(list.length)];
 const chance = (rng: Rng, p: number): boolean => rng.next() < p;
@@ -97,7 +98,16 @@ function articlesAgree(items: readonly SentenceItem[]): boolean {
 }
 
 function nounPhrase(rng: Rng, v: EditVocabulary, kind: "beings" | "things" | "places", allowName: boolean): SentenceItem[] {
-  if (allowName && chance(rng, 0.25)) return [{ text: pick(rng, v.names), role: "name" }];
+  if (allowName && chance(rng, 0.3)) {
+    const out: SentenceItem[] = [];
+    if (chance(rng, 0.3)) out.push({ text: pick(rng, TITLES) + ".", role: "title" });
+    out.push({ text: pick(rng, v.names), role: "name" });
+    // an appositive: "Anna, the old baker,"
+    if (chance(rng, 0.2)) out.push({ text: ",", role: "punct" }, { text: "the", role: "function" }, { text: pick(rng, v.beings), role: "being" }, { text: ",", role: "punct" });
+    return out;
+  }
+  // a possessive: "Anna's dog"
+  if (allowName && kind !== "places" && chance(rng, 0.12)) return [{ text: `${pick(rng, v.names)}'s`, role: "possessive" }, { text: pick(rng, v[kind]), role: kind === "beings" ? "being" : "thing" }];
   const out: SentenceItem[] = [{ text: kind === "places" ? pick(rng, ["the", "the", "the", "a", "my", "our", "their", "this"]) : pick(rng, DETERMINERS), role: "function" }];
   if (chance(rng, 0.4)) out.push({ text: pick(rng, v.adjectives), role: "adjective" });
   out.push({ text: pick(rng, v[kind]), role: kind === "beings" ? "being" : kind === "things" ? "thing" : "place" });
@@ -118,9 +128,15 @@ export function generateSentence(rng: Rng, v: EditVocabulary): SentenceItem[] {
       items = [...subject, { text: pick(rng, v.transitive), role: "transitive" }, ...nounPhrase(rng, v, "things", false)];
       if (chance(rng, 0.5)) items.push(...place(rng, v));
       if (chance(rng, 0.3)) items.push(adverb(rng, v));
+    } else if (shape < 0.47) {
+      // a contraction: "The old dog wasn't happy."; or a number: "Anna waited for 3 minutes."
+      if (chance(rng, 0.5)) items = [...subject, { text: pick(rng, ["wasn't", "isn't"]), role: "function" }, { text: pick(rng, v.adjectives), role: "adjective" }];
+      else items = [...subject, { text: pick(rng, v.intransitive), role: "intransitive" }, { text: "for", role: "function" }, { text: pick(rng, NUMBERS), role: "number" }, { text: pick(rng, ["minutes", "hours"]), role: "function" }];
+      if (chance(rng, 0.3)) items.push(adverb(rng, v));
     } else if (shape < 0.65) {
       items = [...subject, { text: pick(rng, v.intransitive), role: "intransitive" }];
-      if (chance(rng, 0.7)) items.push(...place(rng, v));
+      if (chance(rng, 0.15)) items.push({ text: "in", role: "function" }, { text: "room", role: "function" }, { text: pick(rng, NUMBERS), role: "number" });
+      else if (chance(rng, 0.7)) items.push(...place(rng, v));
       if (chance(rng, 0.5)) items.push(adverb(rng, v));
     } else if (shape < 0.8) {
       items = [adverb(rng, v), { text: ",", role: "punct" }, ...subject, { text: pick(rng, v.transitive), role: "transitive" }, ...nounPhrase(rng, v, "things", false)];
@@ -163,8 +179,28 @@ function uniqueContent(items: readonly SentenceItem[], ok: (it: SentenceItem, i:
   return out;
 }
 
-function instruction(rng: Rng, family: EditFamily, slots: EditSlots): string {
-  return fillPhrasing(pick(rng, EDIT_PHRASINGS[family]), slots, chance(rng, 0.5));
+/** An instruction for `family` in the phrasing split's wording: a phrasing whose slots are all given, a quote style, politeness. */
+function instruction(rng: Rng, family: EditFamily, slots: EditSlots, split: PhrasingSplit): string | undefined {
+  const list = (split === "train" ? EDIT_PHRASINGS : EDIT_HELDOUT_PHRASINGS)[family].filter((p) => phrasingSlots(p).every((k) => slots[k] !== undefined));
+  if (list.length === 0) return undefined;
+  return fillPhrasing(pick(rng, list), slots, pick(rng, QUOTE_STYLES[split]), pick(rng, POLITENESS[split]), pick(rng, SUFFIXES[split]));
+}
+
+/**
+ * A defect nobody asked to fix, applied to source and target alike (so the policy must read which
+ * fix the instruction asks for, and leave the rest): the final period dropped, or the first letter
+ * lower-cased. Undefined when the pair does not allow it (their first words differ).
+ */
+function unaskedDefect(rng: Rng, source: string, target: string, except: "period" | "capital" | undefined): [string, string] | undefined {
+  const kinds = (["period", "capital"] as const).filter((k) => k !== except);
+  const kind = pick(rng, kinds);
+  if (kind === "period") {
+    if (!source.endsWith(".") || !target.endsWith(".")) return undefined;
+    return [source.slice(0, -1), target.slice(0, -1)];
+  }
+  const first = (t: string) => editTokenize(t)[0];
+  if (first(source) !== first(target) || source[0] === source[0].toLowerCase()) return undefined;
+  return [source[0].toLowerCase() + source.slice(1), target[0].toLowerCase() + target.slice(1)];
 }
 
 /** A misspelling of `word` by one letter substituted, inserted or deleted that is no known word; undefined after a few tries. */
@@ -193,9 +229,17 @@ export function misspell(rng: Rng, word: string, avoid: ReadonlySet<string> = ne
 }
 
 /** One task of `family` made from the clean sentence `items`, or undefined when the sentence does not suit it. */
-export function makeEditTask(rng: Rng, family: EditFamily, items: readonly SentenceItem[], v: EditVocabulary): DraftTask | undefined {
+export function makeEditTask(rng: Rng, family: EditFamily, items: readonly SentenceItem[], v: EditVocabulary, split: PhrasingSplit = "train"): DraftTask | undefined {
   const s = renderSentence(items);
-  const draft = (source: string, target: string, slots: EditSlots, sentences: string[] = [s]): DraftTask => ({ family, instruction: instruction(rng, family, slots), source, target, sentences });
+  const draft = (source: string, target: string, slots: EditSlots, sentences: string[] = [s]): DraftTask | undefined => {
+    const text = instruction(rng, family, slots, split);
+    if (text === undefined) return undefined;
+    if (chance(rng, 0.2)) {
+      const d = unaskedDefect(rng, source, target, family === "period" ? "period" : family === "capitalise" ? "capital" : undefined);
+      if (d) [source, target] = d;
+    }
+    return { family, instruction: text, source, target, sentences };
+  };
   switch (family) {
     case "capitalise":
       return draft(s[0].toLowerCase() + s.slice(1), s, {});
@@ -210,16 +254,18 @@ export function makeEditTask(rng: Rng, family: EditFamily, items: readonly Sente
     }
     case "delete":
     case "insert": {
-      const choices = uniqueContent(items, (it, i) => i > 0 && (it.role === "adjective" || it.role === "adverb") && items[i - 1].role !== "punct");
+      const choices = uniqueContent(items, (it, i) => i > 0 && (it.role === "adjective" || it.role === "adverb") && items[i - 1].role !== "punct" && !/n't$/.test(items[i - 1].text));
       if (choices.length === 0) return undefined;
       const i = pick(rng, choices);
       const shorter = without(items, i);
       if (!articlesAgree(shorter)) return undefined;
       const short = renderSentence(shorter);
       if (family === "delete") return draft(s, short, { W: items[i].text }, [s, short]);
-      const before = items[i - 1].text;
-      if (count(shorter, before) !== 1) return undefined;
-      return draft(short, s, { W: items[i].text, V: before }, [s, short]);
+      // the anchors: the word before W (P) and the word after it (N), each when it is a word that occurs once
+      const anchor = (k: number) => (k >= 0 && k < items.length && items[k].role !== "punct" && items[k].role !== "title" && count(shorter, items[k].text) === 1 ? items[k].text : undefined);
+      const slots: EditSlots = { W: items[i].text, P: anchor(i - 1), N: anchor(i + 1) };
+      if (!slots.P && !slots.N) return undefined;
+      return draft(short, s, slots, [s, short]);
     }
     case "replace": {
       const choices = uniqueContent(items, (it, i) => i > 0 || it.role === "name");
@@ -311,7 +357,9 @@ export function generateEditDatasets(opts: GenerateEditOptions = {}): Record<Edi
   const out = {} as Record<EditSplit, EditTask[]>;
   for (const split of EDIT_SPLITS) {
     const rng = root.fork();
-    const vocab = split === "heldout" ? HELDOUT_VOCAB : TRAIN_VOCAB;
+    const heldout = split === "heldout" || split === "heldout-phrasings";
+    const vocab = heldout ? HELDOUT_VOCAB : TRAIN_VOCAB;
+    const wording: PhrasingSplit = split === "heldout-phrasings" ? "heldout" : "train";
     const want = perFamilyCounts(sizes[split]);
     const have = Object.fromEntries(EDIT_FAMILIES.map((f) => [f, 0])) as Record<EditFamily, number>;
     const drafts: DraftTask[] = [];
@@ -324,13 +372,13 @@ export function generateEditDatasets(opts: GenerateEditOptions = {}): Record<Edi
         progress = true;
         for (;;) {
           if (++attempts > 200 * (sizes[split] + 10)) throw new Error(`generateEditDatasets: could not make enough ${split} tasks of family ${family} (have ${have[family]} of ${want[family]})`);
-          const d = makeEditTask(rng, family, generateSentence(rng, vocab), vocab);
+          const d = makeEditTask(rng, family, generateSentence(rng, vocab), vocab, wording);
           if (!d || draftProblem(d)) continue;
           const key = `${d.instruction}\u0000${d.source}`;
           if (seenTasks.has(key)) continue;
           if (split === "validation" && d.sentences.some((s) => trainSentences.has(s))) continue;
           const words = [d.instruction, d.source, d.target].flatMap((t) => editTokenize(t).filter(isWordToken).map((w) => w.toLowerCase()));
-          if (split === "heldout" && words.some((w) => !KNOWN.has(w) && trainWords.has(w))) continue;
+          if (heldout && words.some((w) => !KNOWN.has(w) && !/^\p{N}/u.test(w) && trainWords.has(w))) continue;
           seenTasks.add(key);
           if (split === "train") {
             for (const s of d.sentences) trainSentences.add(s);

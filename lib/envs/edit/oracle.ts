@@ -12,7 +12,7 @@
  */
 import { type Rng } from "../../core/rng";
 import {
-  EDIT_END, EDIT_STOP, applyEditAction, editActionMask, editObservation, encodeAction,
+  EDIT_END, EDIT_STOP, applyEditAction, applyEditFlags, editActionMask, editObservation, encodeAction,
   type EditObservation, type EditOp,
 } from "./actions";
 import { editDistanceTable } from "./distance";
@@ -133,14 +133,16 @@ export function editDemonstrations(tasks: readonly Pick<EditTask, "instruction" 
     const task = tasks[k];
     const instructionTokens = editTokenize(task.instruction);
     let tokens = editTokenize(task.source);
+    let edited = tokens.map(() => false);
     for (let t = 0; t < maxSteps; t++) {
-      const obs = editObservation(task.instruction, tokens, instructionTokens);
+      const obs = editObservation(task.instruction, tokens, instructionTokens, edited);
       const mask = editActionMask(tokens, obs.payloads);
       const action = oracleAction(obs, task.target, mask);
       out.push({ obs, action, mask });
       const next = applyEditAction(tokens, obs.payloads, action);
       if (next === "stop") break;
       tokens = next;
+      edited = applyEditFlags(edited, action);
     }
   }
   return out;

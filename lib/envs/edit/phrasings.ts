@@ -1,83 +1,119 @@
 /**
- * How each edit family's instruction is worded: six phrasings per family, varying the verb, the
- * word order and the slots' positions ("Replace A with B." / "Use B instead of A."). Slots: {W}
- * the word to act on, {V} the word to insert after, {A} the word to replace, {B} its replacement.
- * The generator fills them (quoted 'like this' in half of the instructions) and never records which
- * phrasing it used; `phrasingOf` recovers it.
+ * How each edit family's instruction is worded, in two disjoint sets:
  *
- * The words of the phrasings and the shared function words form the instruction language,
- * EDIT_KNOWN_WORDS: the same in every split, so a featuriser may name them (a one-hot), while the
- * sentences' content words (lib/envs/edit/vocab) must stay anonymous. Checked when this module
- * loads: no phrasing word is a content word of either vocabulary.
+ *   EDIT_PHRASINGS            the training phrasings (train, validation and heldout.jsonl use them)
+ *   EDIT_HELDOUT_PHRASINGS    the phrasing split (heldout-phrasings.jsonl): other verbs and synonyms,
+ *                             other templates, other politeness and quoting styles — never in training
+ *
+ * A template may hold alternatives, `[delete|remove]`, expanded when this module loads, and slots:
+ * {W} the word to act on, {P} the word a new word goes after, {N} the word it goes before, {A} the
+ * word to replace, {B} its replacement. In a held-out template the key word (the verb or the noun
+ * that says what to do) is marked `*` in the source: it must never occur in a training template
+ * (tests/envs-edit-data.test.ts checks it, and that no held-out template is a training one).
+ *
+ * The generator adds politeness ("Please …", "Could you …?") and quotes the slots' words in one of
+ * several styles (QUOTE_STYLES); both come in a training set and a held-out set too.
+ *
+ * EDIT_KNOWN_WORDS, the instruction language a featuriser may name (one-hot): the words of the
+ * TRAINING phrasings and politeness, and the function words. A held-out phrasing's new words are
+ * outside it: the policy reads them through their features (quoted, in the text, WordNet's concepts:
+ * lib/envs/edit/lexicon.ts), as it will read a stranger's words. Checked when this module loads: no
+ * known word is a content word of either vocabulary.
  */
 import { isWordToken, editTokenize } from "./text";
 import type { EditFamily } from "./tasks";
 import { FUNCTION_WORDS, HELDOUT_VOCAB, TRAIN_VOCAB, vocabularyWords } from "./vocab";
 
-export const EDIT_PHRASINGS: Readonly<Record<EditFamily, readonly string[]>> = {
+type Templates = Readonly<Record<EditFamily, readonly string[]>>;
+
+const TRAIN_TEMPLATES: Templates = {
   capitalise: [
-    "Capitalise the first letter.",
-    "Capitalize the first word.",
-    "Make the first letter a capital.",
+    "[Capitalise|Capitalize] the first [letter|word].",
+    "Make the first letter [a capital|upper case].",
     "Start the sentence with a capital letter.",
-    "The sentence should begin with a capital letter.",
+    "The sentence should [begin|start] with a capital letter.",
     "Use a capital for the first letter of the sentence.",
+    "Fix the capitalisation at the start.",
+    "The first word needs a capital letter.",
+    "Put a capital letter at the start.",
   ],
   period: [
-    "End the sentence with a period.",
-    "Add a period at the end.",
-    "Put a full stop at the end of the sentence.",
+    "[End|Finish] the sentence with a [period|full stop].",
+    "[Add|Put] a [period|full stop|dot] at the end.",
     "The sentence needs a period at the end.",
-    "Finish the sentence with a full stop.",
+    "[Add|Insert] the missing period.",
     "Terminate the sentence with a period.",
+    "Put a period after the last word.",
+    "It needs a full stop.",
   ],
   spaces: [
-    "Collapse repeated spaces.",
+    "Collapse [repeated|double] spaces.",
     "Replace every run of spaces with a single space.",
     "Remove the extra spaces.",
     "Use one space between words.",
     "There should be only one space between words.",
-    "Fix the spacing so words are separated by single spaces.",
+    "Fix the spacing.",
+    "[Delete|Remove] the double spaces.",
   ],
   delete: [
-    "Delete the word {W}.",
-    "Remove {W}.",
+    "[Delete|Remove|Drop] the word {W}.",
+    "[Delete|Remove|Drop] {W}.",
     "Take out the word {W}.",
-    "Drop {W} from the sentence.",
+    "Take {W} out.",
+    "[Drop|Remove] {W} from the sentence.",
     "The word {W} should go.",
-    "Cut {W} out of the sentence.",
+    "{W} [has to|should] go.",
+    "Leave out {W}.",
+    "I don't want the word {W} here.",
   ],
   insert: [
-    "Insert the word {W} after {V}.",
-    "Add {W} after the word {V}.",
-    "After {V}, insert {W}.",
-    "Put the word {W} right after {V}.",
-    "Place {W} directly after the word {V}.",
-    "Right after {V}, add the word {W}.",
+    "[Insert|Add] the word {W} after {P}.",
+    "[Insert|Add] {W} after the word {P}.",
+    "After {P}, [insert|add] {W}.",
+    "Put the word {W} right after {P}.",
+    "[Insert|Add|Put] {W} before {N}.",
+    "[Insert|Add] the word {W} before the word {N}.",
+    "Before {N}, add {W}.",
+    "Put {W} in front of {N}.",
+    "[Insert|Add|Put] {W} between {P} and {N}.",
+    "After the word {P}, put {W}.",
+    "{W} goes [after|right after] {P}.",
+    "{W} goes [before|right before] {N}.",
+    "Between {P} and {N}, add {W}.",
+    "Put in {W} after {P}.",
   ],
   replace: [
-    "Replace {A} with {B}.",
+    "[Replace|Change] {A} with {B}.",
     "Change the word {A} to {B}.",
     "Swap {A} for {B}.",
     "Use {B} instead of {A}.",
-    "Where it says {A}, write {B}.",
     "The word {A} should become {B}.",
+    "{A} should be {B}.",
+    "Instead of {A}, write {B}.",
+    "Write {B} where it says {A}.",
+    "Make {A} into {B}.",
   ],
   upper: [
     "Upper-case the word {W}.",
     "Write {W} in capital letters.",
     "Make {W} all caps.",
+    "Make {W} uppercase.",
     "Change {W} to upper case.",
     "Put the word {W} in upper case.",
     "Capitalise every letter of {W}.",
+    "{W} should be in capital letters.",
+    "{W} should be written in caps.",
+    "I want {W} in upper case.",
   ],
   lower: [
     "Lower-case the word {W}.",
     "Write {W} in lower case.",
-    "Make {W} lower case.",
+    "Make {W} lowercase.",
     "Change the word {W} to lower case.",
     "{W} should be in lower case.",
     "Put {W} in small letters.",
+    "Don't write {W} in capital letters.",
+    "{W} should not be in upper case.",
   ],
   typo: [
     "Fix the typo in {W}.",
@@ -85,64 +121,227 @@ export const EDIT_PHRASINGS: Readonly<Record<EditFamily, readonly string[]>> = {
     "The word {W} is misspelled; fix it.",
     "Spell {W} correctly.",
     "There is a typo: it should be {W}.",
-    "One word is misspelled: write {W}.",
+    "Fix the spelling: {W}.",
+    "{W} is misspelled.",
+    "Spell {W} properly.",
   ],
 };
 
-export type EditSlots = Partial<Record<"W" | "V" | "A" | "B", string>>;
+const HELDOUT_TEMPLATES: Templates = {
+  capitalise: [
+    "Open the sentence with a *majuscule.",
+    "The *opening letter should be *uppercased.",
+    "Put an *initial capital on the sentence.",
+    "Let the sentence *commence with a capital.",
+  ],
+  period: [
+    "*Append a period.",
+    "*Close the sentence with a dot.",
+    "It needs a *point at the end.",
+    "*Conclude the sentence with a period.",
+  ],
+  spaces: [
+    "*Squeeze the *gaps down to single spaces.",
+    "*Tidy up the *whitespace.",
+    "*Normalise the spacing between words.",
+    "Only single *gaps between words, please.",
+  ],
+  delete: [
+    "*Erase {W}.",
+    "*Get rid of the word {W}.",
+    "*Eliminate {W} from the text.",
+    "*Omit {W}.",
+    "*Strike {W}.",
+    "*Cut {W}.",
+  ],
+  insert: [
+    "*Place {W} *following {P}.",
+    "*Stick {W} in after {P}.",
+    "*Slip {W} in before {N}.",
+    "*Include {W} right before {N}.",
+    "*Place {W} between {P} and {N}.",
+  ],
+  replace: [
+    "*Substitute {B} for {A}.",
+    "*Switch {A} to {B}.",
+    "*Exchange {A} for {B}.",
+    "In *place of {A}, write {B}.",
+    "*Turn {A} into {B}.",
+  ],
+  upper: [
+    "Make every letter of {W} a *majuscule.",
+    "*Shout {W}: all *capitals.",
+    "Set {W} in *block *capitals.",
+    "{W} should be fully *uppercased.",
+  ],
+  lower: [
+    "*Decapitalize {W}.",
+    "*Uncapitalize {W}.",
+    "{W} shouldn't be in *capitals.",
+    "Set {W} in *minuscules.",
+  ],
+  typo: [
+    "Correct the *misspelling of {W}.",
+    "*Repair the *mistake in {W}.",
+    "The spelling of {W} is *wrong.",
+    "{W} has a spelling *error.",
+  ],
+};
 
-/** A phrasing with its slots filled, each word in single quotes when `quote` is true. */
-export function fillPhrasing(phrasing: string, slots: EditSlots, quote = false): string {
-  return phrasing.replace(/\{([WVAB])\}/g, (_, slot: keyof EditSlots) => {
+/** Every expansion of a template's `[a|b]` alternatives, in order. */
+export function expandTemplate(template: string): string[] {
+  const m = /\[([^\]]*)\]/.exec(template);
+  if (!m) return [template];
+  return m[1].split("|").flatMap((alt) => expandTemplate(template.slice(0, m.index) + alt + template.slice(m.index + m[0].length)));
+}
+
+const expand = (t: Templates, unmark: boolean): Record<EditFamily, readonly string[]> =>
+  Object.fromEntries(Object.entries(t).map(([f, list]) => [f, list.flatMap(expandTemplate).map((s) => (unmark ? s.replace(/\*/g, "") : s))])) as unknown as Record<EditFamily, readonly string[]>;
+
+export const EDIT_PHRASINGS: Readonly<Record<EditFamily, readonly string[]>> = expand(TRAIN_TEMPLATES, true);
+export const EDIT_HELDOUT_PHRASINGS: Readonly<Record<EditFamily, readonly string[]>> = expand(HELDOUT_TEMPLATES, true);
+
+/** The held-out phrasings' key words (marked `*`), lower-cased: none may occur in a training phrasing. */
+export const HELDOUT_KEY_WORDS: readonly string[] = [...new Set(Object.values(HELDOUT_TEMPLATES).flat().flatMap((t) => [...t.matchAll(/\*([\p{L}'-]+)/gu)].map((m) => m[1].toLowerCase())))];
+
+export type PhrasingSplit = "train" | "heldout";
+
+/** Politeness around an instruction: a prefix (the template's first letter then lower-cased), and "?" for a question. */
+export const POLITENESS: Readonly<Record<PhrasingSplit, readonly { prefix: string; question: boolean }[]>> = {
+  train: [
+    { prefix: "", question: false }, { prefix: "", question: false }, { prefix: "", question: false },
+    { prefix: "Please ", question: false }, { prefix: "Could you ", question: true }, { prefix: "Can you ", question: true },
+    { prefix: "Would you ", question: true },
+  ],
+  heldout: [
+    { prefix: "", question: false }, { prefix: "", question: false },
+    { prefix: "Kindly ", question: false }, { prefix: "I'd like you to ", question: false }, { prefix: "Would you please ", question: true },
+    { prefix: "I need you to ", question: false },
+  ],
+};
+
+/**
+ * Words after the request, before its final mark: "Delete dog for me." — words that are neither the
+ * request nor a slot's word, so that the policy learns such words exist (a stranger adds them).
+ */
+export const SUFFIXES: Readonly<Record<PhrasingSplit, readonly string[]>> = {
+  train: ["", "", "", "", " for me", " now", " here", " in this sentence", ", thanks", " too"],
+  heldout: ["", "", "", " if you can", ", cheers", " right away", " in the text"],
+};
+
+/** Quote marks around a slot's word: none, then pairs (open, close). */
+export const QUOTE_STYLES: Readonly<Record<PhrasingSplit, readonly (readonly [string, string])[]>> = {
+  train: [["", ""], ["", ""], ["'", "'"], ['"', '"']],
+  heldout: [["", ""], ["`", "`"], ["“", "”"], ["‘", "’"], ["'", "'"]],
+};
+
+/** Whether a phrasing is a command (politeness can go before it): not a statement ("The word … should go") or a slot first. */
+export function isImperative(phrasing: string): boolean {
+  return !/^(\{|The |There |It |Only |In |After |Before |Between |Instead |I |Let |Where )/.test(phrasing);
+}
+
+export type EditSlots = Partial<Record<"W" | "P" | "N" | "A" | "B", string>>;
+
+/** The slots a phrasing needs, in order of appearance. */
+export function phrasingSlots(phrasing: string): (keyof EditSlots)[] {
+  return [...phrasing.matchAll(/\{([WPNAB])\}/g)].map((m) => m[1] as keyof EditSlots);
+}
+
+/**
+ * A phrasing with its slots filled: each word between `quote` marks (true: single quotes, the old
+ * default), then the politeness prefix (lower-casing the template's first letter unless it starts
+ * with a slot) and "?" instead of the final "." for a question.
+ */
+export function fillPhrasing(phrasing: string, slots: EditSlots, quote: boolean | readonly [string, string] = false, polite: { prefix: string; question: boolean } = { prefix: "", question: false }, suffix = ""): string {
+  const [open, close] = quote === true ? ["'", "'"] : quote === false ? ["", ""] : quote;
+  let out = phrasing.replace(/\{([WPNAB])\}/g, (_, slot: keyof EditSlots) => {
     const word = slots[slot];
     if (word === undefined) throw new RangeError(`fillPhrasing: ${JSON.stringify(phrasing)} needs slot {${slot}}`);
-    return quote ? `'${word}'` : word;
+    return `${open}${word}${close}`;
   });
+  if (polite.prefix && isImperative(phrasing)) {
+    if (!phrasing.startsWith("{")) out = out[0].toLowerCase() + out.slice(1);
+    out = polite.prefix + out;
+  }
+  if (suffix && /[.?]$/.test(out) && !out.includes(":")) out = out.slice(0, -1) + suffix + out.slice(-1);
+  if (polite.prefix && isImperative(phrasing) && polite.question && out.endsWith(".")) out = out.slice(0, -1) + "?";
+  return out;
 }
 
+const QUOTE_CLASS = `['"\`“”‘’]`;
+const SUFFIX_RE = [...SUFFIXES.train, ...SUFFIXES.heldout].map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
 const PATTERNS: Record<string, { regex: RegExp; slots: string[] }[]> = {};
-for (const [family, list] of Object.entries(EDIT_PHRASINGS)) {
-  PATTERNS[family] = list.map((p) => {
-    const slots: string[] = [];
-    const body = p.split(/(\{[WVAB]\})/).map((part) => {
-      const m = /^\{([WVAB])\}$/.exec(part);
-      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      slots.push(m[1]);
-      return "'?([\\p{L}\\p{N}]+)'?";
-    }).join("");
-    return { regex: new RegExp(`^${body}$`, "u"), slots };
-  });
+const patternsOf = (family: string, list: readonly string[]) => list.map((p) => {
+  const slots: string[] = [];
+  const body = p.split(/(\{[WPNAB]\})/).map((part) => {
+    const m = /^\{([WPNAB])\}$/.exec(part);
+    if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\\.$/, `(?:${SUFFIX_RE})[.?]`);
+    slots.push(m[1]);
+    return `${QUOTE_CLASS}?([\\p{L}\\p{N}][\\p{L}\\p{N}'’.,:-]*?)${QUOTE_CLASS}?`;
+  }).join("");
+  const prefixes = [...new Set([...POLITENESS.train, ...POLITENESS.heldout].map((x) => x.prefix).filter(Boolean))].map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return { regex: new RegExp(`^(?:(?:${prefixes.join("|")}))?${body}$`, "iu"), slots, family };
+});
+for (const family of Object.keys(EDIT_PHRASINGS)) {
+  PATTERNS[family] = [...patternsOf(family, EDIT_PHRASINGS[family as EditFamily]), ...patternsOf(family, EDIT_HELDOUT_PHRASINGS[family as EditFamily])];
 }
 
-/** Which phrasing of its family an instruction uses (index into EDIT_PHRASINGS[family]) and its slot words; undefined if none matches. */
-export function phrasingOf(family: EditFamily, instruction: string): { index: number; slots: EditSlots } | undefined {
+/**
+ * Which phrasing of its family an instruction uses — index into EDIT_PHRASINGS[family] (split
+ * "train") or EDIT_HELDOUT_PHRASINGS[family] ("heldout") — and its slot words; undefined if none matches.
+ */
+export function phrasingOf(family: EditFamily, instruction: string): { index: number; split: PhrasingSplit; slots: EditSlots } | undefined {
   const list = PATTERNS[family];
   if (!list) return undefined;
-  for (let index = 0; index < list.length; index++) {
-    const m = list[index].regex.exec(instruction);
-    if (m) return { index, slots: Object.fromEntries(list[index].slots.map((s, k) => [s, m[k + 1]])) as EditSlots };
+  const nTrain = EDIT_PHRASINGS[family].length;
+  for (let k = 0; k < list.length; k++) {
+    const m = list[k].regex.exec(instruction);
+    if (m) return { index: k < nTrain ? k : k - nTrain, split: k < nTrain ? "train" : "heldout", slots: Object.fromEntries(list[k].slots.map((s, j) => [s, m[j + 1]])) as EditSlots };
   }
   return undefined;
 }
 
-/** The words of every phrasing, lower-cased, in order of first appearance (slots left out). */
-export const PHRASING_WORDS: readonly string[] = (() => {
+const wordsOf = (texts: readonly string[]): string[] => {
   const out: string[] = [];
-  for (const list of Object.values(EDIT_PHRASINGS)) {
-    for (const p of list) for (const t of editTokenize(p.replace(/\{[WVAB]\}/g, " "))) if (isWordToken(t) && !out.includes(t.toLowerCase())) out.push(t.toLowerCase());
-  }
+  for (const p of texts) for (const t of editTokenize(p.replace(/\{[WPNAB]\}/g, " "))) if (isWordToken(t) && !out.includes(t.toLowerCase())) out.push(t.toLowerCase());
   return out;
-})();
+};
+
+/** The words of every training phrasing and politeness prefix, lower-cased, in order of first appearance (slots left out). */
+export const PHRASING_WORDS: readonly string[] = wordsOf([...Object.values(EDIT_PHRASINGS).flat(), ...POLITENESS.train.map((x) => x.prefix), ...SUFFIXES.train]);
+
+/** The words of the held-out phrasings and politeness, lower-cased. */
+export const HELDOUT_PHRASING_WORDS: readonly string[] = wordsOf([...Object.values(EDIT_HELDOUT_PHRASINGS).flat(), ...POLITENESS.heldout.map((x) => x.prefix), ...SUFFIXES.heldout]);
 
 /**
- * The instruction language: the phrasings' words, then the function words (lower-cased, no
- * duplicates). Shared by all splits; a featuriser may one-hot them. Every other word is a content
- * word, possibly never seen in training.
+ * Grammatical words an instruction may use — articles, prepositions, pronouns, auxiliaries,
+ * quantifiers, politeness — as opposed to the words that say which edit (verbs and nouns: those a
+ * featuriser reads only through WordNet, lib/envs/edit/lexicon.ts, so that a training verb and a
+ * stranger's synonym look alike to the policy).
  */
-export const EDIT_KNOWN_WORDS: readonly string[] = [...PHRASING_WORDS, ...FUNCTION_WORDS.filter((w) => !PHRASING_WORDS.includes(w))];
+const GRAMMAR_WORDS = new Set([
+  "the", "a", "an", "word", "words", "sentence", "text", "of", "to", "in", "into", "at", "on", "with", "from", "for", "by", "after", "before",
+  "between", "and", "so", "that", "this", "it", "its", "is", "be", "should", "has", "have", "there", "one", "only", "every", "all", "each",
+  "first", "please", "could", "can", "would", "you", "i", "me", "your", "instead", "right", "directly", "out", "where", "says", "needs",
+  "single", "extra", "missing", "which", "was", "are", "go", "make", "put", "use", "set", "write",
+  "not", "don't", "no", "want", "goes", "written", "properly", "where", "into", "last",
+]);
+
+/**
+ * The instruction language a featuriser may one-hot: the grammatical words of the training
+ * phrasings and politeness, then the function words (lower-cased, no duplicates). Every other
+ * word — an edit verb or noun of either split, a content word — is unknown to the one-hot, and read
+ * through its other features.
+ */
+export const EDIT_KNOWN_WORDS: readonly string[] = (() => {
+  const g = PHRASING_WORDS.filter((w) => GRAMMAR_WORDS.has(w));
+  return [...g, ...FUNCTION_WORDS.filter((w) => !g.includes(w))];
+})();
 
 (() => {
   const content = new Set([...vocabularyWords(TRAIN_VOCAB), ...vocabularyWords(HELDOUT_VOCAB)]);
-  const shared = EDIT_KNOWN_WORDS.filter((w) => content.has(w));
-  if (shared.length) throw new Error(`edit-phrasings: phrasing words that are also content words: ${shared.join(", ")}`);
+  const shared = [...EDIT_KNOWN_WORDS, ...HELDOUT_PHRASING_WORDS].filter((w) => content.has(w));
+  if (shared.length) throw new Error(`edit-phrasings: phrasing words that are also content words: ${[...new Set(shared)].join(", ")}`);
+  const leaked = HELDOUT_KEY_WORDS.filter((w) => PHRASING_WORDS.includes(w));
+  if (leaked.length) throw new Error(`edit-phrasings: held-out key words used in a training phrasing: ${leaked.join(", ")}`);
 })();

@@ -11,6 +11,7 @@ import type { EditObservation } from "./actions";
 import { EDIT_MAX_STEPS, editAgentGroupStart, makeEditAgent, type EditAgentOptions } from "./edit-agent";
 import { editAgentReport } from "./evaluate";
 import { featurizeEditObservation } from "./features";
+import { generateNonsense, nonsenseDemonstrations } from "./nonsense";
 import { editDemonstrations, type EditAct } from "./oracle";
 
 export const editAgentSpec: EnvSpec<EditObservation, number> = {
@@ -23,5 +24,10 @@ export const editAgentSpec: EnvSpec<EditObservation, number> = {
     metrics: (info) => ({ exactMatch: info.exactMatch ? 1 : 0, edits: Number(info.edits), minimalEdits: Number(info.minimalEdits) }),
   },
   observation: { featurize: (obs) => featurizeEditObservation(obs as EditObservation).flat },
-  demonstrations: (options, rng) => editDemonstrations(makeEditAgent(options as EditAgentOptions).tasks, rng),
+  // the oracle's steps on the tasks, and STOP on nonsense (one per nine tasks: a family's share) so that
+  // the policy learns to leave alone what it cannot ground — the abstain rule reads that STOP
+  demonstrations: (options, rng) => {
+    const tasks = makeEditAgent(options as EditAgentOptions).tasks;
+    return [...editDemonstrations(tasks, rng), ...nonsenseDemonstrations(generateNonsense(rng.int(2 ** 31), Math.ceil(tasks.length / 9), "train"))];
+  },
 };

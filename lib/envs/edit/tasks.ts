@@ -22,14 +22,15 @@ export const EDIT_FAMILY_HELP: Readonly<Record<EditFamily, string>> = {
   period: "end the sentence with a period",
   spaces: "collapse runs of repeated spaces to one space",
   delete: "delete the word W (and a space next to it)",
-  insert: "insert the word W after the word V",
+  insert: "insert the word W after the word P, before the word N, or between P and N",
   replace: "replace the word A with B",
   upper: "upper-case the word W",
   lower: "lower-case the word W",
   typo: "fix a one-character typo in the word W (the instruction spells it correctly)",
 };
 
-export const EDIT_SPLITS = ["train", "validation", "heldout"] as const;
+/** heldout-phrasings: held-out sentences worded with the held-out phrasings (lib/envs/edit/phrasings). */
+export const EDIT_SPLITS = ["train", "validation", "heldout", "heldout-phrasings"] as const;
 export type EditSplit = (typeof EDIT_SPLITS)[number];
 
 export interface EditTask {

@@ -1,9 +1,15 @@
 /**
  * The edit agent's text model: a text is a list of tokens that keeps every character.
  *
- *   word    a run of letters and digits            "dog", "Anna", "DOG", "42"
+ *   word    letters and digits, with the hyphens and apostrophes inside a word and the points or
+ *           commas inside a number kept in it      "dog", "Anna", "DOG", "brand-new", "Anna's", "don't", "3.5", "1,200"
  *   space   a run of whitespace                    " ", "   "
- *   punct   one character that is neither          ".", ",", "'", "-"
+ *   punct   one character that is none of these    ".", ",", "'", "-", "“"
+ *
+ * A hyphenated word, a possessive or a contraction is one token, so no edit can split it, and an
+ * edit elsewhere leaves it exactly as it was (issue 16: "brand-new" came back "brand new" when it was
+ * three tokens the policy had never seen). A quote mark around a word stays its own token: an
+ * apostrophe or hyphen is inside a word only with a letter or digit on both sides.
  *
  * `editDetokenize(editTokenize(s)) === s` for every string s: nothing is dropped or normalised, so
  * "collapse repeated spaces" (replace the token "   " by " ") and "end with a period" (insert ".")
@@ -13,9 +19,11 @@
 
 export type EditTokenKind = "word" | "space" | "punct";
 
-// words: letters and digits (any script); spaces: any whitespace run; anything else one char at a time
-const TOKEN = /[\p{L}\p{N}]+|\s+|[^\p{L}\p{N}\s]/gu;
-const WORD = /^[\p{L}\p{N}]+$/u;
+// words: numbers with inner points/commas, or letters and digits joined by inner hyphens and apostrophes;
+// spaces: any whitespace run; anything else one character at a time
+const WORD_BODY = String.raw`[\p{L}\p{N}]+(?:(?:['’‐-]|(?<=\p{N})[.,:](?=\p{N}))[\p{L}\p{N}]+)*`;
+const TOKEN = new RegExp(String.raw`${WORD_BODY}|\s+|[^\p{L}\p{N}\s]`, "gu");
+const WORD = new RegExp(String.raw`^(?:${WORD_BODY})$`, "u");
 const SPACE = /^\s+$/u;
 
 /** Splits a text into word, space-run and punctuation tokens; their concatenation is the text. */

@@ -29,7 +29,14 @@ export interface EditVocabulary {
 export const FUNCTION_WORDS: readonly string[] = [
   "the", "a", "an", "my", "his", "her", "our", "their", "this", "that",
   "in", "on", "at", "near", "under", "behind", "beside", "by", "across", "and",
+  // titles (written "Dr." etc.), the words around numbers, contractions
+  "dr", "mrs", "mr", "ms", "prof", "for", "minutes", "hours", "room", "wasn't", "isn't", "looked", "seemed",
 ];
+
+/** Numbers the sentences use ("for 3 minutes", "in room 1,204"): not vocabulary, in every split. */
+export const NUMBERS: readonly string[] = ["2", "3", "5", "7", "10", "12", "15", "20", "45", "90", "1.5", "2.5", "1,200", "3,500"];
+/** Titles before a name; each is rendered with its period ("Dr."). */
+export const TITLES: readonly string[] = ["Dr", "Mrs", "Mr", "Ms", "Prof"];
 
 export const TRAIN_VOCAB: EditVocabulary = {
   names: ["Anna", "Omar", "Lucy", "Ravi", "Maria", "Tom", "Sara", "Ivan", "Nora", "Leo", "Emma", "Hugo", "Mina", "Paul", "Rosa", "Sam", "Zoe", "Ben", "Lena", "Kai"],
@@ -46,6 +53,7 @@ export const TRAIN_VOCAB: EditVocabulary = {
   adjectives: [
     "big", "little", "old", "young", "red", "blue", "green", "happy", "quiet", "tall", "short", "warm", "cold", "bright", "dark", "heavy",
     "soft", "brave", "busy", "clever", "gentle", "kind", "lazy", "lucky", "proud", "shy", "tiny", "wild", "yellow", "clean", "funny", "sleepy",
+    "old-fashioned", "hand-made", "red-faced", "long-haired", "good-natured", "open-minded", "half-asleep",
   ],
   transitive: [
     "found", "carried", "watched", "painted", "dropped", "opened", "cleaned", "bought", "sold", "lost", "moved", "pushed", "pulled", "washed",
@@ -60,7 +68,7 @@ export const HELDOUT_VOCAB: EditVocabulary = {
   beings: ["otter", "badger", "falcon", "walrus", "plumber", "florist", "juggler", "beaver", "panda", "heron", "camel", "lobster", "knight", "wizard"],
   things: ["trumpet", "violin", "lantern", "compass", "kettle", "saddle", "helmet", "teapot", "anchor", "banner", "mirror", "pillow", "quilt", "scarf", "whistle", "jar"],
   places: ["canyon", "meadow", "pier", "cellar", "attic", "orchard", "stadium", "lagoon"],
-  adjectives: ["crimson", "fragile", "grumpy", "shiny", "velvet", "ancient", "nimble", "rusty", "chubby", "dusty", "fuzzy", "golden", "hollow", "sturdy"],
+  adjectives: ["crimson", "fragile", "grumpy", "shiny", "velvet", "ancient", "nimble", "rusty", "chubby", "dusty", "fuzzy", "golden", "hollow", "sturdy", "brand-new", "well-known", "half-empty", "low-key", "sun-baked"],
   transitive: ["polished", "juggled", "sketched", "stitched", "grabbed", "tossed", "hugged", "squeezed", "dragged", "scrubbed", "wrapped", "rolled"],
   intransitive: ["whistled", "wandered", "giggled", "napped", "hummed", "shivered", "yawned", "paddled"],
   adverbs: ["eagerly", "briskly", "lazily", "bravely", "noisily", "calmly", "swiftly", "tonight"],

@@ -66,5 +66,6 @@ export async function editVerify(job: EditVerifyJob, ctx: JobContext): Promise<E
 function overall(families: readonly EditScores[]): EditScores {
   const count = families.reduce((s, f) => s + f.count, 0);
   const mean = (k: keyof EditScores) => families.reduce((s, f) => s + f[k] * f.count, 0) / Math.max(count, 1);
-  return { count, exactMatch: mean("exactMatch"), meanNormalizedEditDistance: mean("meanNormalizedEditDistance"), meanSteps: mean("meanSteps"), meanMinimalSteps: mean("meanMinimalSteps") };
+  return { count, exactMatch: mean("exactMatch"), meanNormalizedEditDistance: mean("meanNormalizedEditDistance"), meanSteps: mean("meanSteps"), meanMinimalSteps: mean("meanMinimalSteps"),
+    abstained: mean("abstained"), wrong: mean("wrong"), unaskedChangeRate: mean("unaskedChangeRate") };
 }

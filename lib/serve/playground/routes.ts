@@ -27,7 +27,7 @@ import * as path from "node:path";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { EDIT_AGENT_ID, resolveEditTasks } from "../../envs/edit/edit-agent";
 import { diffText } from "../../envs/edit/distance";
-import { EDIT_FAMILIES, EDIT_FAMILY_HELP } from "../../envs/edit/tasks";
+import { EDIT_FAMILIES, EDIT_FAMILY_HELP, EDIT_SPLITS } from "../../envs/edit/tasks";
 import { fromPointOfView, LINES, legalMask, outcome, toMove, type Mark } from "../../envs/tictactoe/rules";
 import { parseRewardSpec } from "../../lm/reward-spec";
 import { createRng } from "../../core/rng";
@@ -146,7 +146,7 @@ export function registerPlaygroundRoutes(app: FastifyInstance, opts: PlaygroundO
   app.get<{ Querystring: { split?: string; family?: string; offset?: string; limit?: string } }>("/api/edit/tasks", async (request) => {
     const q = request.query;
     const split = q.split ?? "train";
-    if (!isEditSplit(split)) throw new RequestError(`split must be train, validation or heldout, got ${JSON.stringify(split.slice(0, 40))}`, "split");
+    if (!isEditSplit(split)) throw new RequestError(`split must be one of ${EDIT_SPLITS.join(", ")}, got ${JSON.stringify(split.slice(0, 40))}`, "split");
     const family = q.family ?? "all";
     if (family !== "all" && !(EDIT_FAMILIES as readonly string[]).includes(family)) throw new RequestError(`family must be all or one of ${EDIT_FAMILIES.join(", ")}`, "family");
     const offset = Math.max(0, Math.floor(Number(q.offset ?? 0)) || 0);
