@@ -63,8 +63,13 @@ async function apiState(): Promise<{ run: { id: number; kind: string; status: st
   return (await fetch(`${url}api/state`)).json() as never;
 }
 
-async function waitForRunEnd(page: Page, timeout: number): Promise<string> {
-  await page.waitForFunction(() => /· (done|stopped|failed)/.test(document.querySelector("#run-text")?.textContent ?? ""), { timeout, polling: 200 });
+/** Waits for the end of a run other than `previous` (the run line before the click that starts it:
+ *  the page shows the last run's end until the new run's first poll, so "done" alone may be the old one's). */
+async function waitForRunEnd(page: Page, timeout: number, previous?: string): Promise<string> {
+  await page.waitForFunction((before) => {
+    const text = document.querySelector("#run-text")?.textContent ?? "";
+    return text !== before && /· (done|stopped|failed)/.test(text);
+  }, { timeout, polling: 200 }, previous ?? null);
   return runText(page);
 }
 
@@ -234,8 +239,9 @@ describe("tsrl playground in Chromium", () => {
     await setValue(page, "edit-warm", "120");
     await setValue(page, "edit-updates", "1");
     await setValue(page, "edit-eval-every", "1");
+    const before = await runText(page);
     await page.click("[data-testid=edit-train]");
-    expect(await waitForRunEnd(page, 240_000)).toMatch(/edit-agent training · done/);
+    expect(await waitForRunEnd(page, 240_000, before)).toMatch(/edit-agent training · done/);
 
     await setValue(page, "edit-instruction", "End the sentence with a period.");
     await setValue(page, "edit-text", "Their dog ran home");
