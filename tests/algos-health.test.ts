@@ -16,6 +16,7 @@ import { GPT2_TINY, createGpt2 } from "../lib/nn/gpt2";
 import { loadGpt2Tokenizer } from "../lib/nn/gpt2/tokenizer";
 import { agentText, type EpisodeRewardPart } from "../lib/envs/conversation/rewards";
 import { runProcess } from "./run-process";
+import { itSlow } from "./slow";
 
 beforeAll(async () => {
   await initBackend({ quiet: true });
@@ -39,7 +40,7 @@ async function run(config: Partial<GrpoEpisodesConfig>, o: { rewardParts?: Episo
 }
 
 describe("the health monitor on injected faults", () => {
-  it("learning rate × 100 raises klAboveBound; the normal rate does not", async () => {
+  itSlow("learning rate × 100 raises klAboveBound; the normal rate does not", async () => {
     // a reward with spread (a random model's OrderDesk episodes all fail alike): the agent's characters
     const rewardParts: EpisodeRewardPart[] = [{ name: "chars", reward: (eps) => eps.map((e) => agentText(e.messages).length / 50) }];
     // five updates of a 1-layer model move it little: the bound is set for that (a real run's is DEFAULT_HEALTH.klBound)
@@ -106,7 +107,7 @@ describe("the rules, on rows", () => {
 });
 
 describe("every trainer: tsrl train … --stop-on unhealthy", () => {
-  it("PPO on CartPole at lr × 100: clip-fraction warnings on stderr and in --json; a NaN return (no episode ended) is not a fault", async () => {
+  itSlow("PPO on CartPole at lr × 100: clip-fraction warnings on stderr and in --json; a NaN return (no episode ended) is not a fault", async () => {
     const path = await import("node:path");
     const os = await import("node:os");
     const fs = await import("node:fs");
