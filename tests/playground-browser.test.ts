@@ -252,6 +252,10 @@ describe("tsrl playground in Chromium", () => {
     const result = await text(page, "edit-result");
     expect(result).toMatch(/understood/);
     expect(result).toContain("Their dog ran home");
+    // the agent's own verdict: why it declined (and that the text is unchanged), or how many edits it made
+    const verdict = await text(page, "edit-message");
+    if (/not understood/.test(result)) expect(verdict).toMatch(/the text is unchanged\. Agent: /);
+    else expect(verdict).toMatch(/^\d+ edits?, then stop\. Agent: /);
     await shot(page, "playground-edit-custom");
 
     await page.select("[data-testid=edit-split]", "validation");

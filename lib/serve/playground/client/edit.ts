@@ -88,13 +88,14 @@ export function initEdit(): TabHooks {
     const out = $("edit-result");
     out.replaceChildren(h("p", { class: "hint" }, "Editing…"));
     try {
-      const r = await post<{ text: string; steps: string[]; stopped: boolean; understood: boolean; diff: DiffSegment[]; source: string }>("/api/edit/custom", { instruction: input("edit-instruction").value, text: input("edit-text").value });
+      const r = await post<{ text: string; steps: string[]; stopped: boolean; understood: boolean; message?: string; diff: DiffSegment[]; source: string }>("/api/edit/custom", { instruction: input("edit-instruction").value, text: input("edit-text").value });
       const badge = r.understood ? h("span", { class: "tag good" }, "understood") : h("span", { class: "tag bad", "data-testid": "edit-not-understood" }, "not understood");
       out.replaceChildren(
         h("div", {}, badge, " ", h("b", {}, r.text)),
         diffView(r.diff),
         h("ol", { class: "steps" }, ...r.steps.map((s) => h("li", {}, s))),
-        h("p", { class: "hint" }, `${r.stopped ? "The agent chose STOP" : "No STOP within 20 steps"}; agent: ${r.source}.`),
+        // the agent's own verdict (why it declined, when it did: its steps above were undone), else how it ended
+        h("p", { class: "hint", "data-testid": "edit-message" }, `${r.message ?? (r.stopped ? "The agent chose STOP" : "No STOP within 20 steps")} Agent: ${r.source}.`),
       );
     } catch (err) {
       out.replaceChildren(h("p", { class: "error" }, (err as Error).message));
