@@ -91,6 +91,14 @@ describe("the rules, on rows", () => {
     expect(m.counts()).toMatchObject({ clipFractionHigh: 1, klJump: 2, nonFinite: 1, klAboveBound: 1 });
   });
 
+  it("a behaviour-cloning warm-start row is checked on its cloning loss, not on the NaN of the update it did not make", () => {
+    const m = createHealthMonitor();
+    const warm = { loss: NaN, gradNorm: NaN, approxKl: NaN, entropy: NaN, return: NaN };
+    expect(m.observe({ update: 1, ...warm, warmStartLoss: 2.3 }).map((w) => w.name)).toEqual([]);
+    expect(m.observe({ update: 2, ...warm, warmStartLoss: Infinity }).map((w) => [w.name, w.column])).toEqual([["nonFinite", "warmStartLoss"]]);
+    expect(m.observe({ update: 3, loss: NaN, warmStartLoss: NaN }).map((w) => [w.name, w.column])).toEqual([["nonFinite", "loss"]]);
+  });
+
   it("reward hacking: training reward up, held-out success flat", () => {
     const m = createHealthMonitor();
     const rows = [0.1, 0.3, 0.6, 0.9].map((reward, i) => ({ update: i + 1, reward, heldoutSuccess: 0.4 }));

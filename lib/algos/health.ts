@@ -3,7 +3,7 @@
  *
  *   warning            reads (first column present)               raised when
  *   nonFinite          loss, policyLoss, gradNorm, kl, approxKl,   a value is NaN or ±∞             unhealthy
- *                      entropy
+ *                      entropy (a warm-start row: warmStartLoss)
  *   zeroRewardSpread   fracZeroStd (groupStd = 0 counts as 1)      ≥ zeroSpread of the groups agree,
  *                                                                  `window` rows running: no signal  warn
  *   klAboveBound       kl, approxKl, refKl                         KL > klBound                     unhealthy
@@ -94,7 +94,10 @@ export function createHealthMonitor(thresholds: Partial<HealthThresholds> = {}):
         if (!out.some((w) => w.name === name)) out.push({ name, update, column, value, severity, message });
       };
       // the update's own numbers: never NaN in a sound run (a return is NaN when no episode ended, so it is not checked)
-      for (const c of ["loss", "policyLoss", "gradNorm", "kl", "approxKl", "entropy"]) {
+      // a behaviour-cloning warm-start row (GRPO's warmStartLoss) has no policy-gradient update: its
+      // loss, gradNorm, … are NaN by construction, and the cloning loss is the number to check
+      const cloning = typeof row.warmStartLoss === "number" && !Number.isNaN(row.warmStartLoss);
+      for (const c of cloning ? ["warmStartLoss"] : ["loss", "policyLoss", "gradNorm", "kl", "approxKl", "entropy"]) {
         const v = row[c];
         if (typeof v === "number" && !Number.isFinite(v)) raise("nonFinite", c, v, "unhealthy", `${c} is ${v}`);
       }
