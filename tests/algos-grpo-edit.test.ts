@@ -57,11 +57,11 @@ describe("the edit pointer network", () => {
     net.dispose();
   });
 
-  it("lays scores out as (op·33 + location)·24 + payload: DELETE and STOP do not depend on the payload slot", () => {
+  it("lays scores out as (op·41 + location)·24 + payload: DELETE and STOP do not depend on the payload slot", () => {
     const net = createEditPolicyNet("policy", spec, createRng(5));
     const z = editPolicy(net).logits(featurizeEditObservation(obsOf(train[0])).flat, 1);
     const at = (op: number, loc: number, p: number) => z[(op * EDIT_LOCATIONS + loc) * EDIT_MAX_PAYLOADS + p];
-    for (const loc of [0, 3, 32]) for (const p of [1, 7, 23]) {
+    for (const loc of [0, 3, 40]) for (const p of [1, 7, 23]) {
       expect(at(2, loc, p)).toBe(at(2, loc, 0));
       expect(at(3, loc, p)).toBe(z[EDIT_STOP]);
     }

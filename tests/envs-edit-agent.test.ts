@@ -40,19 +40,19 @@ const sample = (split: EditSplit, k: number) => EDIT_FAMILIES.flatMap((f) => spl
 const SWAP = task("replace", "Swap cat for dog.", "the cat sat", "The dog sat.", "swap");
 
 describe("EditAgent-v0 actions", () => {
-  it("index = (op · 33 + location) · 24 + payload; decode and encode are inverse over all 3168", () => {
-    expect(EDIT_ACTIONS).toBe(4 * 33 * 24);
-    expect([EDIT_LOCATIONS, EDIT_END, EDIT_MAX_PAYLOADS]).toEqual([33, 32, 24]);
+  it("index = (op · 41 + location) · 24 + payload; decode and encode are inverse over all 3936", () => {
+    expect(EDIT_ACTIONS).toBe(4 * 41 * 24);
+    expect([EDIT_LOCATIONS, EDIT_END, EDIT_MAX_PAYLOADS]).toEqual([41, 40, 24]);
     for (let a = 0; a < EDIT_ACTIONS; a++) {
       const d = decodeAction(a);
-      expect(a).toBe((EDIT_OPS.indexOf(d.op) * 33 + d.location) * 24 + d.payload);
+      expect(a).toBe((EDIT_OPS.indexOf(d.op) * 41 + d.location) * 24 + d.payload);
       expect(encodeAction(d)).toBe(a);
     }
     expect(decodeAction(EDIT_STOP)).toEqual({ op: "STOP", location: 0, payload: 0 });
-    expect(encodeAction({ op: "INSERT", location: EDIT_END, payload: 1 })).toBe(32 * 24 + 1);
-    expect(() => decodeAction(EDIT_ACTIONS)).toThrow(/3168 is not an action index/);
+    expect(encodeAction({ op: "INSERT", location: EDIT_END, payload: 1 })).toBe(40 * 24 + 1);
+    expect(() => decodeAction(EDIT_ACTIONS)).toThrow(/3936 is not an action index/);
     expect(() => encodeAction({ op: "MOVE" as EditOp })).toThrow(/op must be one of INSERT, REPLACE, DELETE, STOP, got "MOVE"/);
-    expect(() => encodeAction({ op: "INSERT", location: 33 })).toThrow(/location must be an integer in 0..32/);
+    expect(() => encodeAction({ op: "INSERT", location: 41 })).toThrow(/location must be an integer in 0..40/);
   });
 
   it("payloads: space and period, case transforms of the first word and of the named words, the instruction's words, then the other transforms; deduplicated", () => {
@@ -126,7 +126,7 @@ describe("EditAgent-v0 transitions and rewards", () => {
     expect(a.reward + b.reward).toBeCloseTo(1 - 0.1 + 2, 12);
     env.reset({ options: { taskIndex: 0 } });
     expect(() => env.step(1.5)).toThrow(InvalidActionError);
-    expect(() => env.step(EDIT_ACTIONS)).toThrow(/invalid action 3168 .*Discrete\(3168\)/);
+    expect(() => env.step(EDIT_ACTIONS)).toThrow(/invalid action 3936 .*Discrete\(3936\)/);
   });
 
   it("masks, op by op", () => {
@@ -142,20 +142,20 @@ describe("EditAgent-v0 transitions and rewards", () => {
     expect(replace).not.toContain("0/0"); // a space at the start
     expect(replace).not.toContain("2/0"); // a space between two spaces
     const insert = legal(mask, "INSERT");
-    expect(insert.every((x) => ["0", "1", "2", "3", "4", "32"].includes(x.split("/")[0]))).toBe(true); // before tokens 0–4 or at END, not "before 5"
+    expect(insert.every((x) => ["0", "1", "2", "3", "4", "40"].includes(x.split("/")[0]))).toBe(true); // before tokens 0–4 or at END, not "before 5"
     expect(insert.filter((x) => x.endsWith("/0"))).toEqual([]); // every gap touches a space or an end
-    expect(insert).toContain("32/1"); // "." at END
+    expect(insert).toContain("40/1"); // "." at END
     expect(insert.filter((x) => Number(x.split("/")[1]) >= 12)).toEqual([]); // padding
     // a space between two words is legal
     const merged = applyEditAction(obs.textTokens, obs.payloads, act("INSERT", 0, slot(obs, "Swap"))) as string[];
     const m2 = editActionMask(merged, editObservation(SWAP.instruction, merged).payloads);
     expect(m2[act("INSERT", 1, 0)]).toBe(1);
-    // a full text (32 tokens) takes no INSERT; a one-token text no DELETE
-    const full = editTokenize(Array.from({ length: 16 }, (_, i) => `w${i}`).join(" ") + ".");
+    // a full text (40 tokens) takes no INSERT; a one-token text no DELETE
+    const full = editTokenize(Array.from({ length: 20 }, (_, i) => `w${i}`).join(" ") + ".");
     expect(full).toHaveLength(EDIT_MAX_TOKENS);
     const mf = editActionMask(full, editObservation("Go.", full).payloads);
     expect(legal(mf, "INSERT")).toEqual([]);
-    expect(legal(mf, "DELETE")).toHaveLength(32);
+    expect(legal(mf, "DELETE")).toHaveLength(40);
     expect(legal(editActionMask(["word"], [" ", ".", "Word"]), "DELETE")).toEqual([]);
   });
 });

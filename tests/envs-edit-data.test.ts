@@ -71,7 +71,7 @@ describe("datasets/edit", () => {
     }
   });
 
-  it("records exactly id, family, instruction, source, target; ids unique; every task needs 1–19 edits; sources and targets have 4–14 words", () => {
+  it("records exactly id, family, instruction, source, target; ids unique; every task needs 1–19 edits; sources and targets have 4–16 words", () => {
     const ids = new Set<string>();
     for (const s of EDIT_SPLITS) {
       for (const line of fs.readFileSync(datasetsDir("edit", `${s}.jsonl`), "utf8").trimEnd().split("\n")) {
@@ -86,7 +86,7 @@ describe("datasets/edit", () => {
         expect(m).toBeLessThanOrEqual(19);
         for (const text of [t.source, t.target]) {
           expect(editWords(text).length).toBeGreaterThanOrEqual(4);
-          expect(editWords(text).length).toBeLessThanOrEqual(14);
+          expect(editWords(text).length).toBeLessThanOrEqual(16);
         }
       }
     }
@@ -149,7 +149,7 @@ describe("datasets/edit", () => {
     const count = (text: string, w: string) => lowerWords(text).filter((x) => x === w.toLowerCase()).length;
     for (const s of EDIT_SPLITS) {
       for (const t of committed[s]) {
-        const { W, P, N, A, B } = phrasingOf(t.family, t.instruction)!.slots;
+        const { W, P, N, A, B, E, S } = phrasingOf(t.family, t.instruction)!.slots;
         const tokens = editTokenize(t.source);
         switch (t.family) {
           case "capitalise": expect(t.target).toBe(t.source[0].toUpperCase() + t.source.slice(1)); break;
@@ -161,7 +161,9 @@ describe("datasets/edit", () => {
           case "delete": expect([count(t.source, W!), count(t.target, W!)]).toEqual([1, 0]); break;
           case "insert":
             expect([count(t.source, W!), count(t.target, W!)]).toEqual([0, 1]);
-            expect(P !== undefined || N !== undefined, t.instruction).toBe(true);
+            expect(P !== undefined || N !== undefined || E !== undefined || S !== undefined, t.instruction).toBe(true);
+            if (S !== undefined) expect(t.target).toBe(`${W} ${t.source}`);
+            if (E !== undefined) expect(t.target.replace(/\.$/, "").endsWith(` ${W}`), t.instruction).toBe(true);
             if (P !== undefined) expect([count(t.source, P), t.target.toLowerCase().includes(`${P} ${W}`.toLowerCase())]).toEqual([1, true]);
             if (N !== undefined) expect([count(t.source, N), t.target.toLowerCase().includes(`${W} ${N}`.toLowerCase())]).toEqual([1, true]);
             break;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { datasetsDir } from "../lib/data/paths";
 import {
   EDIT_CONCEPTS, EDIT_CONCEPT_NAMES, EDIT_FAMILIES, EDIT_HELDOUT_PHRASINGS, EDIT_INSTRUCTION_FEATURES, EDIT_KNOWN_WORDS, EDIT_PHRASINGS,
-  EDIT_STOP, HELDOUT_KEY_WORDS, PHRASING_WORDS, applyEditPolicy, editTokenize, editWords, encodeAction, evaluateEditPolicy,
+  EDIT_END, EDIT_STOP, HELDOUT_KEY_WORDS, PHRASING_WORDS, applyEditPolicy, editTokenize, editWords, encodeAction, evaluateEditPolicy,
   featurizeEditObservation, editObservation, generateNonsense, nonsenseDemonstrations, phraseAffinity, readEditTasks,
 } from "../lib/envs";
 import { chooseAbstainThreshold, editVerdict, unaskedChange, type EditProbs } from "../lib/envs/edit/evaluate";
@@ -93,6 +93,29 @@ describe("the WordNet lexicon", () => {
     expect([n[names.indexOf("negated")], n[names.indexOf("concept:capital")]]).toEqual([1, 1]);
   });
 
+  it("reads a hyphenated compound WordNet lacks by its parts, and British -ise spellings as -ize", () => {
+    expect(concept(["all-caps"], 0, "upper")).toBe(1);
+    expect(concept(["full-stop"], 0, "period")).toBe(1);
+    expect(concept(["capitalised"], 0, "capital")).toBe(1);
+    expect(negatedStem("uncapitalised")[EDIT_CONCEPT_NAMES.indexOf("capital")]).toBe(1);
+    expect(Math.max(...phraseAffinity(["well-worn"], 0))).toBe(0);
+  });
+
+  it("when the instruction quotes a word, an unquoted word the text lacks is not a slot's word", () => {
+    const content = (instruction: string, word: string) => {
+      const obs = editObservation(instruction, editTokenize("A walrus sketched the dusty teapot."));
+      const f = featurizeEditObservation(obs), FI = EDIT_INSTRUCTION_FEATURES.length;
+      const j = obs.instructionTokens.indexOf(word);
+      return f.instruction[j * FI + EDIT_INSTRUCTION_FEATURES.findIndex(([n]) => n === "content")];
+    };
+    // "scrap" is no WordNet edit concept: alone it looks like a word to write, beside a quoted word it does not
+    expect(content("Please scrap dusty.", "scrap")).toBe(1);
+    expect(content("Please scrap `dusty`.", "scrap")).toBe(0);
+    expect(content("Please scrap `dusty`.", "dusty")).toBe(1);
+    expect(content("Swap 'dusty' for 'shiny'.", "shiny")).toBe(1);
+    expect(content("Swap 'dusty' for shiny.", "shiny")).toBe(0);
+  });
+
   it("is deterministic and offline: the same numbers twice", () => {
     const a = Array.from(phraseAffinity(["strike", "out"], 0)), b = Array.from(phraseAffinity(["strike", "out"], 0));
     expect(a).toEqual(b);
@@ -120,10 +143,10 @@ describe("unasked changes", () => {
     ];
     // a scripted policy: task a right, task b stops at once, task c capitalises then adds the period (an unasked change)
     const act: EditAct = (obs) => {
-      if (obs.text.startsWith("Her")) return obs.text.endsWith(".") ? EDIT_STOP : encodeAction({ op: "INSERT", location: 32, payload: 1 });
+      if (obs.text.startsWith("Her")) return obs.text.endsWith(".") ? EDIT_STOP : encodeAction({ op: "INSERT", location: EDIT_END, payload: 1 });
       if (obs.text.startsWith("The dog")) return EDIT_STOP;
       if (obs.text.startsWith("the")) return encodeAction({ op: "REPLACE", location: 0, payload: obs.payloads.indexOf("The") });
-      return obs.text.endsWith(".") ? EDIT_STOP : encodeAction({ op: "INSERT", location: 32, payload: 1 });
+      return obs.text.endsWith(".") ? EDIT_STOP : encodeAction({ op: "INSERT", location: EDIT_END, payload: 1 });
     };
     const r = evaluateEditPolicy(act, tasks);
     expect(r.episodes.map((e) => [e.exact, e.understood, e.reason, e.unaskedChange])).toEqual([
@@ -169,7 +192,7 @@ describe("choosing the abstain threshold", () => {
       { id: "n2", instruction: "Banana whistle.", text: "the elk ran" },      // edits anyway, sure (p 0.95): no threshold catches it without costing
       { id: "n3", instruction: "Purple.", text: "a bee hummed" },             // STOPs: declined at any threshold
     ];
-    const period = encodeAction({ op: "INSERT", location: 32, payload: 1 });
+    const period = encodeAction({ op: "INSERT", location: EDIT_END, payload: 1 });
     const act: EditAct = (obs) => (obs.text.endsWith(".") || obs.instruction.startsWith("Purple") ? EDIT_STOP : period);
     const probs: EditProbs = (obs, mask) => {
       const p = new Float32Array(mask.length);
@@ -186,7 +209,7 @@ describe("choosing the abstain threshold", () => {
 });
 
 describe("nonsense", () => {
-  it("is seeded, of three kinds, and an 'absent' instruction names no word of its sentence", () => {
+  it("is seeded, of four kinds, and an 'absent' instruction names no word of its sentence", () => {
     const a = generateNonsense(5, 60, "heldout"), b = generateNonsense(5, 60, "heldout");
     expect(a).toEqual(b);
     expect(generateNonsense(6, 60, "heldout")).not.toEqual(a);

@@ -30,6 +30,9 @@ describe("edit text: tokens", () => {
     expect(editTokenize("a,b 1,b")).toEqual(["a", ",", "b", " ", "1", ",", "b"]);
     expect(editTokenize("  a\t\nb  ")).toEqual(["  ", "a", "\t\n", "b", "  "]);
     expect(editTokenize("route66 ok!!")).toEqual(["route66", " ", "ok", "!", "!"]);
+    // abbreviations of single letters keep their inner points; the last point stays punctuation (it may end the sentence)
+    expect(editTokenize("Closes at 9 p.m. (e.g. U.S.A.)")).toEqual(["Closes", " ", "at", " ", "9", " ", "p.m", ".", " ", "(", "e.g", ".", " ", "U.S.A", ".", ")"]);
+    expect(editTokenize("end.Next a.bc ab.c")).toEqual(["end", ".", "Next", " ", "a", ".", "bc", " ", "ab", ".", "c"]);
     expect(editTokenize("")).toEqual([]);
     expect(["dog", "   ", ".", "Ünïcödé"].map(editTokenKind)).toEqual(["word", "space", "punct", "word"]);
   });

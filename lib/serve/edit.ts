@@ -21,7 +21,7 @@ const FIELDS = ["instruction", "text"];
 const EXAMPLE = '{"instruction": "...", "text": "..."}';
 /**
  * Longest instruction and text, in characters. The agent reads an instruction's first 48 tokens and
- * edits texts of at most 32; the bounds keep one request's work small (a 500,000-character word
+ * edits texts of at most 40; the bounds keep one request's work small (a 500,000-character word
  * took ~10 s of featurising) and are far above any task of datasets/edit.
  */
 export const EDIT_MAX_CHARS = 2000;

@@ -2,15 +2,15 @@
  * The edit agent's actions: (op, location, payload) triples flattened into one Discrete space.
  *
  * ## Layout
- *   index = (op · EDIT_LOCATIONS + location) · EDIT_MAX_PAYLOADS + payload          (EDIT_ACTIONS = 4 · 33 · 24 = 3168)
- * read as a [4, 33, 24] grid, row-major: a network can score every (location, payload) pair for each
+ *   index = (op · EDIT_LOCATIONS + location) · EDIT_MAX_PAYLOADS + payload          (EDIT_ACTIONS = 4 · 41 · 24 = 3936)
+ * read as a [4, 41, 24] grid, row-major: a network can score every (location, payload) pair for each
  * op and flatten. `decodeAction` / `encodeAction` convert.
  *
  * | op | location | payload | effect |
  * |---|---|---|---|
- * | INSERT (0)  | token i (0…31), or END (32) | slot p | insert payloads[p] before token i, or at the end |
- * | REPLACE (1) | token i (0…31)              | slot p | token i becomes payloads[p] |
- * | DELETE (2)  | token i (0…31)              | slot 0 only | remove token i |
+ * | INSERT (0)  | token i (0…39), or END (40) | slot p | insert payloads[p] before token i, or at the end |
+ * | REPLACE (1) | token i (0…39)              | slot p | token i becomes payloads[p] |
+ * | DELETE (2)  | token i (0…39)              | slot 0 only | remove token i |
  * | STOP (3)    | 0 only                      | slot 0 only | end the episode (the text is the answer) |
  *
  * ## Payloads: a candidate list per state, at most EDIT_MAX_PAYLOADS (24), deduplicated, in this order
@@ -28,7 +28,7 @@
  * - locations past the text (i ≥ n tokens) for every op; END for all but INSERT;
  * - padding payload slots; DELETE with a payload slot other than 0; STOP anywhere but (STOP, 0, 0);
  * - REPLACE of a token by the same text (a no-op);
- * - INSERT when the text already has EDIT_MAX_TOKENS (32) tokens;
+ * - INSERT when the text already has EDIT_MAX_TOKENS (40) tokens;
  * - DELETE of the only token (the text never becomes empty);
  * - an INSERT or REPLACE that would put a space token next to another space token, or at the start
  *   or the end of the text (no target needs a doubled, leading or trailing space).
@@ -41,7 +41,7 @@ export const EDIT_OPS = ["INSERT", "REPLACE", "DELETE", "STOP"] as const;
 export type EditOp = (typeof EDIT_OPS)[number];
 
 /** Most tokens a text may have (a longer text cannot be edited; tasks are checked against it). */
-export const EDIT_MAX_TOKENS = 32;
+export const EDIT_MAX_TOKENS = 40;
 /** Locations: tokens 0…EDIT_MAX_TOKENS−1, then END. */
 export const EDIT_END = EDIT_MAX_TOKENS;
 export const EDIT_LOCATIONS = EDIT_MAX_TOKENS + 1;
@@ -54,7 +54,7 @@ export const EDIT_STOP = (3 * EDIT_LOCATIONS + 0) * EDIT_MAX_PAYLOADS + 0;
 
 export interface EditAction {
   op: EditOp;
-  /** Token index, or EDIT_END (32) for INSERT at the end. */
+  /** Token index, or EDIT_END (40) for INSERT at the end. */
   location: number;
   /** Payload slot (0 for DELETE and STOP). */
   payload: number;

@@ -16,9 +16,9 @@
  * changes one token and the list is not re-tokenised between steps (inserting a word next to a
  * word leaves two tokens), so a location means the same token before and after other edits.
  *
- * ## Action space: Discrete(3168)
- * `index = (op · 33 + location) · 24 + payload`, ops INSERT 0, REPLACE 1, DELETE 2, STOP 3;
- * locations tokens 0…31 and END (32); payload slots 0…23 of the observation's `payloads`.
+ * ## Action space: Discrete(3936)
+ * `index = (op · 41 + location) · 24 + payload`, ops INSERT 0, REPLACE 1, DELETE 2, STOP 3;
+ * locations tokens 0…39 and END (40); payload slots 0…23 of the observation's `payloads`.
  * `decodeAction` / `encodeAction` convert; lib/envs/edit/actions has the table, the payload list
  * and the mask's rules. `info.actionMask` marks the legal actions; a masked action (a policy that
  * ignores the mask) leaves the text unchanged and costs `illegalPenalty`, with `info.illegal` true.

@@ -14,11 +14,11 @@
  *
  * | block | shape | per |
  * |---|---|---|
- * | text | [33, EDIT_TEXT_FEATURES] | location: text tokens 0…31 and END (32), zero rows past the text |
+ * | text | [41, EDIT_TEXT_FEATURES] | location: text tokens 0…39 and END (40), zero rows past the text |
  * | instruction | [48, EDIT_INSTRUCTION_FEATURES] | instruction token (first 48), zero rows past it |
  * | payloads | [24, EDIT_PAYLOAD_FEATURES] | payload slot, zero rows for padding |
- * | textInstruction | [33, 48, 3] | (text token, instruction token): equal, equal ignoring case, one letter apart |
- * | payloadText | [24, 33, 6] | (payload, text token): equal, equal ignoring case, capitalised / upper / lower form of it, one letter apart |
+ * | textInstruction | [41, 48, 3] | (text token, instruction token): equal, equal ignoring case, one letter apart |
+ * | payloadText | [24, 41, 6] | (payload, text token): equal, equal ignoring case, capitalised / upper / lower form of it, one letter apart |
  * | payloadInstruction | [24, 48, 2] | (payload, instruction token): equal, equal ignoring case |
  * | global | [EDIT_GLOBAL_FEATURES] | the state |
  * and `flat`, all of them concatenated in that order (EDIT_FEATURE_SIZE numbers: EditAgent-v0's
@@ -46,15 +46,15 @@ const CASE_FEATURES: FeatureDoc[] = [
 
 export const EDIT_TEXT_FEATURES: readonly FeatureDoc[] = [
   ["present", "a token of the text (0 for END and for rows past the text)"],
-  ["end", "the END location (row 32): where INSERT appends"],
+  ["end", "the END location (row 40): where INSERT appends"],
   ["word", "token kind: a word"],
   ["space", "token kind: a run of spaces"],
   ["punct", "token kind: one punctuation character"],
   ["spaceRun", "a run of two or more spaces"],
   ["period", "the token '.'"],
   ["comma", "the token ','"],
-  ["position", "token index / 32"],
-  ["fromEnd", "(tokens − 1 − index) / 32: 0 for the last token"],
+  ["position", "token index / 40"],
+  ["fromEnd", "(tokens − 1 − index) / 40: 0 for the last token"],
   ["firstWord", "the text's first word"],
   ["lastWord", "the text's last word"],
   ...CASE_FEATURES,
@@ -85,7 +85,7 @@ export const EDIT_INSTRUCTION_FEATURES: readonly FeatureDoc[] = [
   ["position", "token index / 48"],
   ["wordIndex", "index among the instruction's words / 16, at most 1"],
   ["quoted", "a word between quote marks"],
-  ["content", "a word outside the instruction language with no WordNet edit concept, or one the text holds (ignoring case or one letter apart): likely a slot's word (W, P, N, A, B)"],
+  ["content", "a word outside the instruction language that the text holds (ignoring case or one letter apart), or — when the instruction quotes some word — one in quotes, else one with no WordNet edit concept: likely a slot's word (W, P, N, A, B)"],
   ["contentIndex", "for a content word: 0 for the first one, 1 for a later one"],
   ...CASE_FEATURES,
   ["length", "characters / 20, at most 1"],
@@ -125,14 +125,14 @@ export const EDIT_PAYLOAD_FEATURES: readonly FeatureDoc[] = [
 ];
 
 export const EDIT_GLOBAL_FEATURES: readonly FeatureDoc[] = [
-  ["textTokens", "text tokens / 32"],
+  ["textTokens", "text tokens / 40"],
   ["instructionTokens", "instruction tokens / 48, at most 1"],
   ["payloads", "payload candidates / 24"],
   ["textWords", "text words / 16, at most 1"],
   ["repeatedSpaces", "the text has a run of two or more spaces"],
   ["endsWithPeriod", "the text's last token is '.'"],
   ["startsWithCapital", "the text's first character is an upper-case letter"],
-  ["full", "the text has 32 tokens: INSERT is masked"],
+  ["full", "the text has 40 tokens: INSERT is masked"],
   ["edits", "some token was written by an edit of this episode"],
 ];
 
@@ -294,9 +294,13 @@ function factsOf({ text: tt, instruction: it, payloads: pp, edited }: Tokens): F
     affinity[j] = a;
   });
   const textLower = tt.filter(isWordToken).map(lower);
+  // people quote the words they mean: when the instruction quotes any word, an unquoted word is a
+  // slot's word only if the text holds it ("scrap `dusty`": scrap is the request, not a word to write)
+  const anyQuoted = quoted.some(Boolean);
   const content = it.map((t, j) => {
     if (!isWordToken(t) || KNOWN_INDEX.has(lower(t))) return false;
     if (textLower.includes(lower(t)) || tt.some((u) => typo(t, u))) return true;
+    if (anyQuoted) return quoted[j];
     return !affinity[j].some((a) => a > 0);
   });
   return {

@@ -7,9 +7,9 @@
  *   subject verb object [place] [adverb].            "The lazy fox carried my basket near the lake."
  *   subject verb [place] [adverb].                   "Anna slept in the old barn today."
  *   Adverb, subject verb object [place].             "Yesterday, the baker found a key."
- *   subject verb object and verb object.             "Omar opened the door and took a hat."
+ *   subject verb object and verb object [place].     "Omar opened the door and took a hat."
  * A subject is a name or a determiner, an optional adjective and a being; "a" becomes "an" before
- * a vowel. Sentences have 4–12 words (after the edit too) and use no content word twice.
+ * a vowel. Sentences have 4–16 words (after the edit too) and use no content word twice.
  *
  * ## Tasks (`makeEditTask`): from a clean sentence s
  * | family | source | target | edits |
@@ -18,7 +18,7 @@
  * | period | s without its final period | s | 1 |
  * | spaces | s with 1–3 of its spaces made runs of 2–4 | s | 1–3 |
  * | delete | s | s without an adjective or adverb W | 2 |
- * | insert | s without an adjective or adverb W | s (W after the word V) | 2 |
+ * | insert | s without an adjective or adverb W (or, for "at the start", s opening with a name) | s (W after the word V; or a capitalised adverb W before s) | 2 |
  * | replace | s | s with a content word A replaced by B of the same kind | 1 |
  * | upper | s | s with a content word W upper-cased | 1 |
  * | lower | s with a content word W upper-cased or capitalised | s | 1 |
@@ -50,11 +50,11 @@ export interface SentenceItem {
   role: WordRole;
 }
 
-/** Tasks per split: the defaults give 450 / 56 / 56 per family. */
-export const DEFAULT_EDIT_SIZES: Readonly<Record<EditSplit, number>> = { train: 4050, validation: 504, heldout: 504, "heldout-phrasings": 504 };
+/** Tasks per split: the defaults give 900 / 56 / 56 / 56 per family. */
+export const DEFAULT_EDIT_SIZES: Readonly<Record<EditSplit, number>> = { train: 8100, validation: 504, heldout: 504, "heldout-phrasings": 504 };
 export const DEFAULT_EDIT_SEED = 7;
 export const MIN_WORDS = 4;
-export const MAX_WORDS = 14;
+export const MAX_WORDS = 16;
 
 const CONTENT: ReadonlySet<WordRole> = new Set(["name", "being", "thing", "place", "adjective", "transitive", "intransitive", "adverb"]);
 const ALL_CONTENT_WORDS = new Set([...vocabularyWords(TRAIN_VOCAB), ...vocabularyWords(HELDOUT_VOCAB)]);
@@ -118,7 +118,7 @@ const place = (rng: Rng, v: EditVocabulary): SentenceItem[] => [{ text: pick(rng
 const adverb = (rng: Rng, v: EditVocabulary): SentenceItem => ({ text: pick(rng, v.adverbs), role: "adverb" });
 const PERIOD: SentenceItem = { text: ".", role: "punct" };
 
-/** One sentence of 4–12 words from the vocabulary, first letter capitalised, ending with a period. */
+/** One sentence of 4–16 words from the vocabulary, first letter capitalised, ending with a period. */
 export function generateSentence(rng: Rng, v: EditVocabulary): SentenceItem[] {
   for (;;) {
     let items: SentenceItem[];
@@ -131,8 +131,14 @@ export function generateSentence(rng: Rng, v: EditVocabulary): SentenceItem[] {
     } else if (shape < 0.47) {
       // a contraction: "The old dog wasn't happy."; or a number: "Anna waited for 3 minutes."
       if (chance(rng, 0.5)) items = [...subject, { text: pick(rng, ["wasn't", "isn't"]), role: "function" }, { text: pick(rng, v.adjectives), role: "adjective" }];
-      else items = [...subject, { text: pick(rng, v.intransitive), role: "intransitive" }, { text: "for", role: "function" }, { text: pick(rng, NUMBERS), role: "number" }, { text: pick(rng, ["minutes", "hours"]), role: "function" }];
-      if (chance(rng, 0.3)) items.push(adverb(rng, v));
+      else if (chance(rng, 0.6)) items = [...subject, { text: pick(rng, v.intransitive), role: "intransitive" }, { text: "for", role: "function" }, { text: pick(rng, NUMBERS), role: "number" }, { text: pick(rng, ["minutes", "hours"]), role: "function" }];
+      // a time with an abbreviation: "Anna waited until 9 p.m." (its last point is the sentence's)
+      else {
+        items = [...subject, { text: pick(rng, v.intransitive), role: "intransitive" }];
+        if (chance(rng, 0.3)) items.push(adverb(rng, v));
+        items.push({ text: pick(rng, ["at", "until"]), role: "function" }, { text: pick(rng, ["6", "7", "8", "9", "10", "11"]), role: "number" }, { text: pick(rng, ["a.m", "p.m"]), role: "function" });
+      }
+      if (chance(rng, 0.3) && !items[items.length - 1].text.endsWith(".m")) items.push(adverb(rng, v));
     } else if (shape < 0.65) {
       items = [...subject, { text: pick(rng, v.intransitive), role: "intransitive" }];
       if (chance(rng, 0.15)) items.push({ text: "in", role: "function" }, { text: "room", role: "function" }, { text: pick(rng, NUMBERS), role: "number" });
@@ -147,6 +153,8 @@ export function generateSentence(rng: Rng, v: EditVocabulary): SentenceItem[] {
       while (second === first) second = pick(rng, v.transitive);
       items = [...subject, { text: first, role: "transitive" }, ...nounPhrase(rng, v, "things", false), { text: "and", role: "function" },
         { text: second, role: "transitive" }, ...nounPhrase(rng, v, "things", false)];
+      // a place after the second object makes the longest sentences (up to 16 words)
+      if (chance(rng, 0.4)) items.push(...place(rng, v));
     }
     items.push(PERIOD);
     items = fixArticles(items);
@@ -181,9 +189,17 @@ function uniqueContent(items: readonly SentenceItem[], ok: (it: SentenceItem, i:
 
 /** An instruction for `family` in the phrasing split's wording: a phrasing whose slots are all given, a quote style, politeness. */
 function instruction(rng: Rng, family: EditFamily, slots: EditSlots, split: PhrasingSplit): string | undefined {
-  const list = (split === "train" ? EDIT_PHRASINGS : EDIT_HELDOUT_PHRASINGS)[family].filter((p) => phrasingSlots(p).every((k) => slots[k] !== undefined));
+  let list = (split === "train" ? EDIT_PHRASINGS : EDIT_HELDOUT_PHRASINGS)[family].filter((p) => phrasingSlots(p).every((k) => slots[k] !== undefined));
+  // few templates say "at the end" and few words can take them: when one can, use it often enough to learn
+  const atEnd = list.filter((p) => p.includes("{E}"));
+  if (atEnd.length > 0 && chance(rng, 0.4)) list = atEnd;
   if (list.length === 0) return undefined;
-  return fillPhrasing(pick(rng, list), slots, pick(rng, QUOTE_STYLES[split]), pick(rng, POLITENESS[split]), pick(rng, SUFFIXES[split]));
+  const phrasing = pick(rng, list);
+  let text = fillPhrasing(phrasing, slots, pick(rng, QUOTE_STYLES[split]), pick(rng, POLITENESS[split]), pick(rng, SUFFIXES[split]));
+  // people type casually: no final mark, no capital at the start (unless the first word is a slot's word)
+  if (chance(rng, 0.15)) text = text.replace(/[.?]$/, "");
+  if (chance(rng, 0.15) && !phrasing.startsWith("{")) text = text[0].toLowerCase() + text.slice(1);
+  return text;
 }
 
 /**
@@ -252,8 +268,15 @@ export function makeEditTask(rng: Rng, family: EditFamily, items: readonly Sente
       for (const i of rng.shuffle(spaces.slice()).slice(0, k)) tokens[i] = " ".repeat(2 + rng.int(3));
       return draft(editDetokenize(tokens), s, {});
     }
-    case "delete":
-    case "insert": {
+    case "insert":
+      // "at the start": a new word before a sentence that opens with a name (no letter changes case)
+      if ((items[0].role === "name" || items[0].role === "title") && chance(rng, 0.15)) {
+        const w = capitalizeWord(pick(rng, v.adverbs));
+        if (count(items, w) > 0) return undefined;
+        return draft(s, `${w} ${s}`, { W: w, S: "" }, [s]);
+      }
+    // falls through
+    case "delete": {
       const choices = uniqueContent(items, (it, i) => i > 0 && (it.role === "adjective" || it.role === "adverb") && items[i - 1].role !== "punct" && !/n't$/.test(items[i - 1].text));
       if (choices.length === 0) return undefined;
       const i = pick(rng, choices);
@@ -263,7 +286,9 @@ export function makeEditTask(rng: Rng, family: EditFamily, items: readonly Sente
       if (family === "delete") return draft(s, short, { W: items[i].text }, [s, short]);
       // the anchors: the word before W (P) and the word after it (N), each when it is a word that occurs once
       const anchor = (k: number) => (k >= 0 && k < items.length && items[k].role !== "punct" && items[k].role !== "title" && count(shorter, items[k].text) === 1 ? items[k].text : undefined);
-      const slots: EditSlots = { W: items[i].text, P: anchor(i - 1), N: anchor(i + 1) };
+      // "at the end" fits only a word that was the last before the final period
+      const atEnd = i === items.length - 2 && items[items.length - 1].text === ".";
+      const slots: EditSlots = { W: items[i].text, P: anchor(i - 1), N: anchor(i + 1), E: atEnd ? "" : undefined };
       if (!slots.P && !slots.N) return undefined;
       return draft(short, s, slots, [s, short]);
     }

@@ -144,7 +144,10 @@ export function lemmaSynsets(word: string): string[] {
   const w0 = word.toLowerCase().replace(/[\s-]+/g, "_");
   const out: string[] = [];
   // "upper-case", "upper case" → also "uppercase" (WordNet spells some compounds closed)
-  for (const w of w0.includes("_") ? [w0, w0.replace(/_/g, "")] : [w0]) {
+  const spellings = w0.includes("_") ? [w0, w0.replace(/_/g, "")] : [w0];
+  // British -ise/-isation ("capitalised", "normalise"): WordNet lists the -ize spelling
+  for (const w of spellings.slice()) if (/is(e|ed|es|ing|ation|ations)$/.test(w)) spellings.push(w.replace(/is(e|ed|es|ing|ation|ations)$/, "iz$1"));
+  for (const w of spellings) {
     const forms = [w];
     for (const pos of POS) for (const [suf, rep] of DETACH[pos]) if (w.endsWith(suf) && w.length > suf.length + 1) forms.push(w.slice(0, -suf.length) + rep);
     // adverbs in -ly: also the adjective they come from ("correctly" → "correct")
@@ -190,6 +193,12 @@ export function conceptAffinity(word: string): Float32Array {
   const out = new Float32Array(EDIT_CONCEPT_NAMES.length);
   if (/^[\p{L}][\p{L}'’_ -]*$/u.test(key)) {
     const ids = lemmaSynsets(key);
+    // a hyphenated compound WordNet does not list ("all-caps", "full-stop"): the best of its parts
+    if (ids.length === 0 && /[-_ ]/.test(key)) {
+      for (const part of key.split(/[-_ ]+/).filter((x) => x.length > 1)) conceptAffinity(part).forEach((x, c) => (out[c] = Math.max(out[c], x)));
+      cache.set(key, out);
+      return out;
+    }
     const cs = concepts();
     const compoundWords = new Set(ids.flatMap((id) => synset(id[0] as Pos, Number(id.slice(1))).words.filter((w) => w.includes("_")).flatMap((w) => w.split("_"))));
     cs.forEach(({ exact, near }, c) => {
@@ -212,6 +221,11 @@ export function negatedStem(word: string): Float32Array {
   const m = /^(un|de|dis|non)(.{4,})$/.exec(w);
   if (!m || conceptAffinity(w).some((a) => a > 0)) return new Float32Array(EDIT_CONCEPT_NAMES.length);
   return conceptAffinity(m[2]);
+}
+
+/** WordNet's single-word lemmas of one part of speech (letters only), in the index's order. */
+export function wordnetLemmas(pos: Pos): string[] {
+  return [...index(pos).keys()].filter((w) => /^[a-z]+$/.test(w));
 }
 
 /** Whether WordNet knows the word (any part of speech, after morphy's rules). */

@@ -1,11 +1,14 @@
 /**
  * Instructions the edit agent cannot ground, paired with sentences: what it must decline
- * (`understood: false`) rather than edit. Three kinds, in equal parts:
+ * (`understood: false`) rather than edit. Four kinds, in equal parts:
  *
  *   salad       words from the vocabulary, no request:     "Banana telescope whistle quickly."
  *   absent      a real phrasing naming a word the sentence does not hold (nor one letter away):
  *               "Delete the word kettle." on a sentence without "kettle"
  *   unsupported a request no family covers:                "Translate the sentence into French."
+ *   foreign     a verb WordNet links to no edit concept, on a word the sentence holds:
+ *               "Admire the word kettle." — a word of the text alone is no reason to edit it
+ *               (the verbs: WordNet's, alternately train / held-out, none a phrasing's word)
  *
  * `generateNonsense(seed, count, split)` draws them from the training vocabulary and phrasings
  * ("train": for the warm start's STOP demonstrations and for choosing the abstain rule on
@@ -15,7 +18,8 @@
 import { createRng, type Rng } from "../../core/rng";
 import { EDIT_STOP, editActionMask, editObservation } from "./actions";
 import { generateSentence, renderSentence } from "./generator";
-import { EDIT_HELDOUT_PHRASINGS, EDIT_PHRASINGS, QUOTE_STYLES, fillPhrasing, phrasingSlots, type PhrasingSplit } from "./phrasings";
+import { EDIT_HELDOUT_PHRASINGS, EDIT_PHRASINGS, HELDOUT_KEY_WORDS, HELDOUT_PHRASING_WORDS, PHRASING_WORDS, QUOTE_STYLES, fillPhrasing, phrasingSlots, type PhrasingSplit } from "./phrasings";
+import { conceptAffinity, negatedStem, wordnetLemmas } from "./lexicon";
 import { withinOneEdit } from "./distance";
 import type { EditDemonstration } from "./oracle";
 import { editTokenize, editWords } from "./text";
@@ -52,6 +56,8 @@ function absent(rng: Rng, v: EditVocabulary, text: string, split: PhrasingSplit)
   const family = pick(rng, ["delete", "upper", "lower", "typo", "replace", "insert"] as const);
   const phrasings = (split === "train" ? EDIT_PHRASINGS : EDIT_HELDOUT_PHRASINGS)[family];
   const phrasing = pick(rng, phrasings);
+  // a new word "at the start" / "at the end" is absent by nature: only a missing anchor makes an insert nonsense
+  if (family === "insert" && !phrasingSlots(phrasing).some((x) => x === "P" || x === "N")) return undefined;
   const present = editWords(text).map((w) => w.toLowerCase());
   const all = [...vocabularyWords(v)];
   const missing = () => {
@@ -67,15 +73,43 @@ function absent(rng: Rng, v: EditVocabulary, text: string, split: PhrasingSplit)
   return fillPhrasing(phrasing, slots, pick(rng, QUOTE_STYLES[split]));
 }
 
-/** `count` nonsense items (a third of each kind), seeded; ids "nonsense-<split>-00001". */
+let foreignVerbs: Record<PhrasingSplit, string[]> | undefined;
+/** WordNet verbs with no edit concept that no phrasing (of either split) and no vocabulary uses: even positions train, odd held-out. */
+function foreignVerbList(split: PhrasingSplit): string[] {
+  if (!foreignVerbs) {
+    const taken = new Set([...PHRASING_WORDS, ...HELDOUT_PHRASING_WORDS, ...HELDOUT_KEY_WORDS, ...vocabularyWords(TRAIN_VOCAB), ...vocabularyWords(HELDOUT_VOCAB)]);
+    // the index is alphabetical: a stride keeps the list small (concept lookups read WordNet) and spread over the alphabet
+    const all = wordnetLemmas("v").filter((w, k) => k % 7 === 0 && w.length >= 4 && w.length <= 9 && !taken.has(w));
+    const pure = all.filter((w) => conceptAffinity(w).every((x) => x === 0) && negatedStem(w).every((x) => x === 0));
+    foreignVerbs = { train: pure.filter((_, k) => k % 2 === 0), heldout: pure.filter((_, k) => k % 2 === 1) };
+  }
+  return foreignVerbs[split];
+}
+
+function foreign(rng: Rng, text: string, split: PhrasingSplit): string | undefined {
+  const words = editWords(text).filter((w) => /^\p{L}{3,}$/u.test(w));
+  if (words.length === 0) return undefined;
+  const verb = pick(rng, foreignVerbList(split));
+  const [open, close] = pick(rng, QUOTE_STYLES[split]);
+  const w = `${open}${pick(rng, words)}${close}`;
+  const shape = pick(rng, [`${verb} the word ${w}.`, `${verb} ${w}.`, `Please ${verb} ${w}.`, `Can you ${verb} ${w}?`]);
+  return shape[0].toUpperCase() + shape.slice(1);
+}
+
+/** `count` nonsense items (a quarter of each kind), seeded; ids "nonsense-<split>-00001". */
 export function generateNonsense(seed: number, count: number, split: PhrasingSplit): NonsenseItem[] {
   const rng = createRng(seed);
   const v = split === "train" ? TRAIN_VOCAB : HELDOUT_VOCAB;
   const out: NonsenseItem[] = [];
   for (let k = 0; out.length < count; k++) {
-    const text = renderSentence(generateSentence(rng, v));
-    const kind = k % 3;
-    const instruction = kind === 0 ? salad(rng, v) : kind === 1 ? absent(rng, v, text, split) : pick(rng, UNSUPPORTED[split]);
+    let text = renderSentence(generateSentence(rng, v));
+    // the defects tasks carry (no final period, a lower-case start) here too: a text that needs fixing
+    // is no reason to fix it when the instruction does not ask
+    const defect = rng.next();
+    if (defect < 0.15) text = text.slice(0, -1);
+    else if (defect < 0.3) text = text[0].toLowerCase() + text.slice(1);
+    const kind = k % 4;
+    const instruction = kind === 0 ? salad(rng, v) : kind === 1 ? absent(rng, v, text, split) : kind === 2 ? pick(rng, UNSUPPORTED[split]) : foreign(rng, text, split);
     if (instruction === undefined) continue;
     out.push({ id: `nonsense-${split}-${String(out.length + 1).padStart(5, "0")}`, instruction, text });
   }

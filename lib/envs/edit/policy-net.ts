@@ -1,6 +1,6 @@
 /**
  * The edit agent's policy: a pointer network over the relational features of EditAgent-v0
- * (lib/envs/edit/features), scoring every (op, location, payload) of the Discrete(3168) action
+ * (lib/envs/edit/features), scoring every (op, location, payload) of the Discrete(3936) action
  * space from small layers shared across locations and payloads. No layer ever sees which content
  * word a token is — only what it is like and how it relates to the instruction, the other tokens
  * and the payloads — so a held-out task's unseen words are scored like training words in the same
@@ -8,7 +8,7 @@
  *
  *   instruction tokens   u_j = relu(W_u x_j + b_u) · present_j                              [48, D]
  *   context              c   = relu(W_c [mean_j u_j, max_j u_j, global] + b_c)               [H]
- *   text locations       e_i = relu(W_e [t_i, Σ_j TI_ijk u_j (k = 0..2)] + W_ce c + b_e)      [33, H]
+ *   text locations       e_i = relu(W_e [t_i, Σ_j TI_ijk u_j (k = 0..2)] + W_ce c + b_e)      [41, H]
  *                        h_i = e_i + relu(W_h [e_{i−1}, e_i, e_{i+1}] + b_h)  (who the neighbours are)
  *   payloads             q_p = relu(W_q [y_p, Σ_j PI_pjk u_j, Σ_i PT_pik (W_s h_i)] + W_cq c + b_q)   [24, H]
  *   scores, per op o ∈ {INSERT, REPLACE}:
@@ -17,7 +17,7 @@
  *                        ignoring case, capitalised/upper/lower form, one letter apart — counts,
  *                        as the instruction says)
  *                        s_DELETE(i) = d·h_i,   s_STOP = w·relu(W_z [c, max_i h_i, mean_i h_i] + b_z)
- *   logits[(o·33 + i)·24 + p] = s_o(i, p)   (DELETE and STOP broadcast over the slots the mask closes)
+ *   logits[(o·41 + i)·24 + p] = s_o(i, p)   (DELETE and STOP broadcast over the slots the mask closes)
  *
  * TI, PT, PI are the text×instruction, payload×text and payload×instruction relation blocks, so the
  * sums Σ_j TI_ijk u_j are attention with the relations as fixed weights: "what the instruction says
@@ -93,7 +93,7 @@ export interface EditPolicyNet {
   /** inputSize: EDIT_FEATURE_SIZE; outputSize: EDIT_ACTIONS (what GRPO's loss reads). */
   readonly spec: EditPolicySpec & { inputSize: number; outputSize: number };
   readonly params: Readonly<Record<string, tf.Variable>>;
-  /** Logits [rows, 3168] (unmasked) of `rows` flat feature rows (row-major [rows, EDIT_FEATURE_SIZE]): a tensor the caller owns. */
+  /** Logits [rows, 3936] (unmasked) of `rows` flat feature rows (row-major [rows, EDIT_FEATURE_SIZE]): a tensor the caller owns. */
   forward(obs: Float32Array, rows: number): tf.Tensor2D;
   dispose(): void;
 }

@@ -1,8 +1,9 @@
 /**
  * The edit agent's text model: a text is a list of tokens that keeps every character.
  *
- *   word    letters and digits, with the hyphens and apostrophes inside a word and the points or
- *           commas inside a number kept in it      "dog", "Anna", "DOG", "brand-new", "Anna's", "don't", "3.5", "1,200"
+ *   word    letters and digits, with the hyphens and apostrophes inside a word, the points or
+ *           commas inside a number and the inner points of an abbreviation kept in it
+ *                                                  "dog", "Anna", "DOG", "brand-new", "Anna's", "don't", "3.5", "1,200", "a.m"
  *   space   a run of whitespace                    " ", "   "
  *   punct   one character that is none of these    ".", ",", "'", "-", "“"
  *
@@ -21,7 +22,9 @@ export type EditTokenKind = "word" | "space" | "punct";
 
 // words: numbers with inner points/commas, or letters and digits joined by inner hyphens and apostrophes;
 // spaces: any whitespace run; anything else one character at a time
-const WORD_BODY = String.raw`[\p{L}\p{N}]+(?:(?:['’‐-]|(?<=\p{N})[.,:](?=\p{N}))[\p{L}\p{N}]+)*`;
+// and abbreviations of single letters with points, "a.m" "e.g" "U.S" (the last point stays punctuation:
+// it may end the sentence too)
+const WORD_BODY = String.raw`[\p{L}\p{N}]+(?:(?:['’‐-]|(?<=\p{N})[.,:](?=\p{N})|(?<=(?<![\p{L}\p{N}])\p{L})\.(?=\p{L}(?![\p{L}\p{N}])))[\p{L}\p{N}]+)*`;
 const TOKEN = new RegExp(String.raw`${WORD_BODY}|\s+|[^\p{L}\p{N}\s]`, "gu");
 const WORD = new RegExp(String.raw`^(?:${WORD_BODY})$`, "u");
 const SPACE = /^\s+$/u;

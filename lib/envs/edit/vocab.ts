@@ -30,7 +30,7 @@ export const FUNCTION_WORDS: readonly string[] = [
   "the", "a", "an", "my", "his", "her", "our", "their", "this", "that",
   "in", "on", "at", "near", "under", "behind", "beside", "by", "across", "and",
   // titles (written "Dr." etc.), the words around numbers, contractions
-  "dr", "mrs", "mr", "ms", "prof", "for", "minutes", "hours", "room", "wasn't", "isn't", "looked", "seemed",
+  "dr", "mrs", "mr", "ms", "prof", "for", "minutes", "hours", "room", "wasn't", "isn't", "looked", "seemed", "until", "a.m", "p.m",
 ];
 
 /** Numbers the sentences use ("for 3 minutes", "in room 1,204"): not vocabulary, in every split. */
