@@ -98,6 +98,9 @@ describe("the WordNet lexicon", () => {
     expect(concept(["full-stop"], 0, "period")).toBe(1);
     expect(concept(["capitalised"], 0, "capital")).toBe(1);
     expect(negatedStem("uncapitalised")[EDIT_CONCEPT_NAMES.indexOf("capital")]).toBe(1);
+    // a hyphenated negation is a negation, not its stem's concept ("un-capitalise" is no request to capitalise)
+    expect(Math.max(...conceptAffinity("un-capitalise"))).toBe(0);
+    expect(negatedStem("un-capitalise")[EDIT_CONCEPT_NAMES.indexOf("capital")]).toBe(1);
     expect(Math.max(...phraseAffinity(["well-worn"], 0))).toBe(0);
   });
 
@@ -185,7 +188,7 @@ describe("the abstain verdict", () => {
 });
 
 describe("choosing the abstain threshold", () => {
-  it("takes the largest margin of nonsense declined over valid declined, on the data it is given", () => {
+  it("takes the smallest threshold among those with the largest margin of nonsense declined over valid declined (within a tie), on the data it is given", () => {
     const valid = ["the dog ran", "the cat sat", "a fox hid"].map((source, k) => ({ id: `v${k}`, family: "period" as const, instruction: "Add a period at the end.", source, target: source + "." }));
     const nonsense = [
       { id: "n1", instruction: "Banana telescope.", text: "the owl flew" },    // edits anyway, unsure (p 0.3)
@@ -204,7 +207,11 @@ describe("choosing the abstain threshold", () => {
     expect(r.sweep.map((x) => [x.minConfidence, x.validAbstained, +x.nonsenseAbstained.toFixed(3)])).toEqual([
       [0, 0, 0.333], [0.2, 0, 0.333], [0.4, 0, 0.667], [0.6, 0, 0.667], [0.8, 0, 0.667], [0.9, 1, 0.667],
     ]);
-    expect(r.chosen).toBe(0.8); // 0.4–0.8 catch n1 and cost nothing; 0.9 declines every valid task
+    expect(r.chosen).toBe(0.4); // 0.4–0.8 catch n1 and cost nothing (ties: the smallest); 0.9 declines every valid task
+    // margins within `tie` are ties: with a loose tie 0 (margin 0.333) ties 0.4–0.8 (0.667) and is chosen
+    expect(chooseAbstainThreshold(act, probs, valid, nonsense, { candidates: [0, 0.2, 0.4, 0.6, 0.8, 0.9], tie: 0.4 }).chosen).toBe(0);
+    // no threshold within the valid budget: 0 (decline nothing on confidence)
+    expect(chooseAbstainThreshold(act, probs, valid, nonsense, { candidates: [0.9], maxValidAbstained: 0.01 }).chosen).toBe(0);
   });
 });
 

@@ -103,7 +103,7 @@ describe("edit", () => {
     const handle = createEditHandler(loadPolicy(fixtures.fx.edit));
     expect(await ask(handle, { instruction: "Delete the word cat.", text: "the cat sat" })).toMatchObject({ text: expect.any(String), stopped: expect.any(Boolean) });
     expect(await ask(handle, { instruction: "x".repeat(5000), text: "a" })).toBe("RequestError: instruction has 5000 characters; at most 2000");
-    expect(await ask(handle, { instruction: "x", text: "a ".repeat(40) })).toBe("RequestError: text has 80 tokens; the edit agent handles at most 32");
+    expect(await ask(handle, { instruction: "x", text: "a ".repeat(40) })).toBe("RequestError: text has 80 tokens; the edit agent handles at most 40");
     expect(await ask(handle, { instruction: "x" })).toBe('RequestError: missing field "text"');
     expect(await ask(handle, { instruction: "x", text: "" })).toBe('RequestError: text must be a non-empty string, got ""');
   });

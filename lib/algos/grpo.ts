@@ -87,13 +87,13 @@ export type GrpoConfig = ConfigOf<typeof grpoSchema>;
 /** Tuned per environment; anything you pass wins. */
 export const GRPO_PRESETS: Readonly<Record<string, Partial<GrpoConfig>>> = {
   "TicTacToe-v0": { envOptions: { opponent: { random: 2, greedy: 1, minimax: 1 }, agentPlays: "random" } },
-  // a warm start on the oracle's edits (600 steps of 64: about four passes over its 9,488 steps), then 36 GRPO updates: groups of
-  // 8 attempts at one task, 16 tasks per update, a small learning rate (larger ones drifted: figs/README.md)
+  // a warm start on the oracle's edits (1,200 steps of 64: about four passes over its ~19,900 steps and the nonsense STOPs), then
+  // 72 GRPO updates: groups of 8 attempts at one task, 16 tasks per update, a small learning rate (larger ones drifted: figs/README.md)
   "EditAgent-v0": {
     net: "edit", hiddenSizes: [64, 32], dropout: 0, weightDecay: 0, learningRate: 5e-5, entCoef: 0.001,
-    numGenerations: 8, groupsPerUpdate: 16, advantage: "group", maxEpisodes: 8 * 16 * 36,
+    numGenerations: 8, groupsPerUpdate: 16, advantage: "group", maxEpisodes: 8 * 16 * 72,
     evalEvery: 10, evalGames: 200, stopWhenSolved: false,
-    warmStartSteps: 600, warmStartBatch: 64, warmStartLearningRate: 1e-3,
+    warmStartSteps: 1200, warmStartBatch: 64, warmStartLearningRate: 1e-3,
   },
 };
 

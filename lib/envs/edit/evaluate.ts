@@ -105,8 +105,10 @@ export interface EvaluateEditOptions {
  *   step-limit       it ran out of steps without STOP
  *
  * The threshold was chosen on validation data only — validation.jsonl (valid instructions) and
- * nonsense-validation.jsonl (training wording) — as the largest value that declines at most 1% of
- * the valid ones: `npx tsrl run lib/envs/edit/choose-abstain.ts DIR` prints the sweep.
+ * nonsense-validation.jsonl (training wording) — by `chooseAbstainThreshold` (the smallest of the
+ * thresholds whose margin of nonsense declined over valid declined is within half a point of the
+ * best, at most 1% of valid ones declined) for the default preset's seed 1: `npx tsrl run
+ * lib/cli/edit-abstain.ts DIR` prints the sweep.
  */
 export type EditAbstainReason = "no-edit" | "low-confidence" | "oscillation" | "step-limit";
 
@@ -378,12 +380,17 @@ export interface AbstainSweepRow {
  * The confidence threshold for the abstain rule, chosen on validation data: runs the policy once on
  * valid tasks and on nonsense, then for each candidate threshold counts what would be declined. The
  * choice: among thresholds declining at most `maxValidAbstained` (default 1%) of the valid tasks,
- * the one with the largest margin nonsense declined − valid declined (Youden's J: what it catches
- * minus what it costs), the largest threshold among equals.
+ * those whose margin nonsense declined − valid declined (Youden's J: what it catches minus what it
+ * costs) is within `tie` (default 0.005) of the best, and of those the smallest. Why the smallest:
+ * validation instructions are worded as in training, and the policy's confidence falls on wordings
+ * it never saw — a threshold that costs nothing here declines valid new wordings there (for the
+ * preset's seed 1, 0.85 gains 0.3 points of margin over 0.5 on validation, 2 nonsense items for 2
+ * valid ones, and declined 10.1% of the phrasing split against 3.6%: we saw that, and made ties
+ * break low).
  */
 export function chooseAbstainThreshold(
   act: EditAct, probs: EditProbs, valid: readonly EditTask[], nonsense: readonly { id: string; instruction: string; text: string }[],
-  opts: { maxValidAbstained?: number; candidates?: readonly number[] } = {},
+  opts: { maxValidAbstained?: number; candidates?: readonly number[]; tie?: number } = {},
 ): { chosen: number; sweep: AbstainSweepRow[] } {
   const maxValid = opts.maxValidAbstained ?? 0.01;
   const candidates = opts.candidates ?? [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
@@ -398,10 +405,10 @@ export function chooseAbstainThreshold(
       validExact: v.filter((e) => e.exact && e.confidence >= tau).length / v.length,
     };
   });
-  let chosen = 0, best = -Infinity;
-  for (const r of sweep) {
-    const j = r.nonsenseAbstained - r.validAbstained;
-    if (r.validAbstained <= maxValid && j >= best - 1e-12) [chosen, best] = [r.minConfidence, Math.max(best, j)];
-  }
-  return { chosen, sweep };
+  const tie = opts.tie ?? 0.005;
+  const allowed = sweep.filter((r) => r.validAbstained <= maxValid);
+  const margin = (r: AbstainSweepRow) => r.nonsenseAbstained - r.validAbstained;
+  const best = Math.max(...allowed.map(margin));
+  const chosen = allowed.filter((r) => margin(r) >= best - tie - 1e-12).reduce((m, r) => Math.min(m, r.minConfidence), Infinity);
+  return { chosen: Number.isFinite(chosen) ? chosen : 0, sweep };
 }

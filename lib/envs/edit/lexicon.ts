@@ -179,6 +179,8 @@ function concepts() {
 }
 
 const cache = new Map<string, Float32Array>();
+/** A negating prefix before a stem of four letters or more, hyphenated or not: "uncapitalize", "de-capitalise". */
+const NEGATING_PREFIX = /^(?:un|de|dis|non)-?(.{4,})$/;
 
 /**
  * One number per EDIT_CONCEPT_NAMES entry: 1 shares a synset with a seed, or has a multi-word
@@ -194,7 +196,8 @@ export function conceptAffinity(word: string): Float32Array {
   if (/^[\p{L}][\p{L}'’_ -]*$/u.test(key)) {
     const ids = lemmaSynsets(key);
     // a hyphenated compound WordNet does not list ("all-caps", "full-stop"): the best of its parts
-    if (ids.length === 0 && /[-_ ]/.test(key)) {
+    // — unless it is a negating prefix and a stem ("un-capitalise"): negatedStem reads that one
+    if (ids.length === 0 && /[-_ ]/.test(key) && !NEGATING_PREFIX.test(key)) {
       for (const part of key.split(/[-_ ]+/).filter((x) => x.length > 1)) conceptAffinity(part).forEach((x, c) => (out[c] = Math.max(out[c], x)));
       cache.set(key, out);
       return out;
@@ -218,9 +221,9 @@ export function conceptAffinity(word: string): Float32Array {
  */
 export function negatedStem(word: string): Float32Array {
   const w = word.toLowerCase();
-  const m = /^(un|de|dis|non)(.{4,})$/.exec(w);
+  const m = NEGATING_PREFIX.exec(w);
   if (!m || conceptAffinity(w).some((a) => a > 0)) return new Float32Array(EDIT_CONCEPT_NAMES.length);
-  return conceptAffinity(m[2]);
+  return conceptAffinity(m[1]);
 }
 
 /** WordNet's single-word lemmas of one part of speech (letters only), in the index's order. */
