@@ -268,15 +268,14 @@ export function makeEditTask(rng: Rng, family: EditFamily, items: readonly Sente
       for (const i of rng.shuffle(spaces.slice()).slice(0, k)) tokens[i] = " ".repeat(2 + rng.int(3));
       return draft(editDetokenize(tokens), s, {});
     }
-    case "insert":
+    case "delete":
+    case "insert": {
       // "at the start": a new word before a sentence that opens with a name (no letter changes case)
-      if ((items[0].role === "name" || items[0].role === "title") && chance(rng, 0.15)) {
+      if (family === "insert" && (items[0].role === "name" || items[0].role === "title") && chance(rng, 0.15)) {
         const w = capitalizeWord(pick(rng, v.adverbs));
         if (count(items, w) > 0) return undefined;
         return draft(s, `${w} ${s}`, { W: w, S: "" }, [s]);
       }
-    // falls through
-    case "delete": {
       const choices = uniqueContent(items, (it, i) => i > 0 && (it.role === "adjective" || it.role === "adverb") && items[i - 1].role !== "punct" && !/n't$/.test(items[i - 1].text));
       if (choices.length === 0) return undefined;
       const i = pick(rng, choices);
