@@ -106,8 +106,11 @@ describe("pretraining", () => {
   it("stops on its AbortSignal, and an aborted run is not saved", async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsrl-pretrain-")), "tiny");
     const controller = new AbortController();
-    const r = await loadOrPretrain(dir, { ...quick, signal: controller.signal, onProgress: (p) => { if (p.step === 3) controller.abort(); } });
+    const seen = new Set<unknown>();
+    const r = await loadOrPretrain(dir, { ...quick, signal: controller.signal, onProgress: (p, model) => { seen.add(model); if (p.step === 3) controller.abort(); } });
     expect(r.loaded).toBe(false);
+    expect(seen.size).toBe(1); // onProgress is handed the model being trained: the one returned
+    expect([...seen][0]).toBe(r.model);
     expect(r.history!.length).toBe(3);
     expect(fs.existsSync(dir)).toBe(false);
     r.model.dispose();

@@ -76,8 +76,8 @@ export interface PretrainOptions {
   fullVocabEvery?: number;
   /** Held-out loss every this many steps and at the end (default 100; 0 = only at the end). */
   evalEvery?: number;
-  /** Called after every step. */
-  onProgress?: (p: PretrainProgress) => void;
+  /** Called after every step, with the model being trained (to probe it, e.g. lib/lm/order-desk-probe; leave its weights alone). */
+  onProgress?: (p: PretrainProgress, model: Gpt2) => void;
   /** Stops training after the current step (the model so far is returned, `aborted` set). */
   signal?: AbortSignal;
 }
@@ -264,7 +264,7 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
       if (heldout.length > 0 && (last || (o.evalEvery > 0 && (step + 1) % o.evalEvery === 0))) row.heldoutLoss = meanLmLoss(model, heldout);
       row.seconds = (performance.now() - start) / 1000;
       history.push(row);
-      opts.onProgress?.(row);
+      opts.onProgress?.(row, model);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch (err) {
