@@ -15,7 +15,7 @@ import { datasetsDir } from "../lib/data/paths";
 import { readCorpus } from "../lib/lm/preferences";
 import { createRng } from "../lib/core/rng";
 import { createGpt2, lmLoss } from "../lib/nn/gpt2/model";
-import { corpusLmLoss, encodePrompt, loadOrPretrain, streamVocabulary, pretrainGpt2, pretrainLr, readPretrainInfo, sampleCompletions, tokenizeCorpus } from "../lib/lm/pretrain";
+import { corpusLmLoss, documentLayout, documentPositions, encodePrompt, loadOrPretrain, streamVocabulary, pretrainGpt2, pretrainLr, readPretrainInfo, sampleCompletions, tokenizeCorpus } from "../lib/lm/pretrain";
 
 const SMALL = { nLayer: 1, nHead: 2, nEmbd: 32, nPositions: 32 };
 const corpus = readCorpus(datasetsDir("lm", "corpus.txt")).slice(0, 60);
@@ -32,6 +32,44 @@ describe("pretraining", () => {
     const s = tokenizeCorpus(["The film was great.", "Bad."], tok);
     expect(Array.from(s)).toEqual([50256, ...tok.encode("The film was great."), 50256, ...tok.encode("Bad."), 50256]);
     expect(encodePrompt(tok, "The film was")).toEqual([50256, ...tok.encode("The film was")]);
+  });
+
+  it("document layout: positions restart at each <|endoftext|> (a window inside a text counts from the text's start); attention stays within a text", () => {
+    const E = 50256;
+    const stream = Int32Array.from([E, 11, 12, 13, E, 21, 22, E, 31]);
+    const pos = documentPositions(stream);
+    expect(Array.from(pos)).toEqual([0, 1, 2, 3, 0, 1, 2, 0, 1]);
+    // a window of 5 inputs starting inside the first text (at 12): inputs 12 13 E 21 22
+    const { positions, bias } = documentLayout(stream, pos, [2], 5, 255);
+    expect(Array.from(positions)).toEqual([2, 3, 0, 1, 2]);
+    const visible = (bias.arraySync() as number[][][][])[0][0].map((row) => row.map((v) => (v === 0 ? 1 : 0)));
+    expect(visible).toEqual([
+      [1, 0, 0, 0, 0],
+      [1, 1, 0, 0, 0],
+      [0, 0, 1, 0, 0], // the <|endoftext|> starts a text: it sees only itself
+      [0, 0, 1, 1, 0],
+      [0, 0, 1, 1, 1],
+    ]);
+    bias.dispose();
+    expect(Array.from(documentLayout(stream, pos, [0], 8, 2).positions)).toEqual([0, 1, 2, 2, 0, 1, 2, 0]); // capped at maxPosition
+  });
+
+  it("document-masked loss = each text's loss on its own (the packed window changes nothing a text can see)", () => {
+    const E = 50256;
+    const model = createGpt2({ ...SMALL, vocabSize: 50257 }, createRng(5));
+    const a = [E, 464, 2646, 373], b = [E, 1049, 2057, 373, 2089];
+    const stream = Int32Array.from([...a, ...b]);
+    const vocab = streamVocabulary(stream);
+    const layout = documentLayout(stream, documentPositions(stream), [0], stream.length - 1, SMALL.nPositions - 1);
+    const packed = corpusLmLoss(model, [Array.from(stream)], vocab, 1, 0, layout).dataSync()[0];
+    // alone: text a predicts its 3 next tokens and then b's <|endoftext|> (from a's context alone), text b its 4
+    const aWithNext = [...a, E];
+    const alone = (lmLoss(model, [aWithNext]).dataSync()[0] * 4 + lmLoss(model, [b]).dataSync()[0] * 4) / 8;
+    expect(packed).toBeCloseTo(alone, 5);
+    const unmasked = corpusLmLoss(model, [Array.from(stream)], vocab, 1).dataSync()[0];
+    expect(Math.abs(unmasked - alone)).toBeGreaterThan(1e-4); // without the mask, b reads a
+    layout.bias.dispose();
+    model.dispose();
   });
 
   it("learning rate: linear warm-up, cosine decay to lrMin", () => {

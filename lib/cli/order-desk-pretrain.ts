@@ -15,13 +15,18 @@ import { runsDir } from "../data/paths";
 import { renderConversation } from "../envs/conversation/messages";
 import { ORDER_DESK_CHAT, ORDER_DESK_ID } from "../envs/order-desk";
 import { loadGpt2Tokenizer } from "../nn/gpt2/tokenizer";
-import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR, ORDER_DESK_PRETRAIN } from "../lm/order-desk-pretrain";
-import { hasSavedGpt2, writePretrainCsv, type PretrainOptions } from "../lm/pretrain";
+import { loadOrPretrainOrderDesk, ORDER_DESK_MODEL_DIR, ORDER_DESK_PRETRAIN, type OrderDeskPretrainOptions } from "../lm/order-desk-pretrain";
+import { copyProbe } from "../lm/order-desk-probe";
+import { readOrderDeskTasks } from "../envs/order-desk/tasks";
+import { datasetsDir } from "../data/paths";
+import { hasSavedGpt2, writePretrainCsv } from "../lm/pretrain";
 import { reportError } from "./errors";
 
-const USAGE = `usage: tsrl run lib/cli/order-desk-pretrain.ts [--out DIR] [--steps N] [--seed N] [--batch N] [--seq N] [--lr X] [--csv FILE] [--eval-tasks N] [--force]
+const USAGE = `usage: tsrl run lib/cli/order-desk-pretrain.ts [--out DIR] [--drill-steps N] [--drill-share X] [--steps N] [--seed N] [--batch N] [--seq N] [--lr X] [--csv FILE] [--eval-tasks N] [--force]
   --out DIR        the model directory (default runs/${ORDER_DESK_MODEL_DIR}); loaded if it holds a model, unless --force
-  --steps N        optimiser steps (default ${ORDER_DESK_PRETRAIN.steps})     --seed N   seed (default ${ORDER_DESK_PRETRAIN.seed})
+  --drill-steps N  phase 1: steps on the copy drill alone (default ${ORDER_DESK_PRETRAIN.drillSteps}; 0 = none)
+  --drill-share X  phase 2: share of its tokens from the drill (default ${ORDER_DESK_PRETRAIN.drillShare})
+  --steps N        phase 2 optimiser steps (default ${ORDER_DESK_PRETRAIN.steps})     --seed N   seed (default ${ORDER_DESK_PRETRAIN.seed})
   --batch N        windows per step (default ${ORDER_DESK_PRETRAIN.batchSize})     --seq N    tokens per window (default ${ORDER_DESK_PRETRAIN.seqLen})
   --lr X           peak learning rate (default ${ORDER_DESK_PRETRAIN.lr})
   --csv FILE       write the loss curve there
@@ -30,7 +35,7 @@ const USAGE = `usage: tsrl run lib/cli/order-desk-pretrain.ts [--out DIR] [--ste
 
 export async function main(args: readonly string[]): Promise<number> {
   let out = runsDir(ORDER_DESK_MODEL_DIR), csv: string | undefined, force = false, evalTasks = 500;
-  const opts: PretrainOptions = {};
+  const opts: OrderDeskPretrainOptions = {};
   for (let k = 0; k < args.length; k++) {
     const flag = args[k];
     if (flag === "--help" || flag === "-h") {
@@ -45,6 +50,8 @@ export async function main(args: readonly string[]): Promise<number> {
     if (flag === "--out") out = path.resolve(value);
     else if (flag === "--csv") csv = path.resolve(value);
     else if (flag === "--steps") opts.steps = need();
+    else if (flag === "--drill-steps") opts.drillSteps = need();
+    else if (flag === "--drill-share") opts.drillShare = need();
     else if (flag === "--seed") opts.seed = need();
     else if (flag === "--batch") opts.batchSize = need();
     else if (flag === "--seq") opts.seqLen = need();
@@ -57,6 +64,7 @@ export async function main(args: readonly string[]): Promise<number> {
     checkOutDir(out, { overwrite: true });
     probeWritable(out);
   }
+  const probeTasks = readOrderDeskTasks(datasetsDir("order-desk", "heldout.jsonl")).slice(0, 100);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   const cpu0 = process.cpuUsage(), load0 = os.loadavg()[0];
@@ -64,9 +72,11 @@ export async function main(args: readonly string[]): Promise<number> {
     force,
     ...opts,
     signal: controller.signal,
-    onProgress: (p) => {
-      if (p.step % 20 === 0 || p.heldoutLoss !== undefined || p.step === 1) {
-        console.error(`step ${p.step}/${p.steps}  loss ${p.loss.toFixed(3)}${p.heldoutLoss !== undefined ? `  held-out ${p.heldoutLoss.toFixed(3)}` : ""}  lr ${p.lr.toExponential(2)}  ${p.seconds.toFixed(1)} s  load ${os.loadavg()[0].toFixed(1)}`);
+    onProgress: (p, model) => {
+      if (p.step % 100 === 0 || p.heldoutLoss !== undefined || p.step === 1) {
+        // at the held-out checks, whether the model copies yet (greedy, 100 held-out tasks: ~3 s)
+        const probe = p.heldoutLoss !== undefined ? copyProbe(model, probeTasks) : undefined;
+        console.error(`step ${p.step}/${p.steps}  loss ${p.loss.toFixed(3)}${p.heldoutLoss !== undefined ? `  held-out ${p.heldoutLoss.toFixed(3)}` : ""}${probe ? `  copies: lookup ${probe.lookup.toFixed(2)} answer ${probe.answer.toFixed(2)}` : ""}  lr ${p.lr.toExponential(2)}  ${p.seconds.toFixed(1)} s  load ${os.loadavg()[0].toFixed(1)}`);
       }
     },
   });
@@ -87,7 +97,9 @@ export async function main(args: readonly string[]): Promise<number> {
     console.error(renderConversation(ORDER_DESK_CHAT, e.episodes[0].messages));
     evaluation = e.summary;
   }
-  console.log(JSON.stringify({ dir: out, loaded: r.loaded, ...r.info, ...(r.loaded ? {} : machine), heldout: evaluation }));
+  const probe = copyProbe(r.model, probeTasks);
+  console.error(`copy probe (greedy, ${probe.tasks} held-out tasks with a number): lookup ${probe.lookup.toFixed(3)}, answer ${probe.answer.toFixed(3)}`);
+  console.log(JSON.stringify({ dir: out, loaded: r.loaded, ...r.info, ...(r.loaded ? {} : machine), heldout: evaluation, copyProbe: { tasks: probe.tasks, lookup: probe.lookup, answer: probe.answer, answerId: probe.answerId } }));
   r.model.dispose();
   return 0;
 }

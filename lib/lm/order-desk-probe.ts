@@ -80,3 +80,11 @@ export function greedyCompletions(model: Gpt2, tokenizer: Gpt2Tokenizer = loadGp
 export function copyProbe(model: Gpt2, tasks: readonly OrderDeskTask[], tokenizer?: Gpt2Tokenizer): CopyProbeResult {
   return scoreCopyProbe(tasks, greedyCompletions(model, tokenizer));
 }
+
+/** The share of `tasks` (those with an order number) whose first agent message, greedy, looks up the customer's number: the lookup probe alone. */
+export function lookupProbe(model: Gpt2, tasks: readonly OrderDeskTask[], tokenizer?: Gpt2Tokenizer): number {
+  const withId = tasks.filter((t) => t.kind !== "no-id");
+  if (withId.length === 0) throw new RangeError("lookupProbe: no task gives an order number (all are no-id)");
+  const first = greedyCompletions(model, tokenizer)(withId.map((t) => [{ role: "user", content: t.opening }]), 16);
+  return first.filter((s, i) => s.includes(`lookup order ${withId[i].order.id}`)).length / withId.length;
+}

@@ -40,9 +40,9 @@ import { initBackend } from "../nn/backend";
 import { GPT2_TINY, gpt2Config, type Gpt2Config } from "../nn/gpt2/config";
 import { generate } from "../nn/gpt2/generate";
 import { GPT2_CONFIG_FILE, GPT2_WEIGHTS_FILE, loadGpt2, saveGpt2 } from "../nn/gpt2/load";
-import { attentionBias } from "../nn/gpt2/batch";
+import { attentionBias, MASKED } from "../nn/gpt2/batch";
 import { tiedHead } from "../nn/gpt2/kernels";
-import { createGpt2, lmLoss, tokenLogProbs, transformer, type Gpt2 } from "../nn/gpt2/model";
+import { createGpt2, gpt2FromWeights, lmLoss, tokenLogProbs, transformer, type Gpt2 } from "../nn/gpt2/model";
 import { GPT2_EOS_ID, gpt2TokenizerConfig, gpt2TokenizerJson, loadGpt2Tokenizer, type Gpt2Tokenizer } from "../nn/gpt2/tokenizer";
 import { readCorpus } from "./preferences";
 
@@ -56,6 +56,8 @@ export interface PretrainOptions {
   corpus?: readonly string[];
   /** Held-out texts for the held-out loss (default datasets/lm/corpus.heldout.txt; [] for none). */
   heldout?: readonly string[];
+  /** Start from these weights instead of random ones (copied; its config must be `config`'s): a second phase of training. */
+  init?: Gpt2;
   /** Seed of the initial weights and the batches (default 1). */
   seed?: number;
   /** Optimiser steps (default 600). */
@@ -76,6 +78,14 @@ export interface PretrainOptions {
   fullVocabEvery?: number;
   /** Held-out loss every this many steps and at the end (default 100; 0 = only at the end). */
   evalEvery?: number;
+  /**
+   * Each text sees only itself, and all of itself (default false): windows start at a text's
+   * <|endoftext|> (not at any token), attention does not cross an <|endoftext|>, and positions
+   * restart at 0 on it — the layout a rollout has (one conversation, <|endoftext|> at 0). Without it
+   * a window's later texts read the earlier ones, a window that starts inside a text trains its
+   * answer without its question, and positions are wherever the window happened to start.
+   */
+  documentMask?: boolean;
   /** Called after every step, with the model being trained (to probe it, e.g. lib/lm/order-desk-probe; leave its weights alone). */
   onProgress?: (p: PretrainProgress, model: Gpt2) => void;
   /** Stops training after the current step (the model so far is returned, `aborted` set). */
@@ -105,7 +115,7 @@ export interface PretrainResult {
   /** Tokens in the training stream (one epoch). */
   corpusTokens: number;
   /** The options in effect (defaults filled in). */
-  options: { seed: number; steps: number; batchSize: number; seqLen: number; lr: number; lrMin: number; warmupSteps: number; maxGradNorm: number; evalEvery: number; fullVocabEvery: number; corpusTexts: number };
+  options: { seed: number; steps: number; batchSize: number; seqLen: number; lr: number; lrMin: number; warmupSteps: number; maxGradNorm: number; evalEvery: number; fullVocabEvery: number; documentMask: boolean; corpusTexts: number };
 }
 
 /** `<|endoftext|>` then the prompt's tokens: how the tiny model saw the start of every review. */
@@ -126,13 +136,58 @@ export function tokenizeCorpus(texts: readonly string[], tokenizer: Gpt2Tokenize
 
 /** `batchSize` windows of `length` tokens starting at random offsets of `stream`. */
 export function sampleWindows(stream: Int32Array, batchSize: number, length: number, rng: Rng): number[][] {
-  if (stream.length < length) throw new RangeError(`the token stream (${stream.length} tokens) is shorter than one window of ${length}`);
-  const rows: number[][] = [];
-  for (let b = 0; b < batchSize; b++) {
-    const start = rng.int(stream.length - length + 1);
-    rows.push(Array.from(stream.subarray(start, start + length)));
+  return sampleWindowStarts(stream.length, batchSize, length, rng).map((start) => Array.from(stream.subarray(start, start + length)));
+}
+
+/** Where sampleWindows' windows start (the same draws of `rng`). */
+export function sampleWindowStarts(streamLength: number, batchSize: number, length: number, rng: Rng): number[] {
+  if (streamLength < length) throw new RangeError(`the token stream (${streamLength} tokens) is shorter than one window of ${length}`);
+  return Array.from({ length: batchSize }, () => rng.int(streamLength - length + 1));
+}
+
+/** Each token's position in its text: 0 on an <|endoftext|>, counting up to the next one. */
+export function documentPositions(stream: Int32Array): Int32Array {
+  const pos = new Int32Array(stream.length);
+  for (let i = 0, p = 0; i < stream.length; i++, p++) {
+    if (stream[i] === GPT2_EOS_ID) p = 0;
+    pos[i] = p;
   }
-  return rows;
+  return pos;
+}
+
+/** The <|endoftext|> positions a window of `length` tokens can start at (every text's start but the last few). */
+export function documentStarts(stream: Int32Array, length: number): Int32Array {
+  const starts: number[] = [];
+  for (let i = 0; i + length <= stream.length; i++) if (stream[i] === GPT2_EOS_ID) starts.push(i);
+  if (starts.length === 0) throw new RangeError(`no text starts a window of ${length} tokens in a stream of ${stream.length}`);
+  return Int32Array.from(starts);
+}
+
+/** A window's inputs laid out one text at a time (see PretrainOptions.documentMask). */
+export interface WindowLayout {
+  /** Position ids [B·T] (input positions, row-major). */
+  positions: Int32Array;
+  /** Additive attention bias [B, 1, T, T]: causal, and masked across an <|endoftext|>. */
+  bias: tf.Tensor4D;
+}
+
+/**
+ * The document layout of windows of `T + 1` tokens starting at `starts` in `stream` (their first T
+ * tokens are the inputs): positions from `documentPositions`, capped at `maxPosition`, and a query
+ * sees a key only when no <|endoftext|> lies after the key and at or before the query.
+ */
+export function documentLayout(stream: Int32Array, docPositions: Int32Array, starts: readonly number[], T: number, maxPosition: number): WindowLayout {
+  const B = starts.length;
+  const positions = new Int32Array(B * T), bias = new Float32Array(B * T * T).fill(MASKED);
+  starts.forEach((start, b) => {
+    let docStart = 0; // first input index of the current text within the window
+    for (let q = 0; q < T; q++) {
+      if (stream[start + q] === GPT2_EOS_ID) docStart = q;
+      positions[b * T + q] = Math.min(docPositions[start + q], maxPosition);
+      bias.fill(0, (b * T + q) * T + docStart, (b * T + q) * T + q + 1);
+    }
+  });
+  return { positions, bias: tf.tensor4d(bias, [B, 1, T, T]) };
 }
 
 /** Consecutive non-overlapping windows of `length` tokens (at most `max`): a fixed held-out set. */
@@ -163,9 +218,9 @@ export function streamVocabulary(stream: Int32Array): Int32Array {
  * cross-entropy at positions ≡ `offset` (mod `fullVocabEvery`). Every target must be in `vocab`.
  * With fullVocabEvery = 1 it is lmLoss. A scalar for tf.variableGrads.
  */
-export function corpusLmLoss(model: Gpt2, windows: readonly (readonly number[])[], vocab: Int32Array, fullVocabEvery: number, offset = 0): tf.Scalar {
-  if (fullVocabEvery === 1) return lmLoss(model, windows);
-  if (!(Number.isInteger(fullVocabEvery) && fullVocabEvery > 1)) throw new RangeError(`fullVocabEvery must be a positive integer, got ${fullVocabEvery}`);
+export function corpusLmLoss(model: Gpt2, windows: readonly (readonly number[])[], vocab: Int32Array, fullVocabEvery: number, offset = 0, layout?: WindowLayout): tf.Scalar {
+  if (fullVocabEvery === 1 && !layout) return lmLoss(model, windows);
+  if (!(Number.isInteger(fullVocabEvery) && fullVocabEvery >= 1)) throw new RangeError(`fullVocabEvery must be a positive integer, got ${fullVocabEvery}`);
   const c = model.config;
   const B = windows.length, T = windows[0].length - 1;
   const index = new Map<number, number>();
@@ -185,15 +240,15 @@ export function corpusLmLoss(model: Gpt2, windows: readonly (readonly number[])[
   return tf.tidy(() => {
     const h = transformer(model.params, c, {
       ids: tf.tensor2d(inputs, [B, T], "int32"),
-      positions: tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => i % T), [B, T], "int32"),
-      bias: attentionBias(null, B, T, T),
+      positions: tf.tensor2d(layout?.positions ?? Int32Array.from({ length: B * T }, (_, i) => i % T), [B, T], "int32"),
+      bias: layout?.bias ?? attentionBias(null, B, T, T),
     });
     const wte = model.params["wte.weight"] as tf.Tensor2D;
     const restricted = tf.matMul(h, tf.gather(wte, tf.tensor1d(vocab, "int32")), false, true) as tf.Tensor2D; // [B·T, |V'|]
     const lossV = tf.neg(tf.mean(tokenLogProbs(restricted, tf.tensor1d(local, "int32"))));
     const hs = tf.gather(h, tf.tensor1d(full, "int32")) as tf.Tensor2D;
     const lossFull = tf.neg(tf.mean(tokenLogProbs(tiedHead(hs, wte), tf.tensor1d(full.map((i) => targets[i]), "int32"))));
-    return tf.add(lossV, lossFull) as tf.Scalar;
+    return (fullVocabEvery === 1 ? lossFull : tf.add(lossV, lossFull)) as tf.Scalar; // every position full: lmLoss's terms
   });
 }
 
@@ -204,7 +259,7 @@ export function pretrainLr(step: number, steps: number, lr: number, lrMin: numbe
   return lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos(Math.PI * Math.min(1, t)));
 }
 
-function checkOptions(o: Required<Omit<PretrainOptions, "config" | "corpus" | "heldout" | "onProgress" | "signal">>, c: Gpt2Config): void {
+function checkOptions(o: Required<Omit<PretrainOptions, "config" | "corpus" | "heldout" | "onProgress" | "signal" | "init">>, c: Gpt2Config): void {
   const positiveInt = (key: keyof typeof o) => {
     if (!(Number.isInteger(o[key]) && (o[key] as number) > 0)) throw new RangeError(`pretrain: ${key} must be a positive integer, got ${o[key]}`);
   };
@@ -228,7 +283,7 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
   const o = {
     seed: opts.seed ?? 1, steps: opts.steps ?? 600, batchSize: opts.batchSize ?? 16, seqLen: opts.seqLen ?? 64,
     lr, lrMin: opts.lrMin ?? lr / 10, warmupSteps: opts.warmupSteps ?? 30, maxGradNorm: opts.maxGradNorm ?? 1, evalEvery: opts.evalEvery ?? 100,
-    fullVocabEvery: opts.fullVocabEvery ?? 16,
+    fullVocabEvery: opts.fullVocabEvery ?? 16, documentMask: opts.documentMask ?? false,
   };
   checkOptions(o, config);
   const tokenizer = loadGpt2Tokenizer();
@@ -236,9 +291,15 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
   const heldoutTexts = opts.heldout ?? readCorpus(datasetsDir("lm", "corpus.heldout.txt"));
   const stream = tokenizeCorpus(corpus, tokenizer);
   const vocab = streamVocabulary(stream);
+  const docPositions = o.documentMask ? documentPositions(stream) : undefined;
+  const textStarts = o.documentMask ? documentStarts(stream, o.seqLen + 1) : undefined;
   const heldout = heldoutTexts.length > 0 ? tileWindows(tokenizeCorpus(heldoutTexts, tokenizer), o.seqLen + 1, 64) : [];
   const rng = createRng(o.seed);
-  const model = createGpt2(config, rng.fork());
+  const initRng = rng.fork(); // drawn either way, so the batches of a seed do not depend on `init`
+  if (opts.init && JSON.stringify(gpt2Config(opts.init.config)) !== JSON.stringify(config)) {
+    throw new RangeError(`pretrain: init's config ${JSON.stringify(opts.init.config)} is not the config to train ${JSON.stringify(config)}`);
+  }
+  const model = opts.init ? gpt2FromWeights(config, opts.init.weights()) : createGpt2(config, initRng);
   const batchRng = rng.fork();
   const adam = createAdam({ lr: o.lr, beta1: 0.9, beta2: 0.95, weightDecay: 0 });
   const params = Object.values(model.params);
@@ -252,9 +313,11 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
         break;
       }
       adam.lr = pretrainLr(step, o.steps, o.lr, o.lrMin, o.warmupSteps);
-      const batch = sampleWindows(stream, o.batchSize, o.seqLen + 1, batchRng);
+      const starts = textStarts ? Array.from({ length: o.batchSize }, () => textStarts[batchRng.int(textStarts.length)]) : sampleWindowStarts(stream.length, o.batchSize, o.seqLen + 1, batchRng);
+      const batch = starts.map((s) => Array.from(stream.subarray(s, s + o.seqLen + 1)));
       const { loss, gradNorm } = tf.tidy(() => {
-        const r = minimize(() => corpusLmLoss(model, batch, vocab, o.fullVocabEvery, step), params, adam, o.maxGradNorm);
+        const layout = docPositions ? documentLayout(stream, docPositions, starts, o.seqLen, config.nPositions - 1) : undefined;
+        const r = minimize(() => corpusLmLoss(model, batch, vocab, o.fullVocabEvery, step, layout), params, adam, o.maxGradNorm);
         return { loss: r.loss.dataSync()[0], gradNorm: r.gradNorm.dataSync()[0] };
       });
       const bad = firstNonFinite({ loss, gradNorm });

@@ -49,11 +49,19 @@ export function twoTokenOrderIds(): number[] {
   return out;
 }
 
+/**
+ * The split of names, items and ids behind the datasets of `seed` (the first stream the generator
+ * forks): more training-pool tasks can be made from its `train` pool without touching a held-out one.
+ */
+export function orderDeskCatalog(seed = DEFAULT_ORDER_DESK_SEED): CatalogSplit {
+  return splitCatalog(createRng(seed).fork(), { orderIds: twoTokenOrderIds() });
+}
+
 /** The four datasets from one seed; each draws from its own forked stream. */
 export function generateOrderDeskData(seed = DEFAULT_ORDER_DESK_SEED, sizes: Partial<OrderDeskSizes> = {}): OrderDeskData {
   const n = { ...DEFAULT_ORDER_DESK_SIZES, ...sizes };
   const rng = createRng(seed);
-  const catalog = splitCatalog(rng.fork(), { orderIds: twoTokenOrderIds() });
+  const catalog = splitCatalog(rng.fork(), { orderIds: twoTokenOrderIds() }); // = orderDeskCatalog(seed)
   const train = generateTasks(rng.fork(), catalog.train, n.train, "train");
   const heldout = generateTasks(rng.fork(), catalog.heldout, n.heldout, "heldout");
   const transcriptRng = rng.fork();
