@@ -207,6 +207,30 @@ export function meanLmLoss(model: Gpt2, windows: readonly number[][], batchSize 
   return total / windows.length;
 }
 
+/**
+ * The held-out loss in the document layout: up to `max` windows of `length` tokens, each starting
+ * at a text's <|endoftext|> (consecutive texts, so every text is in one window from its start),
+ * mean full-vocabulary cross-entropy, in batches of 16.
+ */
+function documentHeldout(stream: Int32Array, length: number, max: number, maxPosition: number): (model: Gpt2) => number {
+  const all = documentStarts(stream, Math.min(length, stream.length));
+  const starts: number[] = [];
+  for (let k = 0, next = 0; k < all.length && starts.length < max; k++) if (all[k] >= next) { starts.push(all[k]); next = all[k] + length - 1; }
+  const docPositions = documentPositions(stream);
+  const T = Math.min(length, stream.length) - 1;
+  return (model) => {
+    let total = 0;
+    for (let i = 0; i < starts.length; i += 16) {
+      const chunk = starts.slice(i, i + 16);
+      total += tf.tidy(() => {
+        const layout = documentLayout(stream, docPositions, chunk, T, maxPosition);
+        return corpusLmLoss(model, chunk.map((s) => Array.from(stream.subarray(s, s + T + 1))), new Int32Array(0), 1, 0, layout).dataSync()[0];
+      }) * chunk.length;
+    }
+    return total / starts.length;
+  };
+}
+
 /** The distinct token ids of a stream, ascending (the corpus vocabulary V'). */
 export function streamVocabulary(stream: Int32Array): Int32Array {
   return Int32Array.from(new Set(stream)).sort();
@@ -229,7 +253,7 @@ export function corpusLmLoss(model: Gpt2, windows: readonly (readonly number[])[
   windows.forEach((w, b) => {
     if (w.length !== T + 1) throw new RangeError(`corpusLmLoss: windows must have equal lengths; window ${b} has ${w.length}, window 0 has ${T + 1}`);
     for (let t = 0; t < T; t++) {
-      const i = b * T + t, y = w[t + 1], k = index.get(y);
+      const i = b * T + t, y = w[t + 1], k = fullVocabEvery === 1 ? 0 : index.get(y);
       if (k === undefined) throw new RangeError(`corpusLmLoss: target token ${y} (window ${b}, position ${t + 1}) is not in the corpus vocabulary`);
       inputs[i] = w[t];
       targets[i] = y;
@@ -244,11 +268,10 @@ export function corpusLmLoss(model: Gpt2, windows: readonly (readonly number[])[
       bias: layout?.bias ?? attentionBias(null, B, T, T),
     });
     const wte = model.params["wte.weight"] as tf.Tensor2D;
-    const restricted = tf.matMul(h, tf.gather(wte, tf.tensor1d(vocab, "int32")), false, true) as tf.Tensor2D; // [B·T, |V'|]
-    const lossV = tf.neg(tf.mean(tokenLogProbs(restricted, tf.tensor1d(local, "int32"))));
+    const lossV = fullVocabEvery === 1 ? undefined : tf.neg(tf.mean(tokenLogProbs(tf.matMul(h, tf.gather(wte, tf.tensor1d(vocab, "int32")), false, true) as tf.Tensor2D, tf.tensor1d(local, "int32")))); // over V' [B·T, |V'|]
     const hs = tf.gather(h, tf.tensor1d(full, "int32")) as tf.Tensor2D;
     const lossFull = tf.neg(tf.mean(tokenLogProbs(tiedHead(hs, wte), tf.tensor1d(full.map((i) => targets[i]), "int32"))));
-    return (fullVocabEvery === 1 ? lossFull : tf.add(lossV, lossFull)) as tf.Scalar; // every position full: lmLoss's terms
+    return (lossV ? tf.add(lossV, lossFull) : lossFull) as tf.Scalar; // fullVocabEvery 1: every position full, lmLoss's terms
   });
 }
 
@@ -293,7 +316,10 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
   const vocab = streamVocabulary(stream);
   const docPositions = o.documentMask ? documentPositions(stream) : undefined;
   const textStarts = o.documentMask ? documentStarts(stream, o.seqLen + 1) : undefined;
-  const heldout = heldoutTexts.length > 0 ? tileWindows(tokenizeCorpus(heldoutTexts, tokenizer), o.seqLen + 1, 64) : [];
+  const heldoutStream = heldoutTexts.length > 0 ? tokenizeCorpus(heldoutTexts, tokenizer) : undefined;
+  const heldout = heldoutStream ? tileWindows(heldoutStream, o.seqLen + 1, 64) : [];
+  // with documentMask the held-out loss is measured in the layout the model trains in: windows from a text's start, masked
+  const heldoutLayout = heldoutStream && o.documentMask ? documentHeldout(heldoutStream, o.seqLen + 1, 64, config.nPositions - 1) : undefined;
   const rng = createRng(o.seed);
   const initRng = rng.fork(); // drawn either way, so the batches of a seed do not depend on `init`
   if (opts.init && JSON.stringify(gpt2Config(opts.init.config)) !== JSON.stringify(config)) {
@@ -324,7 +350,7 @@ export async function pretrainGpt2(opts: PretrainOptions = {}): Promise<Pretrain
       if (bad) throw new NonFiniteError(`pretrain: step ${step + 1}: ${bad[0]} is ${bad[1]}; training diverged (a smaller lr may help)`);
       const row: PretrainProgress = { step: step + 1, steps: o.steps, loss, lr: adam.lr, gradNorm, tokens: (step + 1) * o.batchSize * o.seqLen, seconds: 0 };
       const last = step === o.steps - 1;
-      if (heldout.length > 0 && (last || (o.evalEvery > 0 && (step + 1) % o.evalEvery === 0))) row.heldoutLoss = meanLmLoss(model, heldout);
+      if (heldout.length > 0 && (last || (o.evalEvery > 0 && (step + 1) % o.evalEvery === 0))) row.heldoutLoss = heldoutLayout ? heldoutLayout(model) : meanLmLoss(model, heldout);
       row.seconds = (performance.now() - start) / 1000;
       history.push(row);
       opts.onProgress?.(row, model);
