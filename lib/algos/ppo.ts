@@ -35,7 +35,7 @@ import { computeGae, nextValues } from "./advantages";
 import { defineAlgorithm, type Agent, type BaseRow, type TrainingSnapshot } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RewardScaler, type RunningMeanStd } from "./normalize";
-import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
+import { startPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
 import { MAX_STEP_ROWS, checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type DiscreteActor, type RolloutState, type StepBatch } from "./rollout";
 import { finiteOrNull, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
 import { createTrainingState, runTraining, type EnterPhase, type NewRow, type TrainingState } from "./train-loop";
@@ -68,6 +68,7 @@ export const ppoSchema = defineSchema("ppo", {
   hiddenSizes: intList([64, 64], "hidden layer widths of actor and critic, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
   engine: choice(["typed", "tfjs"], "typed", "minibatch steps on typed arrays (fast for small minibatches; tested equal to tfjs autograd) or in tfjs"),
+  updateThreads: int(1, "threads of the minibatch steps (typed engine): 2 computes the gradient of each minibatch's second half in a worker thread while this one does the first half; the same numbers as 1, bit for bit", { min: 1, max: 2 }),
   targetReturn: num(0, "stop when the mean of the last 100 training episodes reaches this (0 = never)", { min: 0 }),
   evalEvery: int(0, "iterations between greedy evaluations (0 = only at the end)", { min: 0 }),
   evalEpisodes: int(20, "greedy evaluation episodes", { min: 1 }),
@@ -116,6 +117,7 @@ export const ppoConfig = (partial: Partial<PpoConfig> | Record<string, unknown> 
     throw new RangeError(`ppo config: numMinibatches = ${config.numMinibatches}, expected a divisor of the batch numEnvs × numSteps = ${batch}`);
   }
   checkStepRows("ppo", batch / config.numMinibatches, `numEnvs × numSteps / numMinibatches = ${batch} / ${config.numMinibatches}: raise numMinibatches`);
+  if (config.updateThreads === 2 && config.engine !== "typed") throw new RangeError(`ppo config: updateThreads = 2 needs engine "typed", got engine "${config.engine}"`);
   return config;
 };
 
@@ -143,6 +145,8 @@ export interface PpoRow extends BaseRow, PpoStepStats {
 export interface PpoAgent extends Agent<PpoConfig, PpoRow> {
   /** How minibatch steps run ("typed" or "tfjs"; see ppo-nets.ts). */
   readonly engine: PpoEngine;
+  /** Threads the minibatch steps' gradients are computed on now (2 with updateThreads 2, until its worker fails). */
+  readonly updateThreads: number;
   /** Observation statistics (normalizeObs), frozen into the acting policy. */
   readonly obsStats?: RunningMeanStd;
 }
@@ -186,6 +190,9 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
     config,
     envId: config.envId,
     engine: config.engine,
+    get updateThreads() {
+      return nets.updateThreads;
+    },
     obsStats,
     metrics: state.metrics,
     act: acting.act,
@@ -241,7 +248,13 @@ async function startPpoRun(config: PpoConfig): Promise<PpoRun> {
     : vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
-  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps }, initRng);
+  const nets = await startPpoNets(config.engine, {
+    obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps,
+    updateThreads: config.updateThreads === 2 ? 2 : 1, minibatchRows: (N * T) / config.numMinibatches,
+  }, initRng).catch((err: unknown) => {
+    venv.close(); // the update worker did not start: nothing of the run is left behind
+    throw err;
+  });
   const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
   return {
     config, venv, nets, obsStats, actRng, shuffleRng,
