@@ -16,7 +16,9 @@
  *        stop the epochs early when the approximate KL passes `targetKl` (optional)
  *     4. log the diagnostics a practitioner reads: approx KL, clip fraction, explained variance, SPS
  *
- * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). The schema's
+ * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts); `updateThreads`
+ * 2, each minibatch step's gradient from its two halves on two threads (./ppo-part.ts, the same
+ * numbers as on one; it paid nothing on our 2-core machine with another process on it). The schema's
  * defaults are CleanRL's ppo.py settings (`preset: "cleanrl"`); by default each environment's tuned
  * preset applies over them, rl-zoo's for CartPole and for LunarLander (PPO_PRESETS). Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
@@ -68,7 +70,7 @@ export const ppoSchema = defineSchema("ppo", {
   hiddenSizes: intList([64, 64], "hidden layer widths of actor and critic, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
   engine: choice(["typed", "tfjs"], "typed", "minibatch steps on typed arrays (fast for small minibatches; tested equal to tfjs autograd) or in tfjs"),
-  updateThreads: int(1, "threads of the minibatch steps (typed engine): 2 computes the gradient of each minibatch's second half in a worker thread while this one does the first half; the same numbers as 1, bit for bit", { min: 1, max: 2 }),
+  updateThreads: int(1, "threads of the minibatch steps (typed engine): 2 computes the gradient of each minibatch's second half in a worker thread while this one does the first half; the same numbers as 1, bit for bit; pays only with a core to spare (LunarLander 1M on 2 cores beside another busy process: 135 s either way)", { min: 1, max: 2 }),
   targetReturn: num(0, "stop when the mean of the last 100 training episodes reaches this (0 = never)", { min: 0 }),
   evalEvery: int(0, "iterations between greedy evaluations (0 = only at the end)", { min: 0 }),
   evalEpisodes: int(20, "greedy evaluation episodes", { min: 1 }),
