@@ -64,15 +64,15 @@ function layout(paramCount: number, maxRows: number, obsSize: number, nActions: 
   const ret = adv + maxRows * 4;
   const oldV = ret + maxRows * 4;
   const masks = oldV + maxRows * 4;
-  return { message, scalars, grads, obs, actions, oldLogp, adv, ret, oldV, masks, bytes: masks + maxRows * nActions, paramCount, maxRows, obsSize, nActions };
+  return { slots: SLOTS, scalarCount: SCALARS, message, scalars, grads, obs, actions, oldLogp, adv, ret, oldV, masks, bytes: masks + maxRows * nActions, paramCount, maxRows, obsSize, nActions };
 }
 
 /** The arrays over the shared buffer, the same on both sides: the worker inlines this function's source, so it names nothing from this module. */
 function sharedViews(buffer: SharedArrayBuffer, at: ReturnType<typeof layout>) {
   const rows = at.maxRows;
   return {
-    control: new Int32Array(buffer, 0, 12),
-    scalars: new Float64Array(buffer, at.scalars, 16),
+    control: new Int32Array(buffer, 0, at.slots),
+    scalars: new Float64Array(buffer, at.scalars, at.scalarCount),
     grads: new Float32Array(buffer, at.grads, at.paramCount),
     obs: new Float32Array(buffer, at.obs, rows * at.obsSize),
     actions: new Int32Array(buffer, at.actions, rows),
