@@ -150,13 +150,18 @@ describe("failures are errors, never hangs", () => {
     }
   });
 
-  it("an exception computing the second half is thrown by the step, with its message", async () => {
+  it("an exception computing either half is thrown by the step, with its message; the next step runs", async () => {
     const two = await start(2);
     try {
       const [mb] = minibatches(two, [64], createRng(6));
       mb.actions[50] = 9; // in the second half
       expect(() => two.step(mb, lossConfig)).toThrow(/action 9 at row 18 is not in \[0, 4\)/);
       mb.actions[50] = 1;
+      expect(Number.isFinite(two.step(mb, lossConfig).policyLoss)).toBe(true);
+      // in the first half (this thread's, while the worker has the second): that error, and the next step runs
+      mb.actions[3] = -1;
+      expect(() => two.step(mb, lossConfig)).toThrow(/action -1 at row 3 is not in \[0, 4\)/);
+      mb.actions[3] = 0;
       expect(Number.isFinite(two.step(mb, lossConfig).policyLoss)).toBe(true);
       expect(two.updateThreads).toBe(2);
     } finally {

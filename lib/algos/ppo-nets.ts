@@ -122,7 +122,6 @@ const workerOf = new WeakMap<PpoNets, PpoPartWorker>();
 /** The update worker of nets made by startPpoNets with 2 threads (undefined otherwise): how many halves it took, and a way for tests to kill it. */
 export const ppoUpdateWorker = (nets: PpoNets): PpoPartWorker | undefined => workerOf.get(nets);
 
-
 /** What both engines share: acting on the typed-array logits, and the optimiser's learning rate. */
 function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) => Float32Array, n: number, optimizer: { lr: number }, rest: Pick<PpoNets, "values" | "step" | "weights" | "setWeights" | "optimizerState" | "setOptimizerState" | "dispose">, threads = () => 1): PpoNets {
   return {
@@ -173,7 +172,8 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
       try {
         stats = first.gradient(mb, 0, h, rows, config);
       } catch (err) {
-        if (h < rows) second.finish(); // the worker done with this step before the next one
+        // the worker done with this step before the next one; the first half's error is the one to see
+        if (h < rows) try { second.finish(); } catch { /* reported by the next step if it lasts */ }
         throw err;
       }
       if (h < rows) {
