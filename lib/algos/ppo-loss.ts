@@ -87,6 +87,12 @@ export interface PpoPolicyOptions {
   clipCoef: number;
   /** c_H, the entropy bonus weight (default 0). */
   entCoef?: number;
+  /**
+   * The rows the means are over (default `rows`): give a minibatch's size when these rows are one
+   * part of it, and the part's loss, statistics and gradient are its share of the minibatch's, so
+   * the parts' results add up to the whole's (lib/algos/ppo-part.ts).
+   */
+  meanOver?: number;
 }
 
 export interface PpoPolicyLoss {
@@ -111,13 +117,14 @@ export function ppoPolicyLoss(
   batch: PpoPolicyBatch, opts: PpoPolicyOptions, dLogits: Float32Array,
 ): PpoPolicyLoss {
   const { actions, oldLogProbs, advantages, mask } = batch;
-  const clip = opts.clipCoef, entCoef = opts.entCoef ?? 0;
+  const clip = opts.clipCoef, entCoef = opts.entCoef ?? 0, meanOver = opts.meanOver ?? rows;
   if (!(clip >= 0)) throw new RangeError(`ppoPolicyLoss: clipCoef must be ≥ 0, got ${clip}`);
+  if (!(Number.isInteger(meanOver) && meanOver >= rows && meanOver >= 1)) throw new RangeError(`ppoPolicyLoss: meanOver = ${meanOver}, expected an integer ≥ rows (${rows}) and ≥ 1`);
   if (logits.length < rows * nActions || dLogits.length < rows * nActions) throw new RangeError(`ppoPolicyLoss: logits (${logits.length}) and dLogits (${dLogits.length}) need ${rows}×${nActions} values`);
   if (actions.length < rows || oldLogProbs.length < rows || advantages.length < rows) throw new RangeError(`ppoPolicyLoss: actions, oldLogProbs and advantages need ${rows} values each`);
   if (mask && mask.length < rows * nActions) throw new RangeError(`ppoPolicyLoss: mask has ${mask.length} values, expected ${rows}×${nActions}`);
   const lo = 1 - clip, hi = 1 + clip;
-  const inv = 1 / rows;
+  const inv = 1 / meanOver;
   let surrogate = 0, entropySum = 0, kl = 0, clipped = 0;
   for (let t = 0; t < rows; t++) {
     const o = t * nActions;
@@ -162,8 +169,8 @@ export function ppoPolicyLoss(
       dLogits[o + k] = inv * (gLogp * dLogp - entCoef * dH);
     }
   }
-  const policyLoss = surrogate / rows, entropy = entropySum / rows;
-  return { loss: policyLoss - entCoef * entropy, policyLoss, entropy, approxKl: kl / rows, clipFrac: clipped / rows };
+  const policyLoss = surrogate / meanOver, entropy = entropySum / meanOver;
+  return { loss: policyLoss - entCoef * entropy, policyLoss, entropy, approxKl: kl / meanOver, clipFrac: clipped / meanOver };
 }
 
 export interface ValueBatch {
@@ -178,6 +185,8 @@ export interface ValueLossOptions {
   clipCoef?: number;
   /** Multiplies the gradient (PPO's vf_coef); default 1. */
   coef?: number;
+  /** The rows the mean is over (default `rows`): a minibatch's size when these rows are one part of it (as ppoPolicyLoss's). */
+  meanOver?: number;
 }
 
 /**
@@ -185,12 +194,13 @@ export interface ValueLossOptions {
  * `value.forward(obs, rows)`). Writes coef·dLoss/dvalues into `dValues` and returns the loss (unscaled).
  */
 export function ppoValueLoss(values: Float32Array, rows: number, batch: ValueBatch, opts: ValueLossOptions, dValues: Float32Array): number {
-  const clip = opts.clipCoef ?? 0, coef = opts.coef ?? 1;
+  const clip = opts.clipCoef ?? 0, coef = opts.coef ?? 1, meanOver = opts.meanOver ?? rows;
   const { returns, oldValues } = batch;
   if (!(clip >= 0)) throw new RangeError(`ppoValueLoss: clipCoef must be ≥ 0, got ${clip}`);
+  if (!(Number.isInteger(meanOver) && meanOver >= rows && meanOver >= 1)) throw new RangeError(`ppoValueLoss: meanOver = ${meanOver}, expected an integer ≥ rows (${rows}) and ≥ 1`);
   if (clip > 0 && !oldValues) throw new RangeError("ppoValueLoss: clipCoef > 0 needs oldValues");
   if (values.length < rows || dValues.length < rows || returns.length < rows || (clip > 0 && oldValues!.length < rows)) throw new RangeError(`ppoValueLoss: values, dValues, returns${clip > 0 ? ", oldValues" : ""} need ${rows} values each`);
-  const inv = coef / rows;
+  const inv = coef / meanOver;
   let sum = 0;
   for (let t = 0; t < rows; t++) {
     const v = values[t], diff = v - returns[t];
@@ -212,5 +222,5 @@ export function ppoValueLoss(values: Float32Array, rows: number, batch: ValueBat
       dValues[t] = inv * diff;
     }
   }
-  return (0.5 * sum) / rows;
+  return (0.5 * sum) / meanOver;
 }

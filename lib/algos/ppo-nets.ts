@@ -4,8 +4,10 @@
  *   "tfjs"   tfjs variables, the loss as a pure tensor function (ppoLoss), autograd, our Adam —
  *            the reference, readable form
  *   "typed"  the same MLPs on Float32Arrays (lib/nn/mlp/trainer): forward, backprop by hand, the
- *            loss gradients by hand (ppoPolicyLoss, ppoValueLoss in ./ppo-loss.ts), Adam and
- *            clipping on typed arrays (lib/nn/optim) —
+ *            loss gradients by hand (ppoPolicyLoss, ppoValueLoss in ./ppo-loss.ts) summed over
+ *            the minibatch's two halves (./ppo-part.ts; the second in a worker thread with
+ *            `startPpoNets(…, { updateThreads: 2 })`, the same numbers), Adam and clipping on
+ *            typed arrays (lib/nn/optim) —
  *            ~1 ms per 64-row minibatch step against ~3.5-4.5 ms for tfjs-wasm (figs/bench.json),
  *            because small steps are priced by tfjs's per-op overhead, not by arithmetic
  *
@@ -19,10 +21,12 @@ import type { Rng } from "../core/rng";
 import { greedyAction, logProbOfAction, sampleAction, softmaxRow } from "../nn/categorical";
 import { createFastMlp, syncFastMlp } from "../nn/mlp/fast-forward";
 import { createMlp, mlpWeights, setMlpWeights, type MlpSpec, type NamedTensors } from "../nn/mlp/mlp";
-import { initMlpTrainer } from "../nn/mlp/trainer";
+import { initMlpTrainer, mlpParamCount } from "../nn/mlp/trainer";
 import type { ActContext } from "./evaluate";
 import { clipGradNorm, createAdam, createTypedAdam, minimize, type AdamState } from "../nn/optim";
-import { ppoLoss, ppoPolicyLoss, ppoValueLoss, type PpoLossTerms } from "./ppo-loss";
+import { ppoLoss, type PpoLossTerms } from "./ppo-loss";
+import { addPartStats, createPpoPart, inThreadPart, splitRows, type PpoPartStats, type PpoSecondHalf } from "./ppo-part";
+import { startPpoPartWorker, type PpoPartWorker } from "./ppo-part-worker";
 
 export type PpoEngine = "typed" | "tfjs";
 
@@ -69,6 +73,8 @@ export interface PpoNets {
   probs(obs: Float32Array, mask?: Uint8Array): Float32Array;
   /** One optimiser step on PPO's loss for a minibatch. */
   step(mb: PpoMinibatch, config: PpoLossConfig): PpoStepStats;
+  /** Threads that compute a minibatch step's gradient now (2: the typed engine's halves on two; see startPpoNets). */
+  readonly updateThreads: number;
   /** The learning rate of the next step (anneal it). */
   lr: number;
   weights(): NamedTensors;
@@ -88,15 +94,41 @@ export interface PpoNetsOptions {
   adamEps: number;
 }
 
+/** The nets, their minibatch steps on this thread (see `startPpoNets` for two). */
 export function createPpoNets(engine: PpoEngine, opts: PpoNetsOptions, rng: Rng): PpoNets {
   const net = (out: number): MlpSpec => ({ inputSize: opts.obsSize, hiddenSizes: opts.hiddenSizes, outputSize: out, activation: opts.activation });
   return engine === "typed" ? typedNets(net(opts.nActions), net(1), opts, rng) : tfjsNets(net(opts.nActions), net(1), opts, rng);
 }
 
+/** The typed engine's nets, with the hook that moves the second halves to a worker. */
+interface TypedPpoNets extends PpoNets {
+  useWorker(maxRows: number): Promise<PpoPartWorker>;
+}
+
+/**
+ * The nets with their minibatch steps on `updateThreads` threads: 2 computes each step's second
+ * half in a worker thread (typed engine only; minibatches of up to `minibatchRows` rows go there),
+ * with the same numbers as 1. Draws the same weights from `rng` as createPpoNets.
+ */
+export async function startPpoNets(engine: PpoEngine, opts: PpoNetsOptions & { updateThreads: 1 | 2; minibatchRows: number }, rng: Rng): Promise<PpoNets> {
+  if (opts.updateThreads === 2 && engine !== "typed") throw new RangeError(`updateThreads = 2 needs the typed engine, got engine "${engine}"`);
+  const nets = createPpoNets(engine, opts, rng);
+  if (opts.updateThreads === 2) workerOf.set(nets, await (nets as TypedPpoNets).useWorker(Math.max(1, opts.minibatchRows >> 1)));
+  return nets;
+}
+
+const workerOf = new WeakMap<PpoNets, PpoPartWorker>();
+
+/** The update worker of nets made by startPpoNets with 2 threads (undefined otherwise): how many halves it took, and a way for tests to kill it. */
+export const ppoUpdateWorker = (nets: PpoNets): PpoPartWorker | undefined => workerOf.get(nets);
+
 /** What both engines share: acting on the typed-array logits, and the optimiser's learning rate. */
-function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) => Float32Array, n: number, optimizer: { lr: number }, rest: Pick<PpoNets, "values" | "step" | "weights" | "setWeights" | "optimizerState" | "setOptimizerState" | "dispose">): PpoNets {
+function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) => Float32Array, n: number, optimizer: { lr: number }, rest: Pick<PpoNets, "values" | "step" | "weights" | "setWeights" | "optimizerState" | "setOptimizerState" | "dispose">, threads = () => 1): PpoNets {
   return {
     engine,
+    get updateThreads() {
+      return threads();
+    },
     logits,
     act: (obs, { greedy, rng, mask }) => {
       const z = logits(obs, 1);
@@ -113,31 +145,45 @@ function ppoNets(engine: PpoEngine, logits: (obs: Float32Array, rows: number) =>
   };
 }
 
-/** The typed-array engine: parameters live in Float32Arrays that acting reads directly (no sync). */
-function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions, rng: Rng): PpoNets {
-  const policy = initMlpTrainer("policy", policySpec, rng, { outputGain: 0.01 });
-  const critic = initMlpTrainer("value", valueSpec, rng, { outputGain: 1 });
+/**
+ * The typed-array engine: parameters live in Float32Arrays that acting reads directly (no sync) —
+ * one flat array on a SharedArrayBuffer (the actor's, then the critic's), so that a worker thread
+ * can compute gradients over them (./ppo-part-worker.ts). Each minibatch step sums the gradients
+ * of the minibatch's two halves (./ppo-part.ts), the second computed by `second`: on this thread,
+ * or in the worker once `useWorker` gave one — the same numbers either way.
+ */
+function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions, rng: Rng): TypedPpoNets {
+  const policySize = mlpParamCount(policySpec), size = policySize + mlpParamCount(valueSpec);
+  const flatParams = new Float32Array(new SharedArrayBuffer(size * 4)), flatGrads = new Float32Array(size);
+  const policy = initMlpTrainer("policy", policySpec, rng, { outputGain: 0.01 }, { params: flatParams.subarray(0, policySize), grads: flatGrads.subarray(0, policySize) });
+  const critic = initMlpTrainer("value", valueSpec, rng, { outputGain: 1 }, { params: flatParams.subarray(policySize), grads: flatGrads.subarray(policySize) });
+  // Adam's moments and the clipping norm per layer array, as before the flat storage (checkpoints keep this order)
   const params = [...policy.params, ...critic.params], grads = [...policy.grads, ...critic.grads];
   const adam = createTypedAdam({ lr: opts.lr, eps: opts.adamEps });
-  const n = opts.nActions;
-  let dLogits = new Float32Array(0), dValues = new Float32Array(0);
-  return ppoNets("typed", (obs, rows) => policy.infer(obs, rows), n, adam, {
+  const first = createPpoPart(policy, critic);
+  let second: PpoSecondHalf = inThreadPart(policySpec, valueSpec, flatParams, policySize);
+  const nets = ppoNets("typed", (obs, rows) => policy.infer(obs, rows), opts.nActions, adam, {
     values: (obs, rows) => Float32Array.from(critic.infer(obs, rows).subarray(0, rows)),
     step(mb, config) {
-      const rows = mb.actions.length;
-      if (dLogits.length < rows * n) dLogits = new Float32Array(rows * n);
-      if (dValues.length < rows) dValues = new Float32Array(rows);
-      const z = policy.forward(mb.obs, rows);
-      let oldKl = 0;
-      for (let t = 0; t < rows; t++) oldKl -= logProbOfAction(z, t, n, mb.actions[t], mb.masks) - mb.oldLogp[t];
-      const pl = ppoPolicyLoss(z, rows, n, { actions: mb.actions, oldLogProbs: mb.oldLogp, advantages: mb.adv, mask: mb.masks }, { clipCoef: config.clipCoef, entCoef: config.entCoef }, dLogits);
-      policy.backward(dLogits.subarray(0, rows * n));
-      const v = critic.forward(mb.obs, rows);
-      const valueLoss = ppoValueLoss(v, rows, { returns: mb.ret, oldValues: mb.oldV }, { clipCoef: config.clipVloss ? config.clipCoef : 0, coef: config.vfCoef }, dValues);
-      critic.backward(dValues.subarray(0, rows));
+      const rows = mb.actions.length, h = splitRows(rows);
+      // the second half first, so that a worker computes it while this thread does the first
+      if (h < rows) second.start(mb, h, config);
+      let stats: PpoPartStats;
+      try {
+        stats = first.gradient(mb, 0, h, rows, config);
+      } catch (err) {
+        // the worker done with this step before the next one; the first half's error is the one to see
+        if (h < rows) try { second.finish(); } catch { /* reported by the next step if it lasts */ }
+        throw err;
+      }
+      if (h < rows) {
+        const other = second.finish();
+        for (let i = 0; i < size; i++) flatGrads[i] += other.grads[i];
+        stats = addPartStats(stats, other.stats);
+      }
       const gradNorm = clipGradNorm(grads, config.maxGradNorm);
       adam.apply(params, grads);
-      return { policyLoss: pl.policyLoss, valueLoss, entropy: pl.entropy, oldApproxKl: oldKl / rows, approxKl: pl.approxKl, clipFrac: pl.clipFrac, gradNorm };
+      return { ...stats, gradNorm };
     },
     weights: () => ({ ...policy.weights(), ...critic.weights() }),
     setWeights(t) {
@@ -146,7 +192,17 @@ function typedNets(policySpec: MlpSpec, valueSpec: MlpSpec, opts: PpoNetsOptions
     },
     optimizerState: () => adam.getState(params),
     setOptimizerState: (s) => adam.setState(params, s),
-    dispose() {},
+    dispose() {
+      second.dispose();
+    },
+  }, () => 1 + second.workers);
+  return Object.assign(nets, {
+    async useWorker(maxRows: number) {
+      const worker = await startPpoPartWorker({ policySpec, valueSpec, params: flatParams, policySize, maxRows });
+      second.dispose();
+      second = worker;
+      return worker;
+    },
   });
 }
 

@@ -16,7 +16,9 @@
  *        stop the epochs early when the approximate KL passes `targetKl` (optional)
  *     4. log the diagnostics a practitioner reads: approx KL, clip fraction, explained variance, SPS
  *
- * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts). The schema's
+ * Options: observation and reward normalisation (SB3's VecNormalize, normalize.ts); `updateThreads`
+ * 2, each minibatch step's gradient from its two halves on two threads (./ppo-part.ts, the same
+ * numbers as on one; it paid nothing on our 2-core machine with another process on it). The schema's
  * defaults are CleanRL's ppo.py settings (`preset: "cleanrl"`); by default each environment's tuned
  * preset applies over them, rl-zoo's for CartPole and for LunarLander (PPO_PRESETS). Actor and critic are separate
  * MLPs (64-64 tanh, orthogonal init with gains √2, 0.01 for the policy head and 1 for the value head).
@@ -35,7 +37,7 @@ import { computeGae, nextValues } from "./advantages";
 import { defineAlgorithm, type Agent, type BaseRow, type TrainingSnapshot } from "./agent";
 import { evaluatePolicy, type ActFn } from "./evaluate";
 import { createRewardScaler, createRunningMeanStd, normalizeObservations, type RewardScaler, type RunningMeanStd } from "./normalize";
-import { createPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
+import { startPpoNets, type PpoEngine, type PpoMinibatch, type PpoNets, type PpoStepStats } from "./ppo-nets";
 import { MAX_STEP_ROWS, checkEnvCopies, checkRolloutFits, checkStepRows, collectStepsAsync, discreteSizes, startRollout, type DiscreteActor, type RolloutState, type StepBatch } from "./rollout";
 import { finiteOrNull, loopState, numberAt, numbersAt, putAdam, putPrefixed, restoreLoop, restoreVectorRollout, rngsAt, takeAdam, takePrefixed, vectorRolloutState } from "./resume";
 import { createTrainingState, runTraining, type EnterPhase, type NewRow, type TrainingState } from "./train-loop";
@@ -68,6 +70,7 @@ export const ppoSchema = defineSchema("ppo", {
   hiddenSizes: intList([64, 64], "hidden layer widths of actor and critic, comma-separated"),
   activation: choice(["tanh", "relu"], "tanh", "hidden activation"),
   engine: choice(["typed", "tfjs"], "typed", "minibatch steps on typed arrays (fast for small minibatches; tested equal to tfjs autograd) or in tfjs"),
+  updateThreads: int(1, "threads of the minibatch steps (typed engine): 2 computes the gradient of each minibatch's second half in a worker thread while this one does the first half; the same numbers as 1, bit for bit; pays only with a core to spare (LunarLander 1M on 2 cores beside another busy process: 135 s either way)", { min: 1, max: 2 }),
   targetReturn: num(0, "stop when the mean of the last 100 training episodes reaches this (0 = never)", { min: 0 }),
   evalEvery: int(0, "iterations between greedy evaluations (0 = only at the end)", { min: 0 }),
   evalEpisodes: int(20, "greedy evaluation episodes", { min: 1 }),
@@ -116,6 +119,7 @@ export const ppoConfig = (partial: Partial<PpoConfig> | Record<string, unknown> 
     throw new RangeError(`ppo config: numMinibatches = ${config.numMinibatches}, expected a divisor of the batch numEnvs × numSteps = ${batch}`);
   }
   checkStepRows("ppo", batch / config.numMinibatches, `numEnvs × numSteps / numMinibatches = ${batch} / ${config.numMinibatches}: raise numMinibatches`);
+  if (config.updateThreads === 2 && config.engine !== "typed") throw new RangeError(`ppo config: updateThreads = 2 needs engine "typed", got engine "${config.engine}"`);
   return config;
 };
 
@@ -143,6 +147,8 @@ export interface PpoRow extends BaseRow, PpoStepStats {
 export interface PpoAgent extends Agent<PpoConfig, PpoRow> {
   /** How minibatch steps run ("typed" or "tfjs"; see ppo-nets.ts). */
   readonly engine: PpoEngine;
+  /** Threads the minibatch steps' gradients are computed on now (2 with updateThreads 2, until its worker fails). */
+  readonly updateThreads: number;
   /** Observation statistics (normalizeObs), frozen into the acting policy. */
   readonly obsStats?: RunningMeanStd;
 }
@@ -186,6 +192,9 @@ export async function createPpoAgent(partial: Partial<PpoConfig> = {}): Promise<
     config,
     envId: config.envId,
     engine: config.engine,
+    get updateThreads() {
+      return nets.updateThreads;
+    },
     obsStats,
     metrics: state.metrics,
     act: acting.act,
@@ -241,7 +250,13 @@ async function startPpoRun(config: PpoConfig): Promise<PpoRun> {
     : vectorEnv([probe, ...Array.from({ length: N - 1 }, () => makeEnv<Float32Array, number>(config.envId, { options: config.envOptions }))]);
   const rng = createRng(config.seed);
   const initRng = rng.fork(), actRng = rng.fork(), shuffleRng = rng.fork();
-  const nets = createPpoNets(config.engine, { obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps }, initRng);
+  const nets = await startPpoNets(config.engine, {
+    obsSize, nActions, hiddenSizes: config.hiddenSizes, activation: config.activation, lr: config.learningRate, adamEps: config.adamEps,
+    updateThreads: config.updateThreads === 2 ? 2 : 1, minibatchRows: (N * T) / config.numMinibatches,
+  }, initRng).catch((err: unknown) => {
+    venv.close(); // the update worker did not start: nothing of the run is left behind
+    throw err;
+  });
   const obsStats = config.normalizeObs ? createRunningMeanStd(obsSize) : undefined;
   return {
     config, venv, nets, obsStats, actRng, shuffleRng,

@@ -1,8 +1,9 @@
 /**
- * `tsrl bench [--out FILE] [--quick] [--only gpt2|serve] [--profile]` — the speed numbers behind our backend and design choices,
+ * `tsrl bench [--out FILE] [--quick] [--only gpt2|serve|ppo-threads] [--profile]` — the speed numbers behind our backend and design choices,
  * as one JSON document (stdout, and FILE if given): matMul GFLOP/s and the wasm transpose fix,
  * the policy MLP's forward/backward per call on cpu vs wasm, the typed-array forward, one PPO
- * minibatch step on typed arrays vs tfjs, one REINFORCE update, and raw CartPole steps per second;
+ * minibatch step on typed arrays vs tfjs and on 1 vs 2 threads (`--only ppo-threads`: that alone,
+ * with the load average), one REINFORCE update, and raw CartPole steps per second;
  * GPT-2 (./bench-gpt2.ts): training steps (AdamW included) at batch 1 and 4 × 128 tokens and
  * KV-cache generation at batch 8, with GFLOP/s, for the tiny config and GPT-2-124M shapes (random
  * weights; --quick: the tiny config only), interleaved with PyTorch's same model and shapes when a
@@ -12,13 +13,14 @@
  * Runs one thing at a time; a few minutes (124M alone ~1 minute).
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { makeEnv } from "../envs/registry";
 import { createRng } from "../core/rng";
 import { initBackend } from "../nn/backend";
 import { BENCH_MLP, benchFastForward, benchMatMul, benchMlp, timeCall } from "../nn/bench-backends";
-import { createPpoNets, syntheticPpoMinibatch, type PpoEngine } from "../algos/ppo-nets";
+import { createPpoNets, startPpoNets, syntheticPpoMinibatch, type PpoEngine } from "../algos/ppo-nets";
 import { createMlp } from "../nn/mlp/mlp";
 import { learningCurve } from "../viz/charts";
 import { vectorEnv } from "../core/vector-env";
@@ -29,12 +31,12 @@ import { benchGpt2Compare } from "./bench-gpt2";
 import { parseCommand, type CommandSpec } from "./args";
 
 const spec: CommandSpec = {
-  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2|serve] [--profile]",
+  usage: "tsrl bench [--out FILE] [--quick] [--only gpt2|serve|ppo-threads] [--profile]",
   positionals: [],
   flags: [
     { name: "out", type: "string", help: "also write the JSON to this file" },
     { name: "quick", type: "boolean", help: "shorter timings and fewer sizes (a smoke test)" },
-    { name: "only", type: "string", choices: ["gpt2", "serve"], help: "run one section only: gpt2 (tiny config and 124M shapes, and PyTorch's when installed; a few minutes); serve (the HTTP server: requests/s and latency, ~2 minutes)" },
+    { name: "only", type: "string", choices: ["gpt2", "serve", "ppo-threads"], help: "run one section only: gpt2 (tiny config and 124M shapes, and PyTorch's when installed; a few minutes); serve (the HTTP server: requests/s and latency, ~2 minutes); ppo-threads (PPO's typed minibatch step on 1 and 2 threads, ~20 s)" },
     { name: "profile", type: "boolean", help: "GPT-2: also the per-kernel times of one training step and one generate call" },
   ],
 };
@@ -68,6 +70,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return emit({ createdAt: new Date().toISOString(), node: process.version, tfjs: tf.version.tfjs, backend, gpt2: await benchGpt2Compare({ quick, profile: parsed.flags.profile === true, log }) });
   }
 
+  if (parsed.flags.only === "ppo-threads") {
+    log("PPO minibatch step (typed), 1 vs 2 update threads");
+    return emit({ createdAt: new Date().toISOString(), node: process.version, updateThreads: await benchPpoUpdateThreads(quick ? { budgetMs: 150, reps: 3 } : { budgetMs: 3000, reps: 7 }) });
+  }
+
   log("matMul 512×768×768 (wasm, cpu)");
   const matmulShape: [number, number, number] = quick ? [128, 192, 192] : [512, 768, 768];
   const matMul = [await benchMatMul("wasm", matmulShape), await benchMatMul("cpu", matmulShape)];
@@ -79,6 +86,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const backend = await initBackend({ quiet: true });
   log(`PPO minibatch step (64 rows), typed arrays vs tfjs on ${backend.name}`);
   const minibatchStep = benchPpoMinibatchStep([[4, 2], [8, 4]], 64, quick ? { budgetMs: 150, reps: 3 } : { budgetMs: 1500, reps: 7 });
+  log("PPO minibatch step (typed), 1 vs 2 update threads");
+  const updateThreads = await benchPpoUpdateThreads(quick ? { budgetMs: 150, reps: 3 } : { budgetMs: 1500, reps: 7 });
   log(`REINFORCE update on ${backend.name}`);
   const reinforceUpdateMs = benchReinforceUpdate(quick ? [512] : [512, 4000], timing);
   log("CartPole steps/s");
@@ -102,6 +111,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     mlpPerCall: mlp,
     fastForward,
     minibatchStep,
+    updateThreads,
     reinforceUpdateMs,
     cartpoleStepsPerSec,
     lunarLander,
@@ -139,6 +149,39 @@ function benchPpoMinibatchStep(cases: [number, number][], rows: number, opts: { 
     typed.dispose(); tfjs.dispose();
     return { policy: `${obsSize}→64→64→${nActions} tanh`, rows, backend: tf.getBackend(), typedUs, tfjsUs, speedup: tfjsUs / typedUs };
   });
+}
+
+/** µs per typed PPO minibatch step on 1 and 2 update threads (`speedup` = 1 thread / 2), and the load average around it: another process on a core takes the second thread's gain. */
+interface UpdateThreadsTiming {
+  policy: string;
+  rows: number;
+  oneThreadUs: number;
+  twoThreadsUs: number;
+  speedup: number;
+  cpus: number;
+  loadAverage: { before: number; after: number };
+}
+
+/**
+ * The typed step of startPpoNets' nets with updateThreads 1 and 2 (the second half of each
+ * minibatch in a worker; the same numbers) on LunarLander's shapes (8→64→64→4) and minibatch (64
+ * rows, rl-zoo's loss settings), interleaved as `timeMedians` does.
+ */
+async function benchPpoUpdateThreads(opts: { budgetMs: number; reps: number }): Promise<UpdateThreadsTiming[]> {
+  const loss = { clipCoef: 0.2, clipVloss: false, entCoef: 0.01, vfCoef: 1, maxGradNorm: 0.5 };
+  const before = os.loadavg()[0];
+  const out: UpdateThreadsTiming[] = [];
+  for (const rows of [64, 256]) {
+    const netOpts = { obsSize: 8, nActions: 4, hiddenSizes: [64, 64], activation: "tanh" as const, lr: 3e-4, adamEps: 1e-5, minibatchRows: rows };
+    const one = await startPpoNets("typed", { ...netOpts, updateThreads: 1 }, createRng(0));
+    const two = await startPpoNets("typed", { ...netOpts, updateThreads: 2 }, createRng(0));
+    const data = Array.from({ length: 8 }, (_, i) => syntheticPpoMinibatch(one, 8, 4, rows, createRng(1 + i)));
+    let i = 0, j = 0;
+    const [oneThreadUs, twoThreadsUs] = timeMedians([() => void one.step(data[i++ % 8], loss), () => void two.step(data[j++ % 8], loss)], opts);
+    one.dispose(); two.dispose();
+    out.push({ policy: "8→64→64→4 tanh", rows, oneThreadUs, twoThreadsUs, speedup: oneThreadUs / twoThreadsUs, cpus: os.cpus().length, loadAverage: { before, after: os.loadavg()[0] } });
+  }
+  return out;
 }
 
 /**

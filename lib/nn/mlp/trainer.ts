@@ -16,7 +16,7 @@
  * is summed in float64; tanh is a rational approximation within 3e-8 (./gemm.ts). The
  * tests check forward, gradients, Adam and a whole PPO step against tfjs. No dropout.
  *
- * Usage, one minibatch step (the loss gradient dL/dout is yours to compute: lib/algos/ppo-loss-typed.ts
+ * Usage, one minibatch step (the loss gradient dL/dout is yours to compute: lib/algos/ppo-loss.ts
  * has PPO's):
  *
  *   const out = net.forward(x, rows);          // [rows, outputSize]; kept for backward
@@ -30,6 +30,11 @@
  * next `forward` on the same trainer. `infer` is a forward with its own buffers: acting with it in
  * between does not disturb a pending backward (and it is faster than FastMlp at every row count).
  * Buffers grow to the largest `rows` seen, then nothing is allocated per call.
+ *
+ * Storage: by default a trainer owns its parameters and gradients. With `MlpStorage` they are views
+ * of flat arrays you pass (layer by layer, w then b) — e.g. of a SharedArrayBuffer, so that a
+ * trainer in another thread (`mlpTrainerOn`) computes gradients over the very same parameters
+ * (lib/algos/ppo-part-worker.ts), or two trainers here share parameters but not gradients.
  */
 import type { Rng } from "../../core/rng";
 import { activationGrad, addBiasActivate, columnSums, gemm, LINEAR, RELU, TANH } from "./gemm";
@@ -77,9 +82,26 @@ export interface MlpTrainer {
   setWeights(tensors: NamedTensors): void;
 }
 
+/**
+ * Where a trainer keeps its parameters and gradients: flat arrays of exactly `mlpParamCount(spec)`
+ * numbers each, carved into the layers' arrays in order (w then b per layer). Omitted: its own.
+ */
+export interface MlpStorage {
+  params?: Float32Array;
+  grads?: Float32Array;
+}
+
+/** Number of scalar parameters of an MLP with this spec (weights and biases of every layer). */
+export function mlpParamCount(spec: MlpSpec): number {
+  const sizes = layerSizes(spec);
+  let n = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) n += (sizes[l] + 1) * sizes[l + 1];
+  return n;
+}
+
 /** A trainer with the given weights (by name, as `weights()` gives them or a checkpoint holds them). */
-export function createMlpTrainer(name: string, spec: MlpSpec, weights: NamedTensors): MlpTrainer {
-  const trainer = buildTrainer(name, spec);
+export function createMlpTrainer(name: string, spec: MlpSpec, weights: NamedTensors, storage?: MlpStorage): MlpTrainer {
+  const trainer = buildTrainer(name, spec, storage);
   trainer.setWeights(weights);
   return trainer;
 }
@@ -88,8 +110,8 @@ export function createMlpTrainer(name: string, spec: MlpSpec, weights: NamedTens
  * A freshly initialised trainer: orthogonal weights, zero biases — the same draws from `rng`, in the
  * same order, as `createMlp(name, spec, rng, init)`, so the same seed gives the same network.
  */
-export function initMlpTrainer(name: string, spec: MlpSpec, rng: Rng, init: MlpInit = {}): MlpTrainer {
-  const trainer = buildTrainer(name, spec);
+export function initMlpTrainer(name: string, spec: MlpSpec, rng: Rng, init: MlpInit = {}, storage?: MlpStorage): MlpTrainer {
+  const trainer = buildTrainer(name, spec, storage);
   const sizes = layerSizes(spec);
   const hiddenGain = init.hiddenGain ?? Math.SQRT2;
   const outputGain = init.outputGain ?? 1;
@@ -98,6 +120,14 @@ export function initMlpTrainer(name: string, spec: MlpSpec, rng: Rng, init: MlpI
     trainer.params[2 * l].set(orthogonal(sizes[l], sizes[l + 1], gain, rng));
   }
   return trainer;
+}
+
+/**
+ * A trainer over parameters that live elsewhere (`storage.params`, as another trainer's storage or a
+ * shared buffer holds them): nothing is copied or initialised; it reads whatever they hold now.
+ */
+export function mlpTrainerOn(name: string, spec: MlpSpec, storage: MlpStorage & { params: Float32Array }): MlpTrainer {
+  return buildTrainer(name, spec, storage);
 }
 
 /** A trainer holding a copy of a tfjs `Mlp`'s current weights (one read per variable). */
@@ -149,15 +179,25 @@ interface Layers {
   act: number;
 }
 
-function layersOf(name: string, spec: MlpSpec): Layers {
+function layersOf(name: string, spec: MlpSpec, storage: MlpStorage = {}): Layers {
   const sizes = layerSizes(spec);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new RangeError(`MLP layer sizes must be positive integers, got [${sizes.join(", ")}]`);
   if (spec.activation !== "tanh" && spec.activation !== "relu") throw new RangeError(`activation must be "tanh" or "relu", got ${JSON.stringify(spec.activation)}`);
+  const count = mlpParamCount(spec);
+  for (const [what, flat] of Object.entries(storage)) {
+    if (flat && flat.length !== count) throw new RangeError(`MLP '${name}': storage.${what} has ${flat.length} numbers, expected ${count} (the parameters of [${sizes.join(", ")}])`);
+  }
+  const params = storage.params ?? new Float32Array(count), grads = storage.grads ?? new Float32Array(count);
+  let at = 0;
+  const take = (flat: Float32Array, n: number) => flat.subarray(at, at + n);
   const layers: Layers = { sizes, names: [], shapes: [], params: [], grads: [], ws: [], bs: [], gws: [], gbs: [], act: spec.activation === "tanh" ? TANH : RELU };
   for (let l = 0; l + 1 < sizes.length; l++) {
     const { w, b } = layerNames(name, l);
-    const wArr = new Float32Array(sizes[l] * sizes[l + 1]), bArr = new Float32Array(sizes[l + 1]);
-    const gw = new Float32Array(wArr.length), gb = new Float32Array(bArr.length);
+    const nw = sizes[l] * sizes[l + 1], nb = sizes[l + 1];
+    const wArr = take(params, nw), gw = take(grads, nw);
+    at += nw;
+    const bArr = take(params, nb), gb = take(grads, nb);
+    at += nb;
     layers.names.push(w, b);
     layers.shapes.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
     layers.params.push(wArr, bArr);
@@ -242,8 +282,8 @@ function outputView(buf: RowBuffers, rows: number, nOutput: number): Float32Arra
   return buf.view;
 }
 
-function buildTrainer(name: string, spec: MlpSpec): MlpTrainer {
-  const layers = layersOf(name, spec);
+function buildTrainer(name: string, spec: MlpSpec, storage?: MlpStorage): MlpTrainer {
+  const layers = layersOf(name, spec, storage);
   const { sizes, names, shapes, params, grads } = layers;
   const nIn = sizes[0], nOutput = sizes[sizes.length - 1];
   const largestW = Math.max(...layers.ws.map((w) => w.length));
