@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { datasetsDir } from "../lib/data/paths";
 import { generateOrderDeskData, orderDeskCatalog } from "../lib/envs/order-desk/data";
 import { readOrderDeskTasks } from "../lib/envs/order-desk/tasks";
-import { copyDrillTexts, loadOrPretrainOrderDesk, mixDrill } from "../lib/lm/order-desk-pretrain";
+import { copyDrillTexts, loadOrPretrainOrderDesk, mixDrill, pretrainOrderDesk } from "../lib/lm/order-desk-pretrain";
 import { readPretrainInfo } from "../lib/lm/pretrain";
 import { initBackend } from "../lib/nn/backend";
 import { loadGpt2Tokenizer } from "../lib/nn/gpt2/tokenizer";
@@ -99,5 +99,13 @@ describe("OrderDesk pretraining: the copy drill", () => {
     expect(again.loaded).toBe(true);
     again.model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a bad drill setting is refused before any training, naming it", async () => {
+    const steps: number[] = [];
+    const small = { config: { nLayer: 1, nHead: 2, nEmbd: 16, nPositions: 64 }, drillSteps: 3, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 0, corpus: ["a b c"], heldout: [], onProgress: (p: { step: number }) => steps.push(p.step) };
+    await expect(pretrainOrderDesk({ ...small, drillShare: 1 })).rejects.toThrow(/drillShare must be in \[0, 1\), got 1/);
+    await expect(pretrainOrderDesk({ ...small, drillUntil: 0 })).rejects.toThrow(/drillUntil must be in \(0, 1\], got 0/);
+    expect(steps).toEqual([]);
   });
 });

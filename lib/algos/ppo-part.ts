@@ -18,17 +18,10 @@ import { logProbOfAction } from "../nn/categorical";
 import { mlpTrainerOn, type MlpTrainer } from "../nn/mlp/trainer";
 import type { MlpSpec } from "../nn/mlp/mlp";
 import { ppoPolicyLoss, ppoValueLoss } from "./ppo-loss";
-import type { PpoLossConfig, PpoMinibatch } from "./ppo-nets";
+import type { PpoLossConfig, PpoMinibatch, PpoStepStats } from "./ppo-nets";
 
 /** A part's share of a minibatch's loss terms and diagnostics (divided by the minibatch's rows): the parts' add up to the whole's. */
-export interface PpoPartStats {
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  oldApproxKl: number;
-  approxKl: number;
-  clipFrac: number;
-}
+export type PpoPartStats = Omit<PpoStepStats, "gradNorm">;
 
 /** Rows of the first half of a minibatch of `rows` (the second half has the rest; a 1-row minibatch has no second half). */
 export const splitRows = (rows: number): number => rows - (rows >> 1);

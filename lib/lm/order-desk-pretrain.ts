@@ -137,6 +137,9 @@ export function mixDrill(texts: readonly string[], share: number, seed: number, 
 export async function pretrainOrderDesk(opts: OrderDeskPretrainOptions = {}): Promise<PretrainResult> {
   const { drillSteps = 0, drillShare = 0, drillUntil = 1, ...rest } = { ...ORDER_DESK_PRETRAIN, ...opts, config: { ...ORDER_DESK_GPT2, ...opts.config } };
   if (!(Number.isInteger(drillSteps) && drillSteps >= 0)) throw new RangeError(`drillSteps must be an integer ≥ 0, got ${drillSteps}`);
+  // checked before phase 1 trains, not when phase 2 builds its corpus minutes later
+  if (!(drillShare >= 0 && drillShare < 1)) throw new RangeError(`drillShare must be in [0, 1), got ${drillShare}`);
+  if (!(drillUntil > 0 && drillUntil <= 1)) throw new RangeError(`drillUntil must be in (0, 1], got ${drillUntil}`);
   const seed = rest.seed ?? 1;
   const corpus = rest.corpus ?? transcriptTexts(readTranscripts(datasetsDir("order-desk", ORDER_DESK_FILES.transcripts)));
   const heldout = rest.heldout ?? transcriptTexts(readTranscripts(datasetsDir("order-desk", ORDER_DESK_FILES.transcriptsHeldout)));
